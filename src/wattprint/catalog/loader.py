@@ -1,0 +1,311 @@
+"""The one place the catalog data files are read and validated.
+
+Files live in ``wattprint/data`` (``hardware.toml``, ``sites.toml``, ``facilities.toml``,
+``models.toml``). Nothing is read at import time: each catalog is parsed and validated on first
+use and cached (``functools.lru_cache``). A malformed file raises :class:`DataError` with the
+file name and the entry id in a one-line message; an unknown name raises
+:class:`UnknownNameError` listing the closest known names.
+
+Lookups are case-insensitive and match an entry's id, any alias, or its display name; spaces and
+underscores count as hyphens, so ``"NVIDIA H100 80GB HBM3"`` (an NVML device name) and
+``"nvidia-h100-80gb-hbm3"`` are the same key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site, Sourced
+from wattprint.errors import DataError, UnknownNameError
+
+E = TypeVar("E", Hardware, Site, Facility, ModelCard)
+
+HARDWARE_FILE = "hardware.toml"
+SITES_FILE = "sites.toml"
+FACILITIES_FILE = "facilities.toml"
+MODELS_FILE = "models.toml"
+
+_SEP = re.compile(r"[\s_]+")
+_MARKS = re.compile(r"\((?:r|tm|c)\)")
+
+
+def normalize_name(name: str) -> str:
+    """Lookup key of a name: lower case, trimmed, runs of spaces/underscores as one hyphen."""
+    return _SEP.sub("-", name.strip().lower())
+
+
+def data_dir() -> Traversable:
+    """The packaged data directory (``wattprint/data``)."""
+    return files("wattprint") / "data"
+
+
+@dataclass(frozen=True)
+class Catalog(Generic[E]):
+    """Validated entries of one data file, by id, with a lookup index of normalised names."""
+
+    file: str
+    entries: dict[str, E]
+    index: dict[str, str]  # normalised id / alias / name -> id
+
+    def names(self) -> list[str]:
+        """Every id and alias (what a user can type), sorted."""
+        return sorted(self.index)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _read_toml(path: Traversable | Path, label: str) -> dict[str, object]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{label}: cannot read data file ({exc.strerror or exc})") from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{label}: not UTF-8 text ({exc.reason})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{label}: invalid TOML: {exc}".splitlines()[0]) from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    errs = exc.errors()
+    if not errs:  # pragma: no cover - pydantic always reports at least one
+        return str(exc).splitlines()[0]
+    err = errs[0]
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "(entry)"
+    more = f" (+{len(errs) - 1} more)" if len(errs) > 1 else ""
+    msg = str(err.get("msg", "invalid")).replace("\n", " ")
+    return f"{loc}: {msg}{more}"
+
+
+def _entry_names(entry: Hardware | Site | Facility | ModelCard) -> Iterable[str]:
+    yield entry.id
+    if not isinstance(entry, Facility):
+        yield from entry.aliases
+    yield entry.name
+
+
+def _load(path: Traversable | Path, table: str, model: type[E]) -> Catalog[E]:
+    label = path.name
+    doc = _read_toml(path, label)
+    unknown = sorted(set(doc) - {table})
+    if unknown:
+        raise DataError(f"{label}: unexpected top-level key(s) {', '.join(unknown)} "
+                        f"(expected [[{table}]] entries)")
+    rows = doc.get(table)
+    if rows is None:
+        raise DataError(f"{label}: no [[{table}]] entries")
+    if not isinstance(rows, list):
+        raise DataError(f"{label}: {table!r} must be an array of tables ([[{table}]])")
+    entries: dict[str, E] = {}
+    index: dict[str, str] = {}
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise DataError(f"{label}: entry #{i + 1} is not a table")
+        eid = row.get("id")
+        where = f"entry {eid!r}" if isinstance(eid, str) and eid else f"entry #{i + 1}"
+        try:
+            entry = model.model_validate(row)
+        except ValidationError as exc:
+            raise DataError(f"{label}: {where}: {_first_error(exc)}") from None
+        if entry.id in entries:
+            raise DataError(f"{label}: duplicate id {entry.id!r}")
+        for raw_name in _entry_names(entry):
+            key = normalize_name(raw_name)
+            if not key:
+                raise DataError(f"{label}: {where}: empty alias")
+            owner = index.get(key)
+            if owner is not None and owner != entry.id:
+                raise DataError(f"{label}: name or alias {key!r} of entry {entry.id!r} is "
+                                f"already used by entry {owner!r}")
+            index[key] = entry.id
+        entries[entry.id] = entry
+    if not entries:
+        raise DataError(f"{label}: no [[{table}]] entries")
+    return Catalog(label, entries, index)
+
+
+def load_hardware_file(path: Traversable | Path) -> Catalog[Hardware]:
+    """Parse and validate a hardware file (``[[hardware]]`` entries)."""
+    return _load(path, "hardware", Hardware)
+
+
+def load_site_file(path: Traversable | Path) -> Catalog[Site]:
+    """Parse and validate a sites file (``[[site]]`` entries)."""
+    return _load(path, "site", Site)
+
+
+def load_facility_file(path: Traversable | Path) -> Catalog[Facility]:
+    """Parse and validate a facilities file (``[[facility]]`` entries)."""
+    return _load(path, "facility", Facility)
+
+
+def load_model_file(path: Traversable | Path) -> Catalog[ModelCard]:
+    """Parse and validate a model-card file (``[[model]]`` entries)."""
+    return _load(path, "model", ModelCard)
+
+
+# --------------------------------------------------------------------------- cached catalogs
+
+
+@lru_cache(maxsize=1)
+def _hardware() -> Catalog[Hardware]:
+    return load_hardware_file(data_dir() / HARDWARE_FILE)
+
+
+@lru_cache(maxsize=1)
+def _sites() -> Catalog[Site]:
+    return load_site_file(data_dir() / SITES_FILE)
+
+
+@lru_cache(maxsize=1)
+def _facilities() -> Catalog[Facility]:
+    return load_facility_file(data_dir() / FACILITIES_FILE)
+
+
+@lru_cache(maxsize=1)
+def _models() -> Catalog[ModelCard]:
+    return load_model_file(data_dir() / MODELS_FILE)
+
+
+def clear_caches() -> None:
+    """Forget the parsed catalogs (the next call re-reads the files)."""
+    for fn in (_hardware, _sites, _facilities, _models):
+        fn.cache_clear()
+
+
+# --------------------------------------------------------------------------- lookups
+
+_HW_PREFIXES = ("nvidia-", "tesla-", "amd-", "instinct-", "intel-", "google-", "apple-")
+
+
+def _candidates(name: str, prefixes: tuple[str, ...] = ()) -> list[str]:
+    key = normalize_name(name)
+    out = [key]
+    unmarked = normalize_name(_MARKS.sub("", key.replace("-", " ")))
+    if unmarked != key:
+        out.append(unmarked)
+    for k in list(out):
+        for p in prefixes:
+            if k.startswith(p) and len(k) > len(p):
+                out.append(k[len(p):])
+    return out
+
+
+def _lookup(cat: Catalog[E], name: str, what: str, prefixes: tuple[str, ...] = ()) -> E:
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownNameError(what, str(name), cat.names())
+    for key in _candidates(name, prefixes):
+        eid = cat.index.get(key)
+        if eid is not None:
+            return cat.entries[eid]
+    raise UnknownNameError(what, name, cat.names())
+
+
+def hardware_catalog() -> dict[str, Hardware]:
+    """Every hardware entry, by id (a new dict each call; the entries are frozen)."""
+    return dict(_hardware().entries)
+
+
+def get_hardware(name: str) -> Hardware:
+    """A hardware entry by id, alias or name (case-insensitive; NVML names work too)."""
+    return _lookup(_hardware(), name, "hardware", _HW_PREFIXES)
+
+
+def site_catalog() -> dict[str, Site]:
+    """Every site (country, grid region, cloud region, residential, world), by id."""
+    return dict(_sites().entries)
+
+
+def get_site(name: str) -> Site:
+    """A site by id, alias or name (case-insensitive)."""
+    return _lookup(_sites(), name, "sites")
+
+
+def facility_catalog() -> dict[str, Facility]:
+    """Every facility default (operators and cooling types), by id."""
+    return dict(_facilities().entries)
+
+
+def get_facility(name: str) -> Facility:
+    """A facility default by id or name (case-insensitive)."""
+    return _lookup(_facilities(), name, "facilities")
+
+
+def model_catalog() -> dict[str, ModelCard]:
+    """Every model card, by id."""
+    return dict(_models().entries)
+
+
+def get_model_card(name: str) -> ModelCard:
+    """A model card by id, alias (e.g. a lower-cased Hugging Face repo id) or name."""
+    return _lookup(_models(), name, "models")
+
+
+def catalog_names(what: str) -> list[str]:
+    """Every id and alias of one catalog: ``hardware``, ``sites``, ``facilities`` or ``models``."""
+    if what == "hardware":
+        return _hardware().names()
+    if what == "sites":
+        return _sites().names()
+    if what == "facilities":
+        return _facilities().names()
+    if what == "models":
+        return _models().names()
+    raise UnknownNameError("catalog", what, ("hardware", "sites", "facilities", "models"))
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _sourced_values(obj: object) -> Iterable[Sourced]:
+    if isinstance(obj, Sourced):
+        yield obj
+    elif isinstance(obj, BaseModel):
+        for field_name in type(obj).model_fields:
+            yield from _sourced_values(getattr(obj, field_name))
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _sourced_values(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            yield from _sourced_values(v)
+
+
+def catalog_sources() -> list[dict[str, object]]:
+    """Per data file: entry count and each distinct source (number of values, statuses).
+
+    Model cards carry one ``source`` string per entry instead of sourced values.
+    """
+    out: list[dict[str, object]] = []
+    cats: list[Catalog[Hardware] | Catalog[Site] | Catalog[Facility]] = [
+        _hardware(), _sites(), _facilities()]
+    for cat in cats:
+        n_values: dict[str, int] = {}
+        statuses: dict[str, set[str]] = {}
+        for entry in cat.entries.values():
+            for s in _sourced_values(entry):
+                n_values[s.source] = n_values.get(s.source, 0) + 1
+                statuses.setdefault(s.source, set()).add(s.status)
+        out.append({"file": cat.file, "entries": len(cat.entries),
+                    "sources": [{"source": k, "values": n_values[k],
+                                 "statuses": sorted(statuses[k])} for k in sorted(n_values)]})
+    models = _models()
+    n_cards: dict[str, int] = {}
+    for card in models.entries.values():
+        n_cards[card.source] = n_cards.get(card.source, 0) + 1
+    out.append({"file": models.file, "entries": len(models.entries),
+                "sources": [{"source": k, "values": v, "statuses": []}
+                            for k, v in sorted(n_cards.items())]})
+    return out

@@ -1,0 +1,128 @@
+"""Validated shapes of the data files in ``wattprint/data`` (pydantic).
+
+Every number in a data file is a :class:`Sourced` value: ``{value, low?, high?, source, year,
+status?, note?}``. Units are in the field names and are SI except where the field name says
+otherwise (``_per_kwh`` fields keep the kWh people publish in; code converts with exact factors).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4", "fp4"]
+PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4", "fp4")
+Status = Literal["primary", "secondary", "derived", "unconfirmed", "measured", "assumption"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sourced(_Strict):
+    """A number with its source and year (and optionally a range)."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    source: str = Field(min_length=3)
+    year: int = Field(ge=1990, le=2030)
+    status: Status = "secondary"
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Sourced:
+        if self.low is not None and self.low > self.value:
+            raise ValueError(f"low {self.low} > value {self.value}")
+        if self.high is not None and self.high < self.value:
+            raise ValueError(f"high {self.high} < value {self.value}")
+        return self
+
+    def cite(self) -> str:
+        """Short citation: ``source (year, status)``."""
+        return f"{self.source} ({self.year}, {self.status})"
+
+
+class Hardware(_Strict):
+    """One accelerator or processor, per chip (or per board where the vendor sells boards)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-]*$")
+    name: str
+    aliases: list[str] = []
+    kind: Literal["gpu", "tpu", "npu", "cpu", "accelerator", "soc"]
+    vendor: str
+    family: str
+    segment: Literal["datacenter", "workstation", "edge", "client"] = "datacenter"
+    peak_flops: dict[Precision, Sourced]  # dense FLOP/s (OP/s for int) per precision
+    memory_bytes: Sourced
+    memory_bandwidth_bps: Sourced  # bytes per second
+    memory_type: str
+    tdp_w: Sourced  # power limit / TDP / TBP
+    idle_w: Sourced  # floor while a job holds the device (e.g. a CUDA context open)
+    idle_no_context_w: Sourced | None = None
+    embodied_co2e_g: Sourced  # manufacturing footprint of the chip or board
+    host_power_w: Sourced  # host share per accelerator (CPU, RAM, NIC, fans) under load
+    host_embodied_co2e_g: Sourced  # host server share per accelerator
+    interconnect_bps: Sourced | None = None  # per-chip scale-up bandwidth, bytes/s (NVLink, ICI)
+    j_per_flop: dict[Precision, Sourced] = {}  # measured dynamic energy per FLOP where known
+    j_per_byte: Sourced | None = None  # measured dynamic energy per byte of device memory
+    charging_efficiency: Sourced | None = None  # battery devices: wall energy = battery / eff
+    notes: str | None = None
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [a.lower() for a in v]
+
+
+class Site(_Strict):
+    """A country, cloud region or grid zone, with the data centre defaults used there."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.:\-_]*$")
+    name: str
+    aliases: list[str] = []
+    kind: Literal["country", "cloud-region", "grid-region", "world", "residential"]
+    country: str  # ISO 3166 alpha-3, or WOR
+    provider: str | None = None  # aws, gcp, azure, ... for cloud regions
+    grid_gco2e_per_kwh: Sourced  # location-based average intensity
+    water_l_per_kwh: Sourced  # off-site: water consumed to generate 1 kWh
+    price_usd_per_kwh: Sourced
+    pue: Sourced
+    wue_l_per_kwh: Sourced  # on-site water use effectiveness (per kWh of IT energy)
+    cooling: Literal["air", "evaporative", "liquid", "unknown"] = "unknown"
+    hourly_profile: str | None = None  # name of a 24-value profile in grid_profiles.toml
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [a.lower() for a in v]
+
+
+class Facility(_Strict):
+    """Default PUE/WUE for an operator or a cooling type."""
+
+    id: str
+    name: str
+    pue: Sourced
+    wue_l_per_kwh: Sourced
+
+
+class ModelCard(_Strict):
+    """Architecture of a well-known model in Hugging Face ``config.json`` field names."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.\-_]*$")
+    name: str
+    aliases: list[str] = []
+    source: str
+    year: int
+    params_total: float | None = None  # published parameter count (for checks)
+    params_active: float | None = None
+    config: dict[str, object]  # the HF config fields (hidden_size, num_hidden_layers, ...)
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [a.lower() for a in v]

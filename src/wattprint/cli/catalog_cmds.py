@@ -1,0 +1,122 @@
+"""``wattprint hardware|models|sites|stacks list``: the catalogs and their sources."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from wattprint.cli.options import JsonOpt
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*r)
+    Console().print(t)
+
+
+def _sourced(s: Any) -> dict[str, Any]:
+    return s.model_dump(exclude_none=True) if s is not None else None
+
+
+def hardware_list(json_out: JsonOpt = False,
+                  kind: Annotated[str | None, typer.Option("--kind", help="gpu, tpu, npu, cpu, "
+                                                           "accelerator, soc")] = None) -> None:
+    """Hardware catalog: peak throughput, memory, power and their sources."""
+    from wattprint.catalog import hardware_catalog
+    from wattprint.report.tables import dump_json
+
+    items = [h for h in hardware_catalog().values() if kind is None or h.kind == kind]
+    if json_out:
+        dump_json([h.model_dump(exclude_none=True) for h in items])
+        return
+    rows = []
+    for h in items:
+        best = max(h.peak_flops.items(), key=lambda kv: kv[1].value)
+        bf = h.peak_flops.get("bf16") or h.peak_flops.get("fp16") or h.peak_flops.get("fp32")
+        rows.append([h.id, h.kind, f"{bf.value / 1e12:.4g}" if bf else "–",
+                     f"{best[0]} {best[1].value / 1e12:.4g}",
+                     f"{h.memory_bytes.value / 1e9:.4g}",
+                     f"{h.memory_bandwidth_bps.value / 1e9:.4g}", f"{h.tdp_w.value:g}",
+                     ", ".join(h.aliases[:3]), h.tdp_w.source[:60]])
+    _table("Hardware (dense TFLOP/s; use --json for every value's source)",
+           ["id", "kind", "bf16/fp16 TF", "best TF", "mem GB", "BW GB/s", "TDP W", "aliases",
+            "TDP source"], rows)
+
+
+def models_list(json_out: JsonOpt = False) -> None:
+    """Model catalog: architecture, parameter counts and sources."""
+    from wattprint.catalog import model_catalog
+    from wattprint.report.tables import dump_json
+    from wattprint.workload.model_spec import spec_from_config
+
+    cards = list(model_catalog().values())
+    if json_out:
+        out = []
+        for c in cards:
+            s = spec_from_config(dict(c.config), name=c.id)
+            out.append({**c.model_dump(exclude_none=True), "derived_params_total":
+                        s.params_total, "derived_params_active": s.params_active})
+        dump_json(out)
+        return
+    rows = []
+    for c in cards:
+        s = spec_from_config(dict(c.config), name=c.id)
+        rows.append([c.id, f"{s.params_total / 1e9:.4g}", f"{s.params_active / 1e9:.4g}",
+                     str(s.layers), str(s.hidden), "MoE" if s.n_experts else "dense",
+                     ", ".join(c.aliases[:2]), c.source[:50]])
+    _table("Models (parameters derived from the architecture, in billions)",
+           ["id", "total B", "active B", "layers", "hidden", "type", "aliases", "source"],
+           rows)
+
+
+def sites_list(json_out: JsonOpt = False,
+               kind: Annotated[str | None, typer.Option("--kind", help="country, cloud-region, "
+                                                        "grid-region, world, residential")]
+               = None) -> None:
+    """Site catalog: grid intensity, water, price, PUE, WUE and their sources."""
+    from wattprint.catalog import site_catalog
+    from wattprint.report.tables import dump_json
+
+    items = [s for s in site_catalog().values() if kind is None or s.kind == kind]
+    if json_out:
+        dump_json([s.model_dump(exclude_none=True) for s in items])
+        return
+    rows = [[s.id, s.kind, f"{s.grid_gco2e_per_kwh.value:g}", f"{s.water_l_per_kwh.value:g}",
+             f"{s.price_usd_per_kwh.value:.3g}", f"{s.pue.value:g}",
+             f"{s.wue_l_per_kwh.value:g}", s.grid_gco2e_per_kwh.source[:50]] for s in items]
+    _table("Sites", ["id", "kind", "gCO2e/kWh", "water L/kWh", "USD/kWh", "PUE", "WUE L/kWh",
+                     "grid source"], rows)
+
+
+def stacks_list(json_out: JsonOpt = False) -> None:
+    """Software-stack profiles: overheads and efficiencies."""
+    from wattprint.device.stacks import stack_catalog
+    from wattprint.report.tables import dump_json
+
+    items = list(stack_catalog().values())
+    if json_out:
+        dump_json([s.model_dump() for s in items])
+        return
+    rows = [[s.id, s.name, f"{s.per_step_s.value * 1e3:g}", f"{s.per_layer_s.value * 1e6:g}",
+             f"{s.per_loop_step_s.value * 1e3:g}", f"{s.compute_efficiency.value:g}",
+             "yes" if s.fused_attention else "no"] for s in items]
+    _table("Stacks", ["id", "what", "per pass ms", "per layer µs", "per decode step ms",
+                      "GEMM eff.", "fused attention"], rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the catalog listing commands."""
+    for name, fn, help_ in (("hardware", hardware_list, "The hardware catalog."),
+                            ("models", models_list, "The model catalog."),
+                            ("sites", sites_list, "The site catalog."),
+                            ("stacks", stacks_list, "Software-stack profiles.")):
+        sub = typer.Typer(help=help_, no_args_is_help=True)
+        sub.command("list")(fn)
+        app.add_typer(sub, name=name)

@@ -1,0 +1,171 @@
+"""``wattprint estimate train|infer`` and ``wattprint demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wattprint.cli.options import JsonOpt, ProfileOpt, PueOpt, SiteOpt, model_arg, need, num
+
+estimate_app = typer.Typer(help="Predict the footprint of training or inference before running "
+                           "it.", no_args_is_help=True)
+
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Catalog model name "
+                                              "(see `wattprint models list`).")]
+ConfigOpt = Annotated[str | None, typer.Option("--model-config", help="Path to a Hugging Face "
+                                               "config.json (dense, MoE, GQA, MLA).")]
+HwOpt = Annotated[str, typer.Option("--hardware", "-H", help="Accelerator (see `wattprint "
+                                    "hardware list`).")]
+ChipsOpt = Annotated[str, typer.Option("--chips", help="Number of chips.")]
+PrecOpt = Annotated[str, typer.Option("--precision", "-p", help="fp32, tf32, bf16, fp16, fp8, "
+                                      "int8, int4 (weight-only) or fp4.")]
+
+
+def _model(model: str | None, config: str | None) -> str | Path:
+    m = model_arg(model, config)
+    return Path(m) if config else m
+
+
+@estimate_app.command("train")
+def train(
+    hardware: HwOpt,
+    tokens: Annotated[str, typer.Option("--tokens", help="Training tokens, e.g. 2T or 1.5e12.")],
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    chips: ChipsOpt = "1",
+    chip_hours: Annotated[str | None, typer.Option("--chip-hours", help="Measured chip-hours "
+                                                   "(replaces the roofline time).")] = None,
+    mfu: Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilisation in (0, 1] "
+                                            "(replaces the roofline time).")] = None,
+    precision: PrecOpt = "bf16",
+    batch: Annotated[str, typer.Option("--batch", help="Sequences per chip per step.")] = "8",
+    seq_len: Annotated[str, typer.Option("--seq-len", help="Tokens per sequence.")] = "2048",
+    recompute: Annotated[bool, typer.Option("--recompute", help="Full activation "
+                                            "recomputation.")] = False,
+    stack: Annotated[str | None, typer.Option("--stack", help="Software stack (default eager on "
+                                              "1 chip, megatron on more).")] = None,
+    site: SiteOpt = None,
+    pue: PueOpt = None,
+    profile: ProfileOpt = None,
+    market_intensity: Annotated[str | None, typer.Option(
+        "--market-intensity", help="Market-based gCO2e/kWh (adds co2e_market).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Footprint of a training run.
+
+    Example: wattprint estimate train --model llama-3.1-8b --tokens 15T --hardware h100 --chips 1024
+    """
+    from wattprint.estimate import estimate_training
+
+    fp = estimate_training(
+        _model(model, model_config), hardware,
+        tokens=need(tokens, "tokens", "--tokens"),
+        chips=int(need(chips, "chips", "--chips", integer=True)),
+        chip_hours=num(chip_hours, "chip hours"), mfu=num(mfu, "mfu"),
+        precision=precision, batch=int(need(batch, "batch", "--batch", integer=True)),
+        seq_len=int(need(seq_len, "sequence length", "--seq-len", integer=True)),
+        recompute=recompute, stack=stack, site=site, pue=num(pue, "PUE"), profile=profile,
+        market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
+    _emit(fp, json_out, f"Training {fp.inputs['model']} on {fp.inputs['tokens']:.3g} tokens, "
+          f"{fp.inputs['chips']} × {fp.inputs['hardware']} ({fp.inputs['precision']}, "
+          f"{fp.inputs['site']})")
+
+
+@estimate_app.command("infer")
+def infer(
+    hardware: HwOpt,
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    chips: ChipsOpt = "1",
+    batch: Annotated[str, typer.Option("--batch", "-b", help="Concurrent sequences.")] = "1",
+    prompt_tokens: Annotated[str, typer.Option("--prompt-tokens", help="Prompt length.")] = "512",
+    output_tokens: Annotated[str, typer.Option("--output-tokens", help="Generated tokens per "
+                                               "sequence (1 prefill + N−1 decode steps).")]
+    = "256",
+    requests: Annotated[str | None, typer.Option("--requests", help="Total requests (default: "
+                                                 "one batch).")] = None,
+    precision: PrecOpt = "bf16",
+    kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format (bf16, "
+                                                 "fp8, ...).")] = None,
+    stack: Annotated[str, typer.Option("--stack", help="eager, graphs, vllm, unfused (see "
+                                       "`wattprint stacks list`).")] = "eager",
+    sparsity: Annotated[str | None, typer.Option("--sparsity", help="2:4 structured "
+                                                 "sparsity.")] = None,
+    site: SiteOpt = None,
+    pue: PueOpt = None,
+    profile: ProfileOpt = None,
+    market_intensity: Annotated[str | None, typer.Option(
+        "--market-intensity", help="Market-based gCO2e/kWh (adds co2e_market).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Footprint of inference: one batch, or --requests many.
+
+    Example: wattprint estimate infer --model llama-3.1-8b --hardware h100 --batch 32
+    --prompt-tokens 1000 --output-tokens 300 --stack vllm
+    """
+    from wattprint.estimate import estimate_inference
+
+    fp = estimate_inference(
+        _model(model, model_config), hardware,
+        batch=int(need(batch, "batch", "--batch", integer=True)),
+        prompt_tokens=int(need(prompt_tokens, "prompt tokens", "--prompt-tokens", integer=True)),
+        output_tokens=int(need(output_tokens, "output tokens", "--output-tokens", integer=True)),
+        requests=num(requests, "requests"), precision=precision, kv_cache=kv_cache,
+        chips=int(need(chips, "chips", "--chips", integer=True)), stack=stack, site=site,
+        pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
+        market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
+    i = fp.inputs
+    _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
+          f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "
+          f"{i['output_tokens']} tokens ({i['precision']}, {i['stack']}, {i['site']})")
+
+
+def _emit(fp: object, json_out: bool, title: str) -> None:
+    from wattprint.report.tables import dump_json, print_footprint
+
+    if json_out:
+        dump_json(fp.to_dict())  # type: ignore[attr-defined]
+    else:
+        print_footprint(fp, title)  # type: ignore[arg-type]
+
+
+def demo(
+    model: Annotated[str, typer.Option("--model", "-m")] = "llama-3.1-8b",
+    hardware: Annotated[str, typer.Option("--hardware", "-H")] = "h100",
+    site: SiteOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The main job on built-in defaults: train a well-known model, then serve it for a year.
+
+    Training: 15T tokens on 1,024 chips (bf16, distributed stack). Serving: 1 million requests a
+    day of 1,000 prompt + 300 output tokens on vLLM at batch 32, for 365 days.
+    """
+    from rich.console import Console
+
+    from wattprint.estimate import estimate_inference, estimate_training
+    from wattprint.report.tables import dump_json, footprint_table
+
+    train_fp = estimate_training(model, hardware, tokens=15e12, chips=1024, site=site)
+    serve_fp = estimate_inference(model, hardware, batch=32, prompt_tokens=1000,
+                                  output_tokens=300, requests=365e6, stack="vllm", site=site)
+    if json_out:
+        dump_json({"training": train_fp.to_dict(), "serving_one_year": serve_fp.to_dict()})
+        return
+    console = Console()
+    console.print(footprint_table(train_fp, f"Training {train_fp.inputs['model']} on 15T "
+                                  f"tokens, 1,024 × {train_fp.inputs['hardware']}",
+                                  provenance=False))
+    console.print(footprint_table(serve_fp, f"Serving it for a year: 1M requests/day "
+                                  f"(1,000 + 300 tokens) on {serve_fp.inputs['hardware']}, vLLM",
+                                  provenance=False))
+    ratio = serve_fp["facility_energy"].value / train_fp["facility_energy"].value
+    console.print(f"A year of serving uses {ratio:.2g}× the energy of training. "
+                  "Use --json for every number's provenance, or `wattprint estimate --help`.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``estimate`` and ``demo`` to the CLI."""
+    app.add_typer(estimate_app, name="estimate")
+    app.command("demo")(demo)

@@ -1,0 +1,96 @@
+"""Entry point of the ``wattprint`` command.
+
+Each command group lives in its own module with a ``register(app)`` function; modules import
+library code inside the command functions so that ``wattprint --help`` and ``estimate`` start
+fast. Every :class:`~wattprint.errors.WattprintError` becomes one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+import typer
+
+app = typer.Typer(
+    name="wattprint",
+    help="What AI work costs the physical world: joules, kWh at the wall, CO2e, water, money "
+    "- measured, predicted and planned.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+#: Command modules, in help order. Each defines ``register(app: typer.Typer) -> None``.
+COMMAND_MODULES = (
+    "wattprint.cli.estimate_cmds",
+    "wattprint.cli.catalog_cmds",
+    "wattprint.cli.validate_cmds",
+    "wattprint.cli.meter_cmds",
+    "wattprint.cli.calibrate_cmds",
+    "wattprint.cli.plan_cmds",
+)
+
+_registered = False
+
+
+def build_app() -> typer.Typer:
+    """Register every command module on the app (once) and return it."""
+    global _registered
+    if not _registered:
+        for name in COMMAND_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:  # a command group not installed in this build
+                if exc.name not in (name, name.rsplit(".", 1)[0] + ".command"):
+                    raise
+                continue
+            module.register(app)
+        _registered = True
+    return app
+
+
+def _fail(message: str, code: int = 2) -> None:
+    sys.stderr.write(f"wattprint: error: {message}\n")
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI; translate errors into one line and an exit code (2 = bad input)."""
+    from wattprint.errors import WattprintError
+
+    cli = build_app()
+    try:
+        rv = cli(args=argv, standalone_mode=False, prog_name="wattprint")
+    except WattprintError as exc:
+        _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click>=8.2
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+        sys.exit(0)
+    except click.UsageError as exc:
+        msg = exc.format_message().replace("\n", " ")
+        cmd = exc.ctx.command_path if exc.ctx else "wattprint"
+        _fail(f"{msg} (see `{cmd} --help`)")
+    except click.exceptions.Abort:
+        _fail("aborted", 130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except BrokenPipeError:  # e.g. `wattprint ... | head`
+        sys.exit(0)
+    except Exception as exc:  # noqa: BLE001 - the CLI never shows a traceback
+        if os.environ.get("WATTPRINT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (set WATTPRINT_DEBUG=1 for the "
+              "traceback and please report it)", 1)
+    sys.exit(rv if isinstance(rv, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,419 @@
+"""``wattprint run``, ``history``, ``show`` and ``export``: measure commands, read the ledger.
+
+Library code is imported inside the command functions so that ``wattprint --help`` stays
+fast. Human summaries go to stderr (like ``time``) so the measured command's stdout stays
+clean; ``--json`` writes one JSON object on the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+RUN_HELP = """Run a command, measure its energy, store it in the ledger and print a summary.
+
+Example: wattprint run --site fr -- python train.py --epochs 3
+
+Everything after `--` is the command. SIGINT/SIGTERM/SIGHUP are forwarded to it; wattprint
+exits with its exit code (128+N if it was killed by signal N). A killed run keeps its record,
+marked incomplete.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``history``, ``show`` and ``export`` to ``app``."""
+    app.command("run", help=RUN_HELP, context_settings={
+        "allow_extra_args": True, "ignore_unknown_options": True})(run_cmd)
+    app.command("history", help="List recent measured runs (newest first).\n\nExample: "
+                "wattprint history --since 2026-01-01 --command-contains train")(history_cmd)
+    app.command("show", help="Show one run: devices, windows and its power timeline.\n\n"
+                "Example: wattprint show 3f2a9c")(show_cmd)
+    app.command("export", help="Export runs (or, with --samples, power samples) as CSV or "
+                "JSON.\n\nExample: wattprint export --format csv -o runs.csv")(export_cmd)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _dumps(x: Any, indent: int | None = None) -> str:
+    return json.dumps(_clean(x), allow_nan=False, default=str, indent=indent)
+
+
+def _energy(j: float | None) -> str:
+    if j is None or (isinstance(j, float) and math.isnan(j)):
+        return "n/a"
+    if abs(j) >= 3.6e6:
+        return f"{j / 3.6e6:.3g} kWh"
+    if abs(j) >= 3600:
+        return f"{j / 3600:.3g} Wh"
+    if abs(j) >= 1000:
+        return f"{j / 1000:.3g} kJ"
+    return f"{j:.3g} J"
+
+
+def _num(x: Any, unit: str = "", fmt: str = ".3g") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{x:{fmt}}{(' ' + unit) if unit else ''}"
+
+
+def _when(t: float | None) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M:%S") if t else "-"
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _in_terminal_foreground() -> bool:
+    """Whether this process group owns the controlling terminal (then Ctrl-C already
+    reached the child through the process group, and forwarding SIGINT would double it)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY)
+    except OSError:
+        return False
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _open_ledger(db: Path | None, *, create: bool) -> Any:
+    from wattprint.ledger import Ledger
+
+    return Ledger(db, create=create)
+
+
+# -- run ----------------------------------------------------------------------------------
+
+def run_cmd(
+    ctx: typer.Context,
+    command: list[str] = typer.Argument(None, help="The command and its arguments (after --).",
+                                        show_default=False),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object (last line of "
+                                  "stdout) instead of a table."),
+    site: str = typer.Option(None, "--site", help="Site for CO2e, water and cost (default "
+                             "world)."),
+    db: Path = typer.Option(None, "--db", help="Ledger file (default $WATTPRINT_DB or the user "
+                            "data directory)."),
+    interval: float = typer.Option(0.2, "--interval", help="Power sampling interval, s."),
+) -> int:
+    from wattprint.errors import InputError, WattprintError
+    from wattprint.ledger import Ledger
+    from wattprint.meter import Meter
+    from wattprint.site.chain import resolve_site
+
+    argv = [*(command or []), *ctx.args]
+    if not argv:
+        raise InputError("missing command after `--` (usage: wattprint run [OPTIONS] -- CMD "
+                         "ARGS...)")
+    if not (math.isfinite(interval) and interval > 0):
+        raise InputError(f"--interval must be a positive number of seconds, got {interval:g}")
+    factors = resolve_site(site)  # bad --site fails before anything runs
+    ledger = Ledger(db)
+    rid = ledger.start_run(argv, site=factors.site_id, interval_s=interval)
+    meter = Meter(site=factors.site_id, interval_s=interval, sink=ledger.sample_sink(rid))
+    received: list[int] = []
+    child: subprocess.Popen[bytes] | None = None
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        if child is None or child.returncode is not None:
+            return
+        if signum == signal.SIGINT and _in_terminal_foreground():
+            return  # the terminal delivered Ctrl-C to the child's process group already
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    sigs = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+    old = {s: signal.signal(s, on_signal) for s in sigs}
+    try:
+        meter.start()
+        meter.begin_window("run")
+        try:
+            child = subprocess.Popen(argv)
+        except OSError as exc:
+            m = meter.end_window("run", complete=False)
+            meter.stop()
+            ledger.finish_run(rid, complete=False, exit_code=127, measurement=m,
+                              notes=[f"could not start the command: {exc}"])
+            sys.stderr.write(f"wattprint: error: cannot run {argv[0]!r}: "
+                             f"{exc.strerror or exc}\n")
+            return 127
+        rc = child.wait()
+        code = 128 - rc if rc < 0 else rc
+        complete = rc >= 0 and not received
+        notes: list[str] = []
+        if rc < 0:
+            notes.append(f"the command was killed by signal {-rc} "
+                         f"({_signame(-rc)}); measured up to its end")
+        if received:
+            notes.append("wattprint received " + ", ".join(sorted({_signame(s) for s in received}))
+                         + " and forwarded it to the command; the run is incomplete")
+        m = meter.end_window("run", complete=complete)
+        meter.stop()
+        fp = None
+        try:
+            fp = m.to_footprint(site=factors)
+        except WattprintError as exc:
+            notes.append(f"footprint not computed: {exc}")
+        ledger.finish_run(rid, complete=complete, exit_code=code, measurement=m, footprint=fp,
+                          notes=notes)
+        _report_run(rid, argv, code, complete, m, fp, notes, json_out, ledger.path)
+        return code
+    finally:
+        with contextlib.suppress(Exception):
+            meter.stop()
+        for s, h in old.items():
+            signal.signal(s, h)
+        ledger.close()
+
+
+def _signame(n: int) -> str:
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"signal {n}"
+
+
+def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp: Any,
+                notes: list[str], json_out: bool, db: Path) -> None:
+    t = m.time.value
+    devices = [d.to_dict(t) for d in m.devices]
+    if json_out:
+        out: dict[str, Any] = fp.to_dict() if fp is not None else {
+            "kind": "measurement", "time": m.time.to_dict(),
+            "accelerator_energy": m.accelerator_energy.to_dict(),
+            "host_energy": m.host_energy.to_dict()}
+        out.update(run_id=rid, exit_code=code, complete=complete, command=argv,
+                   devices=devices, absent=m.absent, total_energy=m.total_energy.to_dict(),
+                   average_power=m.average_power.to_dict(), peak_power=m.peak_power.to_dict(),
+                   db=str(db))
+        out["notes"] = list(dict.fromkeys([*out.get("notes", []), *notes]))
+        sys.stdout.write(_dumps(out) + "\n")
+        sys.stdout.flush()
+        return
+    from rich.table import Table
+
+    con = _console()
+    tab = Table(title=f"wattprint run {rid}: {' '.join(argv)[:60]}", title_justify="left")
+    tab.add_column("quantity")
+    tab.add_column("value", justify="right")
+    tab.add_column("range", justify="right")
+    tab.add_column("how")
+    qs = fp.quantities if fp is not None else {"time": m.time,
+                                               "accelerator_energy": m.accelerator_energy,
+                                               "host_energy": m.host_energy}
+    for name in ("time", "accelerator_energy", "host_energy", "it_energy", "facility_energy",
+                 "co2e", "water", "cost"):
+        q = qs.get(name)
+        if q is None:
+            continue
+        if q.unit == "J":
+            val, rng = _energy(q.value), (f"{_energy(q.lo)} – {_energy(q.hi)}"
+                                          if q.low is not None else "")
+        else:
+            val = _num(q.value, q.unit, ".4g")
+            rng = f"{q.lo:.3g} – {q.hi:.3g}" if q.low is not None else ""
+        tab.add_row(name.replace("_", " "), val, rng, f"{q.basis}: {q.provenance[:70]}")
+    con.print(tab)
+    dt = Table(title="devices", title_justify="left")
+    for c in ("device", "name", "method", "energy", "avg W", "peak W", "samples"):
+        dt.add_column(c)
+    for d in m.devices:
+        dt.add_row(d.device.key, d.device.name[:28], d.method, _energy(d.energy.value),
+                   _num(d.average_power_w(t)), _num(d.peak_power_w), str(d.samples))
+    con.print(dt)
+    for k, v in m.absent.items():
+        con.print(f"[dim]not measured: {k}: {v}[/dim]")
+    for n in dict.fromkeys([*m.notes, *notes]):
+        con.print(f"note: {n}")
+    state = "complete" if complete else "INCOMPLETE"
+    con.print(f"run {rid}: exit code {code}, {state}; ledger {db}")
+
+
+# -- history / show / export --------------------------------------------------------------
+
+def _parse_since(text: str | None) -> float | None:
+    from datetime import datetime
+
+    from wattprint.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError as exc:
+        raise InputError(f"--since {text!r} is not a date (use YYYY-MM-DD or "
+                         "YYYY-MM-DDTHH:MM)") from exc
+
+
+def _run_summary(r: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "started_at", "ended_at", "state", "complete", "exit_code", "command",
+            "site", "time_s", "accelerator_energy_j", "host_energy_j", "total_energy_j",
+            "facility_energy_j", "co2e_g", "water_l", "cost_usd", "provenance", "host",
+            "pid", "wattprint_version", "interval_s", "notes")
+    return {k: r.get(k) for k in keep}
+
+
+def history_cmd(
+    limit: int = typer.Option(20, "--limit", "-n", help="At most this many runs."),
+    since: str = typer.Option(None, "--since", help="Only runs started on or after this "
+                              "date (YYYY-MM-DD[THH:MM])."),
+    command_contains: str = typer.Option(None, "--command-contains", help="Only runs whose "
+                                         "command contains this text."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Path = typer.Option(None, "--db", help="Ledger file."),
+) -> None:
+    from wattprint.errors import InputError
+
+    if limit < 1:
+        raise InputError(f"--limit must be at least 1, got {limit}")
+    ledger = _open_ledger(db, create=False)
+    rows = ledger.runs(limit=limit, since=_parse_since(since),
+                       command_contains=command_contains)
+    if json_out:
+        sys.stdout.write(_dumps([_run_summary(r) for r in rows]) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    tab = Table(title=f"runs in {ledger.path}", title_justify="left")
+    for c in ("run", "started", "time", "state", "exit", "energy", "CO2e", "command"):
+        tab.add_column(c)
+    for r in rows:
+        cmd = " ".join(r["command"]) if isinstance(r["command"], list) else str(r["command"])
+        tab.add_row(r["id"], _when(r["started_at"]), _num(r["time_s"], "s"), r["state"],
+                    "" if r["exit_code"] is None else str(r["exit_code"]),
+                    _energy(r["total_energy_j"]), _num(r["co2e_g"], "g"), cmd[:50])
+    Console(highlight=False).print(tab)
+    if not rows:
+        sys.stdout.write("no runs match\n")
+
+
+def show_cmd(
+    run: str = typer.Argument(..., help="Run id (or a unique prefix of at least 4 characters)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    db: Path = typer.Option(None, "--db", help="Ledger file."),
+) -> None:
+    ledger = _open_ledger(db, create=False)
+    r = ledger.run(run)
+    rid = r["id"]
+    devices = ledger.devices(rid)
+    windows = ledger.windows(rid)
+    timeline = ledger.sample_summary(rid)
+    if json_out:
+        out = _run_summary(r)
+        out.update(devices=devices, timeline=timeline, footprint=r.get("footprint"),
+                   windows=[{k: v for k, v in w.items() if k != "measurement"}
+                            for w in windows])
+        sys.stdout.write(_dumps(out) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    cmd = " ".join(r["command"]) if isinstance(r["command"], list) else str(r["command"])
+    con.print(f"run {rid}: {cmd}")
+    con.print(f"  started {_when(r['started_at'])}, ended {_when(r['ended_at'])}, "
+              f"{_num(r['time_s'], 's')}, state {r['state']}, exit code {r['exit_code']}")
+    con.print(f"  energy {_energy(r['total_energy_j'])} (accelerator "
+              f"{_energy(r['accelerator_energy_j'])}, host {_energy(r['host_energy_j'])}); "
+              f"facility {_energy(r['facility_energy_j'])}, CO2e {_num(r['co2e_g'], 'g')}, "
+              f"water {_num(r['water_l'], 'L')}, cost {_num(r['cost_usd'], 'USD')} "
+              f"(site {r['site']})")
+    if devices:
+        dt = Table(title="devices", title_justify="left")
+        for c in ("device", "name", "method", "energy", "peak W", "reason"):
+            dt.add_column(c)
+        for d in devices:
+            dt.add_row(d["key"], str(d["name"])[:28], d["method"], _energy(d["energy_j"]),
+                       _num(d["peak_power_w"]), (d["reason"] or "")[:60])
+        con.print(dt)
+    if windows:
+        wt = Table(title="windows", title_justify="left")
+        for c in ("window", "time", "energy", "avg W", "peak W", "complete"):
+            wt.add_column(c)
+        for w in windows:
+            wt.add_row(w["name"], _num(w["time_s"], "s"), _energy(w["total_energy_j"]),
+                       _num(w["average_power_w"]), _num(w["peak_power_w"]),
+                       str(w["complete"]))
+        con.print(wt)
+    tt = Table(title="power timeline", title_justify="left")
+    for c in ("device", "samples", "min W", "mean W", "max W", "duration"):
+        tt.add_column(c)
+    for s in timeline:
+        tt.add_row(s["device"], str(s["samples"]), _num(s["min_w"]), _num(s["mean_w"]),
+                   _num(s["max_w"]), _num(s["duration_s"], "s"))
+    con.print(tt if timeline else "no power samples recorded")
+    for n in r.get("notes") or []:
+        con.print(f"note: {n}")
+
+
+def export_cmd(
+    fmt: str = typer.Option("csv", "--format", help="csv or json."),
+    samples: bool = typer.Option(False, "--samples", help="Export power samples instead of "
+                                 "runs."),
+    run: str = typer.Option(None, "--run", help="Only this run."),
+    db: Path = typer.Option(None, "--db", help="Ledger file."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+) -> None:
+    from wattprint.errors import InputError
+
+    if fmt not in ("csv", "json"):
+        raise InputError(f"--format must be csv or json, got {fmt!r}")
+    ledger = _open_ledger(db, create=False)
+    rid = ledger.resolve_id(run) if run else None
+    if samples:
+        rows = ledger.samples(rid)
+    else:
+        rows = [ledger.run(rid)] if rid else ledger.runs(limit=None)
+        rows = [r if fmt == "json" else {k: v for k, v in r.items()
+                                          if k not in ("measurement", "footprint")}
+                for r in rows]
+    if fmt == "json":
+        text = _dumps(rows, indent=1) + "\n"
+    else:
+        buf = io.StringIO()
+        cols = list(rows[0]) if rows else (["run_id", "t", "device", "power_w"] if samples
+                                           else ["id"])
+        w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (_dumps(v) if isinstance(v, list | dict) else v)
+                        for k, v in r.items()})
+        text = buf.getvalue()
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    sys.stderr.write(f"wrote {len(rows)} rows to {output}\n")

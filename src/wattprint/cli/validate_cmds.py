@@ -1,0 +1,39 @@
+"""``wattprint validate``: predicted vs published and measured figures, with the error."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from wattprint.cli.options import JsonOpt
+
+
+def validate(
+    group: Annotated[list[str] | None, typer.Option(
+        "--group", "-g", help="Only these groups (repeatable): h200, training-chip-hours, "
+        "training-architecture, inference.")] = None,
+    json_out: JsonOpt = False,
+    rows: Annotated[bool, typer.Option("--rows/--summary-only", help="Print every row, not "
+                                       "only the per-group summary.")] = True,
+) -> None:
+    """Predict every reference row that has enough inputs and report the error.
+
+    Reference data (copied into wattprint/data/validation with sources): our H200
+    measurements, published training runs (from chip-hours, and from architecture, tokens and
+    hardware alone) and published inference measurements (ML.ENERGY).
+    """
+    from wattprint.validation.harness import print_report, run_validation
+
+    report = run_validation(group or None)
+    if json_out:
+        from wattprint.report.tables import dump_json
+
+        dump_json(report.to_dict())
+    else:
+        print_report(report, rows=rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``validate``."""
+    app.command("validate")(validate)

@@ -1,0 +1,196 @@
+"""Run a :class:`~wattprint.workload.phases.Work` on a device: time, energy and regime.
+
+Evaluated three times — central, optimistic (low) and pessimistic (high) parameter corners —
+so every result carries a range. See docs/methodology.md §Device for the formulas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wattprint.catalog.schema import Hardware
+from wattprint.device import roofline as r
+from wattprint.device.coefficients import EnergyCoefficients, dynamic_power_budget_w
+from wattprint.device.stacks import Stack
+from wattprint.errors import UnsupportedError
+from wattprint.workload.phases import Work
+from wattprint.workload.precision import PrecisionPlan
+
+#: Latency of one small collective (NCCL ring, intra-node) [s]; an assumption, see methodology.
+COLLECTIVE_LATENCY_S = 8e-6
+#: Per-GPU network bandwidth between nodes (one 400 Gb/s NIC per GPU) [B/s]; assumption.
+INTER_NODE_BPS = 50e9
+#: Chips per server beyond which collectives leave the node (GPUs); TPUs/ICI stay on-fabric.
+CHIPS_PER_NODE = 8
+
+
+@dataclass(frozen=True)
+class DeviceParams:
+    """Numbers the device model needs, possibly overridden by a calibration profile."""
+
+    hardware_id: str
+    peak_flops: float  # at the compute precision [FLOP/s]
+    vector_flops: float  # non-tensor fp32 rate for dequantisation [FLOP/s]
+    bandwidth_bps: float
+    idle_w: tuple[float, float, float]  # central, low, high [W]
+    tdp_w: float
+    j_per_flop: tuple[float, float, float]
+    j_per_vector_op: tuple[float, float, float]
+    j_per_byte: tuple[float, float, float]
+    compute_eff: tuple[float, float, float]  # central, optimistic(high), pessimistic(low)
+    memory_eff: tuple[float, float, float]
+    per_step_s: tuple[float, float, float]  # central, optimistic(low), pessimistic(high)
+    per_layer_s: tuple[float, float, float]
+    per_loop_step_s: tuple[float, float, float]
+    link_bps: float
+    dvfs_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    size_aware: bool = True
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+def _tri(q: Any) -> tuple[float, float, float]:
+    lo = q.low if q.low is not None else q.value
+    hi = q.high if q.high is not None else q.value
+    return (q.value, lo, hi)
+
+
+def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: PrecisionPlan,
+                  chips: int) -> DeviceParams:
+    """Collect the device and stack numbers for one hardware × precision × stack."""
+    compute = plan.compute
+    if compute not in hw.peak_flops and compute == "bf16" and "fp16" in hw.peak_flops:
+        compute = "fp16"  # weight-only int4 on chips without bf16 (V100, T4) computes in fp16
+    if compute not in hw.peak_flops:
+        have = ", ".join(k for k in hw.peak_flops)
+        raise UnsupportedError(f"{hw.id} has no {plan.name} ({compute}) support; it offers "
+                               f"{have}")
+    vec = hw.peak_flops.get("fp32") or hw.peak_flops[compute]
+    jf = coeffs.j_per_flop[compute]
+    jv = coeffs.j_per_flop.get("fp32", jf)
+    assert coeffs.j_per_byte is not None
+    link = hw.interconnect_bps.value if hw.interconnect_bps else INTER_NODE_BPS
+    if hw.kind == "gpu" and chips > CHIPS_PER_NODE:
+        link = min(link, INTER_NODE_BPS)
+    ce, me = stack.compute_efficiency, stack.memory_efficiency
+    from wattprint.site.defaults import default_value
+
+    dvfs = default_value("device", "dvfs_factor")
+    return DeviceParams(
+        hardware_id=hw.id,
+        peak_flops=hw.peak_flops[compute].value,
+        vector_flops=vec.value,
+        bandwidth_bps=hw.memory_bandwidth_bps.value,
+        idle_w=_tri(hw.idle_w),
+        tdp_w=hw.tdp_w.value,
+        j_per_flop=_tri(jf),
+        j_per_vector_op=_tri(jv),
+        j_per_byte=_tri(coeffs.j_per_byte),
+        compute_eff=(ce.value, ce.high or ce.value, ce.low or ce.value),
+        memory_eff=(me.value, me.high or me.value, me.low or me.value),
+        per_step_s=_tri(stack.per_step_s),
+        per_layer_s=_tri(stack.per_layer_s),
+        per_loop_step_s=_tri(stack.per_loop_step_s),
+        link_bps=link,
+        dvfs_factor=(dvfs.value, dvfs.low or dvfs.value, dvfs.high or dvfs.value),
+        provenance={
+            "dvfs_factor": f"boost-clock energy factor: {dvfs.cite()}",
+            "peak_flops": f"{hw.id} peak {compute}: {hw.peak_flops[compute].cite()}",
+            "bandwidth": f"{hw.id} memory bandwidth: {hw.memory_bandwidth_bps.cite()}",
+            "idle_w": f"{hw.id} idle floor: {hw.idle_w.cite()}",
+            "tdp_w": f"{hw.id} power limit: {hw.tdp_w.cite()}",
+            "j_per_flop": jf.provenance,
+            "j_per_byte": coeffs.j_per_byte.provenance,
+            "compute_efficiency": f"stack {stack.id}: {ce.cite()}",
+            "memory_efficiency": f"stack {stack.id}: {me.cite()}",
+            "overhead": f"stack {stack.id}: per pass {stack.per_step_s.cite()}; per layer "
+                        f"{stack.per_layer_s.cite()}; per decode step "
+                        f"{stack.per_loop_step_s.cite()}",
+        },
+    )
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """Time and accelerator energy of one phase, with every intermediate and a range."""
+
+    phase: str
+    time_s: float
+    time_low_s: float
+    time_high_s: float
+    energy_j: float
+    energy_low_j: float
+    energy_high_j: float
+    regime: str
+    intermediates: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"phase": self.phase, "time_s": self.time_s, "time_low_s": self.time_low_s,
+                "time_high_s": self.time_high_s, "energy_j": self.energy_j,
+                "energy_low_j": self.energy_low_j, "energy_high_j": self.energy_high_j,
+                "regime": self.regime, **self.intermediates}
+
+
+def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_calls: float,
+              corner: int, exposed_comm: float) -> dict[str, float]:
+    n = float(chips)
+    matmul = (work.matmul_flops + work.attention_flops) / n
+    m = work.tokens / work.passes if work.passes else work.tokens
+    eta = r.gemm_efficiency(p.compute_eff[corner], work.gemm_k or r.GEMM_K_HALF * 8, m) \
+        if p.size_aware else p.compute_eff[corner]
+    t_c = r.compute_time_s(matmul, p.peak_flops, eta) + \
+        r.compute_time_s(work.dequant_ops / n, p.vector_flops, p.compute_eff[corner])
+    t_w = r.memory_time_s((work.weight_bytes + work.kv_bytes) / n, p.bandwidth_bps,
+                          p.memory_eff[corner])
+    t_a = r.memory_time_s((work.activation_bytes + work.optimizer_bytes) / n, p.bandwidth_bps,
+                          p.memory_eff[corner])
+    t_dev = r.kernel_time_s(t_c, t_w, t_a)
+    t_o = r.overhead_time_s(work.passes, work.layer_passes, work.loop_steps,
+                            p.per_step_s[corner], p.per_layer_s[corner],
+                            p.per_loop_step_s[corner])
+    t_comm = 0.0
+    if chips > 1 and comm_bytes > 0:
+        t_comm = exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
+                                 + comm_calls * COLLECTIVE_LATENCY_S)
+    t = r.busy_time_s(t_dev, t_o) + t_comm
+    e_base = r.dynamic_energy_j(work.matmul_flops + work.attention_flops, p.j_per_flop[corner],
+                                work.bytes, p.j_per_byte[corner]) + \
+        work.dequant_ops * p.j_per_vector_op[corner]
+    if chips > 1 and comm_bytes > 0:
+        e_base += 2.0 * comm_bytes * p.j_per_byte[corner]  # buffers read and written
+    budget = p.tdp_w - p.idle_w[corner]
+    t_capped = r.power_capped_time_s(t, e_base, budget, n)
+    e_dyn = r.dvfs_dynamic_energy_j(e_base, p.dvfs_factor[corner], t_capped, budget * n)
+    energy = r.accelerator_energy_j(p.idle_w[corner], n, t_capped, e_dyn)
+    return {"t": t_capped, "e": energy, "e_dyn": e_dyn, "t_compute": t_c, "t_memory": t_w,
+            "t_elementwise": t_a, "t_device": t_dev, "t_overhead": t_o, "t_comm": t_comm,
+            "t_uncapped": t}
+
+
+def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.0,
+             comm_calls: float = 0.0, exposed_comm: float = 1.0) -> PhaseResult:
+    """Time and accelerator energy of ``work`` split evenly over ``chips``.
+
+    ``comm_bytes`` is the all-reduce volume (per chip) of the phase, issued in ``comm_calls``
+    collectives, of which the share ``exposed_comm`` is not hidden behind compute.
+    """
+    if chips < 1:
+        raise UnsupportedError("chips must be ≥ 1")
+    c = _evaluate(work, p, chips, comm_bytes, comm_calls, 0, exposed_comm)
+    lo = _evaluate(work, p, chips, comm_bytes, comm_calls, 1, exposed_comm)
+    hi = _evaluate(work, p, chips, comm_bytes, comm_calls, 2, exposed_comm)
+    parts = {"compute": c["t_compute"], "memory": c["t_memory"] + c["t_elementwise"],
+             "overhead": c["t_overhead"], "communication": c["t_comm"]}
+    regime = max(parts, key=lambda k: parts[k])
+    if c["t"] > c["t_uncapped"] * 1.0001:
+        regime = "power-cap"
+    inter = {
+        "flops": work.flops, "bytes": work.bytes, "dynamic_energy_j": c["e_dyn"],
+        "idle_energy_j": c["e"] - c["e_dyn"], "t_compute_s": c["t_compute"],
+        "t_memory_s": c["t_memory"], "t_elementwise_s": c["t_elementwise"],
+        "t_overhead_s": c["t_overhead"], "t_comm_s": c["t_comm"],
+        "avg_power_w_per_chip": c["e"] / (c["t"] * chips) if c["t"] > 0 else 0.0,
+    }
+    return PhaseResult(work.phase, c["t"], min(lo["t"], hi["t"]), max(lo["t"], hi["t"]),
+                       c["e"], min(lo["e"], hi["e"]), max(lo["e"], hi["e"]), regime, inter)

@@ -1,0 +1,171 @@
+"""Calibration profiles: measured device and stack numbers that override catalog defaults.
+
+A profile is a JSON file (``wattprint-profile/1``) written by ``wattprint calibrate device``
+or ``wattprint calibrate fit`` and read by ``wattprint estimate ... --profile PROFILE``.
+Built-in profiles live in ``wattprint/data/profiles/`` and are named without ``.json``.
+Every field is optional; what a profile gives replaces the default, and says so in the
+provenance of each number it touched.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from wattprint.errors import DataError, InputError
+
+PROFILE_FORMAT = "wattprint-profile/1"
+
+
+class PValue(BaseModel):
+    """A profile number with optional range and provenance."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    value: float
+    low: float | None = None
+    high: float | None = None
+    provenance: str = "calibration profile"
+
+    def tri(self) -> tuple[float, float, float]:
+        """(value, low, high), the ends defaulting to the value."""
+        return (self.value, self.value if self.low is None else self.low,
+                self.value if self.high is None else self.high)
+
+
+class DeviceSection(BaseModel):
+    """Device numbers measured by ``calibrate device`` (all optional)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    idle_w: PValue | None = None
+    idle_no_context_w: PValue | None = None
+    tdp_w: PValue | None = None
+    j_per_flop: dict[str, PValue] = {}
+    j_per_byte: PValue | None = None
+    achieved_flops: dict[str, PValue] = {}
+    achieved_bandwidth_bps: PValue | None = None
+    launch_overhead_s: PValue | None = None
+
+
+class StackSection(BaseModel):
+    """Stack numbers fitted by ``calibrate fit`` (all optional)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    base: str | None = None  # stack id the fit started from
+    per_step_s: PValue | None = None
+    per_layer_s: PValue | None = None
+    per_loop_step_s: PValue | None = None
+    compute_efficiency: PValue | None = None
+    memory_efficiency: PValue | None = None
+    energy_scale: PValue | None = None  # multiplies dynamic energy (fitted)
+
+
+class Profile(BaseModel):
+    """A calibration profile (device and/or stack)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    format: str = Field(default=PROFILE_FORMAT)
+    name: str
+    hardware: str | None = None
+    source: str = "calibration"
+    created: str | None = None
+    device: DeviceSection = DeviceSection()
+    stack: StackSection = StackSection()
+    fit: dict[str, Any] = {}
+
+
+def builtin_profiles() -> list[str]:
+    """Names of the profiles shipped with wattprint."""
+    d = files("wattprint") / "data" / "profiles"
+    try:
+        return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".json"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+@lru_cache(maxsize=32)
+def load_profile(name_or_path: str) -> Profile:
+    """Load a profile from a path or a built-in name; one-line errors for bad files."""
+    p = Path(name_or_path)
+    if p.suffix == ".json" or p.exists():
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read profile {name_or_path!r}: {exc.strerror}") from exc
+        where = str(p)
+    else:
+        ref = files("wattprint") / "data" / "profiles" / f"{name_or_path}.json"
+        try:
+            text = ref.read_text(encoding="utf-8")
+        except (FileNotFoundError, OSError) as exc:
+            known = ", ".join(builtin_profiles()) or "none"
+            raise InputError(f"no profile file or built-in profile {name_or_path!r} "
+                             f"(built-in: {known})") from exc
+        where = f"built-in profile {name_or_path}"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    try:
+        prof = Profile(**data)
+    except (ValidationError, TypeError) as exc:
+        msg = str(exc).splitlines()
+        raise DataError(f"{where}: not a wattprint profile ({' '.join(msg[:3])})") from exc
+    if prof.format != PROFILE_FORMAT:
+        raise DataError(f"{where}: unsupported profile format {prof.format!r}")
+    return prof
+
+
+def apply_profile(params: Any, profile: Profile, compute_precision: str,
+                  peak_flops: float) -> Any:
+    """Return ``DeviceParams`` with the profile's numbers replacing the defaults."""
+    changes: dict[str, Any] = {}
+    prov = dict(params.provenance)
+    tag = f"profile {profile.name} ({profile.source})"
+    dev, st = profile.device, profile.stack
+    if dev.idle_w:
+        changes["idle_w"] = dev.idle_w.tri()
+        prov["idle_w"] = f"{tag}: {dev.idle_w.provenance}"
+    if dev.tdp_w:
+        changes["tdp_w"] = dev.tdp_w.value
+        prov["tdp_w"] = f"{tag}: {dev.tdp_w.provenance}"
+    if compute_precision in dev.j_per_flop:
+        changes["j_per_flop"] = dev.j_per_flop[compute_precision].tri()
+        prov["j_per_flop"] = f"{tag}: {dev.j_per_flop[compute_precision].provenance}"
+    if "fp32" in dev.j_per_flop:
+        changes["j_per_vector_op"] = dev.j_per_flop["fp32"].tri()
+    if dev.j_per_byte:
+        changes["j_per_byte"] = dev.j_per_byte.tri()
+        prov["j_per_byte"] = f"{tag}: {dev.j_per_byte.provenance}"
+    if dev.achieved_bandwidth_bps and not st.memory_efficiency:
+        eff = min(dev.achieved_bandwidth_bps.value / params.bandwidth_bps, 1.0)
+        changes["memory_eff"] = (eff, eff, eff)
+        prov["memory_efficiency"] = f"{tag}: achieved / peak bandwidth"
+    for key, field_name in (("per_step_s", "per_step_s"), ("per_layer_s", "per_layer_s"),
+                           ("per_loop_step_s", "per_loop_step_s")):
+        v = getattr(st, key)
+        if v is not None:
+            changes[field_name] = v.tri()
+            prov["overhead"] = f"{tag}: fitted overheads"
+    if st.compute_efficiency:
+        v, lo, hi = st.compute_efficiency.tri()
+        changes["compute_eff"] = (v, hi, lo)
+        prov["compute_efficiency"] = f"{tag}: {st.compute_efficiency.provenance}"
+    if st.memory_efficiency:
+        v, lo, hi = st.memory_efficiency.tri()
+        changes["memory_eff"] = (v, hi, lo)
+        prov["memory_efficiency"] = f"{tag}: {st.memory_efficiency.provenance}"
+    if st.energy_scale:
+        s = st.energy_scale.tri()
+        jf = changes.get("j_per_flop", params.j_per_flop)
+        jb = changes.get("j_per_byte", params.j_per_byte)
+        changes["j_per_flop"] = tuple(a * b for a, b in zip(jf, s, strict=True))
+        changes["j_per_byte"] = tuple(a * b for a, b in zip(jb, s, strict=True))
+        prov["j_per_flop"] = prov.get("j_per_flop", "") + f"; × fitted energy scale ({tag})"
+    changes["provenance"] = prov
+    return replace(params, **changes)

@@ -1,0 +1,116 @@
+"""Time and energy of a piece of work on one or more chips.
+
+Three regimes plus a power cap (docs/methodology.md §Device):
+- compute-bound: ``t_c = FLOPs / (peak · η_c)``;
+- memory-bound: ``t_m = bytes / (BW · η_m)``;
+- overhead-bound: ``t_o = passes · s_pass + layer_passes · s_layer + steps · s_loop`` (host);
+- power-capped: if ``E_dyn / t`` exceeds ``TDP − idle`` the chip slows down to stay at TDP.
+Energy: ``E = P_idle · chips · t + e_flop · FLOPs + e_byte · bytes``.
+Formulas accept floats or numpy arrays (the planner evaluates millions at once).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _max(a: Any, b: Any) -> Any:
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return a if a >= b else b
+    import numpy as np
+
+    return np.maximum(a, b)
+
+
+def compute_time_s(flops: Any, peak_flops: Any, efficiency: Any) -> Any:
+    """Compute-bound time ``FLOPs / (peak · η_c)`` [s]."""
+    return flops / (peak_flops * efficiency)
+
+
+#: Shape at which a matmul reaches half its large-shape efficiency: inner dimension and rows.
+GEMM_K_HALF = 1024.0
+GEMM_M_HALF = 32.0
+
+
+def gemm_efficiency(eta_max: Any, k: Any, m: Any) -> Any:
+    """Matmul efficiency falls for small shapes: ``η_max · k/(k + k½) · m/(m + m½)``.
+
+    ``k`` is the inner dimension (hidden size), ``m`` the rows (tokens per pass); k½ = 1024
+    and m½ = 32 are assumptions consistent with cuBLAS behaviour on Hopper (a 2048-wide model
+    runs its GEMMs at about two thirds of the efficiency of an 8192-wide one).
+    """
+    return eta_max * k / (k + GEMM_K_HALF) * m / (m + GEMM_M_HALF)
+
+
+def memory_time_s(nbytes: Any, bandwidth_bps: Any, efficiency: Any) -> Any:
+    """Memory-bound time ``bytes / (BW · η_m)`` [s]."""
+    return nbytes / (bandwidth_bps * efficiency)
+
+
+def overhead_time_s(passes: Any, layer_passes: Any, loop_steps: Any, per_step_s: Any,
+                    per_layer_s: Any, per_loop_step_s: Any) -> Any:
+    """Host-side time ``passes · s_pass + layer_passes · s_layer + loop_steps · s_loop`` [s].
+
+    ``s_pass`` is the fixed cost of one forward call, ``s_layer`` the dispatch of one decoder
+    layer, ``s_loop`` the generation loop's own work per decode step (sampling, stopping
+    checks, cache and mask bookkeeping).
+    """
+    return passes * per_step_s + layer_passes * per_layer_s + loop_steps * per_loop_step_s
+
+
+def kernel_time_s(t_matmul_compute: Any, t_matmul_memory: Any, t_elementwise: Any) -> Any:
+    """Device time: matmuls at their roofline ``max(t_c, t_w)`` plus elementwise kernels.
+
+    Elementwise kernels (norms, activations, residuals) are separate memory-bound launches in
+    sequence with the matmuls, so their time adds rather than overlaps.
+    """
+    return _max(t_matmul_compute, t_matmul_memory) + t_elementwise
+
+
+def busy_time_s(t_device: Any, t_overhead: Any) -> Any:
+    """Launches are asynchronous: the slower of device work and host dispatch sets the pace."""
+    return _max(t_device, t_overhead)
+
+
+def allreduce_time_s(nbytes: Any, chips: Any, link_bps: Any) -> Any:
+    """Ring all-reduce of ``nbytes`` over ``chips``: ``2 (n − 1)/n · bytes / link`` [s]."""
+    return 2.0 * (chips - 1.0) / chips * nbytes / link_bps
+
+
+def power_capped_time_s(t: Any, dynamic_energy_j: Any, budget_w: Any, chips: Any) -> Any:
+    """Stretch ``t`` so that dynamic power stays within ``chips · (TDP − idle)`` [s]."""
+    return _max(t, dynamic_energy_j / (budget_w * chips))
+
+
+def dvfs_dynamic_energy_j(base_dynamic_j: Any, dvfs_factor: Any, time_s: Any,
+                          budget_w: Any) -> Any:
+    """Dynamic energy with voltage/frequency scaling between boost clocks and the power cap.
+
+    Energy per operation was measured on matmuls pinned at the power limit, where clocks and
+    voltage are lowered. Work below the limit runs at boost voltage and costs ``k`` times more
+    per operation (``k`` ≈ 1.25, V² between capped and boost clocks). Near the limit the chip
+    throttles, so the dynamic energy is ``min(k · E_base, budget · t)`` but never below
+    ``E_base`` — continuous across the cap.
+    """
+    boosted = base_dynamic_j * dvfs_factor
+    capped = budget_w * time_s
+    out = _min(boosted, capped)
+    return _max(out, base_dynamic_j)
+
+
+def _min(a: Any, b: Any) -> Any:
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return a if a <= b else b
+    import numpy as np
+
+    return np.minimum(a, b)
+
+
+def dynamic_energy_j(flops: Any, j_per_flop: Any, nbytes: Any, j_per_byte: Any) -> Any:
+    """Energy above the idle floor: ``e_flop · FLOPs + e_byte · bytes`` [J]."""
+    return flops * j_per_flop + nbytes * j_per_byte
+
+
+def accelerator_energy_j(idle_w: Any, chips: Any, time_s: Any, dynamic_j: Any) -> Any:
+    """Energy of the chips: idle floor for the whole time plus dynamic energy [J]."""
+    return idle_w * chips * time_s + dynamic_j

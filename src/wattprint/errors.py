@@ -1,0 +1,70 @@
+"""The one exception tree of wattprint.
+
+    WattprintError                  root: every error wattprint raises on purpose
+    ├── InputError                  a value the user gave is invalid (negative, NaN, malformed)
+    │   └── UnknownNameError        a hardware/model/site/stack name is not in a catalog
+    ├── DataError                   a data file (catalog, measurements) is malformed
+    ├── UnsupportedError            the request is valid but impossible (precision the chip lacks,
+    │                               a model that does not fit, an empty feasible set)
+    └── MeterError                  energy measurement problems
+        ├── MeterUnavailable        a sensor or vendor library is absent
+        ├── MeterPermissionDenied   a sensor exists but cannot be read (how to fix it is in the text)
+        └── CounterError            a counter read failed, went backwards or wrapped unexpectedly
+
+The CLI turns any ``WattprintError`` into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class WattprintError(Exception):
+    """Root of every error wattprint raises on purpose."""
+
+
+class InputError(WattprintError, ValueError):
+    """A user-supplied value is invalid."""
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name is not in a catalog; the message lists the closest matches."""
+
+    def __init__(self, what: str, name: str, known: Iterable[str]) -> None:
+        known_list = sorted(set(known))
+        close = difflib.get_close_matches(name.lower(), known_list, n=3, cutoff=0.4)
+        if not close:
+            close = [k for k in known_list if name.lower()[:3] in k][:3]
+        hint = f"; closest: {', '.join(close)}" if close else ""
+        super().__init__(f"unknown {what} {name!r}{hint} (see `wattprint {what} list`)")
+        self.what = what
+        self.name = name
+        self.closest = close
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
+
+class DataError(WattprintError):
+    """A data file is malformed."""
+
+
+class UnsupportedError(WattprintError):
+    """A valid request that cannot be satisfied (e.g. a precision the hardware lacks)."""
+
+
+class MeterError(WattprintError):
+    """Energy measurement problem."""
+
+
+class MeterUnavailable(MeterError):
+    """A sensor or its vendor library is absent."""
+
+
+class MeterPermissionDenied(MeterError):
+    """A sensor exists but cannot be read by this user."""
+
+
+class CounterError(MeterError):
+    """A counter read failed or returned an impossible value."""

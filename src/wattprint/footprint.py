@@ -1,0 +1,78 @@
+"""``Footprint``: the one result type for estimates and measurements alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from wattprint.quantity import Quantity
+
+#: Quantities every footprint carries, in display order (the CLI's JSON contract).
+CORE_QUANTITIES: tuple[str, ...] = (
+    "time",
+    "chip_hours",
+    "accelerator_energy",
+    "host_energy",
+    "it_energy",
+    "facility_energy",
+    "co2e",
+    "embodied_co2e",
+    "total_co2e",
+    "water",
+    "cost",
+)
+
+
+@dataclass
+class Footprint:
+    """Energy at the wall, carbon, water and money of one piece of work.
+
+    ``quantities`` maps names (``time``, ``accelerator_energy``, ``it_energy``,
+    ``facility_energy``, ``co2e``, ``embodied_co2e``, ``water``, ``cost``, ...) to
+    :class:`~wattprint.quantity.Quantity` objects in SI units (J, s, g, L, USD).
+    ``details`` holds every intermediate of the model (FLOPs, bytes, regime, factors) so a
+    report can explain each number; ``notes`` lists fallbacks and warnings in plain words.
+    """
+
+    kind: Literal["estimate", "measurement"]
+    quantities: dict[str, Quantity]
+    details: dict[str, Any] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> Quantity:
+        return self.quantities[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.quantities
+
+    def __getattr__(self, name: str) -> Quantity:
+        # Notebook convenience: fp.co2e, fp.water ...; only called for missing attributes.
+        q = self.__dict__.get("quantities")
+        if q is not None and name in q:
+            return q[name]
+        raise AttributeError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: each quantity at top level, plus kind, inputs, details, notes."""
+        out: dict[str, Any] = {"kind": self.kind}
+        for name, q in self.quantities.items():
+            out[name] = q.to_dict()
+        out["inputs"] = _jsonable(self.inputs)
+        out["details"] = _jsonable(self.details)
+        out["notes"] = list(self.notes)
+        return out
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Quantity):
+        return obj.to_dict()
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float | int | str | bool) or obj is None:
+        return obj
+    if hasattr(obj, "item"):  # numpy scalar
+        return obj.item()
+    return str(obj)

@@ -1,0 +1,379 @@
+"""``Ledger``: the SQLite store of runs, windows, devices and power samples.
+
+* Location: ``--db`` / ``Ledger(path)``, else ``$WATTPRINT_DB``, else
+  ``platformdirs.user_data_dir("wattprint")/ledger.sqlite``.
+* WAL journal, ``busy_timeout``, and every write in a ``BEGIN IMMEDIATE`` transaction that
+  is retried (with jittered back-off) on ``database is locked``: many processes can write
+  at once without losing or corrupting rows.
+* A run starts as ``running``; ``finish_run`` marks it ``complete`` or ``incomplete``. A run
+  whose process died without finishing (SIGKILL, power loss) stays ``running`` in the
+  table and is *shown* as ``incomplete`` (see :func:`run_state`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from wattprint.errors import InputError
+from wattprint.ledger.migrations import apply_migrations
+
+if TYPE_CHECKING:
+    from wattprint.footprint import Footprint
+    from wattprint.meter.measurement import Measurement
+
+ENV_DB = "WATTPRINT_DB"
+T = TypeVar("T")
+_HOST = socket.gethostname()
+
+
+def wattprint_version() -> str:
+    """The installed wattprint version (``unknown`` when not installed)."""
+    try:
+        from importlib.metadata import version
+
+        return version("wattprint")
+    except Exception:  # noqa: BLE001
+        return "unknown"
+
+
+def default_db_path() -> Path:
+    """``$WATTPRINT_DB`` or ``user_data_dir("wattprint")/ledger.sqlite``."""
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("wattprint")) / "ledger.sqlite"
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run_state(row: dict[str, Any]) -> str:
+    """How to show a run: ``complete``, ``incomplete`` or ``running``.
+
+    A ``running`` row whose process is gone (same host, pid not alive) was never finalised
+    (the recorder was SIGKILLed): it is incomplete.
+    """
+    status = str(row.get("status"))
+    if status != "running":
+        return status
+    if row.get("host") == _HOST and not _pid_alive(row.get("pid")):
+        return "incomplete"
+    return "running"
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _json(x: Any) -> str:
+    return json.dumps(_clean(x), allow_nan=False, default=str)
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    msg = str(exc).lower()
+    return "locked" in msg or "busy" in msg
+
+
+class Ledger:
+    """The measurement ledger (SQLite).
+
+    Args:
+        path: database file; ``None`` → :func:`default_db_path`.
+        create: create the file (and its directory) if missing; read-only commands pass
+            ``False`` so a mistyped path is an error, not a new empty ledger.
+        timeout_s: how long a write waits for other writers before giving up (s).
+
+    Raises:
+        InputError: the path cannot be opened or is not a wattprint ledger.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, create: bool = True,
+                 timeout_s: float = 60.0) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_db_path()
+        self.timeout_s = timeout_s
+        self._lock = threading.RLock()
+        if not create and not self.path.is_file():
+            raise InputError(f"no ledger at {self.path} (run `wattprint run -- CMD` first, or "
+                             "pass --db)")
+        if self.path.is_dir():
+            raise InputError(f"ledger path {self.path} is a directory")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None,
+                                        check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise InputError(f"cannot open ledger {self.path}: {exc}") from exc
+        self.conn.row_factory = sqlite3.Row
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+            self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL").fetchone())
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self._retry(lambda: apply_migrations(self.conn))
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise InputError(f"cannot use ledger {self.path}: {exc}") from exc
+
+    # -- plumbing -----------------------------------------------------------------------
+    def _retry(self, fn: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.timeout_s
+        delay = 0.005
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` in one ``BEGIN IMMEDIATE`` transaction, retried while locked."""
+        def attempt() -> T:
+            with self._lock:
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out = fn(self.conn)
+                    self.conn.execute("COMMIT")
+                    return out
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                    raise
+        return self._retry(attempt)
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._retry(lambda: self.conn.execute(sql, params).fetchall())
+        return [dict(r) for r in rows]
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writes -------------------------------------------------------------------------
+    def start_run(self, command: Sequence[str], *, site: str | None = None,
+                  interval_s: float | None = None, started_at: float | None = None,
+                  run_id: str | None = None) -> str:
+        """Record a new run as ``running``; returns its id (12 hex digits)."""
+        rid = run_id or uuid.uuid4().hex[:12]
+        cmd = list(command)
+        self._write(lambda c: c.execute(
+            "INSERT INTO runs (id, started_at, status, command, command_text, cwd, host, pid,"
+            " wattprint_version, site, interval_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (rid, started_at or time.time(), "running", _json(cmd), " ".join(cmd),
+             os.getcwd(), _HOST, os.getpid(), wattprint_version(), site, interval_s)))
+        return rid
+
+    def add_samples(self, run_id: str, rows: Iterable[tuple[float, str, float]]) -> int:
+        """Append power samples ``(unix s, device key, W)``; returns how many."""
+        data = [(run_id, float(t), str(k), float(p)) for t, k, p in rows
+                if p is not None and math.isfinite(p)]
+        if data:
+            self._write(lambda c: c.executemany(
+                "INSERT INTO samples (run_id, t, device, power_w) VALUES (?,?,?,?)", data))
+        return len(data)
+
+    def sample_sink(self, run_id: str) -> Callable[[list[tuple[float, str, float]]], None]:
+        """A sampler sink writing into this run (for ``Meter(sink=...)``)."""
+        def sink(rows: list[tuple[float, str, float]]) -> None:
+            self.add_samples(run_id, rows)
+        return sink
+
+    def add_window(self, run_id: str, m: Measurement) -> int:
+        """Store one window's measurement; returns the window row id."""
+        prov = "; ".join(f"{d.device.key}: {d.method}" for d in m.devices)
+        row = (run_id, m.name, m.started_at, m.ended_at, _num(m.time.value),
+               _num(m.accelerator_energy.value), _num(m.host_energy.value),
+               _num(m.total_energy.value), _num(m.average_power.value),
+               _num(m.peak_power.value), int(m.complete), prov, _json(m.to_dict()),
+               wattprint_version(), os.getpid())
+
+        def do(c: sqlite3.Connection) -> int:
+            cur = c.execute(
+                "INSERT INTO windows (run_id, name, started_at, ended_at, time_s,"
+                " accelerator_energy_j, host_energy_j, total_energy_j, average_power_w,"
+                " peak_power_w, complete, provenance, measurement, wattprint_version, pid)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+            return int(cur.lastrowid or 0)
+        return self._write(do)
+
+    def finish_run(self, run_id: str, *, complete: bool, exit_code: int | None,
+                   measurement: Measurement | None = None, footprint: Footprint | None = None,
+                   notes: Sequence[str] = (), ended_at: float | None = None) -> None:
+        """Finalise a run: status, exit code, totals, devices and the full JSON."""
+        m, fp = measurement, footprint
+
+        def q(name: str) -> float | None:
+            return _num(fp[name].value) if fp is not None and name in fp else None
+
+        vals: dict[str, Any] = {
+            "ended_at": ended_at or (m.ended_at if m else time.time()),
+            "status": "complete" if complete else "incomplete",
+            "exit_code": exit_code,
+            "notes": _json(list(notes) + (list(m.notes) if m else [])),
+        }
+        if m is not None:
+            vals.update(
+                time_s=_num(m.time.value), accelerator_energy_j=_num(m.accelerator_energy.value),
+                host_energy_j=_num(m.host_energy.value),
+                total_energy_j=_num(m.total_energy.value),
+                provenance="; ".join(f"{d.device.key}: {d.method}" for d in m.devices),
+                measurement=_json(m.to_dict()))
+        if fp is not None:
+            vals.update(facility_energy_j=q("facility_energy"), co2e_g=q("co2e"),
+                        water_l=q("water"), cost_usd=q("cost"), footprint=_json(fp.to_dict()))
+        sets = ", ".join(f"{k} = ?" for k in vals)
+
+        def do(c: sqlite3.Connection) -> None:
+            cur = c.execute(f"UPDATE runs SET {sets} WHERE id = ?", (*vals.values(), run_id))
+            if cur.rowcount != 1:
+                raise InputError(f"unknown run {run_id!r}")
+            if m is not None:
+                c.execute("DELETE FROM devices WHERE run_id = ?", (run_id,))
+                c.executemany(
+                    "INSERT INTO devices (run_id, key, kind, backend, name, idx, uuid, method,"
+                    " energy_j, basis, provenance, reason, samples, peak_power_w)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(run_id, d.device.key, d.device.kind, d.device.backend, d.device.name,
+                      d.device.index, d.device.uuid, d.method, _num(d.energy.value),
+                      d.energy.basis, d.energy.provenance, d.reason, d.samples,
+                      _num(d.peak_power_w)) for d in m.devices])
+        self._write(do)
+
+    # -- reads --------------------------------------------------------------------------
+    def runs(self, *, limit: int | None = 20, since: float | datetime | None = None,
+             command_contains: str | None = None) -> list[dict[str, Any]]:
+        """Recent runs, newest first, each with a ``state`` (see :func:`run_state`).
+
+        Args:
+            limit: at most this many (``None``: all).
+            since: only runs started at or after this time (Unix s or datetime).
+            command_contains: only runs whose command contains this text.
+        """
+        where: list[str] = ["1=1"]
+        params: list[Any] = []
+        if since is not None:
+            where.append("started_at >= ?")
+            params.append(since.timestamp() if isinstance(since, datetime) else float(since))
+        if command_contains:
+            where.append("instr(command_text, ?) > 0")
+            params.append(command_contains)
+        sql = (f"SELECT * FROM runs WHERE {' AND '.join(where)} "
+               "ORDER BY started_at DESC, rowid DESC")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._decorate(r) for r in self._query(sql, params)]
+
+    def _decorate(self, r: dict[str, Any]) -> dict[str, Any]:
+        r["state"] = run_state(r)
+        r["complete"] = r["state"] == "complete"
+        for k in ("command", "notes", "measurement", "footprint"):
+            if isinstance(r.get(k), str):
+                with contextlib.suppress(ValueError):
+                    r[k] = json.loads(r[k])
+        return r
+
+    def resolve_id(self, run: str) -> str:
+        """The full id of a run given its id or a unique prefix (≥ 4 characters).
+
+        Raises:
+            InputError: no run, or an ambiguous prefix.
+        """
+        if not run or len(run) < 4 and not self._query("SELECT 1 FROM runs WHERE id = ?",
+                                                        (run,)):
+            raise InputError(f"run id {run!r} is too short (give at least 4 characters)")
+        rows = self._query("SELECT id FROM runs WHERE id = ? OR substr(id, 1, ?) = ? LIMIT 3",
+                           (run, len(run), run))
+        ids = sorted({r["id"] for r in rows})
+        if run in ids:
+            return run
+        if not ids:
+            raise InputError(f"unknown run {run!r} in {self.path} (see `wattprint history`)")
+        if len(ids) > 1:
+            raise InputError(f"run id {run!r} is ambiguous: {', '.join(ids)} ...")
+        return str(ids[0])
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """One run by id or unique prefix.
+
+        Raises:
+            InputError: unknown or ambiguous id.
+        """
+        rid = self.resolve_id(run_id)
+        return self._decorate(self._query("SELECT * FROM runs WHERE id = ?", (rid,))[0])
+
+    def windows(self, run_id: str) -> list[dict[str, Any]]:
+        """The windows of a run, in order of ending."""
+        rows = self._query("SELECT * FROM windows WHERE run_id = ? ORDER BY id", (run_id,))
+        for r in rows:
+            r["complete"] = bool(r["complete"])
+            r["measurement"] = json.loads(r["measurement"]) if r["measurement"] else None
+        return rows
+
+    def devices(self, run_id: str) -> list[dict[str, Any]]:
+        """The per-device energies of a finished run."""
+        return self._query("SELECT * FROM devices WHERE run_id = ? ORDER BY rowid", (run_id,))
+
+    def samples(self, run_id: str | None = None, *,
+                limit: int | None = None) -> list[dict[str, Any]]:
+        """Power samples (``run_id, t, device, power_w``) of one run or of all, in time order."""
+        sql = "SELECT run_id, t, device, power_w FROM samples"
+        params: list[Any] = []
+        if run_id is not None:
+            sql += " WHERE run_id = ?"
+            params.append(run_id)
+        sql += " ORDER BY run_id, t, device"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._query(sql, params)
+
+    def sample_summary(self, run_id: str) -> list[dict[str, Any]]:
+        """Per device: sample count, min/mean/max power (W), first/last time and duration (s)."""
+        rows = self._query(
+            "SELECT device, COUNT(*) AS samples, MIN(power_w) AS min_w, AVG(power_w) AS mean_w,"
+            " MAX(power_w) AS max_w, MIN(t) AS first_t, MAX(t) AS last_t FROM samples"
+            " WHERE run_id = ? GROUP BY device ORDER BY device", (run_id,))
+        for r in rows:
+            r["duration_s"] = r["last_t"] - r["first_t"]
+        return rows

@@ -1,0 +1,65 @@
+"""Energy backends: one interface (:mod:`.base`), one small module per vendor.
+
+:func:`detect_backends` probes in this order:
+
+1. NVIDIA GPUs through NVML (:mod:`.nvidia`, needs ``nvidia-ml-py``);
+2. AMD GPUs through amdsmi (:mod:`.amd`, needs ROCm's ``amdsmi``);
+3. CPU package and DRAM through Linux RAPL (:mod:`.rapl`);
+4. the CPU/RAM estimate from utilisation × TDP (:mod:`.cpu_estimate`), used for the CPU
+   whenever RAPL is unavailable (and for RAM when RAPL has no DRAM domain), with the reason.
+
+A backend that cannot be used becomes a :class:`~.base.NullBackend` carrying the reason,
+so results say why a device class is missing instead of reporting a silent zero.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wattprint.errors import MeterError
+from wattprint.meter.backends.base import Device, EnergyBackend, NullBackend
+
+__all__ = ["Device", "EnergyBackend", "NullBackend", "detect_backends"]
+
+
+def detect_backends(*, nvml: Any = None, amdsmi: Any = None,
+                    powercap_root: str | Path | None = None,
+                    visible_devices: str | None = None) -> list[EnergyBackend]:
+    """Probe every backend (see the module docstring for the order).
+
+    Args:
+        nvml: a pynvml-like module to use instead of importing ``pynvml`` (tests).
+        amdsmi: an amdsmi-like module to use instead of importing ``amdsmi`` (tests).
+        powercap_root: RAPL sysfs root (default ``$WATTPRINT_POWERCAP_ROOT`` or
+            ``/sys/class/powercap``).
+        visible_devices: a ``CUDA_VISIBLE_DEVICES`` value (default: the environment).
+
+    Returns:
+        Working backends and null backends with their reasons, in probe order.
+    """
+    from wattprint.meter.backends.amd import AmdBackend
+    from wattprint.meter.backends.cpu_estimate import CpuEstimateBackend
+    from wattprint.meter.backends.nvidia import NvidiaBackend
+    from wattprint.meter.backends.rapl import RaplBackend
+
+    out: list[EnergyBackend] = []
+    try:
+        out.append(NvidiaBackend(nvml=nvml, visible_devices=visible_devices))
+    except MeterError as exc:
+        out.append(NullBackend("nvidia", str(exc)))
+    try:
+        out.append(AmdBackend(amdsmi=amdsmi))
+    except MeterError as exc:
+        out.append(NullBackend("amd", str(exc)))
+    try:
+        rapl = RaplBackend(root=powercap_root)
+    except MeterError as exc:
+        out.append(NullBackend("rapl", str(exc)))
+        out.append(CpuEstimateBackend(f"RAPL unavailable: {exc}"))
+    else:
+        out.append(rapl)
+        if not rapl.has_dram:
+            out.append(CpuEstimateBackend("RAPL has no DRAM domain on this machine",
+                                          cpu=False, dram=True))
+    return out

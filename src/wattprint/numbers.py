@@ -1,0 +1,67 @@
+"""Parse the numbers people type: ``2e12``, ``2T``, ``15.6T``, ``500MWh``, ``100t``."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from wattprint.errors import InputError
+
+_SUFFIX = {
+    "": 1.0, "k": 1e3, "K": 1e3, "m": 1e-3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12,
+    "P": 1e15, "E": 1e18,
+}
+_NUM = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_number(text: str | float | int, what: str = "number", *, positive: bool = True,
+                 allow_zero: bool = False, integer: bool = False) -> float:
+    """Parse ``text`` such as ``2e12``, ``2T``, ``15.6T`` or ``3k`` into a float.
+
+    Suffixes: k/K=1e3, M=1e6, G or B=1e9, T=1e12, P=1e15 (``m`` = milli).
+    Raises :class:`InputError` (one line) for NaN, infinity, non-positive values (unless allowed)
+    and unknown suffixes.
+    """
+    if isinstance(text, bool):
+        raise InputError(f"{what}: expected a number, got {text!r}")
+    if isinstance(text, int | float):
+        value = float(text)
+    else:
+        m = _NUM.match(str(text))
+        if not m:
+            raise InputError(f"{what}: cannot read {text!r} as a number (e.g. 2e12, 2T, 15.6T)")
+        mantissa, suffix = m.groups()
+        if suffix not in _SUFFIX:
+            raise InputError(f"{what}: unknown suffix {suffix!r} in {text!r} (use k, M, G/B, T, P)")
+        value = float(mantissa) * _SUFFIX[suffix]
+    return check_number(value, what, positive=positive, allow_zero=allow_zero, integer=integer)
+
+
+def check_number(value: float, what: str, *, positive: bool = True, allow_zero: bool = False,
+                 integer: bool = False) -> float:
+    """Validate an already-numeric value with the same rules as :func:`parse_number`."""
+    if math.isnan(value) or math.isinf(value):
+        raise InputError(f"{what}: must be a finite number, got {value}")
+    if positive and (value < 0 or (value == 0 and not allow_zero)):
+        raise InputError(f"{what}: must be {'≥' if allow_zero else '>'} 0, got {value:g}")
+    if integer and value != int(value):
+        raise InputError(f"{what}: must be a whole number, got {value:g}")
+    return value
+
+
+_UNIT_QTY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*(\S*)\s*$")
+
+
+def parse_with_unit(text: str, what: str, units: dict[str, float]) -> float:
+    """Parse ``500MWh`` / ``100t`` / ``2.5m3`` with a table of unit → SI factor.
+
+    ``units`` maps a unit spelling (case-sensitive, e.g. ``"kWh"``) to its SI factor. A bare
+    number is taken in the first unit listed.
+    """
+    t = str(text).strip().replace(" ", "")
+    for unit in sorted(units, key=len, reverse=True):
+        if unit and t.endswith(unit):
+            value = parse_number(t[: -len(unit)] or "nan", what)
+            return value * units[unit]
+    first = next(iter(units))
+    return parse_number(t, what) * units[first]

@@ -1,0 +1,102 @@
+"""A number with its unit, range and provenance: the atom of every wattprint result."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+Basis = Literal["measured", "modelled", "default", "user"]
+
+#: Exact conversion constants (SI inside, familiar units only at the edges).
+J_PER_KWH = 3_600_000.0
+J_PER_WH = 3_600.0
+S_PER_HOUR = 3_600.0
+S_PER_DAY = 86_400.0
+S_PER_YEAR = 365.0 * 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A value with unit, an optional low-high range and its provenance.
+
+    ``basis`` says how it was obtained: ``measured`` (which sensor is in ``provenance``),
+    ``modelled`` (which formula and constants), ``default`` (which source) or ``user``.
+    """
+
+    value: float
+    unit: str
+    provenance: str
+    basis: Basis = "modelled"
+    low: float | None = None
+    high: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            lo, hi = self.high, self.low
+            object.__setattr__(self, "low", lo)
+            object.__setattr__(self, "high", hi)
+
+    @property
+    def lo(self) -> float:
+        """Low end of the range, or the value when no range is known."""
+        return self.value if self.low is None else self.low
+
+    @property
+    def hi(self) -> float:
+        """High end of the range, or the value when no range is known."""
+        return self.value if self.high is None else self.high
+
+    def scaled(self, factor: float, unit: str | None = None, provenance: str | None = None,
+               factor_low: float | None = None, factor_high: float | None = None) -> Quantity:
+        """Multiply value and range by ``factor`` (and optionally its own range)."""
+        fl = factor if factor_low is None else factor_low
+        fh = factor if factor_high is None else factor_high
+        has_range = self.low is not None or factor_low is not None or factor_high is not None
+        return Quantity(
+            value=self.value * factor,
+            unit=unit or self.unit,
+            provenance=provenance or self.provenance,
+            basis=self.basis,
+            low=min(self.lo * fl, self.lo * fh) if has_range else None,
+            high=max(self.hi * fh, self.hi * fl) if has_range else None,
+        )
+
+    def with_(self, **changes: Any) -> Quantity:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: value, low, high, unit, provenance, basis."""
+        return {
+            "value": _clean(self.value),
+            "low": _clean(self.lo),
+            "high": _clean(self.hi),
+            "unit": self.unit,
+            "provenance": self.provenance,
+            "basis": self.basis,
+        }
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".4g"
+        if self.low is None and self.high is None:
+            return f"{self.value:{spec}} {self.unit}"
+        return f"{self.value:{spec}} [{self.lo:{spec}} – {self.hi:{spec}}] {self.unit}"
+
+
+def _clean(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def add(a: Quantity, b: Quantity, provenance: str, unit: str | None = None) -> Quantity:
+    """Sum of two quantities in the same unit; ranges add end to end."""
+    basis: Basis = a.basis if a.basis == b.basis else "modelled"
+    has_range = a.low is not None or b.low is not None or a.high is not None or b.high is not None
+    return Quantity(
+        value=a.value + b.value,
+        unit=unit or a.unit,
+        provenance=provenance,
+        basis=basis,
+        low=a.lo + b.lo if has_range else None,
+        high=a.hi + b.hi if has_range else None,
+    )

@@ -1,0 +1,1 @@
+"""Presentation: human units, tables and JSON for footprints and other results."""

@@ -1,0 +1,183 @@
+"""Turn accelerator energy and time into a full :class:`~wattprint.footprint.Footprint`.
+
+The chain (see docs/methodology.md §Site): accelerator energy → + host share = IT energy →
+× PUE = facility energy → × grid intensity = operational CO2e; water = WUE × IT + off-site
+intensity × facility; cost = price × facility; embodied CO2e amortised over life and use.
+Estimates and measurements both end here, so they are comparable number for number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from wattprint.catalog.schema import Hardware, Site
+from wattprint.footprint import Footprint
+from wattprint.numbers import check_number
+from wattprint.quantity import S_PER_HOUR, Quantity
+from wattprint.site import formulas as f
+from wattprint.site.defaults import default_value, sourced_quantity
+
+
+@dataclass(frozen=True)
+class SiteFactors:
+    """The resolved factors of one site, each a Quantity with provenance."""
+
+    site_id: str
+    site_name: str
+    pue: Quantity
+    wue_l_per_kwh: Quantity
+    water_l_per_kwh: Quantity
+    grid_gco2e_per_kwh: Quantity
+    price_usd_per_kwh: Quantity
+    market_gco2e_per_kwh: Quantity | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready factors."""
+        d: dict[str, Any] = {"site": self.site_id, "name": self.site_name}
+        for k in ("pue", "wue_l_per_kwh", "water_l_per_kwh", "grid_gco2e_per_kwh",
+                  "price_usd_per_kwh", "market_gco2e_per_kwh"):
+            v = getattr(self, k)
+            d[k] = v.to_dict() if v is not None else None
+        return d
+
+
+DEFAULT_SITE = "world"
+
+
+def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
+                 wue_l_per_kwh: float | None = None, grid_gco2e_per_kwh: float | None = None,
+                 price_usd_per_kwh: float | None = None,
+                 market_gco2e_per_kwh: float | None = None) -> SiteFactors:
+    """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
+    from wattprint.catalog import get_site
+
+    s = site if isinstance(site, Site) else get_site(site or DEFAULT_SITE)
+    where = f"site {s.id}"
+
+    def pick(user: float | None, src: Any, unit: str, what: str, *, allow_zero: bool) -> Quantity:
+        if user is not None:
+            check_number(user, what, allow_zero=allow_zero)
+            return Quantity(float(user), unit, f"{what}: given by the user", "user")
+        return sourced_quantity(src, unit, f"{what} of {where}")
+
+    market = None
+    if market_gco2e_per_kwh is not None:
+        check_number(market_gco2e_per_kwh, "market-based intensity", allow_zero=True)
+        market = Quantity(float(market_gco2e_per_kwh), "gCO2e/kWh",
+                          "market-based intensity: given by the user", "user")
+    pue_q = pick(pue, s.pue, "", "PUE", allow_zero=False)
+    if pue_q.value < 1.0:
+        from wattprint.errors import InputError
+
+        raise InputError(f"PUE must be ≥ 1 (facility energy ≥ IT energy), got {pue_q.value:g}")
+    return SiteFactors(
+        site_id=s.id,
+        site_name=s.name,
+        pue=pue_q,
+        wue_l_per_kwh=pick(wue_l_per_kwh, s.wue_l_per_kwh, "L/kWh", "on-site WUE",
+                           allow_zero=True),
+        water_l_per_kwh=sourced_quantity(s.water_l_per_kwh, "L/kWh",
+                                         f"off-site water intensity of electricity at {where}"),
+        grid_gco2e_per_kwh=pick(grid_gco2e_per_kwh, s.grid_gco2e_per_kwh, "gCO2e/kWh",
+                                "grid intensity (location-based)", allow_zero=True),
+        price_usd_per_kwh=pick(price_usd_per_kwh, s.price_usd_per_kwh, "USD/kWh",
+                               "electricity price", allow_zero=True),
+        market_gco2e_per_kwh=market,
+    )
+
+
+def _tri(fn: Any, *qs: Quantity | float) -> tuple[float, float, float]:
+    """Evaluate a formula increasing in every argument at value, low and high ends."""
+    vals = [q.value if isinstance(q, Quantity) else q for q in qs]
+    lows = [q.lo if isinstance(q, Quantity) else q for q in qs]
+    highs = [q.hi if isinstance(q, Quantity) else q for q in qs]
+    return fn(*vals), fn(*lows), fn(*highs)
+
+
+def _q(t: tuple[float, float, float], unit: str, prov: str,
+       basis: Literal["measured", "modelled", "default", "user"] = "modelled") -> Quantity:
+    v, lo, hi = t
+    rng = lo != v or hi != v
+    return Quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
+
+
+def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity, chips: int,
+                    accelerator_energy: Quantity, host_energy: Quantity | None,
+                    hardware: Hardware | None, site: SiteFactors,
+                    details: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None,
+                    notes: list[str] | None = None,
+                    extra: dict[str, Quantity] | None = None) -> Footprint:
+    """Complete a footprint from time and accelerator energy.
+
+    ``host_energy`` (J) is the measured or estimated host share; when ``None`` it is
+    modelled as the hardware's ``host_power_w × chips × time``. ``extra`` quantities (e.g.
+    per-token figures) are appended to the result.
+    """
+    notes = list(notes or [])
+    basis_e = accelerator_energy.basis
+    if host_energy is None:
+        if hardware is None:
+            host_energy = Quantity(0.0, "J", "host share: not included (no hardware given)",
+                                   "default")
+            notes.append("host energy not included: no hardware to take a host share from")
+        else:
+            hp = sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}")
+            host_energy = _q(_tri(f.host_energy_j, hp, float(chips), time), "J",
+                             f"host_energy_j = host_power_w × chips × time; {hp.provenance}")
+    it = _q(_tri(f.it_energy_j, accelerator_energy, host_energy), "J",
+            "it_energy_j = accelerator + host", basis_e if host_energy.basis == basis_e
+            else "modelled")
+    fac = _q(_tri(f.facility_energy_j, it, site.pue), "J",
+             f"facility_energy_j = IT × PUE; {site.pue.provenance}")
+    co2 = _q(_tri(f.operational_co2e_g, fac, site.grid_gco2e_per_kwh), "gCO2e",
+             f"operational_co2e_g = facility kWh × grid; {site.grid_gco2e_per_kwh.provenance}")
+    water = _q(_tri(f.water_l, it, fac, site.wue_l_per_kwh, site.water_l_per_kwh), "L",
+               "water_l = IT kWh × WUE + facility kWh × off-site intensity; "
+               f"{site.wue_l_per_kwh.provenance}; {site.water_l_per_kwh.provenance}")
+    cost = _q(_tri(f.energy_cost_usd, fac, site.price_usd_per_kwh), "USD",
+              f"energy_cost_usd = facility kWh × price; {site.price_usd_per_kwh.provenance}")
+    life = sourced_quantity(default_value("embodied", "lifetime_s"), "s", "service life")
+    util = sourced_quantity(default_value("embodied", "utilisation"), "", "utilisation")
+    if hardware is not None:
+        emb_chip = Quantity(
+            hardware.embodied_co2e_g.value + hardware.host_embodied_co2e_g.value, "gCO2e",
+            f"embodied per chip of {hardware.id}: board {hardware.embodied_co2e_g.cite()} + "
+            f"host share {hardware.host_embodied_co2e_g.cite()}", "default",
+            (hardware.embodied_co2e_g.low or hardware.embodied_co2e_g.value)
+            + (hardware.host_embodied_co2e_g.low or hardware.host_embodied_co2e_g.value),
+            (hardware.embodied_co2e_g.high or hardware.embodied_co2e_g.value)
+            + (hardware.host_embodied_co2e_g.high or hardware.host_embodied_co2e_g.value))
+        v = f.embodied_co2e_g(emb_chip.value, chips, time.value, life.value, util.value)
+        lo = f.embodied_co2e_g(emb_chip.lo, chips, time.lo, life.hi, util.hi)
+        hi = f.embodied_co2e_g(emb_chip.hi, chips, time.hi, life.lo, util.lo)
+        emb = Quantity(v, "gCO2e", "embodied_co2e_g = embodied × chips × t / (life × "
+                       f"utilisation); {emb_chip.provenance}; {life.provenance}; "
+                       f"{util.provenance}", "modelled", lo, hi)
+    else:
+        emb = Quantity(0.0, "gCO2e", "embodied: not included (no hardware given)", "default")
+        notes.append("embodied carbon not included: hardware unknown")
+    total = Quantity(co2.value + emb.value, "gCO2e", "co2e + embodied_co2e", "modelled",
+                     co2.lo + emb.lo, co2.hi + emb.hi)
+    ch = time.scaled(chips / S_PER_HOUR, "chip-h", f"chip_hours = chips ({chips}) × time")
+    q: dict[str, Quantity] = {
+        "time": time,
+        "chip_hours": ch,
+        "accelerator_energy": accelerator_energy,
+        "host_energy": host_energy,
+        "it_energy": it,
+        "facility_energy": fac,
+        "co2e": co2,
+        "embodied_co2e": emb,
+        "total_co2e": total,
+        "water": water,
+        "cost": cost,
+    }
+    if site.market_gco2e_per_kwh is not None:
+        q["co2e_market"] = _q(_tri(f.operational_co2e_g, fac, site.market_gco2e_per_kwh),
+                              "gCO2e", "operational_co2e_g with the user's market-based factor")
+    if extra:
+        q.update(extra)
+    d = dict(details or {})
+    d["site"] = site.to_dict()
+    return Footprint(kind=kind, quantities=q, details=d, inputs=dict(inputs or {}), notes=notes)

@@ -1,0 +1,247 @@
+"""FLOPs and bytes of each phase: a training step, a prefill pass, a decode step.
+
+Each function returns a :class:`Work` holding every intermediate. Conventions (see
+docs/methodology.md §Workload): a multiply-add is 2 FLOPs; the embedding is a lookup (no
+FLOPs); the LM head is a matmul for every token whose logits are needed; attention FLOPs are
+``4 · heads · d_head`` per (query, key) pair per layer; causal fused kernels skip the masked
+half, unfused ones compute the full square and materialise the scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from wattprint.workload.model_spec import ModelSpec
+from wattprint.workload.precision import PrecisionPlan
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """How much activation traffic the software stack generates (fusion level)."""
+
+    act_passes_hidden: float  # read+write passes over hidden-size vectors per token-layer
+    act_passes_ffn: float  # passes over FFN-width vectors per token-layer
+    fused_attention: bool  # FlashAttention-style: no materialised scores, causal skip
+
+
+@dataclass(frozen=True)
+class Work:
+    """The FLOPs and bytes of one phase (all passes included), before any hardware."""
+
+    phase: str
+    passes: float  # forward passes or decode steps (each pays the per-step overhead)
+    layer_passes: float  # layers × passes × (3 for training): per-layer overhead count
+    tokens: float  # tokens processed (prompt or generated or trained)
+    matmul_flops: float  # weight matmuls incl. LM head, dense-equivalent
+    attention_flops: float  # score and value products
+    dequant_ops: float  # weight dequantisation (vector units)
+    weight_bytes: float  # weights read from device memory
+    kv_bytes: float  # KV-cache writes and reads
+    activation_bytes: float  # activations (and materialised scores) moved by the kernels
+    optimizer_bytes: float = 0.0  # optimizer state traffic (training)
+    loop_steps: float = 0.0  # decode-loop iterations (each pays the generation-loop overhead)
+    gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
+
+    _INTENSIVE = ("phase", "gemm_k")
+
+    @property
+    def flops(self) -> float:
+        """All FLOPs (matmul + attention + dequantisation ops)."""
+        return self.matmul_flops + self.attention_flops + self.dequant_ops
+
+    @property
+    def bytes(self) -> float:
+        """All device-memory bytes."""
+        return self.weight_bytes + self.kv_bytes + self.activation_bytes + self.optimizer_bytes
+
+    def scaled(self, k: float) -> Work:
+        """This work repeated ``k`` times."""
+        d = asdict(self)
+        for key in d:
+            if key not in self._INTENSIVE:
+                d[key] = d[key] * k
+        return Work(**d)
+
+    def __add__(self, other: Work) -> Work:
+        a, b = asdict(self), asdict(other)
+        out: dict[str, Any] = {k: a[k] + b[k] for k in a if k not in self._INTENSIVE}
+        return Work(phase=f"{self.phase}+{other.phase}", gemm_k=max(self.gemm_k, other.gemm_k),
+                    **out)
+
+    def to_dict(self) -> dict[str, float | str]:
+        """Every intermediate, plus totals."""
+        d: dict[str, float | str] = dict(asdict(self))
+        d["flops"] = self.flops
+        d["bytes"] = self.bytes
+        return d
+
+
+# --- small named formulas --------------------------------------------------------------
+
+def block_matmul_flops(spec: ModelSpec, tokens: float) -> float:
+    """``2 · N_active_blocks · tokens``: weight matmuls in the transformer blocks [FLOP]."""
+    return 2.0 * spec.body_params_active * tokens
+
+
+def lm_head_flops(spec: ModelSpec, logit_tokens: float) -> float:
+    """``2 · d · V`` per token whose logits are computed [FLOP]."""
+    return 2.0 * spec.hidden * spec.vocab * logit_tokens
+
+
+def attention_pair_flops(spec: ModelSpec, pairs: float) -> float:
+    """``4 · heads · d_head · layers`` per (query, key) pair: QKᵀ and AV [FLOP]."""
+    return 4.0 * spec.heads * spec.attn_dim * spec.layers * pairs
+
+
+def causal_pairs(seq: float, fused: bool) -> float:
+    """(query, key) pairs computed for a causal pass over ``seq`` tokens.
+
+    Fused kernels skip masked blocks: ``seq·(seq+1)/2``; unfused ones compute ``seq²``.
+    """
+    return seq * (seq + 1.0) / 2.0 if fused else seq * seq
+
+
+def weight_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> float:
+    """Bytes of weights read by one pass over ``tokens`` tokens [B].
+
+    Dense weights and the LM head are read once per pass; of the routed experts only the
+    expected share hit by the pass is read (:meth:`ModelSpec.expert_bytes_fraction_touched`).
+    """
+    all_experts = 0.0
+    if spec.n_experts:
+        per_expert = (3 if spec.gated_mlp else 2) * spec.hidden * spec.moe_intermediate
+        all_experts = float(spec.moe_layers * spec.n_experts * per_expert)
+    frac = spec.expert_bytes_fraction_touched(tokens)
+    read = spec.body_params_total - all_experts + all_experts * frac + spec.lm_head_params
+    return read * plan.weight_bytes
+
+
+def ffn_width_active(spec: ModelSpec) -> float:
+    """Average FFN width a token passes through (dense MLP, or top-k + shared experts)."""
+    if not spec.n_experts:
+        return float(spec.intermediate)
+    moe_w = spec.experts_per_token * spec.moe_intermediate + (
+        spec.shared_intermediate or spec.shared_experts * spec.moe_intermediate)
+    return (spec.dense_layers * spec.intermediate + spec.moe_layers * moe_w) / spec.layers
+
+
+def activation_bytes(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
+                     tokens: float) -> float:
+    """Activation traffic of the elementwise kernels (norms, rotary, residuals, activations).
+
+    ``tokens · layers · (a_h · d + a_f · d_ff) · bytes_per_activation`` [B], where the pass
+    counts ``a_h``, ``a_f`` describe the software stack's fusion (eager ≫ compiled).
+    """
+    per_token_layer = traffic.act_passes_hidden * spec.hidden + \
+        traffic.act_passes_ffn * ffn_width_active(spec)
+    return tokens * spec.layers * per_token_layer * plan.act_bytes
+
+
+def score_bytes(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, pairs: float) -> float:
+    """Materialised attention scores of unfused attention: write, softmax r/w, read [B]."""
+    if traffic.fused_attention:
+        return 0.0
+    return 4.0 * spec.heads * spec.layers * pairs * plan.act_bytes
+
+
+def kv_bytes_per_token(spec: ModelSpec, plan: PrecisionPlan) -> float:
+    """KV-cache bytes stored per token over all layers [B]."""
+    return spec.kv_elements_per_token() * plan.kv_bytes
+
+
+def dequant_ops(spec: ModelSpec, plan: PrecisionPlan, tokens_per_pass: float,
+                passes: float) -> float:
+    """Weight dequantisation ops of weight-only formats: once per 128-token tile [op]."""
+    if plan.dequant_ops_per_weight == 0.0:
+        return 0.0
+    tiles = max(1.0, -(-tokens_per_pass // 128))
+    return plan.dequant_ops_per_weight * spec.body_params_active * tiles * passes
+
+
+# --- phases ---------------------------------------------------------------------------
+
+def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: float,
+                 prompt_tokens: float, passes: float = 1.0,
+                 logits_all: bool = False) -> Work:
+    """One prefill over ``batch`` prompts of ``prompt_tokens`` tokens (× ``passes``).
+
+    Logits are computed for the last position only unless ``logits_all``.
+    """
+    tokens = batch * prompt_tokens
+    pairs = batch * causal_pairs(prompt_tokens, traffic.fused_attention)
+    w = Work(
+        phase="prefill",
+        passes=1.0,
+        layer_passes=float(spec.layers),
+        tokens=tokens,
+        matmul_flops=block_matmul_flops(spec, tokens)
+        + lm_head_flops(spec, tokens if logits_all else batch),
+        attention_flops=attention_pair_flops(spec, pairs),
+        dequant_ops=dequant_ops(spec, plan, tokens, 1.0),
+        weight_bytes=weight_bytes_read(spec, plan, tokens),
+        kv_bytes=tokens * kv_bytes_per_token(spec, plan),
+        activation_bytes=activation_bytes(spec, plan, traffic, tokens)
+        + score_bytes(spec, plan, traffic, pairs),
+        gemm_k=float(spec.hidden),
+    )
+    return w.scaled(passes) if passes != 1.0 else w
+
+
+def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: float,
+                context_tokens: float, steps: float = 1.0) -> Work:
+    """``steps`` decode steps for ``batch`` sequences at mean context ``context_tokens``.
+
+    Each step reads all touched weights once, reads the KV cache of every sequence and writes
+    one new KV entry per sequence; logits are computed for every new token.
+    """
+    pairs = batch * context_tokens
+    kvb = kv_bytes_per_token(spec, plan)
+    w = Work(
+        phase="decode",
+        passes=1.0,
+        layer_passes=float(spec.layers),
+        tokens=batch,
+        matmul_flops=block_matmul_flops(spec, batch) + lm_head_flops(spec, batch),
+        attention_flops=attention_pair_flops(spec, pairs),
+        dequant_ops=dequant_ops(spec, plan, batch, 1.0),
+        weight_bytes=weight_bytes_read(spec, plan, batch),
+        kv_bytes=batch * kvb + pairs * kvb,
+        activation_bytes=activation_bytes(spec, plan, traffic, batch)
+        + score_bytes(spec, plan, traffic, pairs),
+        loop_steps=1.0,
+        gemm_k=float(spec.hidden),
+    )
+    return w.scaled(steps) if steps != 1.0 else w
+
+
+#: Mixed-precision Adam: fp32 master weights (r/w 8 B), fp32 gradient read (4 B), two fp32
+#: moments (r/w 16 B) and a low-precision weight copy written (2 B) per parameter.
+ADAM_BYTES_PER_PARAM = 30.0
+
+
+def train_step_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: float,
+                    seq_len: float, recompute: bool = False) -> Work:
+    """One optimizer step over ``batch`` sequences of ``seq_len`` tokens.
+
+    Backward costs twice the forward (input and weight gradients): FLOPs = 3 × forward, or
+    4 × forward with full activation recomputation. Weights are read in the forward and twice
+    in the backward; gradients are written once; Adam then touches every parameter.
+    """
+    tokens = batch * seq_len
+    fwd = prefill_work(spec, plan, traffic, batch, seq_len, logits_all=True)
+    k = 4.0 if recompute else 3.0
+    return Work(
+        phase="train_step",
+        passes=1.0,
+        layer_passes=spec.layers * k,
+        tokens=tokens,
+        matmul_flops=fwd.matmul_flops * k,
+        attention_flops=fwd.attention_flops * (k + 0.5),  # flash backward recomputes scores
+        dequant_ops=0.0,
+        weight_bytes=fwd.weight_bytes * (k + 1.0),  # reads + gradient write
+        kv_bytes=0.0,
+        activation_bytes=fwd.activation_bytes * k,
+        optimizer_bytes=ADAM_BYTES_PER_PARAM * spec.params_total,
+        gemm_k=float(spec.hidden),
+    )
