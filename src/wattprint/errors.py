@@ -5,10 +5,10 @@
     │   └── UnknownNameError        a hardware/model/site/stack name is not in a catalog
     ├── DataError                   a data file (catalog, measurements) is malformed
     ├── UnsupportedError            the request is valid but impossible (precision the chip lacks,
-    │                               a model that does not fit, an empty feasible set)
+    │                              a model that does not fit, no feasible plan)
     └── MeterError                  energy measurement problems
         ├── MeterUnavailable        a sensor or vendor library is absent
-        ├── MeterPermissionDenied   a sensor exists but cannot be read (how to fix it is in the text)
+        ├── MeterPermissionDenied   a sensor exists but cannot be read (the text says how to fix)
         └── CounterError            a counter read failed, went backwards or wrapped unexpectedly
 
 The CLI turns any ``WattprintError`` into one line on stderr and exit code 2.

@@ -64,8 +64,7 @@ def _params(hw: Hardware, stack: Stack, plan: PrecisionPlan, chips: int,
     note = None
     if prof.hardware and prof.hardware.lower() not in (hw.id, *hw.aliases):
         note = (f"profile {prof.name} was measured on {prof.hardware}, applied to {hw.id}")
-    compute = plan.compute if plan.compute in hw.peak_flops else "fp16"
-    return apply_profile(p, prof, compute, p.peak_flops), note
+    return apply_profile(p, prof, p.compute_precision, p.peak_flops), note
 
 
 def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:

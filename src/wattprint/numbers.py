@@ -49,7 +49,6 @@ def check_number(value: float, what: str, *, positive: bool = True, allow_zero: 
     return value
 
 
-_UNIT_QTY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*(\S*)\s*$")
 
 
 def parse_with_unit(text: str, what: str, units: dict[str, float]) -> float:

@@ -21,10 +21,6 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
     Console().print(t)
 
 
-def _sourced(s: Any) -> dict[str, Any]:
-    return s.model_dump(exclude_none=True) if s is not None else None
-
-
 def hardware_list(json_out: JsonOpt = False,
                   kind: Annotated[str | None, typer.Option("--kind", help="gpu, tpu, npu, cpu, "
                                                            "accelerator, soc")] = None) -> None:

@@ -11,8 +11,12 @@ import importlib
 import os
 import sys
 
-import click
 import typer
+
+try:  # typer ≥ 0.20 vendors its own click; older versions use the click package
+    from typer._click import exceptions as click
+except ImportError:  # pragma: no cover
+    from click import exceptions as click  # type: ignore[no-redef, unused-ignore]
 
 app = typer.Typer(
     name="wattprint",
@@ -67,16 +71,16 @@ def run(argv: list[str] | None = None) -> None:
         rv = cli(args=argv, standalone_mode=False, prog_name="wattprint")
     except WattprintError as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click>=8.2
-        click.echo(exc.ctx.get_help() if exc.ctx else "", err=False)
+    except click.NoArgsIsHelpError as exc:  # pragma: no cover - click>=8.2
+        sys.stdout.write((exc.ctx.get_help() if exc.ctx else "") + "\n")
         sys.exit(0)
     except click.UsageError as exc:
         msg = exc.format_message().replace("\n", " ")
         cmd = exc.ctx.command_path if exc.ctx else "wattprint"
         _fail(f"{msg} (see `{cmd} --help`)")
-    except click.exceptions.Abort:
+    except typer.Abort:
         _fail("aborted", 130)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         _fail(exc.format_message())

@@ -222,11 +222,14 @@ def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp
     from rich.table import Table
 
     con = _console()
-    tab = Table(title=f"wattprint run {rid}: {' '.join(argv)[:60]}", title_justify="left")
+    from rich.markup import escape
+
+    tab = Table(title=escape(f"wattprint run {rid}: {' '.join(argv)[:60]}"),
+                title_justify="left")
     tab.add_column("quantity")
     tab.add_column("value", justify="right")
     tab.add_column("range", justify="right")
-    tab.add_column("how")
+    tab.add_column("basis")
     qs = fp.quantities if fp is not None else {"time": m.time,
                                                "accelerator_energy": m.accelerator_energy,
                                                "host_energy": m.host_energy}
@@ -241,19 +244,19 @@ def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp
         else:
             val = _num(q.value, q.unit, ".4g")
             rng = f"{q.lo:.3g} – {q.hi:.3g}" if q.low is not None else ""
-        tab.add_row(name.replace("_", " "), val, rng, f"{q.basis}: {q.provenance[:70]}")
+        tab.add_row(name.replace("_", " "), val, rng, q.basis)
     con.print(tab)
     dt = Table(title="devices", title_justify="left")
     for c in ("device", "name", "method", "energy", "avg W", "peak W", "samples"):
-        dt.add_column(c)
+        dt.add_column(c, overflow="fold")
     for d in m.devices:
         dt.add_row(d.device.key, d.device.name[:28], d.method, _energy(d.energy.value),
                    _num(d.average_power_w(t)), _num(d.peak_power_w), str(d.samples))
     con.print(dt)
     for k, v in m.absent.items():
-        con.print(f"[dim]not measured: {k}: {v}[/dim]")
+        con.print(f"not measured: {k}: {v}", markup=False, style="dim")
     for n in dict.fromkeys([*m.notes, *notes]):
-        con.print(f"note: {n}")
+        con.print(f"note: {n}", markup=False)
     state = "complete" if complete else "INCOMPLETE"
     con.print(f"run {rid}: exit code {code}, {state}; ledger {db}")
 
@@ -340,7 +343,7 @@ def show_cmd(
 
     con = Console(highlight=False)
     cmd = " ".join(r["command"]) if isinstance(r["command"], list) else str(r["command"])
-    con.print(f"run {rid}: {cmd}")
+    con.print(f"run {rid}: {cmd}", markup=False)
     con.print(f"  started {_when(r['started_at'])}, ended {_when(r['ended_at'])}, "
               f"{_num(r['time_s'], 's')}, state {r['state']}, exit code {r['exit_code']}")
     con.print(f"  energy {_energy(r['total_energy_j'])} (accelerator "
@@ -373,7 +376,7 @@ def show_cmd(
                    _num(s["max_w"]), _num(s["duration_s"], "s"))
     con.print(tt if timeline else "no power samples recorded")
     for n in r.get("notes") or []:
-        con.print(f"note: {n}")
+        con.print(f"note: {n}", markup=False)
 
 
 def export_cmd(

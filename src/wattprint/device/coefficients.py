@@ -11,6 +11,7 @@ power limit large GEMMs run).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from wattprint.catalog.schema import Hardware
 from wattprint.errors import UnsupportedError
@@ -89,7 +90,7 @@ def _coefficients(hw: Hardware) -> EnergyCoefficients:
                                  f"{hw.id}: {measured.cite()}", "measured",
                                  measured.low, measured.high)
             continue
-        src = prec if prec in ref.j_per_flop and prec not in _DERIVE_FROM else \
+        src: Any = prec if prec in ref.j_per_flop and prec not in _DERIVE_FROM else \
             _DERIVE_FROM.get(prec, "bf16")
         if src not in ref.j_per_flop or src not in ref.peak_flops:
             src = "bf16"

@@ -11,7 +11,7 @@ from typing import Any
 
 from wattprint.catalog.schema import Hardware
 from wattprint.device import roofline as r
-from wattprint.device.coefficients import EnergyCoefficients, dynamic_power_budget_w
+from wattprint.device.coefficients import EnergyCoefficients
 from wattprint.device.stacks import Stack
 from wattprint.errors import UnsupportedError
 from wattprint.workload.phases import Work
@@ -30,6 +30,7 @@ class DeviceParams:
     """Numbers the device model needs, possibly overridden by a calibration profile."""
 
     hardware_id: str
+    compute_precision: str  # key into peak_flops actually used by the matmuls
     peak_flops: float  # at the compute precision [FLOP/s]
     vector_flops: float  # non-tensor fp32 rate for dequantisation [FLOP/s]
     bandwidth_bps: float
@@ -78,6 +79,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
     dvfs = default_value("device", "dvfs_factor")
     return DeviceParams(
         hardware_id=hw.id,
+        compute_precision=compute,
         peak_flops=hw.peak_flops[compute].value,
         vector_flops=vec.value,
         bandwidth_bps=hw.memory_bandwidth_bps.value,
@@ -154,14 +156,14 @@ def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_c
         t_comm = exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
                                  + comm_calls * COLLECTIVE_LATENCY_S)
     t = r.busy_time_s(t_dev, t_o) + t_comm
-    e_base = r.dynamic_energy_j(work.matmul_flops + work.attention_flops, p.j_per_flop[corner],
-                                work.bytes, p.j_per_byte[corner]) + \
+    e_flop = (work.matmul_flops + work.attention_flops) * p.j_per_flop[corner] + \
         work.dequant_ops * p.j_per_vector_op[corner]
+    e_byte = work.bytes * p.j_per_byte[corner]
     if chips > 1 and comm_bytes > 0:
-        e_base += 2.0 * comm_bytes * p.j_per_byte[corner]  # buffers read and written
+        e_byte += 2.0 * comm_bytes * p.j_per_byte[corner]  # buffers read and written
     budget = p.tdp_w - p.idle_w[corner]
-    t_capped = r.power_capped_time_s(t, e_base, budget, n)
-    e_dyn = r.dvfs_dynamic_energy_j(e_base, p.dvfs_factor[corner], t_capped, budget * n)
+    t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
+    e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p.dvfs_factor[corner], t_capped, budget * n)
     energy = r.accelerator_energy_j(p.idle_w[corner], n, t_capped, e_dyn)
     return {"t": t_capped, "e": energy, "e_dyn": e_dyn, "t_compute": t_c, "t_memory": t_w,
             "t_elementwise": t_a, "t_device": t_dev, "t_overhead": t_o, "t_comm": t_comm,

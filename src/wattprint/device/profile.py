@@ -88,9 +88,25 @@ def builtin_profiles() -> list[str]:
         return []
 
 
-@lru_cache(maxsize=32)
 def load_profile(name_or_path: str) -> Profile:
-    """Load a profile from a path or a built-in name; one-line errors for bad files."""
+    """Load a profile from a path or a built-in name; one-line errors for bad files.
+
+    Files are cached by path, modification time and size, so a profile rewritten by
+    ``calibrate`` in the same process is read again.
+    """
+    p = Path(name_or_path)
+    stamp: tuple[int, int] | None = None
+    if p.exists():
+        try:
+            st = p.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+    return _load_profile(name_or_path, stamp)
+
+
+@lru_cache(maxsize=32)
+def _load_profile(name_or_path: str, stamp: tuple[int, int] | None) -> Profile:
     p = Path(name_or_path)
     if p.suffix == ".json" or p.exists():
         try:
@@ -119,6 +135,27 @@ def load_profile(name_or_path: str) -> Profile:
     if prof.format != PROFILE_FORMAT:
         raise DataError(f"{where}: unsupported profile format {prof.format!r}")
     return prof
+
+
+load_profile.cache_clear = _load_profile.cache_clear  # type: ignore[attr-defined]
+
+
+def profile_to_json(profile: Profile) -> str:
+    """The profile as indented JSON (``None`` fields left out), ending in a newline."""
+    data = profile.model_dump(mode="json", exclude_none=True)
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def save_profile(profile: Profile, path: str | Path) -> Path:
+    """Write ``profile`` to ``path`` (JSON); one-line errors when it cannot be written."""
+    out = Path(path)
+    try:
+        if out.parent and not out.parent.exists():
+            out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(profile_to_json(profile), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write profile {str(path)!r}: {exc.strerror or exc}") from exc
+    return out
 
 
 def apply_profile(params: Any, profile: Profile, compute_precision: str,

@@ -82,20 +82,20 @@ def power_capped_time_s(t: Any, dynamic_energy_j: Any, budget_w: Any, chips: Any
     return _max(t, dynamic_energy_j / (budget_w * chips))
 
 
-def dvfs_dynamic_energy_j(base_dynamic_j: Any, dvfs_factor: Any, time_s: Any,
-                          budget_w: Any) -> Any:
+def dvfs_dynamic_energy_j(flop_energy_j: Any, byte_energy_j: Any, dvfs_factor: Any,
+                          time_s: Any, budget_w: Any) -> Any:
     """Dynamic energy with voltage/frequency scaling between boost clocks and the power cap.
 
-    Energy per operation was measured on matmuls pinned at the power limit, where clocks and
-    voltage are lowered. Work below the limit runs at boost voltage and costs ``k`` times more
-    per operation (``k`` ≈ 1.25, V² between capped and boost clocks). Near the limit the chip
-    throttles, so the dynamic energy is ``min(k · E_base, budget · t)`` but never below
-    ``E_base`` — continuous across the cap.
+    Energy per FLOP was measured on matmuls pinned at the power limit, where clocks and voltage
+    are lowered. Arithmetic below the limit runs at boost voltage and costs ``k`` times more
+    (``k`` ≈ 1.25, V² between capped and boost clocks); the per-byte figure was measured below
+    the limit and is used as is. Near the limit the chip throttles, so the dynamic energy is
+    ``min(k · E_flop + E_byte, budget · t)`` but never below ``E_flop + E_byte`` — continuous
+    across the cap.
     """
-    boosted = base_dynamic_j * dvfs_factor
-    capped = budget_w * time_s
-    out = _min(boosted, capped)
-    return _max(out, base_dynamic_j)
+    base = flop_energy_j + byte_energy_j
+    boosted = flop_energy_j * dvfs_factor + byte_energy_j
+    return _max(_min(boosted, budget_w * time_s), base)
 
 
 def _min(a: Any, b: Any) -> Any:

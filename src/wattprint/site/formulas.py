@@ -5,31 +5,31 @@ Units: energy J, power W, time s, intensity g/kWh, water L/kWh, price USD/kWh.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any
 
 from wattprint.quantity import J_PER_KWH
 
-F = TypeVar("F")  # float or numpy array
+F = Any  # a float or a numpy array (the planner sweeps arrays)
 
 
 def host_energy_j(host_power_w: F, chips: F, time_s: F) -> F:
     """Host share (CPU, RAM, NIC, fans) of the servers: ``P_host × chips × t`` [J]."""
-    return host_power_w * chips * time_s  # type: ignore[operator, no-any-return]
+    return host_power_w * chips * time_s
 
 
 def it_energy_j(accelerator_energy_j: F, host_energy_j: F) -> F:
     """IT energy = accelerators + host share [J]."""
-    return accelerator_energy_j + host_energy_j  # type: ignore[operator, no-any-return]
+    return accelerator_energy_j + host_energy_j
 
 
 def facility_energy_j(it_energy_j: F, pue: F) -> F:
     """Energy at the facility meter = IT energy × PUE [J]."""
-    return it_energy_j * pue  # type: ignore[operator, no-any-return]
+    return it_energy_j * pue
 
 
 def operational_co2e_g(facility_energy_j: F, grid_gco2e_per_kwh: F) -> F:
     """Operational CO2e = facility energy [kWh] × grid intensity [g/kWh] → g."""
-    return facility_energy_j / J_PER_KWH * grid_gco2e_per_kwh  # type: ignore[operator, no-any-return]
+    return facility_energy_j / J_PER_KWH * grid_gco2e_per_kwh
 
 
 def water_l(it_energy_j: F, facility_energy_j: F, wue_l_per_kwh: F, water_l_per_kwh: F) -> F:
@@ -39,13 +39,13 @@ def water_l(it_energy_j: F, facility_energy_j: F, wue_l_per_kwh: F, water_l_per_
     (multiplying by facility energy counts PUE twice, the bug fixed in ecologits#230).
     The electricity's water is drawn for every kWh the facility takes from the grid.
     """
-    return (it_energy_j / J_PER_KWH * wue_l_per_kwh  # type: ignore[operator, no-any-return]
+    return (it_energy_j / J_PER_KWH * wue_l_per_kwh
             + facility_energy_j / J_PER_KWH * water_l_per_kwh)
 
 
 def energy_cost_usd(facility_energy_j: F, price_usd_per_kwh: F) -> F:
     """Electricity cost = facility energy [kWh] × price [USD/kWh]."""
-    return facility_energy_j / J_PER_KWH * price_usd_per_kwh  # type: ignore[operator, no-any-return]
+    return facility_energy_j / J_PER_KWH * price_usd_per_kwh
 
 
 def embodied_co2e_g(embodied_per_chip_g: F, chips: F, time_s: F, lifetime_s: F,
@@ -55,5 +55,5 @@ def embodied_co2e_g(embodied_per_chip_g: F, chips: F, time_s: F, lifetime_s: F,
     ``embodied_per_chip_g`` includes the chip (board) and its share of the host server.
     Dividing by utilisation charges the idle part of the hardware's life to the work done.
     """
-    return (embodied_per_chip_g * chips * time_s  # type: ignore[operator, no-any-return]
+    return (embodied_per_chip_g * chips * time_s
             / (lifetime_s * utilisation))

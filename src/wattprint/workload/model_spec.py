@@ -128,12 +128,17 @@ class ModelSpec:
         return self.vocab * self.hidden
 
     @property
+    def norm_params(self) -> int:
+        """Normalisation weights: two per layer plus the final norm (no FLOPs to speak of)."""
+        return (2 * self.layers + 1) * self.hidden
+
+    @property
     def body_params_total(self) -> int:
-        """All transformer-block weights (attention + MLP/experts + router), no embeddings."""
+        """All transformer-block weights (attention, MLP/experts, router, norms)."""
         moe = self.moe_layers * (self.n_experts * self._expert_params() + self._shared_params()
                                  + self.hidden * self.n_experts)
         return self.layers * self.attn_params_per_layer + self.dense_layers * \
-            self.dense_mlp_params + moe
+            self.dense_mlp_params + moe + self.norm_params
 
     @property
     def body_params_active(self) -> int:
@@ -141,7 +146,7 @@ class ModelSpec:
         moe = self.moe_layers * (self.experts_per_token * self._expert_params()
                                  + self._shared_params() + self.hidden * self.n_experts)
         return self.layers * self.attn_params_per_layer + self.dense_layers * \
-            self.dense_mlp_params + moe
+            self.dense_mlp_params + moe + self.norm_params
 
     @property
     def params_total(self) -> int:

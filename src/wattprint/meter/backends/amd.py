@@ -77,7 +77,7 @@ class AmdBackend(EnergyBackend):
                 isinstance(info["current_socket_power"], int | float)
             self._devices.append(Device(
                 key=key, kind="gpu", backend=self.name, name=name, index=i,
-                counter_sensor=counter, counter_range_j=None, counter_period_s=0.001,
+                counter_sensor=counter, counter_range_j=None, counter_period_s=0.0,
                 power_sensor=None if info is None else (
                     "amdsmi current_socket_power" if instant else "amdsmi average_socket_power"),
                 power_method=INSTANT_INTEGRAL if instant else AVERAGED_INTEGRAL))

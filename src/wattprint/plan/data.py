@@ -1,0 +1,161 @@
+"""Planner constants (``data/planning.toml``) and hourly grid shapes (``grid_profiles.toml``)."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wattprint.catalog.schema import Site, Sourced
+from wattprint.errors import DataError, InputError
+from wattprint.quantity import Quantity
+
+
+@lru_cache(maxsize=1)
+def planning_data() -> dict[str, Any]:
+    """The parsed ``planning.toml``."""
+    path = files("wattprint") / "data" / "planning.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"planning.toml: {exc}".splitlines()[0]) from exc
+
+
+def planning_value(section: str, name: str) -> Sourced:
+    """A sourced constant ``[section] name`` of planning.toml."""
+    try:
+        return Sourced(**planning_data()[section][name])
+    except KeyError as exc:
+        raise DataError(f"planning.toml has no [{section}] {name}") from exc
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"planning.toml [{section}] {name}: {exc}".splitlines()[0]) from exc
+
+
+def planning_quantity(section: str, name: str, unit: str, what: str) -> Quantity:
+    """A planning constant as a :class:`Quantity` with its citation."""
+    s = planning_value(section, name)
+    return Quantity(s.value, unit, f"{what}: {s.cite()}", "default", s.low, s.high)
+
+
+def sweep_default(name: str) -> Any:
+    """A default of the ``[sweep]`` table (lists of chips, batches, regions ...)."""
+    return planning_data()["sweep"][name]
+
+
+@dataclass(frozen=True)
+class HourlyProfile:
+    """24 hourly grid intensities [gCO2e/kWh] (local time) with provenance."""
+
+    id: str
+    name: str
+    values: np.ndarray
+    provenance: str
+    status: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"id": self.id, "name": self.name, "gco2e_per_kwh": [float(v) for v in
+                                                                     self.values],
+                "provenance": self.provenance, "status": self.status}
+
+
+@lru_cache(maxsize=1)
+def _profiles_raw() -> list[dict[str, Any]]:
+    path = files("wattprint") / "data" / "grid_profiles.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"grid_profiles.toml: {exc}".splitlines()[0]) from exc
+    out = raw.get("profile", [])
+    for p in out:
+        vals = p.get("values", [])
+        if len(vals) != 24 or any(float(v) < 0 for v in vals) or sum(vals) <= 0:
+            raise DataError(f"grid_profiles.toml: profile {p.get('id', '?')} needs 24 "
+                            "non-negative values")
+    return list(out)
+
+
+def profile_shapes() -> dict[str, dict[str, Any]]:
+    """Shipped profile shapes by id (raw TOML entries)."""
+    return {p["id"]: p for p in _profiles_raw()}
+
+
+def site_profile(site: Site) -> HourlyProfile:
+    """The hourly profile of ``site``: its shape scaled to the site's annual mean intensity.
+
+    ``values_h = shape_h / mean(shape) × grid_gco2e_per_kwh(site)``. The shape is the site's
+    own ``hourly_profile`` if named, else the first shipped profile whose ``applies_to`` lists
+    the site id or its country, else flat.
+    """
+    shapes = profile_shapes()
+    chosen = None
+    if site.hourly_profile:
+        if site.hourly_profile not in shapes:
+            raise DataError(f"site {site.id} names hourly profile {site.hourly_profile!r}, "
+                            "which grid_profiles.toml does not have")
+        chosen = shapes[site.hourly_profile]
+    else:
+        for p in shapes.values():
+            targets = p.get("applies_to", [])
+            if site.id in targets or site.country in targets:
+                chosen = p
+                break
+    if chosen is None:
+        chosen = shapes.get("world-flat") or {"id": "flat", "name": "flat", "values": [1.0] * 24,
+                                              "source": "flat", "year": 2026,
+                                              "status": "assumption"}
+    shape = np.asarray(chosen["values"], dtype=float)
+    mean = site.grid_gco2e_per_kwh.value
+    vals = shape / shape.mean() * mean
+    prov = (f"hourly shape {chosen['id']} ({chosen['source']}, {chosen['year']}, "
+            f"{chosen['status']}) × annual mean {mean:g} gCO2e/kWh of site {site.id} "
+            f"({site.grid_gco2e_per_kwh.cite()})")
+    return HourlyProfile(chosen["id"], chosen["name"], vals, prov, chosen["status"])
+
+
+def read_profile_csv(path: str | Path) -> HourlyProfile:
+    """A user profile from a CSV file with columns ``hour,gco2e_per_kwh`` (24 rows, 0-23).
+
+    A header row is optional. Hours must be the integers 0-23, each once; intensities must be
+    finite and ≥ 0. Any problem raises :class:`InputError` naming the line.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read profile CSV {str(p)!r}: {exc.strerror}") from exc
+    vals: dict[int, float] = {}
+    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
+        if not row or all(not c.strip() for c in row) or row[0].strip().startswith("#"):
+            continue
+        if len(row) < 2:
+            raise InputError(f"{p.name}:{lineno}: expected 'hour,gco2e_per_kwh'")
+        h_txt, v_txt = row[0].strip(), row[1].strip()
+        try:
+            h = float(h_txt)
+            v = float(v_txt)
+        except ValueError as exc:
+            if lineno == 1 or not vals:
+                continue  # header
+            raise InputError(f"{p.name}:{lineno}: not numbers: {h_txt!r}, {v_txt!r}") from exc
+        if h != int(h) or not 0 <= h <= 23:
+            raise InputError(f"{p.name}:{lineno}: hour must be an integer 0-23, got {h_txt}")
+        if not np.isfinite(v) or v < 0:
+            raise InputError(f"{p.name}:{lineno}: intensity must be a finite number ≥ 0, "
+                             f"got {v_txt}")
+        if int(h) in vals:
+            raise InputError(f"{p.name}:{lineno}: hour {int(h)} given twice")
+        vals[int(h)] = v
+    missing = [h for h in range(24) if h not in vals]
+    if missing:
+        raise InputError(f"{p.name}: hours missing: {', '.join(map(str, missing[:6]))}"
+                         f"{' ...' if len(missing) > 6 else ''} (need 0-23)")
+    arr = np.array([vals[h] for h in range(24)], dtype=float)
+    return HourlyProfile(f"csv:{p.name}", f"user profile {p.name}", arr,
+                         f"user-supplied hourly profile {p}", "user")

@@ -1,0 +1,205 @@
+"""Validation results: compared rows, skipped rows, per-group statistics and their display."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: Group names in display order.
+GROUPS: tuple[str, ...] = ("h200", "training-chip-hours", "training-architecture", "inference")
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    """One predicted-vs-published comparison. ``error`` = predicted / published − 1."""
+
+    group: str
+    id: str
+    quantity: str
+    predicted: float
+    published: float
+    unit: str
+    error: float
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A reference row (or one comparison of it) that could not be made, and why."""
+
+    group: str
+    id: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """Error statistics of one group (``quantity == "all"``) or one quantity in a group."""
+
+    group: str
+    quantity: str
+    count: int
+    median_abs_error: float
+    signed_median_error: float
+    worst_error: float
+    worst_id: str
+    worst_quantity: str
+    within_25pct: int
+    within_50pct: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass
+class ValidationReport:
+    """Everything ``wattprint validate`` found: rows, skipped rows and the summary."""
+
+    rows: list[ValidationRow] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    summary: list[GroupSummary] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (no NaN: every compared value is finite by construction)."""
+        return {
+            "groups": list(self.groups),
+            "summary": [s.to_dict() for s in self.summary],
+            "rows": [r.to_dict() for r in self.rows],
+            "skipped": [s.to_dict() for s in self.skipped],
+        }
+
+    def group_summary(self, group: str, quantity: str = "all") -> GroupSummary | None:
+        """The summary entry of ``group`` (and ``quantity``), if that group has rows."""
+        for s in self.summary:
+            if s.group == group and s.quantity == quantity:
+                return s
+        return None
+
+
+def error(predicted: float, published: float) -> float:
+    """Relative error ``predicted / published − 1``."""
+    return predicted / published - 1.0
+
+
+def summarise(group: str, quantity: str, rows: list[ValidationRow]) -> GroupSummary:
+    """Median |error|, signed median, worst row and hit counts of ``rows`` (non-empty)."""
+    errs = [r.error for r in rows]
+    worst = max(rows, key=lambda r: abs(r.error))
+    return GroupSummary(
+        group=group, quantity=quantity, count=len(rows),
+        median_abs_error=statistics.median(abs(e) for e in errs),
+        signed_median_error=statistics.median(errs),
+        worst_error=worst.error, worst_id=worst.id, worst_quantity=worst.quantity,
+        within_25pct=sum(abs(e) <= 0.25 for e in errs),
+        within_50pct=sum(abs(e) <= 0.50 for e in errs),
+    )
+
+
+def build_summary(rows: list[ValidationRow], groups: list[str]) -> list[GroupSummary]:
+    """One ``all`` entry per group with rows, followed by one entry per quantity."""
+    out: list[GroupSummary] = []
+    for g in groups:
+        g_rows = [r for r in rows if r.group == g]
+        if not g_rows:
+            continue
+        out.append(summarise(g, "all", g_rows))
+        quantities = list(dict.fromkeys(r.quantity for r in g_rows))
+        if len(quantities) > 1:
+            for q in quantities:
+                out.append(summarise(g, q, [r for r in g_rows if r.quantity == q]))
+    return out
+
+
+def finite(x: float) -> bool:
+    """True for a finite float."""
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+# --------------------------------------------------------------------------- display
+
+
+def _fmt(x: float) -> str:
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if a >= 1e5 or a < 1e-3:
+        return f"{x:.3g}"
+    if a >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _pct(e: float) -> str:
+    return f"{e * 100:+.1f} %"
+
+
+def _style(e: float) -> str:
+    a = abs(e)
+    return "green" if a <= 0.25 else ("yellow" if a <= 0.5 else "red")
+
+
+def print_report(report: ValidationReport, rows: bool = True) -> None:
+    """Rich tables: one per group (when ``rows``), the skipped rows, then the summary."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    if rows:
+        for g in report.groups:
+            g_rows = [r for r in report.rows if r.group == g]
+            if not g_rows:
+                continue
+            t = Table(title=f"{g}: predicted vs published", title_justify="left")
+            t.add_column("id", overflow="fold")
+            t.add_column("quantity")
+            t.add_column("predicted", justify="right")
+            t.add_column("published", justify="right")
+            t.add_column("unit")
+            t.add_column("error", justify="right")
+            t.add_column("note", overflow="fold", max_width=60)
+            for r in g_rows:
+                t.add_row(escape(r.id), escape(r.quantity), _fmt(r.predicted),
+                          _fmt(r.published), escape(r.unit),
+                          f"[{_style(r.error)}]{_pct(r.error)}[/]", escape(r.note))
+            console.print(t)
+        if report.skipped:
+            t = Table(title="Skipped (not enough inputs, or nothing to compare)",
+                      title_justify="left")
+            t.add_column("group")
+            t.add_column("id", overflow="fold")
+            t.add_column("reason", overflow="fold")
+            for s in report.skipped:
+                t.add_row(s.group, escape(s.id), escape(s.reason))
+            console.print(t)
+    t = Table(title="Validation summary (error = predicted / published − 1)",
+              title_justify="left")
+    for col, just in (("group", "left"), ("quantity", "left"), ("n", "right"),
+                      ("median |err|", "right"), ("median (bias)", "right"),
+                      ("worst", "right"), ("worst row", "left"), ("≤25 %", "right"),
+                      ("≤50 %", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in report.summary:
+        t.add_row(s.group if s.quantity == "all" else "", s.quantity, str(s.count),
+                  f"{s.median_abs_error * 100:.1f} %", _pct(s.signed_median_error),
+                  f"[{_style(s.worst_error)}]{_pct(s.worst_error)}[/]",
+                  escape(f"{s.worst_id} ({s.worst_quantity})"), str(s.within_25pct),
+                  str(s.within_50pct))
+    console.print(t)
+    skipped_by_group: dict[str, int] = {}
+    for s in report.skipped:
+        skipped_by_group[s.group] = skipped_by_group.get(s.group, 0) + 1
+    if skipped_by_group:
+        console.print("skipped: " + ", ".join(f"{g} {n}" for g, n in skipped_by_group.items()))
