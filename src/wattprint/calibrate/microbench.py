@@ -314,6 +314,10 @@ def gpu_matmul(torch: Any, index: int, precision: str, n: int = 8192) -> BenchFn
     ``torch._scaled_mm`` on float8_e4m3fn inputs with a bf16 output.
     """
     def fn(seconds: float, measure: Measure) -> BenchResult:
+        if not gpu_supports(torch, index, precision):
+            return BenchResult(f"gpu_matmul_{precision}", "matmul", "gpu", precision,
+                               note=f"skipped: this GPU or PyTorch build has no {precision} "
+                               "matrix product")
         dev = f"cuda:{index}"
         sync = _sync(torch, dev)
         size = n
@@ -407,11 +411,9 @@ def gpu_benchmarks(torch: Any, index: int = 0,
     out = [Benchmark("gpu_idle_no_context", gpu_idle(torch, index, False), 0.06, "gpu", index),
            Benchmark("gpu_idle_with_context", gpu_idle(torch, index, True), 0.06, "gpu",
                      index)]
-    for p in precisions:
-        if gpu_supports(torch, index, p):
-            w = 0.14 if p == "fp32" else 0.1
-            out.append(Benchmark(f"gpu_matmul_{p}", gpu_matmul(torch, index, p), w, "gpu",
-                                 index))
+    for p in precisions:  # support is checked when each runs (after the no-context idle)
+        w = 0.14 if p == "fp32" else 0.1
+        out.append(Benchmark(f"gpu_matmul_{p}", gpu_matmul(torch, index, p), w, "gpu", index))
     out.append(Benchmark("gpu_copy", gpu_copy(torch, index), 0.12, "gpu", index))
     out.append(Benchmark("gpu_launch", gpu_launch(torch, index), 0.08, "gpu", index))
     return out
@@ -481,9 +483,9 @@ def run_benchmarks(benchmarks: list[Benchmark], budget_s: float = DEFAULT_BUDGET
             win = f"calibrate:{b.name}"
             res = b.fn(seconds, lambda win=win: meter.window(win))
             m = meter.measurements[-1] if meter.measurements else None
-            if m is not None and m.name == win:
+            if m is not None and m.name == win and res.calls + (res.kind == "idle") > 0:
                 _attach_energy(res, m, b.gpu_index)
-            else:
+            elif res.note is None:
                 res.note = "no meter window recorded"
             results.append(res)
         if progress:
@@ -519,10 +521,7 @@ def run_device_benchmarks(budget_s: float = DEFAULT_BUDGET_S, *, meter: Any = No
     t0 = time.perf_counter()
     if tm is not None and use_gpu is not False:
         benches = gpu_benchmarks(tm, gpu_index)
-        try:
-            name = str(tm.cuda.get_device_name(gpu_index))
-        except Exception:  # noqa: BLE001
-            name = f"cuda:{gpu_index}"
+        name = ""  # asked after the no-context idle (the query may open a context)
         device = "gpu"
     else:
         benches = cpu_benchmarks()
@@ -541,5 +540,10 @@ def run_device_benchmarks(budget_s: float = DEFAULT_BUDGET_S, *, meter: Any = No
     finally:
         if own:
             meter.stop()
+    if device == "gpu":
+        try:
+            name = str(tm.cuda.get_device_name(gpu_index))
+        except Exception:  # noqa: BLE001
+            name = f"cuda:{gpu_index}"
     return BenchRun(results, device, name, float(budget_s), time.perf_counter() - t0, notes,
                     absent)

@@ -16,17 +16,17 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site, Sourced
 from wattprint.errors import DataError, UnknownNameError
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 E = TypeVar("E", Hardware, Site, Facility, ModelCard)
 
@@ -44,18 +44,46 @@ def normalize_name(name: str) -> str:
     return _SEP.sub("-", name.strip().lower())
 
 
-def data_dir() -> Traversable:
-    """The packaged data directory (``wattprint/data``)."""
-    return files("wattprint") / "data"
+def data_dir() -> Path:
+    """The packaged data directory (``wattprint/data``).
+
+    A plain path next to this package (importlib.resources costs ~15 ms of CLI start-up and
+    wattprint is never run from a zip file).
+    """
+    return Path(__file__).resolve().parent.parent / "data"
 
 
-@dataclass(frozen=True)
 class Catalog(Generic[E]):
-    """Validated entries of one data file, by id, with a lookup index of normalised names."""
+    """Entries of one data file, by id, with a lookup index of normalised names.
 
-    file: str
-    entries: dict[str, E]
-    index: dict[str, str]  # normalised id / alias / name -> id
+    The index is built from the raw TOML at once (duplicate names are caught there); each
+    entry is validated with pydantic the first time it is used, so a one-off lookup from the
+    CLI validates one entry, not the whole file. ``entries`` validates them all.
+    """
+
+    def __init__(self, file: str, rows: dict[str, dict[str, object]], model: type[E],
+                 index: dict[str, str]) -> None:
+        self.file = file
+        self.index = index  # normalised id / alias / name -> id
+        self._rows = rows
+        self._model = model
+        self._valid: dict[str, E] = {}
+
+    def get(self, eid: str) -> E:
+        """The validated entry ``eid`` (DataError naming the file and entry if invalid)."""
+        hit = self._valid.get(eid)
+        if hit is None:
+            try:
+                hit = self._model.model_validate(self._rows[eid])
+            except ValidationError as exc:
+                raise DataError(f"{self.file}: entry {eid!r}: {_first_error(exc)}") from None
+            self._valid[eid] = hit
+        return hit
+
+    @property
+    def entries(self) -> dict[str, E]:
+        """Every entry, validated, in file order."""
+        return {eid: self.get(eid) for eid in self._rows}
 
     def names(self) -> list[str]:
         """Every id and alias (what a user can type), sorted."""
@@ -89,14 +117,22 @@ def _first_error(exc: ValidationError) -> str:
     return f"{loc}: {msg}{more}"
 
 
-def _entry_names(entry: Hardware | Site | Facility | ModelCard) -> Iterable[str]:
-    yield entry.id
-    if not isinstance(entry, Facility):
-        yield from entry.aliases
-    yield entry.name
+def _raw_names(row: dict[str, object], where: str, label: str) -> Iterable[str]:
+    eid = row.get("id")
+    if not isinstance(eid, str) or not eid:
+        raise DataError(f"{label}: {where}: id must be a non-empty string")
+    yield eid
+    aliases = row.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise DataError(f"{label}: {where}: aliases must be a list of strings")
+    yield from aliases
+    name = row.get("name")
+    if isinstance(name, str):
+        yield name
 
 
-def _load(path: Traversable | Path, table: str, model: type[E]) -> Catalog[E]:
+def _load(path: Traversable | Path, table: str, model: type[E],
+          validate_all: bool = False) -> Catalog[E]:
     label = path.name
     doc = _read_toml(path, label)
     unknown = sorted(set(doc) - {table})
@@ -108,52 +144,52 @@ def _load(path: Traversable | Path, table: str, model: type[E]) -> Catalog[E]:
         raise DataError(f"{label}: no [[{table}]] entries")
     if not isinstance(rows, list):
         raise DataError(f"{label}: {table!r} must be an array of tables ([[{table}]])")
-    entries: dict[str, E] = {}
+    by_id: dict[str, dict[str, object]] = {}
     index: dict[str, str] = {}
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
             raise DataError(f"{label}: entry #{i + 1} is not a table")
         eid = row.get("id")
         where = f"entry {eid!r}" if isinstance(eid, str) and eid else f"entry #{i + 1}"
-        try:
-            entry = model.model_validate(row)
-        except ValidationError as exc:
-            raise DataError(f"{label}: {where}: {_first_error(exc)}") from None
-        if entry.id in entries:
-            raise DataError(f"{label}: duplicate id {entry.id!r}")
-        for raw_name in _entry_names(entry):
+        names = list(_raw_names(row, where, label))
+        if names[0] in by_id:
+            raise DataError(f"{label}: duplicate id {names[0]!r}")
+        for raw_name in names:
             key = normalize_name(raw_name)
             if not key:
                 raise DataError(f"{label}: {where}: empty alias")
             owner = index.get(key)
-            if owner is not None and owner != entry.id:
-                raise DataError(f"{label}: name or alias {key!r} of entry {entry.id!r} is "
+            if owner is not None and owner != names[0]:
+                raise DataError(f"{label}: name or alias {key!r} of entry {names[0]!r} is "
                                 f"already used by entry {owner!r}")
-            index[key] = entry.id
-        entries[entry.id] = entry
-    if not entries:
+            index[key] = names[0]
+        by_id[names[0]] = row
+    if not by_id:
         raise DataError(f"{label}: no [[{table}]] entries")
-    return Catalog(label, entries, index)
+    cat = Catalog(label, by_id, model, index)
+    if validate_all:
+        cat.entries  # noqa: B018 - validates every entry now
+    return cat
 
 
 def load_hardware_file(path: Traversable | Path) -> Catalog[Hardware]:
     """Parse and validate a hardware file (``[[hardware]]`` entries)."""
-    return _load(path, "hardware", Hardware)
+    return _load(path, "hardware", Hardware, validate_all=True)
 
 
 def load_site_file(path: Traversable | Path) -> Catalog[Site]:
     """Parse and validate a sites file (``[[site]]`` entries)."""
-    return _load(path, "site", Site)
+    return _load(path, "site", Site, validate_all=True)
 
 
 def load_facility_file(path: Traversable | Path) -> Catalog[Facility]:
     """Parse and validate a facilities file (``[[facility]]`` entries)."""
-    return _load(path, "facility", Facility)
+    return _load(path, "facility", Facility, validate_all=True)
 
 
 def load_model_file(path: Traversable | Path) -> Catalog[ModelCard]:
     """Parse and validate a model-card file (``[[model]]`` entries)."""
-    return _load(path, "model", ModelCard)
+    return _load(path, "model", ModelCard, validate_all=True)
 
 
 # --------------------------------------------------------------------------- cached catalogs
@@ -161,22 +197,22 @@ def load_model_file(path: Traversable | Path) -> Catalog[ModelCard]:
 
 @lru_cache(maxsize=1)
 def _hardware() -> Catalog[Hardware]:
-    return load_hardware_file(data_dir() / HARDWARE_FILE)
+    return _load(data_dir() / HARDWARE_FILE, "hardware", Hardware)
 
 
 @lru_cache(maxsize=1)
 def _sites() -> Catalog[Site]:
-    return load_site_file(data_dir() / SITES_FILE)
+    return _load(data_dir() / SITES_FILE, "site", Site)
 
 
 @lru_cache(maxsize=1)
 def _facilities() -> Catalog[Facility]:
-    return load_facility_file(data_dir() / FACILITIES_FILE)
+    return _load(data_dir() / FACILITIES_FILE, "facility", Facility)
 
 
 @lru_cache(maxsize=1)
 def _models() -> Catalog[ModelCard]:
-    return load_model_file(data_dir() / MODELS_FILE)
+    return _load(data_dir() / MODELS_FILE, "model", ModelCard)
 
 
 def clear_caches() -> None:
@@ -209,8 +245,19 @@ def _lookup(cat: Catalog[E], name: str, what: str, prefixes: tuple[str, ...] = (
     for key in _candidates(name, prefixes):
         eid = cat.index.get(key)
         if eid is not None:
-            return cat.entries[eid]
+            return cat.get(eid)
     raise UnknownNameError(what, name, cat.names())
+
+
+def measured_reference_hardware() -> Hardware:
+    """The first chip with measured energy per FLOP (bf16) and per byte: the reference from
+    which other chips' coefficients are derived (validates only that entry)."""
+    cat = _hardware()
+    for eid, row in cat._rows.items():
+        jf = row.get("j_per_flop")
+        if row.get("j_per_byte") is not None and isinstance(jf, dict) and "bf16" in jf:
+            return cat.get(eid)
+    raise DataError(f"{cat.file}: no entry has measured j_per_flop.bf16 and j_per_byte")
 
 
 def hardware_catalog() -> dict[str, Hardware]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wattprint.catalog.schema import Hardware
-from wattprint.errors import UnsupportedError
 from wattprint.quantity import Quantity
 
 #: Precisions whose reference measurement is not used for derivation, and what stands in.
@@ -34,12 +33,9 @@ class EnergyCoefficients:
 
 
 def _reference() -> Hardware:
-    from wattprint.catalog import hardware_catalog
+    from wattprint.catalog import measured_reference_hardware
 
-    for hw in hardware_catalog().values():
-        if hw.j_per_byte is not None and "bf16" in hw.j_per_flop:
-            return hw
-    raise UnsupportedError("no measured reference chip in the hardware catalog")
+    return measured_reference_hardware()
 
 
 def dynamic_power_budget_w(hw: Hardware) -> float:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from wattprint.catalog.loader import data_dir
 from wattprint.errors import DataError, InputError
 
 PROFILE_FORMAT = "wattprint-profile/1"
@@ -81,7 +81,7 @@ class Profile(BaseModel):
 
 def builtin_profiles() -> list[str]:
     """Names of the profiles shipped with wattprint."""
-    d = files("wattprint") / "data" / "profiles"
+    d = data_dir() / "profiles"
     try:
         return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".json"))
     except (FileNotFoundError, NotADirectoryError):
@@ -115,7 +115,7 @@ def _load_profile(name_or_path: str, stamp: tuple[int, int] | None) -> Profile:
             raise InputError(f"cannot read profile {name_or_path!r}: {exc.strerror}") from exc
         where = str(p)
     else:
-        ref = files("wattprint") / "data" / "profiles" / f"{name_or_path}.json"
+        ref = data_dir() / "profiles" / f"{name_or_path}.json"
         try:
             text = ref.read_text(encoding="utf-8")
         except (FileNotFoundError, OSError) as exc:

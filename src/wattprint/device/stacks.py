@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
-from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from wattprint.catalog.loader import data_dir
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError, UnknownNameError
 
@@ -38,7 +38,7 @@ class Stack(BaseModel):
 @lru_cache(maxsize=1)
 def stack_catalog() -> dict[str, Stack]:
     """All stacks by id (loaded once, validated)."""
-    path = files("wattprint") / "data" / "stacks.toml"
+    path = data_dir() / "stacks.toml"
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     out: dict[str, Stack] = {}
     for entry in raw.get("stack", []):

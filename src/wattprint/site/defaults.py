@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
-from importlib.resources import files
 
+from wattprint.catalog.loader import data_dir
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError
 from wattprint.quantity import Quantity
@@ -13,7 +13,7 @@ from wattprint.quantity import Quantity
 
 @lru_cache(maxsize=1)
 def _defaults() -> dict[str, dict[str, Sourced]]:
-    path = files("wattprint") / "data" / "defaults.toml"
+    path = data_dir() / "defaults.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         return {sec: {k: Sourced(**v) for k, v in vals.items()} for sec, vals in raw.items()}

@@ -127,6 +127,26 @@ def finite(x: float) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
+def skipped_by_reason(report: ValidationReport) -> dict[tuple[str, str], list[str]]:
+    """Skipped row ids grouped by (group, reason), in first-seen order.
+
+    Per-row numbers inside a reason (e.g. the GB an over-large batch needs) are kept, so
+    similar failures stay separate only when their text differs.
+    """
+    out: dict[tuple[str, str], list[str]] = {}
+    for s in report.skipped:
+        key = (s.group, _reason_key(s.reason))
+        out.setdefault(key, []).append(s.id)
+    return out
+
+
+def _reason_key(reason: str) -> str:
+    """Collapse per-row detail of memory failures so they group under one reason."""
+    if "offer" in reason and "usable" in reason:
+        return "estimate failed: does not fit in the accelerators' memory (UnsupportedError)"
+    return reason
+
+
 # --------------------------------------------------------------------------- display
 
 
@@ -179,10 +199,12 @@ def print_report(report: ValidationReport, rows: bool = True) -> None:
             t = Table(title="Skipped (not enough inputs, or nothing to compare)",
                       title_justify="left")
             t.add_column("group")
-            t.add_column("id", overflow="fold")
+            t.add_column("n", justify="right")
             t.add_column("reason", overflow="fold")
-            for s in report.skipped:
-                t.add_row(s.group, escape(s.id), escape(s.reason))
+            t.add_column("ids", overflow="fold", max_width=60)
+            for (group, reason), ids in skipped_by_reason(report).items():
+                shown = ", ".join(ids[:6]) + (f" … (+{len(ids) - 6})" if len(ids) > 6 else "")
+                t.add_row(group, str(len(ids)), escape(reason), escape(shown))
             console.print(t)
     t = Table(title="Validation summary (error = predicted / published − 1)",
               title_justify="left")

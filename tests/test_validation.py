@@ -1,0 +1,123 @@
+"""``wattprint validate``: the harness runs end to end and the H200 group meets its bar."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from wattprint.errors import InputError
+from wattprint.validation.harness import load_rows, run_validation
+from wattprint.validation.parse import hardware_id, parse_chip_hours, parse_tokens
+from wattprint.validation.report import GROUPS, ValidationReport
+from wattprint.validation.specs import generic_spec, inference_model
+
+
+@pytest.fixture(scope="module")
+def report() -> ValidationReport:
+    return run_validation(None)
+
+
+def test_runs_every_group(report: ValidationReport) -> None:
+    assert report.groups == list(GROUPS)
+    for g in GROUPS:
+        assert any(r.group == g for r in report.rows), g
+        assert report.group_summary(g) is not None
+
+
+def test_to_dict_is_strict_json(report: ValidationReport) -> None:
+    text = json.dumps(report.to_dict(), allow_nan=False)
+    assert json.loads(text)["summary"]
+
+
+def test_summary_numbers_finite(report: ValidationReport) -> None:
+    for s in report.summary:
+        assert s.count > 0
+        for x in (s.median_abs_error, s.signed_median_error, s.worst_error):
+            assert math.isfinite(x)
+    for r in report.rows:
+        assert math.isfinite(r.error) and r.published > 0
+
+
+def _h200_errors(report: ValidationReport, kind: str) -> list[float]:
+    return [r.error for r in report.rows if r.group == "h200" and f"_{kind}_" in r.id]
+
+
+def test_h200_quality_bar(report: ValidationReport) -> None:
+    prefill = _h200_errors(report, "prefill")
+    train = _h200_errors(report, "train")
+    decode = _h200_errors(report, "generate")
+    assert len(prefill) == 2 and len(train) == 2 and len(decode) == 4  # time + energy each
+    assert all(abs(e) <= 0.25 for e in prefill + train), (prefill, train)
+    assert all(abs(e) <= 0.50 for e in decode), decode
+
+
+def test_every_training_row_predicted_or_skipped(report: ValidationReport) -> None:
+    ids = [r["id"] for r in load_rows("training_runs.csv")]
+    assert len(ids) >= 30
+    for g in ("training-chip-hours", "training-architecture"):
+        done = {r.id for r in report.rows if r.group == g}
+        skipped = {s.id: s.reason for s in report.skipped if s.group == g}
+        for rid in ids:
+            assert rid in done or skipped.get(rid), (g, rid)
+        assert all(reason.strip() for reason in skipped.values())
+
+
+def test_training_compares_on_published_boundary(report: ValidationReport) -> None:
+    rows = {(r.group, r.id, r.quantity): r for r in report.rows}
+    llama = rows[("training-chip-hours", "llama1-65b", "energy")]
+    assert "accelerator × PUE 1.1" in llama.note
+    bloom = rows[("training-chip-hours", "bloom-176b-luccioni", "energy")]
+    assert "boundary: accelerator;" in bloom.note  # 433 MWh = GPU-h × 400 W, no PUE
+    t5 = rows[("training-chip-hours", "patterson21-t5", "energy")]
+    assert "IT (accelerator + host) × PUE 1.12" in t5.note
+    assert ("training-architecture", "deepseek-v3", "chip-hours") in rows
+    assert not any(g == "training-chip-hours" and q == "chip-hours" for g, _, q in rows)
+
+
+def test_inference_rows_and_skips(report: ValidationReport) -> None:
+    inf = [r for r in report.rows if r.group == "inference"]
+    assert len(inf) >= 50
+    assert all(r.quantity == "energy per output token" for r in inf)
+    reasons = {s.reason for s in report.skipped if s.group == "inference"}
+    assert any("not in the catalog" in r for r in reasons)
+    n_rows = len(load_rows("inference_llm.csv"))
+    n_skipped = len({s.id for s in report.skipped if s.group == "inference"})
+    assert len(inf) + n_skipped == n_rows
+
+
+def test_one_group_and_unknown_group() -> None:
+    rep = run_validation(["h200"])
+    assert {r.group for r in rep.rows} == {"h200"}
+    with pytest.raises(InputError):
+        run_validation(["nope"])
+
+
+def test_generic_spec_matches_param_count() -> None:
+    for n in (0.55e9, 7e9, 65e9, 280e9):
+        spec = generic_spec(n)
+        assert spec.hidden % 128 == 0 and spec.layers == spec.hidden // 128
+        assert abs(spec.params_total / n - 1.0) < 0.35
+
+
+def test_parsers() -> None:
+    assert parse_tokens("1.4T") == pytest.approx(1.4e12)
+    assert parse_tokens("180B-token corpus; 300B-token LR schedule") == pytest.approx(180e9)
+    ch, _ = parse_chip_hours("920 h wall (4096 x 920 = 3,768,320 chip-h, derived)", 4096)
+    assert ch == pytest.approx(3_768_320)
+    ch, _ = parse_chip_hours("574 h wall for the 280B-token run", 1024)
+    assert ch == pytest.approx(574 * 1024)
+    assert hardware_id("A100 80GB")[0] == "nvidia-a100-80gb-sxm"
+    assert hardware_id("NVIDIA A100-SXM4-40GB")[0] == "nvidia-a100-40gb-sxm"
+    assert hardware_id("NVIDIA H100 80GB HBM3")[0] == "nvidia-h100-sxm"
+    assert hardware_id("TPU v3")[0] == "google-tpu-v3"
+    assert hardware_id("A40")[0] is None
+
+
+def test_inference_model_normalisation() -> None:
+    spec, _ = inference_model("Qwen/Qwen3-235B-A22B-Instruct-2507-FP8", 235.0)
+    assert spec is not None and spec.name == "qwen3-235b-a22b"
+    spec, _ = inference_model("metaai/Llama-2-13b-chat-hf", None)
+    assert spec is not None and spec.name == "llama-2-13b"
+    assert inference_model("Qwen/Qwen3-VL-8B-Instruct", 8.0) == (None, "multimodal model")
