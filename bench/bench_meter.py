@@ -102,7 +102,7 @@ def window_cost(n: int = 2000) -> dict[str, Any]:
                              [NvidiaBackend(nvml=FakeNvml(1), visible_devices=None)])):
         m = Meter(backends=backends, interval_s=3600)
         m.start()
-        for i in range(50):  # warm up
+        for _ in range(50):  # warm up
             m.begin_window("w")
             m.end_window("w")
         m.measurements.clear()
@@ -113,8 +113,14 @@ def window_cost(n: int = 2000) -> dict[str, Any]:
             if i % 500 == 0:
                 m.measurements.clear()
         dt = (time.perf_counter() - t) / n
+        s = m.sampler
+        t = time.perf_counter()
+        for _ in range(n):
+            s.tick()
+        tick = (time.perf_counter() - t) / n
         m.stop()
-        out[label] = {"us_per_window": dt * 1e6,
+        out[label] = {"us_per_window": dt * 1e6, "us_per_sampler_tick": tick * 1e6,
+                      "sampler_duty_at_0.2s_pct": tick / 0.2 * 100,
                       "devices": [d.key for d in m.devices]}
     return out
 
@@ -124,7 +130,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--no-codecarbon", action="store_true")
+    ap.add_argument("--only-costs", action="store_true",
+                    help="measure only the window and tick costs (merged into meter.json)")
     args = ap.parse_args()
+    if args.only_costs:
+        path = HERE / "results" / "meter.json"
+        res = json.loads(path.read_text()) if path.exists() else {}
+        res["window_cost"] = window_cost()
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(res, indent=1))
+        _print_costs(res["window_cost"])
+        return
     logging.getLogger("codecarbon").setLevel(logging.ERROR)
     configs = {"bare": run_bare, "wattprint": run_wattprint}
     if not args.no_codecarbon:
@@ -171,9 +187,14 @@ def main() -> None:
         print(f"{k:<12}{statistics.median(times[k]):>14.3f}{s:>12}")
     if noise is not None:
         print(f"(spread of the bare runs: {noise * 100:.2f} % of their median)")
-    print(f"\n{'window cost (begin + end)':<36}{'µs':>10}")
+    _print_costs(wc)
+
+
+def _print_costs(wc: dict[str, Any]) -> None:
+    print(f"\n{'backends':<32}{'window µs':>10}{'tick µs':>10}{'duty @0.2 s':>13}")
     for k, v in wc.items():
-        print(f"{k:<36}{v['us_per_window']:>10.1f}")
+        print(f"{k:<32}{v['us_per_window']:>10.1f}{v['us_per_sampler_tick']:>10.1f}"
+              f"{v['sampler_duty_at_0.2s_pct']:>12.3f}%")
 
 
 if __name__ == "__main__":

@@ -81,12 +81,16 @@ def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:
                    weight_bytes=work.weight_bytes * 0.5 * (1.0 + 2.0 / bits))
 
 
+#: Activation workspace on top of weights and KV cache (serving engines reserve a few %).
+WORKSPACE_FRACTION = 0.02
+
+
 def inference_memory_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: float,
                            context_tokens: float) -> float:
-    """Weights + KV cache of ``batch`` sequences of ``context_tokens`` + 10 % activations [B]."""
+    """Weights + KV cache of ``batch`` sequences of ``context_tokens`` + 2 % workspace [B]."""
     weights = spec.params_total * plan.weight_bytes
     kv = batch * context_tokens * spec.kv_elements_per_token() * plan.kv_bytes
-    return (weights + kv) * 1.1
+    return (weights + kv) * (1.0 + WORKSPACE_FRACTION)
 
 
 def training_memory_bytes(spec: ModelSpec, chips: int) -> float:
@@ -101,6 +105,34 @@ def _q(v: float, lo: float, hi: float, unit: str, prov: str) -> Quantity:
 def _check_int(value: float, what: str) -> int:
     check_number(float(value), what, integer=True)
     return int(value)
+
+
+def _latencies(pre: PhaseResult, dec: PhaseResult | None, steps: int, batch: int,
+                continuous: bool) -> tuple[Quantity, Quantity]:
+    """Time to first token and time per output token.
+
+    Static batch: TTFT = the batch's prefill; TPOT = one decode step. Continuous batching
+    (serving engines): prefill chunks of arriving requests share the steps, so in steady state
+    TPOT = (prefill + decode time) / decode steps and TTFT = one request's share of the prefill
+    plus one step.
+    """
+    if dec is None:
+        t = _q(pre.time_s, pre.time_low_s, pre.time_high_s, "s",
+               f"prefill time ({pre.regime}-bound)")
+        return t, _q(0.0, 0.0, 0.0, "s", "no decode step (output tokens = 1)")
+    if not continuous:
+        return (_q(pre.time_s, pre.time_low_s, pre.time_high_s, "s",
+                   f"prefill of the batch ({pre.regime}-bound)"),
+                _q(dec.time_s / steps, dec.time_low_s / steps, dec.time_high_s / steps, "s",
+                   f"one decode step ({dec.regime}-bound)"))
+    tpot = _q((pre.time_s + dec.time_s) / steps, (pre.time_low_s + dec.time_low_s) / steps,
+              (pre.time_high_s + dec.time_high_s) / steps, "s",
+              "continuous batching: (prefill + decode time) / decode steps "
+              f"(decode {dec.regime}-bound)")
+    ttft = _q(pre.time_s / batch + tpot.value, pre.time_low_s / batch + tpot.lo,
+              pre.time_high_s / batch + tpot.hi, "s",
+              "continuous batching: one request's share of the prefill + one step")
+    return ttft, tpot
 
 
 def estimate_inference(
@@ -139,13 +171,16 @@ def estimate_inference(
     st = get_stack(stack)
     params, pnote = _params(hw, st, plan, chips, profile)
     notes = [pnote] if pnote else []
-    need = inference_memory_bytes(spec, plan, batch, prompt_tokens + output_tokens)
+    # A static batch holds every sequence at full length at the end; a continuous-batching
+    # engine holds sequences at staggered lengths, on average P + N/2.
+    ctx_held = prompt_tokens + (output_tokens / 2.0 if st.continuous_batching else output_tokens)
+    need = inference_memory_bytes(spec, plan, batch, ctx_held)
     have = hw.memory_bytes.value * chips * USABLE_MEMORY
     if need > have:
         min_chips = math.ceil(need / (hw.memory_bytes.value * USABLE_MEMORY))
         raise UnsupportedError(
-            f"{spec.name} at {plan.name} with batch {batch} and {prompt_tokens + output_tokens}"
-            f" tokens needs {need / 1e9:.1f} GB but {chips} × {hw.id} offer "
+            f"{spec.name} at {plan.name} with batch {batch} and {ctx_held:g} tokens held per "
+            f"sequence needs {need / 1e9:.1f} GB but {chips} × {hw.id} offer "
             f"{have / 1e9:.1f} GB usable; use --chips {min_chips} or more, a smaller batch or "
             "a lower precision")
     traffic = _traffic(st)
@@ -178,20 +213,15 @@ def estimate_inference(
                   f"{how}; accelerator_energy_j = idle × chips × t + e_flop·FLOPs + "
                   "e_byte·bytes")
     out_tokens = batch * output_tokens
+    ttft, tpot = _latencies(pre_r, dec_r, steps, batch, st.continuous_batching)
     extra = {
         "accelerator_energy_per_output_token": _q(
             e / out_tokens, e_lo / out_tokens, e_hi / out_tokens, "J",
             "accelerator energy of a batch (prefill + decode) / (batch × output tokens)"),
         "accelerator_energy_per_request": _q(e / batch, e_lo / batch, e_hi / batch, "J",
                                              "accelerator energy of a batch / batch"),
-        "time_to_first_token": _q(pre_r.time_s, pre_r.time_low_s, pre_r.time_high_s, "s",
-                                  f"prefill time ({pre_r.regime}-bound)"),
-        "time_per_output_token": _q(
-            dec_r.time_s / steps if dec_r else 0.0,
-            dec_r.time_low_s / steps if dec_r else 0.0,
-            dec_r.time_high_s / steps if dec_r else 0.0, "s",
-            f"decode step time ({dec_r.regime}-bound)" if dec_r else
-            "no decode step (output tokens = 1)"),
+        "time_to_first_token": ttft,
+        "time_per_output_token": tpot,
         "prefill_accelerator_energy": _q(pre_r.energy_j, pre_r.energy_low_j,
                                          pre_r.energy_high_j, "J", "prefill pass"),
         "decode_accelerator_energy": _q(
@@ -270,6 +300,8 @@ def estimate_training(
                      f" {chips} × {hw.id}; a real run needs more chips or offloading")
     traffic = _traffic(st)
     step = train_step_work(spec, plan, traffic, batch, seq_len, recompute)
+    if chips > 1:  # optimizer state sharded over data-parallel chips (ZeRO), as in the memory need
+        step = replace(step, optimizer_bytes=step.optimizer_bytes / chips)
     tokens_per_step = batch * seq_len * chips
     steps = tokens / tokens_per_step
     # One chip's step (data parallel); gradients all-reduced in bf16, mostly overlapped.

@@ -114,6 +114,21 @@ def _check_row(m: WorkloadMeasurement, data: dict[str, Any]) -> str | None:
     """Cross-field rules; returns the problem or ``None``."""
     if m.model_cfg is None and not m.model:
         return "missing field model_config (or model: a catalog model name)"
+    if m.model_cfg is None:
+        from wattprint.workload.model_spec import get_model_spec
+
+        try:
+            get_model_spec(str(m.model))
+        except InputError:
+            return (f"missing field model_config, and model {m.model!r} is not a catalog "
+                    "model (see `wattprint models list`)")
+    else:
+        from wattprint.workload.model_spec import spec_from_config
+
+        try:
+            spec_from_config(m.model_cfg, name="model_config")
+        except InputError as exc:
+            return str(exc)
     need = {"prefill": ("prompt_tokens",), "generate": ("prompt_tokens", "output_tokens"),
             "train": ("seq_len",)}[m.kind]
     for f in need:
@@ -188,8 +203,9 @@ def _window_totals(rows: list[dict[str, Any]], where: str) -> tuple[float, float
     if any(e is None for e in energies) or not all(float(e or 0.0) > 0 for e in energies):
         energies = [r.get("total_energy_j") for r in rows]
     e: float | None = None
-    if energies and all(x is not None and float(x) > 0 for x in energies):
-        e = float(sum(float(x) for x in energies))
+    nums = [float(x) for x in energies if x is not None]
+    if energies and len(nums) == len(energies) and all(x > 0 for x in nums):
+        e = float(sum(nums))
     if t <= 0:
         raise DataError(f"{where}: the ledger gives no positive time")
     return t, e, len(rows)

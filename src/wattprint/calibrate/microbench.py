@@ -18,6 +18,7 @@ the boundary (the ``torch`` argument), so no benchmark code needs a GPU to be te
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import math
 import time
@@ -481,7 +482,7 @@ def run_benchmarks(benchmarks: list[Benchmark], budget_s: float = DEFAULT_BUDGET
             # ~70 % of a share is the timed loop; the rest covers setup and warm-up.
             seconds = max(0.05, 0.7 * max(left, 0.0) * b.weight / weights_left)
             win = f"calibrate:{b.name}"
-            res = b.fn(seconds, lambda win=win: meter.window(win))
+            res = b.fn(seconds, functools.partial(meter.window, win))
             m = meter.measurements[-1] if meter.measurements else None
             if m is not None and m.name == win and res.calls + (res.kind == "idle") > 0:
                 _attach_energy(res, m, b.gpu_index)

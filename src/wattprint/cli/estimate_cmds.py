@@ -161,8 +161,10 @@ def demo(
                                   f"(1,000 + 300 tokens) on {serve_fp.inputs['hardware']}, vLLM",
                                   provenance=False))
     ratio = serve_fp["facility_energy"].value / train_fp["facility_energy"].value
-    console.print(f"A year of serving uses {ratio:.2g}× the energy of training. "
-                  "Use --json for every number's provenance, or `wattprint estimate --help`.")
+    console.print(f"A year of serving at this demand takes {ratio * 100:.2g} % of the training "
+                  "energy (serving time is the busy time of one replica; `wattprint lifecycle` "
+                  "adds idle replicas and finds the crossover day). Use --json for every "
+                  "number's provenance.")
 
 
 def register(app: typer.Typer) -> None:

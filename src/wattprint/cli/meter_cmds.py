@@ -157,15 +157,18 @@ def run_cmd(
         meter.start()
         meter.begin_window("run")
         try:
+            if received:  # stopped before the command could start: do not start it
+                raise InterruptedError(f"{_signame(received[0])} before the command started")
             child = subprocess.Popen(argv)
         except OSError as exc:
+            code = 128 + received[0] if received else 127
             m = meter.end_window("run", complete=False)
             meter.stop()
-            ledger.finish_run(rid, complete=False, exit_code=127, measurement=m,
+            ledger.finish_run(rid, complete=False, exit_code=code, measurement=m,
                               notes=[f"could not start the command: {exc}"])
             sys.stderr.write(f"wattprint: error: cannot run {argv[0]!r}: "
                              f"{exc.strerror or exc}\n")
-            return 127
+            return code
         rc = child.wait()
         code = 128 - rc if rc < 0 else rc
         complete = rc >= 0 and not received

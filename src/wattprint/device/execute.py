@@ -46,6 +46,7 @@ class DeviceParams:
     per_loop_step_s: tuple[float, float, float]
     link_bps: float
     dvfs_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    moe_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # central, optimistic, pessimistic
     size_aware: bool = True
     provenance: dict[str, str] = field(default_factory=dict)
 
@@ -95,6 +96,9 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         per_loop_step_s=_tri(stack.per_loop_step_s),
         link_bps=link,
         dvfs_factor=(dvfs.value, dvfs.low or dvfs.value, dvfs.high or dvfs.value),
+        moe_eff=(stack.moe_efficiency.value, stack.moe_efficiency.high or
+                 stack.moe_efficiency.value, stack.moe_efficiency.low or
+                 stack.moe_efficiency.value),
         provenance={
             "dvfs_factor": f"boost-clock energy factor: {dvfs.cite()}",
             "peak_flops": f"{hw.id} peak {compute}: {hw.peak_flops[compute].cite()}",
@@ -105,6 +109,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "j_per_byte": coeffs.j_per_byte.provenance,
             "compute_efficiency": f"stack {stack.id}: {ce.cite()}",
             "memory_efficiency": f"stack {stack.id}: {me.cite()}",
+            "moe_efficiency": f"stack {stack.id}: {stack.moe_efficiency.cite()}",
             "overhead": f"stack {stack.id}: per pass {stack.per_step_s.cite()}; per layer "
                         f"{stack.per_layer_s.cite()}; per decode step "
                         f"{stack.per_loop_step_s.cite()}",
@@ -141,10 +146,15 @@ def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_c
     m = work.tokens / work.passes if work.passes else work.tokens
     eta = r.gemm_efficiency(p.compute_eff[corner], work.gemm_k or r.GEMM_K_HALF * 8, m) \
         if p.size_aware else p.compute_eff[corner]
+    # Routed-expert (MoE) kernels move and compute 1/moe_eff times the ideal work (block
+    # padding, re-reads, routing and permutation passes): both time and energy grow.
+    extra = 1.0 / p.moe_eff[corner] - 1.0
+    x_flops, x_bytes = work.expert_flops * extra, work.expert_bytes * extra
+    matmul += x_flops / n
     t_c = r.compute_time_s(matmul, p.peak_flops, eta) + \
         r.compute_time_s(work.dequant_ops / n, p.vector_flops, p.compute_eff[corner])
-    t_w = r.memory_time_s((work.weight_bytes + work.kv_bytes) / n, p.bandwidth_bps,
-                          p.memory_eff[corner])
+    t_w = r.memory_time_s((work.weight_bytes + x_bytes + work.kv_bytes) / n,
+                          p.bandwidth_bps, p.memory_eff[corner])
     t_a = r.memory_time_s((work.activation_bytes + work.optimizer_bytes) / n, p.bandwidth_bps,
                           p.memory_eff[corner])
     t_dev = r.kernel_time_s(t_c, t_w, t_a)
@@ -156,9 +166,9 @@ def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_c
         t_comm = exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
                                  + comm_calls * COLLECTIVE_LATENCY_S)
     t = r.busy_time_s(t_dev, t_o) + t_comm
-    e_flop = (work.matmul_flops + work.attention_flops) * p.j_per_flop[corner] + \
+    e_flop = (work.matmul_flops + work.attention_flops + x_flops) * p.j_per_flop[corner] + \
         work.dequant_ops * p.j_per_vector_op[corner]
-    e_byte = work.bytes * p.j_per_byte[corner]
+    e_byte = (work.bytes + x_bytes) * p.j_per_byte[corner]
     if chips > 1 and comm_bytes > 0:
         e_byte += 2.0 * comm_bytes * p.j_per_byte[corner]  # buffers read and written
     budget = p.tdp_w - p.idle_w[corner]

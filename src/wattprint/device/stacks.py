@@ -25,9 +25,11 @@ class Stack(BaseModel):
     per_loop_step_s: Sourced  # generation-loop time per decode step [s]
     compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
     memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
+    moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels
     act_passes_hidden: Sourced
     act_passes_ffn: Sourced
     fused_attention: bool = True
+    continuous_batching: bool = False  # serving engine: sequences at staggered lengths
 
     @field_validator("aliases")
     @classmethod

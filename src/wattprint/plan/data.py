@@ -6,12 +6,12 @@ import csv
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from wattprint.catalog.loader import data_dir
 from wattprint.catalog.schema import Site, Sourced
 from wattprint.errors import DataError, InputError
 from wattprint.quantity import Quantity
@@ -20,7 +20,7 @@ from wattprint.quantity import Quantity
 @lru_cache(maxsize=1)
 def planning_data() -> dict[str, Any]:
     """The parsed ``planning.toml``."""
-    path = files("wattprint") / "data" / "planning.toml"
+    path = data_dir() / "planning.toml"
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -30,7 +30,10 @@ def planning_data() -> dict[str, Any]:
 def planning_value(section: str, name: str) -> Sourced:
     """A sourced constant ``[section] name`` of planning.toml."""
     try:
-        return Sourced(**planning_data()[section][name])
+        table: Any = planning_data()
+        for part in section.split("."):
+            table = table[part]
+        return Sourced(**table[name])
     except KeyError as exc:
         raise DataError(f"planning.toml has no [{section}] {name}") from exc
     except (TypeError, ValueError) as exc:
@@ -67,7 +70,7 @@ class HourlyProfile:
 
 @lru_cache(maxsize=1)
 def _profiles_raw() -> list[dict[str, Any]]:
-    path = files("wattprint") / "data" / "grid_profiles.toml"
+    path = data_dir() / "grid_profiles.toml"
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -389,9 +389,10 @@ def validate_training(mode: str) -> _Collector:
 
 #: Prompt length per workload: an ASSUMPTION (ML.ENERGY publishes output lengths, not
 #: prompt lengths). Chat-style prompts are short; sourcegraph fill-in-the-middle carries
-#: file context.
+#: file context. lm-arena-chat: vLLM held 474 Qwen3-8B sequences of ~645 output tokens on one
+#: H100 (~378k KV tokens free), which bounds the mean prompt below ~475 tokens.
 PROMPT_TOKENS: dict[str, int] = {
-    "lm-arena-chat": 1000,
+    "lm-arena-chat": 400,
     "gpqa": 300,
     "sourcegraph-fim": 1500,
     "chat": 500,
@@ -415,6 +416,13 @@ def _batch(row: dict[str, str]) -> int | None:
     setting = row.get("batch_setting", "")
     m = re.search(r"(?:max_num_seqs|max batch|batch size|batch_size)\s*=?\s*(\d+)", setting)
     return int(m.group(1)) if m else None
+
+
+def _dataset_version(dataset: str) -> str:
+    """ML.ENERGY leaderboard version (V1 2023, V2 2024, V3 2026): different vLLM releases and
+    measurement windows, so their errors are reported apart."""
+    m = re.search(r"\bV(\d)\b", dataset)
+    return f"ML.ENERGY V{m.group(1)}" if m else dataset or "unknown dataset"
 
 
 def validate_inference() -> _Collector:
@@ -451,7 +459,8 @@ def validate_inference() -> _Collector:
                 f"(assumed), output {int(round(out))}; {row.get('workload', '')}")
         if hw_note:
             note += f"; {hw_note}"
-        c.add(rid, "energy per output token",
+        version = _dataset_version(row.get("dataset", ""))
+        c.add(rid, f"energy per output token ({version})",
               fp["accelerator_energy_per_output_token"].value, pub, "J", note)
     return c
 

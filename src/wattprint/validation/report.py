@@ -221,7 +221,7 @@ def print_report(report: ValidationReport, rows: bool = True) -> None:
                   str(s.within_50pct))
     console.print(t)
     skipped_by_group: dict[str, int] = {}
-    for s in report.skipped:
-        skipped_by_group[s.group] = skipped_by_group.get(s.group, 0) + 1
+    for sk in report.skipped:
+        skipped_by_group[sk.group] = skipped_by_group.get(sk.group, 0) + 1
     if skipped_by_group:
         console.print("skipped: " + ", ".join(f"{g} {n}" for g, n in skipped_by_group.items()))

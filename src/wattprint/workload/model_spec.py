@@ -112,6 +112,11 @@ class ModelSpec:
         return self._mats * self.hidden * width
 
     @property
+    def routed_expert_params(self) -> int:
+        """Weights of all routed experts over all MoE layers (0 for dense models)."""
+        return self.moe_layers * self.n_experts * self._expert_params()
+
+    @property
     def dense_mlp_params(self) -> int:
         """Weights of one dense MLP."""
         return self._mats * self.hidden * self.intermediate

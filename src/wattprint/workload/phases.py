@@ -41,6 +41,8 @@ class Work:
     activation_bytes: float  # activations (and materialised scores) moved by the kernels
     optimizer_bytes: float = 0.0  # optimizer state traffic (training)
     loop_steps: float = 0.0  # decode-loop iterations (each pays the generation-loop overhead)
+    expert_flops: float = 0.0  # part of matmul_flops run by routed-expert (MoE) kernels
+    expert_bytes: float = 0.0  # part of weight_bytes read by routed-expert kernels
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
 
     _INTENSIVE = ("phase", "gemm_k")
@@ -108,13 +110,25 @@ def weight_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> fl
     Dense weights and the LM head are read once per pass; of the routed experts only the
     expected share hit by the pass is read (:meth:`ModelSpec.expert_bytes_fraction_touched`).
     """
-    all_experts = 0.0
-    if spec.n_experts:
-        per_expert = (3 if spec.gated_mlp else 2) * spec.hidden * spec.moe_intermediate
-        all_experts = float(spec.moe_layers * spec.n_experts * per_expert)
-    frac = spec.expert_bytes_fraction_touched(tokens)
-    read = spec.body_params_total - all_experts + all_experts * frac + spec.lm_head_params
-    return read * plan.weight_bytes
+    all_experts = float(spec.routed_expert_params)
+    read = spec.body_params_total - all_experts + spec.lm_head_params
+    return read * plan.weight_bytes + expert_bytes_read(spec, plan, tokens)
+
+
+def expert_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> float:
+    """Bytes of routed-expert weights read by one pass: all experts × share hit [B]."""
+    if not spec.n_experts:
+        return 0.0
+    return spec.routed_expert_params * spec.expert_bytes_fraction_touched(tokens) * \
+        plan.weight_bytes
+
+
+def expert_matmul_flops(spec: ModelSpec, tokens: float) -> float:
+    """FLOPs of the routed experts: ``2 · k · expert params per layer · MoE layers · tokens``."""
+    if not spec.n_experts:
+        return 0.0
+    per_expert = spec.routed_expert_params / (spec.moe_layers * spec.n_experts)
+    return 2.0 * spec.experts_per_token * per_expert * spec.moe_layers * tokens
 
 
 def ffn_width_active(spec: ModelSpec) -> float:
@@ -184,6 +198,8 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
         activation_bytes=activation_bytes(spec, plan, traffic, tokens)
         + score_bytes(spec, plan, traffic, pairs),
         gemm_k=float(spec.hidden),
+        expert_flops=expert_matmul_flops(spec, tokens),
+        expert_bytes=expert_bytes_read(spec, plan, tokens),
     )
     return w.scaled(passes) if passes != 1.0 else w
 
@@ -211,6 +227,8 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         + score_bytes(spec, plan, traffic, pairs),
         loop_steps=1.0,
         gemm_k=float(spec.hidden),
+        expert_flops=expert_matmul_flops(spec, batch),
+        expert_bytes=expert_bytes_read(spec, plan, batch),
     )
     return w.scaled(steps) if steps != 1.0 else w
 
@@ -244,4 +262,6 @@ def train_step_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batc
         activation_bytes=fwd.activation_bytes * k,
         optimizer_bytes=ADAM_BYTES_PER_PARAM * spec.params_total,
         gemm_k=float(spec.hidden),
+        expert_flops=fwd.expert_flops * k,
+        expert_bytes=fwd.expert_bytes * (k + 1.0),
     )

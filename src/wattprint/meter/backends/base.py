@@ -49,8 +49,9 @@ class Device:
         poll_counter: the counter is cheap to read (RAPL sysfs), so the sampler reads it on
             every tick (catching wraps and deriving power from it); expensive counters (NVML,
             3.9 ms a read) are read only at window boundaries.
-        power_sensor: what ``read_power_w`` reads, in words, or ``None`` when power is derived
-            from the counter.
+        power_sensor: what ``read_power_w`` reads, in words, or ``None`` when the device has
+            no power reading (with ``poll_counter`` the sampler derives power from counter
+            steps instead, as for RAPL).
         power_method: the provenance label of the power integral for this device
             (``instant-power integral``, ``averaged-power integral`` or ``estimate from
             utilisation × TDP``).
@@ -125,8 +126,7 @@ class EnergyBackend(ABC):
     def read_power_w(self, device: Device) -> float:
         """Power of ``device`` in watts (instantaneous or interval mean, see ``power_kind``).
 
-        Devices whose power is derived from their counter (``power_sensor is None``) are
-        never asked.
+        Devices without a power reading (``power_sensor is None``) are never asked.
         """
 
     def close(self) -> None:  # noqa: B027 - optional hook

@@ -1,0 +1,299 @@
+"""``wattprint calibrate device|fit|extrapolate|plot``: measure and fit calibration profiles.
+
+Library code is imported inside the commands so ``wattprint --help`` stays fast. Bad input
+raises :class:`~wattprint.errors.InputError`/:class:`~wattprint.errors.DataError`, which the
+CLI main turns into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from wattprint.cli.options import JsonOpt, need, num
+
+calibrate_app = typer.Typer(help="Calibrate predictions: benchmark this device, fit a stack to "
+                            "measured workloads, extrapolate a run.", no_args_is_help=True)
+
+OutOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write the profile (JSON) "
+                                            "here; use it with `estimate --profile`.")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Ledger database (default: "
+                                           "$WATTPRINT_DB or the user data directory).")]
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
+        return None
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _dump(obj: Any) -> None:
+    sys.stdout.write(json.dumps(_clean(obj), indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:+.1f} %"
+
+
+def _g(x: float | None, unit: str = "") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    from wattprint.report.units import fmt, pick_scale
+
+    if not unit:
+        return f"{x:.4g}"
+    div, label = pick_scale(x, unit)
+    return f"{fmt(x / div)} {label}"
+
+
+# -- device -------------------------------------------------------------------------------
+
+@calibrate_app.command("device")
+def device_cmd(
+    output: OutOpt = None,
+    budget: Annotated[str, typer.Option("--budget", help="Total time budget in seconds "
+                                        "(default 90).")] = "90",
+    cpu: Annotated[bool, typer.Option("--cpu", help="Benchmark the CPU even if a GPU is "
+                                      "available.")] = False,
+    gpu_index: Annotated[str, typer.Option("--gpu-index", help="CUDA device to "
+                                           "benchmark.")] = "0",
+    name: Annotated[str | None, typer.Option("--name", help="Profile name.")] = None,
+    plot: Annotated[str | None, typer.Option("--plot", help="Also write the roofline picture "
+                                             "(.html, .png or .svg).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Micro-benchmark this device under the meter and write a device profile.
+
+    GPU (PyTorch with CUDA installed): idle with and without a context, matmuls in
+    bf16/fp16/tf32/fp32/fp8, a device copy and a launch-bound loop. Otherwise the CPU with
+    numpy. Without energy sensors the energy figures are labelled estimated.
+
+    Example: wattprint calibrate device --budget 60 -o my-gpu.json
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from wattprint.calibrate.device_profile import profile_from_run
+    from wattprint.calibrate.microbench import run_device_benchmarks
+    from wattprint.device.profile import save_profile
+
+    budget_s = num(budget, "time budget")
+    idx = int(need(gpu_index, "GPU index", "--gpu-index", integer=True)) if gpu_index != "0" \
+        else 0
+    err = Console(stderr=True)
+    with Progress(TextColumn("[bold]calibrate device[/] {task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("starting", total=1)
+
+        def progress(bench: str, done: int, total: int) -> None:
+            bar.update(task, description=bench, completed=done, total=total)
+
+        run = run_device_benchmarks(float(budget_s or 90.0), use_gpu=False if cpu else None,
+                                    gpu_index=idx, progress=progress)
+    prof = profile_from_run(run, name=name)
+    written = str(save_profile(prof, output)) if output else None
+    pic = None
+    if plot:
+        from wattprint.calibrate.plot import write_roofline
+
+        pic = write_roofline(prof, plot)
+    if json_out:
+        _dump({"profile_path": written, "plot": str(pic.path) if pic else None,
+               "plot_kind": pic.kind if pic else None, "device": run.device,
+               "device_name": run.device_name, "elapsed_s": run.elapsed_s,
+               "budget_s": run.budget_s, "energy_basis": prof.fit.get("energy_basis"),
+               "benchmarks": [r.to_dict() for r in run.results],
+               "profile": prof.model_dump(mode="json", exclude_none=True)})
+        return
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"Micro-benchmarks: {run.device_name} ({run.device}), "
+              f"{run.elapsed_s:.0f} s of a {run.budget_s:g} s budget")
+    for col in ("benchmark", "time", "throughput", "avg power", "energy"):
+        t.add_column(col, justify="left" if col == "benchmark" else "right")
+    for r in run.results:
+        thr = (f"{r.flops_per_s / 1e12:.4g} TFLOP/s" if r.kind == "matmul" and r.calls else
+               f"{r.bytes_per_s / 1e9:.4g} GB/s" if r.kind in ("copy", "stream") else
+               f"{r.seconds / r.calls * 1e6:.3g} µs/call" if r.kind == "launch" and r.calls
+               else "-")
+        p = r.avg_power_w
+        basis = "-" if r.basis is None else ("measured" if r.basis == "measured"
+                                             else "estimated")
+        t.add_row(r.name, f"{r.seconds:.2f} s", thr, "-" if p is None else f"{p:.4g} W",
+                  basis)
+    con.print(t)
+    for n in prof.fit.get("notes", []):
+        con.print(f"note: {n}")
+    if written:
+        con.print(f"profile written to {written}: use `wattprint estimate ... --profile "
+                  f"{written}`")
+    else:
+        con.print("profile not saved (use -o PROFILE.json)")
+    if pic:
+        con.print(f"roofline written to {pic.path} ({pic.kind})"
+                  + (f": {pic.note}" if pic.note else ""))
+
+
+# -- fit ----------------------------------------------------------------------------------
+
+@calibrate_app.command("fit")
+def fit_cmd(
+    measurements: Annotated[str, typer.Argument(help="Measured workloads, JSON lines (see "
+                                                "docs/calibration.md).")],
+    output: OutOpt = None,
+    hardware: Annotated[str | None, typer.Option("--hardware", "-H", help="Hardware of rows "
+                                                 "that do not name one.")] = None,
+    stack: Annotated[str, typer.Option("--stack", help="Software stack the measurements ran "
+                                       "on (its defaults are the priors).")] = "eager",
+    profile: Annotated[str | None, typer.Option("--profile", help="Base device profile to "
+                                                "fit on top of (kept in the output).")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Profile name.")] = None,
+    db: DbOpt = None,
+    no_loo: Annotated[bool, typer.Option("--no-loo", help="Skip the leave-one-out "
+                                         "fits.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Fit the stack's overheads, efficiency and energy scale to measured workloads.
+
+    Prints the leave-one-out error of each measurement (predicted when fitted on the
+    others) and the fitted parameters with ranges; -o writes a profile for `estimate
+    --profile`.
+
+    Example: wattprint calibrate fit runs.jsonl --hardware h200 -o h200-eager.json
+    """
+    from wattprint.calibrate.fit import fit_measurements
+    from wattprint.calibrate.measurements import read_measurements, resolve_all
+    from wattprint.device.profile import load_profile, save_profile
+
+    rows = resolve_all(read_measurements(measurements), db)
+    base = load_profile(profile) if profile else None
+    res = fit_measurements(rows, stack=stack, hardware=hardware, base=base, name=name,
+                           leave_one_out=not no_loo, source=Path(measurements).name)
+    written = str(save_profile(res.profile, output)) if output else None
+    if json_out:
+        _dump({"profile_path": written, **res.to_dict()})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"Leave-one-out: each measurement predicted by a fit on the others "
+              f"({res.profile.hardware}, stack {stack})")
+    for col in ("measurement", "time", "predicted", "error", "energy", "predicted ",
+                "error "):
+        t.add_column(col, justify="left" if col == "measurement" else "right")
+    for r in res.loo or res.in_sample:
+        t.add_row(f"{r['id']} (line {r['line']})", f"{r['time_s']:.4g} s",
+                  f"{r['predicted_time_s']:.4g} s", _pct(r["time_error"]),
+                  "-" if r["energy_j"] is None else f"{r['energy_j']:.5g} J",
+                  f"{r['predicted_energy_j']:.5g} J", _pct(r["energy_error"]))
+    con.print(t)
+    if res.loo:
+        con.print(f"largest leave-one-out error: {res.loo_max_abs_error() * 100:.1f} %")
+    p = Table(title="Fitted parameters (range: 95 % Laplace ∪ leave-one-out fits)")
+    for col in ("parameter", "value", "low", "high", "prior (stack default)", "data"):
+        p.add_column(col, justify="left" if col == "parameter" else "right")
+    for x in res.params:
+        p.add_row(x["name"], f"{x['value']:.4g}", f"{x['low']:.4g}", f"{x['high']:.4g}",
+                  f"{x['prior']:.4g} ({x['prior_low']:.3g}-{x['prior_high']:.3g})",
+                  "informs" if x["informed_by_data"] else "prior only")
+    con.print(p)
+    for n in res.notes:
+        con.print(f"note: {n}")
+    if written:
+        con.print(f"profile written to {written}: use `wattprint estimate ... --stack "
+                  f"{stack} --profile {written}`")
+    else:
+        con.print("profile not saved (use -o PROFILE.json)")
+
+
+# -- extrapolate --------------------------------------------------------------------------
+
+@calibrate_app.command("extrapolate")
+def extrapolate_cmd(
+    run: Annotated[str, typer.Argument(help="Ledger run id (or a unique prefix).")],
+    total_steps: Annotated[str, typer.Option("--total-steps", help="Steps of the whole "
+                                             "run.")],
+    window: Annotated[str | None, typer.Option("--window", help="Name of the per-step "
+                                               "windows (default: the most frequent).")] = None,
+    warmup: Annotated[str | None, typer.Option("--warmup", help="Leading steps to treat as "
+                                               "warm-up (default: detected).")] = None,
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Extrapolate the first measured steps of a run (one ledger window per step).
+
+    Linear in steps after the warm-up; the range comes from the step-to-step variation.
+
+    Example: wattprint calibrate extrapolate 3f2a9c --total-steps 100000
+    """
+    from wattprint.calibrate.extrapolate import extrapolate_run
+    from wattprint.ledger import Ledger
+
+    n = int(need(total_steps, "total steps", "--total-steps", integer=True))
+    k = None if warmup is None else int(num(warmup, "warm-up steps", integer=True,
+                                            allow_zero=True) or 0)
+    with Ledger(db, create=False) as led:
+        ex = extrapolate_run(led, run, n, window=window, warmup=k)
+    if json_out:
+        _dump(ex.to_dict())
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"Run {ex.run_id}: {ex.steps_measured} steps measured ({ex.warmup_steps} "
+              f"warm-up) → {ex.total_steps} steps")
+    for col in ("figure", "per step", "measured", "whole run", "low", "high"):
+        t.add_column(col, justify="left" if col == "figure" else "right")
+    units = {"time_s": "s", "accelerator_energy_j": "J", "total_energy_j": "J"}
+    for key, f in ex.figures.items():
+        u = units.get(key, "")
+        t.add_row(key, _g(f["per_step"], u), _g(f["measured"], u), _g(f["value"], u),
+                  _g(f["low"], u), _g(f["high"], u))
+    con.print(t)
+    for note in ex.notes:
+        con.print(f"note: {note}")
+
+
+# -- plot ---------------------------------------------------------------------------------
+
+@calibrate_app.command("plot")
+def plot_cmd(
+    profile: Annotated[str, typer.Argument(help="Profile file or built-in name (e.g. "
+                                           "h200-microbench).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Picture to write: .html, "
+                                        ".png or .svg.")] = "roofline.html",
+    backend: Annotated[str, typer.Option("--backend", help="auto (plotly if installed), "
+                                         "plotly or svg.")] = "auto",
+    json_out: JsonOpt = False,
+) -> None:
+    """Draw the roofline of a profile: achieved ceilings and energy per FLOP and byte.
+
+    Example: wattprint calibrate plot h200-microbench -o h200.html
+    """
+    from wattprint.calibrate.plot import write_roofline
+    from wattprint.device.profile import load_profile
+
+    res = write_roofline(load_profile(profile), output, backend)
+    if json_out:
+        _dump({"path": str(res.path), "kind": res.kind, "note": res.note})
+        return
+    typer.echo(f"roofline written to {res.path} ({res.kind})"
+               + (f": {res.note}" if res.note else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``calibrate`` group to the CLI."""
+    app.add_typer(calibrate_app, name="calibrate")

@@ -1,0 +1,238 @@
+"""Edge vs cloud: the same request on a phone/laptop (NPU or GPU) or in a data centre.
+
+Edge: the engine's estimate at batch 1 on the device; energy at the wall = (accelerator +
+rest of the device) / charging efficiency (battery devices); residential grid and price
+(PUE 1); the device's embodied carbon amortised over its active use:
+``E_emb · t / (lifetime · active_hours_per_day / 24)``.
+Cloud: the engine's estimate at a serving batch in a data centre (PUE, WUE, grid, embodied)
+divided per request, plus network transfer ``bytes × J/byte`` (defaults.toml [network]) and a
+round trip for latency.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wattprint.catalog.schema import Hardware
+from wattprint.errors import InputError, UnsupportedError
+from wattprint.plan.data import planning_value
+from wattprint.quantity import J_PER_KWH
+from wattprint.site.defaults import default_value
+from wattprint.workload.model_spec import ModelSpec
+
+EDGE_PRECISIONS = ("int4", "int8", "fp16", "bf16")
+
+
+def _device_class(hw: Hardware) -> str:
+    return "phone" if hw.segment == "edge" and hw.charging_efficiency is not None else "laptop"
+
+
+def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_tokens: int, *,
+                 precision: str | None = None, home: str = "residential-world",
+                 stack: str | None = None) -> dict[str, Any]:
+    """One request on a personal device, or ``{"fits": False, "message": ...}``."""
+    from wattprint.estimate import estimate_inference, inference_memory_bytes
+    from wattprint.workload.precision import precision_plan
+
+    cls = _device_class(hw)
+    usable = planning_value("edge", f"{cls}_usable_memory")
+    have = hw.memory_bytes.value * usable.value
+    tried = []
+    chosen = None
+    for name in ([precision] if precision else EDGE_PRECISIONS):
+        plan = precision_plan(name)
+        compute = plan.compute
+        if compute not in hw.peak_flops and not (compute == "bf16" and "fp16" in hw.peak_flops):
+            tried.append(f"{name}: not supported")
+            continue
+        need = inference_memory_bytes(spec, plan, 1, prompt_tokens + output_tokens)
+        tried.append(f"{name}: needs {need / 1e9:.1f} GB")
+        if need <= have:
+            chosen = plan
+            break
+    if chosen is None:
+        return {"fits": False, "device": hw.id, "device_class": cls,
+                "usable_memory_gb": have / 1e9,
+                "message": (f"{spec.name} does not fit on {hw.id}: an app can use about "
+                            f"{have / 1e9:.1f} GB of its {hw.memory_bytes.value / 1e9:.0f} GB "
+                            f"({usable.value:.0%}, {usable.cite()}); tried "
+                            f"{'; '.join(tried)}")}
+    st = stack or str(planning_value_raw("edge", "stack"))
+    fp = estimate_inference(spec, hw, batch=1, prompt_tokens=prompt_tokens,
+                            output_tokens=output_tokens, precision=chosen.name, stack=st,
+                            site=home)
+    it = fp["it_energy"].value
+    ce = hw.charging_efficiency.value if hw.charging_efficiency is not None else 1.0
+    wall = it / ce
+    site = fp.details["site"]
+    grid = site["grid_gco2e_per_kwh"]["value"]
+    price = site["price_usd_per_kwh"]["value"]
+    t = fp["time"].value
+    life = planning_value("edge", f"{cls}_lifetime_s")
+    active = planning_value("edge", f"{cls}_active_h_per_day")
+    emb_dev = hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value
+    emb = emb_dev * t / (life.value * active.value / 24.0)
+    co2 = wall / J_PER_KWH * grid
+    water = wall / J_PER_KWH * site["water_l_per_kwh"]["value"]
+    latency = fp["time_to_first_token"].value + (output_tokens - 1) * \
+        fp["time_per_output_token"].value
+    return {"fits": True, "device": hw.id, "device_class": cls, "precision": chosen.name,
+            "stack": st, "home_site": site["site"], "time_s": t, "latency_s": latency,
+            "ttft_s": fp["time_to_first_token"].value, "it_energy_j": it,
+            "charging_efficiency": ce, "energy_j": wall, "co2e_g": co2, "embodied_co2e_g": emb,
+            "total_co2e_g": co2 + emb, "water_l": water, "cost_usd": wall / J_PER_KWH * price,
+            "provenance": {
+                "energy": f"estimate_inference on {hw.id} at batch 1 ({chosen.name}, {st}): "
+                          f"{fp['it_energy'].provenance}; wall = IT / charging efficiency ("
+                          + (hw.charging_efficiency.cite() if hw.charging_efficiency else
+                             "mains powered: 1") + ")",
+                "embodied": f"E_emb {emb_dev:g} g ({hw.embodied_co2e_g.cite()}) × t / "
+                            f"(lifetime × active share): {life.cite()}; {active.cite()}",
+                "grid": site["grid_gco2e_per_kwh"]["provenance"],
+                "memory": f"usable share {usable.cite()}"}}
+
+
+def planning_value_raw(section: str, name: str) -> Any:
+    """A raw (unsourced) value of planning.toml."""
+    from wattprint.plan.data import planning_data
+
+    return planning_data()[section][name]
+
+
+def network_bytes(prompt_tokens: int, output_tokens: int) -> tuple[float, str]:
+    """Bytes on the wire per request and the provenance."""
+    bp = planning_value("network", "bytes_per_prompt_token")
+    bo = planning_value("network", "bytes_per_output_token")
+    ov = planning_value("network", "request_overhead_bytes")
+    n = ov.value + prompt_tokens * bp.value + output_tokens * bo.value
+    return n, (f"bytes = overhead {ov.value:g} ({ov.cite()}) + prompt × {bp.value:g} "
+               f"({bp.cite()}) + output × {bo.value:g} ({bo.cite()})")
+
+
+def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tokens: int, *,
+                  batch: int = 32, chips: int | None = None, precision: str = "bf16",
+                  region: str | None = None, stack: str = "vllm",
+                  home: str = "residential-world") -> dict[str, Any]:
+    """One request served in a data centre at ``batch``, plus the network to the user."""
+    from wattprint.catalog import get_site
+    from wattprint.estimate import (
+        USABLE_MEMORY,
+        estimate_inference,
+        inference_memory_bytes,
+        resolve_hardware,
+    )
+    from wattprint.workload.precision import precision_plan
+
+    hw = resolve_hardware(hardware)
+    if chips is None:
+        need = inference_memory_bytes(spec, precision_plan(precision), batch,
+                                      prompt_tokens + output_tokens)
+        chips = max(1, -(-int(need) // int(hw.memory_bytes.value * USABLE_MEMORY)))
+    fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt_tokens,
+                            output_tokens=output_tokens, precision=precision, chips=chips,
+                            stack=stack, site=region)
+    per = 1.0 / batch
+    nbytes, nprov = network_bytes(prompt_tokens, output_tokens)
+    jpb = default_value("network", "j_per_byte")
+    net_j = nbytes * jpb.value
+    home_site = get_site(home)
+    net_co2 = net_j / J_PER_KWH * home_site.grid_gco2e_per_kwh.value
+    rtt = planning_value("network", "round_trip_s")
+    dc_energy = fp["facility_energy"].value * per
+    latency = fp["time_to_first_token"].value + (output_tokens - 1) * \
+        fp["time_per_output_token"].value + rtt.value
+    return {"hardware": hw.id, "chips": chips, "batch": batch, "precision": precision,
+            "stack": stack, "region": fp.inputs["site"], "latency_s": latency,
+            "ttft_s": fp["time_to_first_token"].value + rtt.value,
+            "datacenter_energy_j": dc_energy, "network_bytes": nbytes,
+            "network_energy_j": net_j, "energy_j": dc_energy + net_j,
+            "co2e_g": fp["co2e"].value * per + net_co2,
+            "embodied_co2e_g": fp["embodied_co2e"].value * per,
+            "total_co2e_g": fp["total_co2e"].value * per + net_co2,
+            "water_l": fp["water"].value * per, "cost_usd": fp["cost"].value * per,
+            "provenance": {"datacenter": fp["facility_energy"].provenance,
+                           "network": f"{nprov}; × {jpb.value:g} J/B ({jpb.cite()}); CO2e at "
+                                      f"the user's grid ({home_site.id})",
+                           "round_trip": rtt.cite()}}
+
+
+def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: int = 500,
+                  output_tokens: int = 200, precision: str | None = None,
+                  home: str = "residential-world", cloud_hardware: str = "h100",
+                  cloud_region: str | None = None, cloud_batch: int = 32,
+                  cloud_chips: int | None = None, cloud_precision: str = "bf16",
+                  cloud_stack: str = "vllm") -> dict[str, Any]:
+    """Energy, CO2e and latency per request on ``device`` vs in the cloud, and break-evens."""
+    from wattprint.estimate import resolve_hardware, resolve_model
+
+    for v, what in ((prompt_tokens, "prompt tokens"), (output_tokens, "output tokens"),
+                    (cloud_batch, "cloud batch")):
+        if int(v) != v or v < 1:
+            raise InputError(f"{what} must be a whole number ≥ 1, got {v}")
+    spec = resolve_model(model)
+    hw = resolve_hardware(device)
+    notes = []
+    if hw.segment == "datacenter":
+        notes.append(f"{hw.id} is a data-centre part; the edge side treats it as a personal "
+                     "device")
+    edge = edge_request(spec, hw, prompt_tokens, output_tokens, precision=precision, home=home)
+    cloud = cloud_request(spec, cloud_hardware, prompt_tokens, output_tokens,
+                          batch=cloud_batch, chips=cloud_chips, precision=cloud_precision,
+                          region=cloud_region, stack=cloud_stack, home=home)
+    out: dict[str, Any] = {"model": spec.name, "prompt_tokens": prompt_tokens,
+                           "output_tokens": output_tokens, "edge": edge, "cloud": cloud,
+                           "notes": notes}
+    if not edge["fits"]:
+        out["verdict"] = edge["message"] + "; only the cloud can serve it"
+        return out
+    cmp = {}
+    for k in ("energy_j", "total_co2e_g", "latency_s", "water_l", "cost_usd"):
+        e, c = edge[k], cloud[k]
+        cmp[k] = {"edge": e, "cloud": c, "winner": "edge" if e < c else "cloud",
+                  "ratio_edge_over_cloud": e / c if c else None}
+    out["comparison"] = cmp
+    # break-evens
+    be: dict[str, Any] = {}
+    jpb = default_value("network", "j_per_byte").value
+    dc_only = cloud["datacenter_energy_j"]
+    if edge["energy_j"] > dc_only:
+        be["network_j_per_byte"] = (edge["energy_j"] - dc_only) / cloud["network_bytes"]
+        be["network_text"] = (f"the cloud uses less energy while the network costs less than "
+                              f"{be['network_j_per_byte']:.3g} J/byte (now {jpb:.3g})")
+    else:
+        be["network_j_per_byte"] = None
+        be["network_text"] = "the edge uses less energy even with a free network"
+    from wattprint.catalog import get_site
+
+    e_kwh = edge["energy_j"] / J_PER_KWH
+    if e_kwh > 0:
+        g_star = (cloud["total_co2e_g"] - edge["embodied_co2e_g"]) / e_kwh
+        be["home_grid_gco2e_per_kwh"] = g_star if g_star > 0 else None
+        be["grid_text"] = (f"on CO2e the edge wins while the home grid is below {g_star:.0f} "
+                           f"gCO2e/kWh (now {get_site(home).grid_gco2e_per_kwh.value:g})"
+                           if g_star > 0 else "the device's embodied carbon alone exceeds the "
+                           "cloud's CO2e per request")
+    batch_be = None
+    for b in (1, 2, 4, 8, 16, 32, 64, 128, 256):
+        try:
+            c = cloud_request(spec, cloud_hardware, prompt_tokens, output_tokens, batch=b,
+                              chips=cloud_chips, precision=cloud_precision, region=cloud_region,
+                              stack=cloud_stack, home=home)
+        except UnsupportedError:
+            break
+        if c["energy_j"] <= edge["energy_j"]:
+            batch_be = b
+            break
+    be["cloud_batch"] = batch_be
+    be["batch_text"] = (f"the cloud uses less energy per request from batch {batch_be} "
+                        "(requests sharing each pass)" if batch_be else
+                        "the cloud does not beat the edge on energy at any batch up to 256")
+    out["break_even"] = be
+    w = cmp["energy_j"]["winner"]
+    ratio = cmp["energy_j"]["ratio_edge_over_cloud"]
+    out["verdict"] = (f"{w} uses less energy per request ({edge['energy_j']:.3g} J on "
+                      f"{hw.id} vs {cloud['energy_j']:.3g} J in the cloud, ×{ratio:.2g}); "
+                      f"{cmp['total_co2e_g']['winner']} emits less CO2e; "
+                      f"{cmp['latency_s']['winner']} answers faster")
+    return out

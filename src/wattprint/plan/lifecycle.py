@@ -1,0 +1,89 @@
+"""Training plus serving over time: when cumulative serving overtakes training, and totals.
+
+Serving is a constant daily footprint ``s`` (the serving plan's facility energy, CO2e with
+embodied, water per day), training a one-off ``T``. Cumulative serving after ``t`` days is
+``s · t``, so it overtakes training on day ``t* = T / s`` (closed form), and the lifecycle total
+at ``t`` days is ``T + s · t``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wattprint.errors import InputError
+from wattprint.plan.demand import Demand
+from wattprint.plan.sweep import plan_inference
+from wattprint.quantity import S_PER_DAY
+from wattprint.workload.model_spec import ModelSpec
+
+#: (lifecycle name, training footprint quantity, serving row key, unit)
+METRICS = (("energy", "facility_energy", "facility_energy_j", "J"),
+           ("co2e", "total_co2e", "total_co2e_g", "gCO2e"),
+           ("water", "water", "water_l", "L"),
+           ("cost", "cost", "cost_usd", "USD"))
+
+
+def crossover_day(training_total: float, serving_per_day: float) -> float | None:
+    """``T / s``: the day cumulative serving equals training (None if serving is zero)."""
+    if serving_per_day <= 0:
+        return None
+    return training_total / serving_per_day
+
+
+def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Demand,
+              days: float, *, train_hardware: str = "h100", train_chips: int = 1024,
+              train_precision: str = "bf16", train_region: str | None = None,
+              serve_hardware: str | None = None, serve_chips: str | None = None,
+              serve_precision: str | None = None, serve_batch: str | None = None,
+              serve_region: str | None = None, stack: str = "vllm",
+              objective: str = "energy", profile: str | None = None) -> dict[str, Any]:
+    """Train once, then serve ``demand`` for ``days`` days.
+
+    The serving configuration is the best one (by ``objective``) of the planner's sweep over
+    the given (or default) hardware, chips, precision and batch at ``serve_region``
+    (default: the world-average site). Embodied carbon is included on both sides.
+    """
+    from wattprint.estimate import estimate_training, resolve_model
+
+    if not days > 0:
+        raise InputError(f"--days must be > 0, got {days:g}")
+    spec = resolve_model(model)
+    train = estimate_training(spec, train_hardware, tokens=training_tokens, chips=train_chips,
+                              precision=train_precision, site=train_region, profile=profile)
+    serve = plan_inference(spec, demand, hardware=serve_hardware, chips=serve_chips,
+                           precisions=serve_precision, batches=serve_batch,
+                           regions=serve_region or "world", stack=stack, objective=objective,
+                           top=1, profile=profile).ranked[0]
+    rows = []
+    for name, tq, sk, unit in METRICS:
+        t_val = train[tq].value
+        s_val = serve[sk]
+        cross = crossover_day(t_val, s_val)
+        rows.append({"metric": name, "unit": unit, "training": t_val,
+                     "serving_per_day": s_val, "crossover_day": cross,
+                     "serving_at_days": s_val * days, "total_at_days": t_val + s_val * days,
+                     "serving_share_at_days": s_val * days / (t_val + s_val * days)
+                     if t_val + s_val * days > 0 else 0.0,
+                     "training_provenance": train[tq].provenance})
+    step = max(days / 20.0, 1e-9)
+    curve = [{"day": d, **{r["metric"]: r["training"] + r["serving_per_day"] * d for r in rows}}
+             for d in [i * step for i in range(21)]]
+    return {"model": spec.name, "days": days, "demand": demand.to_dict(),
+            "training": {"hardware": train.inputs["hardware"], "chips": train.inputs["chips"],
+                         "precision": train.inputs["precision"], "site": train.inputs["site"],
+                         "tokens": training_tokens, "time_s": train["time"].value,
+                         "footprint": train.to_dict()},
+            "serving": serve, "rows": rows, "curve": curve,
+            "formula": "crossover day t* = training / serving per day; total(t) = training + "
+                       "serving per day × t",
+            "notes": ["serving per day from the planner's best configuration "
+                      f"({serve['replicas']} × {serve['chips']} {serve['hardware']}, "
+                      f"{serve['precision']}, batch {serve['batch']}, {serve['region']})",
+                      "embodied carbon: training chips amortised over the run "
+                      "(estimate_training); serving replicas reserved full time"]}
+
+
+def days_in_seconds(days: float) -> float:
+    """Days → seconds."""
+    return days * S_PER_DAY

@@ -1,0 +1,172 @@
+"""Where and when: the same workload across regions, and the best start hour of a job.
+
+Regions: the workload's accelerator and host energy do not depend on the site, so each region
+applies its own PUE, WUE, off-site water intensity, grid intensity and price through the site
+formulas (``site/formulas.py``) on arrays. Time: a job of constant power ``P`` for ``d`` hours
+started at hour ``h`` of a 24-hour profile ``I`` emits ``P · ∫_h^{h+d} I(t) dt`` (the profile
+repeats every day).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from wattprint.catalog.schema import Site
+from wattprint.errors import InputError
+from wattprint.footprint import Footprint
+from wattprint.plan.data import HourlyProfile
+from wattprint.plan.sweep import OBJECTIVES, SiteArrays, resolve_regions, site_chain
+from wattprint.quantity import J_PER_KWH
+
+
+def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_co2e_g: float,
+                    regions: Sequence[Site] | Sequence[str] | str | None = None, *,
+                    objective: str = "co2e", pue: float | None = None) -> dict[str, Any]:
+    """Footprint of one workload in each region, ranked by ``objective``, with the margins.
+
+    Returns ``rows`` (per region: PUE, cooling, grid, price, WUE, facility energy, CO2e,
+    on-site and off-site water, cost), the ``winner`` and how much it saves against the
+    runner-up, the median and the worst region.
+    """
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+    for v, what in ((accelerator_energy_j, "accelerator energy"), (host_energy_j, "host energy"),
+                    (embodied_co2e_g, "embodied CO2e")):
+        if not np.isfinite(v) or v < 0:
+            raise InputError(f"{what} must be a finite number ≥ 0, got {v:g}")
+    sites = list(regions) if regions and not isinstance(regions, str) and isinstance(
+        list(regions)[0], Site) else resolve_regions(regions, cloud_only=False)  # type: ignore
+    s = SiteArrays.build(sites, pue=pue)  # type: ignore[arg-type]
+    m = site_chain(np.array(accelerator_energy_j), np.array(host_energy_j),
+                   np.array(embodied_co2e_g), s)
+    key, unit, label = OBJECTIVES[objective]
+    vals = np.asarray(m[key]).reshape(-1)
+    order = np.argsort(vals, kind="stable")
+    rows = []
+    for i in order:
+        f = s.sites[i]
+        rows.append({
+            "region": f.site_id, "name": f.site_name, "cooling": s.cooling[i],
+            "pue": f.pue.value, "grid_gco2e_per_kwh": f.grid_gco2e_per_kwh.value,
+            "wue_l_per_kwh": f.wue_l_per_kwh.value,
+            "offsite_water_l_per_kwh": f.water_l_per_kwh.value,
+            "price_usd_per_kwh": f.price_usd_per_kwh.value,
+            **{k: float(np.asarray(m[k]).reshape(-1)[i]) for k in
+               ("facility_energy_j", "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l",
+                "water_onsite_l", "cost_usd")},
+            "provenance": f.to_dict(),
+        })
+    for r in rows:
+        r["water_offsite_l"] = r["water_l"] - r["water_onsite_l"]
+    best = rows[0]
+    worst = rows[-1]
+    median = float(np.median(vals))
+    verdict = {"winner": best["region"], "objective": objective, "unit": unit,
+               "value": best[key], "worst": worst["region"], "worst_value": worst[key],
+               "saving_vs_worst": worst[key] - best[key],
+               "saving_vs_worst_pct": _pct_saved(best[key], worst[key]),
+               "median_value": median,
+               "saving_vs_median_pct": _pct_saved(best[key], median)}
+    if len(rows) > 1:
+        verdict.update(runner_up=rows[1]["region"],
+                       saving_vs_runner_up=rows[1][key] - best[key],
+                       saving_vs_runner_up_pct=_pct_saved(best[key], rows[1][key]))
+    drivers = {"energy": f"PUE {best['pue']:g}",
+               "co2e": f"grid {best['grid_gco2e_per_kwh']:g} gCO2e/kWh, PUE {best['pue']:g}",
+               "water": f"on-site WUE {best['wue_l_per_kwh']:g} L/kWh + off-site "
+                        f"{best['offsite_water_l_per_kwh']:g} L/kWh × PUE {best['pue']:g}",
+               "cost": f"${best['price_usd_per_kwh']:g}/kWh × PUE {best['pue']:g}"}
+    verdict["why"] = (f"{best['region']} has the lowest {label} ({drivers[objective]}): "
+                      f"{verdict['saving_vs_worst_pct']:.0f} % below the worst region "
+                      f"({worst['region']}) and {verdict['saving_vs_median_pct']:.0f} % below "
+                      "the median")
+    return {"objective": objective, "rows": rows, "verdict": verdict,
+            "inputs": {"accelerator_energy_j": accelerator_energy_j,
+                       "host_energy_j": host_energy_j, "embodied_co2e_g": embodied_co2e_g,
+                       "pue_override": pue},
+            "formulas": "facility = (accelerator + host) × PUE; CO2e = facility kWh × grid + "
+                        "embodied; water = IT kWh × WUE + facility kWh × off-site; cost = "
+                        "facility kWh × price"}
+
+
+def compare_footprint(fp: Footprint, regions: Sequence[str] | str | None = None, *,
+                      objective: str = "co2e") -> dict[str, Any]:
+    """:func:`compare_regions` for an engine footprint (its accelerator, host, embodied)."""
+    out = compare_regions(fp["accelerator_energy"].value, fp["host_energy"].value,
+                          fp["embodied_co2e"].value, regions, objective=objective)
+    out["inputs"]["workload"] = fp.inputs
+    return out
+
+
+def _pct_saved(best: float, other: float) -> float:
+    return (other - best) / other * 100.0 if other > 0 else 0.0
+
+
+def window_integrals(profile: np.ndarray, duration_h: float) -> np.ndarray:
+    """``∫_h^{h+d} I(t) dt`` for each start hour ``h`` = 0..23 [gCO2e/kWh · h].
+
+    ``I`` is piecewise constant per hour and repeats daily, so with the cumulative integral
+    ``F(x) = ⌊x/24⌋ · ΣI + C(x mod 24)`` (``C`` linear within each hour) the window is
+    ``F(h + d) − F(h)``.
+    """
+    prof = np.asarray(profile, dtype=float)
+    if prof.shape != (24,):
+        raise InputError("an hourly profile needs 24 values")
+    if not np.isfinite(duration_h) or duration_h <= 0:
+        raise InputError(f"duration must be > 0, got {duration_h:g} h")
+    cum = np.concatenate([[0.0], np.cumsum(prof)])
+    day = cum[-1]
+
+    def F(x: np.ndarray) -> np.ndarray:
+        days = np.floor(x / 24.0)
+        rem = x - days * 24.0
+        h = np.minimum(np.floor(rem).astype(int), 23)
+        return days * day + cum[h] + (rem - h) * prof[h]
+
+    starts = np.arange(24, dtype=float)
+    return F(starts + duration_h) - F(starts)
+
+
+def best_start_hour(profile: HourlyProfile, duration_h: float, energy_kwh: float,
+                    now_hour: int | None = None) -> dict[str, Any]:
+    """Best start hour for a deferrable job of ``energy_kwh`` spread evenly over
+    ``duration_h`` hours, and what it saves against starting now, a random hour and the worst.
+    """
+    if not np.isfinite(energy_kwh) or energy_kwh <= 0:
+        raise InputError(f"energy must be > 0, got {energy_kwh:g} kWh")
+    if now_hour is not None and not 0 <= now_hour <= 23:
+        raise InputError(f"--now must be an hour 0-23, got {now_hour}")
+    power_kw = energy_kwh / duration_h
+    g = power_kw * window_integrals(profile.values, duration_h)  # gCO2e per start hour
+    best = int(np.argmin(g))
+    worst = int(np.argmax(g))
+    mean = float(g.mean())
+    out: dict[str, Any] = {
+        "profile": profile.to_dict(), "duration_h": duration_h, "energy_kwh": energy_kwh,
+        "power_kw": power_kw, "co2e_g_by_start_hour": [float(v) for v in g],
+        "best_hour": best, "best_co2e_g": float(g[best]), "worst_hour": worst,
+        "worst_co2e_g": float(g[worst]), "average_start_co2e_g": mean,
+        "saving_vs_average_g": mean - float(g[best]),
+        "saving_vs_average_pct": _pct_saved(float(g[best]), mean),
+        "saving_vs_worst_g": float(g[worst] - g[best]),
+        "saving_vs_worst_pct": _pct_saved(float(g[best]), float(g[worst])),
+        "formula": "co2e(h) = P · ∫_h^{h+d} I(t) dt, P = energy / d, I the hourly profile "
+                   "repeated daily (window_integrals)",
+    }
+    if now_hour is not None:
+        out["now_hour"] = now_hour
+        out["now_co2e_g"] = float(g[now_hour])
+        out["saving_vs_now_g"] = float(g[now_hour] - g[best])
+        out["saving_vs_now_pct"] = _pct_saved(float(g[best]), float(g[now_hour]))
+    if duration_h >= 24:
+        out["note"] = ("a job of a day or more covers every hour; shifting its start only moves "
+                       "the partial day")
+    return out
+
+
+def energy_kwh_from_j(j: float) -> float:
+    """J → kWh."""
+    return j / J_PER_KWH
