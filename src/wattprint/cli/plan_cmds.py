@@ -1,0 +1,642 @@
+"""``wattprint plan infer|train|budget|regions|when|edge`` and ``wattprint lifecycle``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from wattprint.cli.options import JsonOpt, ProfileOpt, model_arg, need, num
+
+plan_app = typer.Typer(help="Plan: the best hardware, region, hour and model size for a "
+                       "workload under latency, deadline and budget constraints.",
+                       no_args_is_help=True)
+
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Catalog model name.")]
+ConfigOpt = Annotated[str | None, typer.Option("--model-config", help="Path to a Hugging Face "
+                                               "config.json.")]
+HwListOpt = Annotated[str | None, typer.Option("--hardware", "-H", help="Hardware to consider, "
+                                               "comma-separated (default: all datacenter "
+                                               "hardware).")]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="Regions, comma-separated, or "
+                                               "'all' (default: a spread of ~10 cloud "
+                                               "regions).")]
+ObjOpt = Annotated[str, typer.Option("--objective", help="Rank by energy, co2e, water or "
+                                     "cost.")]
+TopOpt = Annotated[int, typer.Option("--top", help="How many ranked entries to show.")]
+BudgetOpt = Annotated[list[str] | None, typer.Option(
+    "--budget", help="Upper bound, repeatable: 500kWh/day, 2t/year (CO2e), 5m3/day (water), "
+    "200USD/day; training budgets are totals (500MWh).")]
+PromptOpt = Annotated[str, typer.Option("--prompt-tokens", help="Prompt tokens per request.")]
+OutputOpt = Annotated[str, typer.Option("--output-tokens", help="Output tokens per request.")]
+
+
+def _model(model: str | None, config: str | None) -> str | Path:
+    m = model_arg(model, config)
+    return Path(m) if config else m
+
+
+class _Progress:
+    """A progress bar on stderr that appears only once a sweep has run for a second."""
+
+    def __init__(self, label: str, enabled: bool = True) -> None:
+        self.t0 = time.perf_counter()
+        self.label = label
+        self.enabled = enabled
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            if time.perf_counter() - self.t0 < 1.0:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _h(v: float | None, unit: str) -> str:
+    if v is None:
+        return "–"
+    from wattprint.quantity import Quantity
+    from wattprint.report.units import human
+
+    return human(Quantity(float(v), unit, ""))[0]
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]], wide: set[str] | None = None
+           ) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c, overflow="fold", max_width=60 if wide and c in wide else None)
+    for r in rows:
+        t.add_row(*r)
+    return t
+
+
+def _budgets(items: list[str] | None) -> list[Any]:
+    from wattprint.plan.sweep import parse_budget
+
+    return [parse_budget(b) for b in (items or [])]
+
+
+def _print_plan(res: Any, title: str, per: str) -> None:
+    con = _console()
+    ranked = res.ranked
+    cols = ["#", "hardware", "chips", "prec"]
+    if res.kind == "plan-infer":
+        cols += ["batch", "replicas", "region", "TTFT", "TPOT"]
+    else:
+        cols += ["region", "time"]
+    cols += [f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}", "Pareto", "why"]
+    rows = []
+    for r in ranked:
+        row = [str(r["rank"]), r["hardware"], str(r["chips"]), r["precision"]]
+        if res.kind == "plan-infer":
+            row += [str(r["batch"]), str(r["replicas"]), r["region"], _h(r["ttft_s"], "s"),
+                    _h(r["tpot_s"], "s")]
+        else:
+            row += [r["region"], _h(r["time_s"], "s")]
+        row += [_h(r["facility_energy_j"], "J"), _h(r["total_co2e_g"], "gCO2e"),
+                _h(r["water_l"], "L"), f"${r['cost_usd']:,.2f}", "yes" if r["pareto"] else "",
+                r["why"]]
+        rows.append(row)
+    con.print(_table(title, cols, rows, wide={"why"}))
+    fcols = ["hardware", "chips", "prec"] + (["batch"] if res.kind == "plan-infer" else []) + \
+        ["region", f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}"]
+    frows = []
+    for r in res.frontier[:10]:
+        fr = [r["hardware"], str(r["chips"]), r["precision"]]
+        if res.kind == "plan-infer":
+            fr.append(str(r["batch"]))
+        fr += [r["region"], _h(r["facility_energy_j"], "J"), _h(r["total_co2e_g"], "gCO2e"),
+               _h(r["water_l"], "L"), f"${r['cost_usd']:,.2f}"]
+        frows.append(fr)
+    con.print(_table(f"Pareto frontier (energy, CO2e, water, cost): {len(res.frontier)} shown"
+                     , fcols, frows))
+    steps = " → ".join(f"{c.name} {c.passed:,}" for c in res.constraints)
+    con.print(f"Swept {res.n_configs:,} configurations in {res.elapsed_s:.2f} s "
+              f"({res.configs_per_s:,.0f}/s); feasible {res.n_feasible:,} ({steps}).")
+    checks = [r["check"]["relative_difference"] for r in ranked if "check" in r]
+    if checks:
+        con.print(f"Provenance: every ranked row re-computed with the engine "
+                  f"(estimate_{'inference' if res.kind == 'plan-infer' else 'training'}), max "
+                  f"relative difference {max(checks):.1e}; roofline device model, site chain "
+                  "and catalog sources (docs/planning.md). --json gives each number's source.")
+    for n in res.notes:
+        con.print(f"note: {n}", style="yellow")
+
+
+@plan_app.command("infer")
+def infer(
+    demand: Annotated[str, typer.Option("--demand", "-d", help="Requests or tokens per time: "
+                                        "10rps, 5M tokens/day, 1e6 requests/day.")],
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    prompt_tokens: PromptOpt = "512",
+    output_tokens: OutputOpt = "256",
+    latency_slo: Annotated[str | None, typer.Option("--latency-slo", help="ttft=500ms,"
+                                                    "tpot=50ms")] = None,
+    ttft: Annotated[str | None, typer.Option("--ttft", help="Max time to first token.")] = None,
+    tpot: Annotated[str | None, typer.Option("--tpot", help="Max time per output token.")]
+    = None,
+    budget: BudgetOpt = None,
+    hardware: HwListOpt = None,
+    precision: Annotated[str | None, typer.Option("--precision", "-p", help="Precisions, "
+                                                  "comma-separated (default bf16,fp8,int8,"
+                                                  "int4).")] = None,
+    chips: Annotated[str | None, typer.Option("--chips", help="Chip counts per replica "
+                                              "(default 1,2,4,8).")] = None,
+    batch: Annotated[str | None, typer.Option("--batch", help="Batch sizes (default 1-256, "
+                                              "powers of two).")] = None,
+    region: RegionOpt = None,
+    stack: Annotated[str, typer.Option("--stack", help="Serving stack.")] = "vllm",
+    kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format.")] = None,
+    objective: ObjOpt = "energy",
+    top: TopOpt = 5,
+    pue: Annotated[str | None, typer.Option("--pue", help="Override every region's PUE.")]
+    = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Best serving configurations for a demand: hardware × chips × precision × batch × region.
+
+    Example: wattprint plan infer -m llama-3.1-8b --demand 20rps --prompt-tokens 1000
+    --output-tokens 300 --latency-slo ttft=1s,tpot=50ms --budget 50kWh/day
+    """
+    from wattprint.plan.demand import parse_demand
+    from wattprint.plan.sweep import parse_latency_slo, plan_inference
+    from wattprint.report.tables import dump_json
+
+    d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
+                                      integer=True)),
+                     int(need(output_tokens, "output tokens", "--output-tokens", integer=True)))
+    t_slo, p_slo = parse_latency_slo(latency_slo, ttft, tpot)
+    prog = _Progress("sweeping serving configurations", not json_out)
+    try:
+        res = plan_inference(_model(model, model_config), d, hardware=hardware,
+                             precisions=precision, chips=chips, batches=batch, regions=region,
+                             stack=stack, ttft_s=t_slo, tpot_s=p_slo, budgets=_budgets(budget),
+                             objective=objective, top=top, kv_cache=kv_cache, profile=profile,
+                             pue=num(pue, "PUE"), progress=prog)
+    finally:
+        prog.close()
+    if json_out:
+        dump_json(res.to_dict())
+        return
+    _print_plan(res, f"Serving {res.inputs['model']} at {d.requests_per_s:.4g} requests/s "
+                f"({d.prompt_tokens} + {d.output_tokens} tokens), ranked by {objective}", "day")
+
+
+@plan_app.command("train")
+def train(
+    tokens: Annotated[str, typer.Option("--tokens", help="Training tokens, e.g. 2T.")],
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    deadline: Annotated[str | None, typer.Option("--deadline", help="Max time to train, e.g. "
+                                                 "30days, 6weeks.")] = None,
+    budget: BudgetOpt = None,
+    hardware: HwListOpt = None,
+    precision: Annotated[str | None, typer.Option("--precision", "-p", help="bf16,fp8 "
+                                                  "(default both where supported).")] = None,
+    chips: Annotated[str | None, typer.Option("--chips", help="Chip counts (default 8 to "
+                                              "16384, powers of two).")] = None,
+    region: RegionOpt = None,
+    objective: ObjOpt = "energy",
+    top: TopOpt = 5,
+    batch: Annotated[str, typer.Option("--batch", help="Sequences per chip per step.")] = "8",
+    seq_len: Annotated[str, typer.Option("--seq-len", help="Tokens per sequence.")] = "2048",
+    pue: Annotated[str | None, typer.Option("--pue", help="Override every region's PUE.")]
+    = None,
+    profile: ProfileOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Best training configurations: hardware × chips × precision × region, time to train.
+
+    Example: wattprint plan train -m llama-3.1-8b --tokens 15T --deadline 30days
+    """
+    from wattprint.plan.sweep import parse_duration, plan_training
+    from wattprint.report.tables import dump_json
+
+    prog = _Progress("sweeping training configurations", not json_out)
+    try:
+        res = plan_training(_model(model, model_config), need(tokens, "tokens", "--tokens"),
+                            hardware=hardware, precisions=precision, chips=chips,
+                            regions=region,
+                            deadline_s=parse_duration(deadline, "--deadline")
+                            if deadline else None, budgets=_budgets(budget),
+                            objective=objective, top=top,
+                            batch=int(need(batch, "batch", "--batch", integer=True)),
+                            seq_len=int(need(seq_len, "sequence length", "--seq-len",
+                                             integer=True)),
+                            profile=profile, pue=num(pue, "PUE"), progress=prog)
+    finally:
+        prog.close()
+    if json_out:
+        dump_json(res.to_dict())
+        return
+    _print_plan(res, f"Training {res.inputs['model']} on {res.inputs['tokens']:.3g} tokens, "
+                f"ranked by {objective}", "run")
+
+
+@plan_app.command("budget")
+def budget_cmd(
+    energy: Annotated[str | None, typer.Option("--energy", help="Energy budget at the wall, "
+                                               "e.g. 500MWh.")] = None,
+    co2e: Annotated[str | None, typer.Option("--co2e", help="CO2e budget, e.g. 100t.")] = None,
+    hardware: Annotated[str, typer.Option("--hardware", "-H", help="Training hardware.")]
+    = "h100",
+    chips: Annotated[str, typer.Option("--chips", help="Training chips.")] = "1024",
+    precision: Annotated[str, typer.Option("--precision", "-p")] = "bf16",
+    region: Annotated[str | None, typer.Option("--region", help="Training site.")] = None,
+    fit: Annotated[str, typer.Option("--fit", help="hoffmann2022 or besiroglu2024.")]
+    = "hoffmann2022",
+    demand: Annotated[str | None, typer.Option("--demand", help="Serving demand for the "
+                                               "lifecycle comparison.")] = None,
+    prompt_tokens: PromptOpt = "512",
+    output_tokens: OutputOpt = "256",
+    days: Annotated[str, typer.Option("--days", help="Days of serving.")] = "365",
+    json_out: JsonOpt = False,
+) -> None:
+    """Compute-optimal model size and tokens for an energy or CO2e budget (Chinchilla).
+
+    Example: wattprint plan budget --energy 500MWh --hardware h100 --demand 1e7requests/day
+    """
+    from wattprint.numbers import parse_with_unit
+    from wattprint.plan.budget import right_size
+    from wattprint.plan.demand import parse_demand
+    from wattprint.report.tables import dump_json
+
+    e = parse_with_unit(energy, "--energy", {"kWh": 3.6e6, "MWh": 3.6e9, "GWh": 3.6e12,
+                                             "TWh": 3.6e15, "J": 1.0, "Wh": 3600.0}) \
+        if energy is not None else None
+    c = parse_with_unit(co2e, "--co2e", {"t": 1e6, "kt": 1e9, "kg": 1e3, "g": 1.0,
+                                         "tCO2e": 1e6}) if co2e is not None else None
+    d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
+                                      integer=True)),
+                     int(need(output_tokens, "output tokens", "--output-tokens", integer=True))
+                     ) if demand else None
+    res = right_size(energy_j=e, co2e_g=c, hardware=hardware,
+                     chips=int(need(chips, "chips", "--chips", integer=True)),
+                     precision=precision, region=region, fit=fit, demand=d,
+                     days=need(days, "days", "--days"))
+    if json_out:
+        dump_json(res)
+        return
+    con = _console()
+    unit = res["budget"]["unit"]
+    con.print(f"Budget {_h(res['budget']['value'], unit)} on {res['chips']} × {res['hardware']}"
+              f" ({res['precision']}): {res['flops']:.3g} FLOPs (6ND) at "
+              f"{res['cost_per_chinchilla_flop']:.3g} {unit}/FLOP")
+    con.print(f"Compute-optimal: {res['params'] / 1e9:.3g} B parameters on "
+              f"{res['tokens'] / 1e12:.3g} T tokens ({res['tokens_per_param']:.0f} tokens/"
+              f"parameter), predicted loss {res['predicted_loss']:.3f} nats/token, "
+              f"{res['training_time_s'] / 86400:.3g} days")
+    con.print(f"Scaling law: {res['fit']['source']}; L = {res['fit']['E']} + "
+              f"{res['fit']['A']}/N^{res['fit']['alpha']} + {res['fit']['B']}/D^"
+              f"{res['fit']['beta']}")
+    if "alternatives" in res:
+        rows = []
+        for a in res["alternatives"]:
+            rows.append([f"{a['shrink']:g}×", f"{a['params'] / 1e9:.3g} B",
+                         f"{a['tokens'] / 1e12:.3g} T" if a.get("tokens") else "–",
+                         _h(a.get("training"), unit), _h(a.get("serving_per_day"), unit),
+                         _h(a.get("lifecycle_total"), unit),
+                         f"{a['vs_compute_optimal_pct']:+.1f} %"
+                         if a.get("vs_compute_optimal_pct") is not None else "–",
+                         a.get("serving_config", a.get("note", ""))])
+        con.print(_table(f"Same loss, smaller models trained longer: training + {days} days "
+                         "of serving", ["size", "params", "tokens", "training", "serving/day",
+                                        "lifecycle", "vs optimal", "serving config"], rows))
+    for n in res["notes"]:
+        con.print(f"note: {n}", style="yellow")
+
+
+def _workload(model: str | None, model_config: str | None, hardware: str | None,
+              tokens: str | None, chips: str, demand: str | None, batch: str,
+              precision: str, prompt_tokens: str, output_tokens: str, stack: str) -> Any:
+    """An engine footprint for `plan regions` / `plan when`: training or one day of serving."""
+    from wattprint.errors import InputError
+    from wattprint.estimate import estimate_inference, estimate_training
+    from wattprint.plan.demand import parse_demand
+
+    if hardware is None:
+        raise InputError("give --hardware with --model (or --energy alone)")
+    if (tokens is None) == (demand is None):
+        raise InputError("give --tokens (a training run) or --demand (a day of serving), not "
+                         "both")
+    m = _model(model, model_config)
+    if tokens is not None:
+        return estimate_training(m, hardware, tokens=need(tokens, "tokens", "--tokens"),
+                                 chips=int(need(chips, "chips", "--chips", integer=True)),
+                                 precision=precision)
+    d = parse_demand(demand or "", int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
+                                            integer=True)),
+                     int(need(output_tokens, "output tokens", "--output-tokens", integer=True)))
+    return estimate_inference(m, hardware, batch=int(need(batch, "batch", "--batch",
+                                                          integer=True)),
+                              prompt_tokens=d.prompt_tokens, output_tokens=d.output_tokens,
+                              requests=d.requests_per_day, precision=precision,
+                              chips=int(need(chips, "chips", "--chips", integer=True)),
+                              stack=stack)
+
+
+@plan_app.command("regions")
+def regions_cmd(
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    hardware: Annotated[str | None, typer.Option("--hardware", "-H")] = None,
+    tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens.")] = None,
+    demand: Annotated[str | None, typer.Option("--demand", help="Serving demand (one day).")]
+    = None,
+    energy: Annotated[str | None, typer.Option("--energy", help="Or: IT energy of the "
+                                               "workload, e.g. 10MWh.")] = None,
+    chips: Annotated[str, typer.Option("--chips")] = "1",
+    batch: Annotated[str, typer.Option("--batch")] = "32",
+    precision: Annotated[str, typer.Option("--precision", "-p")] = "bf16",
+    stack: Annotated[str, typer.Option("--stack")] = "vllm",
+    prompt_tokens: PromptOpt = "512",
+    output_tokens: OutputOpt = "256",
+    region: RegionOpt = None,
+    objective: Annotated[str, typer.Option("--objective")] = "co2e",
+    json_out: JsonOpt = False,
+) -> None:
+    """Compare one workload across regions: carbon, water (on-/off-site), price, PUE, cooling.
+
+    Example: wattprint plan regions -m llama-3.1-8b -H h100 --tokens 1T --chips 256 --region all
+    """
+    from wattprint.errors import InputError
+    from wattprint.numbers import parse_with_unit
+    from wattprint.plan.siting import compare_footprint, compare_regions
+    from wattprint.report.tables import dump_json
+
+    if energy is not None:
+        if model or model_config or tokens or demand:
+            raise InputError("give --energy alone, or a workload (--model with --tokens or "
+                             "--demand), not both")
+        e = parse_with_unit(energy, "--energy", {"kWh": 3.6e6, "MWh": 3.6e9, "GWh": 3.6e12,
+                                                 "J": 1.0, "Wh": 3600.0})
+        res = compare_regions(e, 0.0, 0.0, region, objective=objective)
+        what = f"{_h(e, 'J')} of IT energy"
+    else:
+        fp = _workload(model, model_config, hardware, tokens, chips, demand, batch, precision,
+                       prompt_tokens, output_tokens, stack)
+        res = compare_footprint(fp, region, objective=objective)
+        what = f"{fp.inputs['model']} on {fp.inputs['chips']} × {fp.inputs['hardware']}"
+    if json_out:
+        dump_json(res)
+        return
+    rows = [[r["region"], r["cooling"], f"{r['pue']:g}", f"{r['grid_gco2e_per_kwh']:g}",
+             f"{r['price_usd_per_kwh']:g}", _h(r["facility_energy_j"], "J"),
+             _h(r["total_co2e_g"], "gCO2e"), _h(r["water_onsite_l"], "L"),
+             _h(r["water_offsite_l"], "L"), f"${r['cost_usd']:,.2f}"] for r in res["rows"]]
+    con = _console()
+    con.print(_table(f"{what} by region, ranked by {objective}",
+                     ["region", "cooling", "PUE", "gCO2e/kWh", "USD/kWh", "energy", "CO2e",
+                      "water on-site", "water off-site", "cost"], rows))
+    con.print(res["verdict"]["why"])
+    con.print(f"Formulas: {res['formulas']}. Sources per region in --json (sites.toml).")
+
+
+@plan_app.command("when")
+def when_cmd(
+    region: Annotated[str | None, typer.Option("--region", help="Site whose hourly profile "
+                                               "to use.")] = None,
+    profile_csv: Annotated[str | None, typer.Option("--profile-csv", help="CSV with "
+                                                    "hour,gco2e_per_kwh (24 rows).")] = None,
+    duration: Annotated[str | None, typer.Option("--duration", help="Job length, e.g. 6h.")]
+    = None,
+    energy: Annotated[str | None, typer.Option("--energy", help="Job energy at the wall, e.g. "
+                                               "2MWh.")] = None,
+    power: Annotated[str | None, typer.Option("--power", help="Or: average power, e.g. 40kW.")]
+    = None,
+    model: ModelOpt = None,
+    hardware: Annotated[str | None, typer.Option("--hardware", "-H")] = None,
+    tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens (job from "
+                                               "the engine).")] = None,
+    chips: Annotated[str, typer.Option("--chips")] = "8",
+    now: Annotated[int | None, typer.Option("--now", help="Hour it would start otherwise "
+                                            "(0-23, local).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Best start hour for a deferrable job from an hourly grid-intensity profile.
+
+    Example: wattprint plan when --region us-ca --duration 4h --energy 2MWh --now 18
+    """
+    from wattprint.catalog import get_site
+    from wattprint.errors import InputError
+    from wattprint.numbers import parse_with_unit
+    from wattprint.plan.data import read_profile_csv, site_profile
+    from wattprint.plan.siting import best_start_hour
+    from wattprint.plan.sweep import parse_duration
+    from wattprint.report.tables import dump_json
+
+    if (region is None) == (profile_csv is None):
+        raise InputError("give --region (shipped profile) or --profile-csv FILE, not both")
+    prof = read_profile_csv(profile_csv) if profile_csv else site_profile(get_site(region or ""))
+    if model is not None:
+        if duration or energy or power:
+            raise InputError("give a job as --model/--hardware/--tokens or as --duration with "
+                             "--energy/--power, not both")
+        from wattprint.estimate import estimate_training
+
+        if hardware is None or tokens is None:
+            raise InputError("--model needs --hardware and --tokens")
+        fp = estimate_training(model, hardware, tokens=need(tokens, "tokens", "--tokens"),
+                               chips=int(need(chips, "chips", "--chips", integer=True)),
+                               site=region)
+        dur_h = fp["time"].value / 3600.0
+        e_kwh = fp["facility_energy"].value / 3.6e6
+    else:
+        if duration is None:
+            raise InputError("missing --duration (e.g. 6h), or give --model/--hardware/--tokens")
+        dur_h = parse_duration(duration, "--duration") / 3600.0
+        if (energy is None) == (power is None):
+            raise InputError("give --energy or --power, not both")
+        if energy is not None:
+            e_kwh = parse_with_unit(energy, "--energy", {"kWh": 1.0, "MWh": 1e3, "GWh": 1e6,
+                                                         "Wh": 1e-3})
+        else:
+            e_kwh = parse_with_unit(power or "", "--power", {"kW": 1.0, "MW": 1e3, "W": 1e-3}
+                                    ) * dur_h
+    res = best_start_hour(prof, dur_h, e_kwh, now)
+    if json_out:
+        dump_json(res)
+        return
+    con = _console()
+    g = res["co2e_g_by_start_hour"]
+    rows = [[f"{h:02d}:00", f"{prof.values[h]:.0f}", _h(g[h], "gCO2e"),
+             "best" if h == res["best_hour"] else ("worst" if h == res["worst_hour"] else
+                                                   ("now" if h == now else ""))]
+            for h in range(24)]
+    con.print(_table(f"{e_kwh:,.4g} kWh over {dur_h:.3g} h: CO2e by start hour ({prof.name})",
+                     ["start", "gCO2e/kWh", "job CO2e", ""], rows))
+    msg = (f"Start at {res['best_hour']:02d}:00: {_h(res['best_co2e_g'], 'gCO2e')}, "
+           f"{res['saving_vs_average_pct']:.1f} % below a random start and "
+           f"{res['saving_vs_worst_pct']:.1f} % below the worst ({res['worst_hour']:02d}:00)")
+    if now is not None:
+        msg += f"; saves {_h(res['saving_vs_now_g'], 'gCO2e')} " \
+               f"({res['saving_vs_now_pct']:.1f} %) against starting at {now:02d}:00"
+    con.print(msg + ".")
+    con.print(f"Profile: {prof.provenance}", style="dim")
+    if "note" in res:
+        con.print(f"note: {res['note']}", style="yellow")
+
+
+@plan_app.command("edge")
+def edge_cmd(
+    device: Annotated[str, typer.Option("--device", help="Phone/laptop NPU or GPU from the "
+                                        "catalog, e.g. apple-a17-pro-ane.")],
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    prompt_tokens: PromptOpt = "500",
+    output_tokens: OutputOpt = "200",
+    precision: Annotated[str | None, typer.Option("--precision", "-p", help="On-device "
+                                                  "precision (default: the first of int4, "
+                                                  "int8, fp16 that fits).")] = None,
+    home: Annotated[str, typer.Option("--home", help="Residential site of the device.")]
+    = "residential-world",
+    cloud_hardware: Annotated[str, typer.Option("--cloud-hardware")] = "h100",
+    cloud_region: Annotated[str | None, typer.Option("--cloud-region")] = None,
+    cloud_batch: Annotated[str, typer.Option("--cloud-batch")] = "32",
+    cloud_chips: Annotated[str | None, typer.Option("--cloud-chips")] = None,
+    cloud_precision: Annotated[str, typer.Option("--cloud-precision")] = "bf16",
+    json_out: JsonOpt = False,
+) -> None:
+    """The same request on a personal device vs in a data centre, with the break-even points.
+
+    Example: wattprint plan edge -m llama-3.2-1b --device apple-a17-pro-ane --cloud-region
+    aws-us-east-1
+    """
+    from wattprint.plan.edge import edge_vs_cloud
+    from wattprint.report.tables import dump_json
+
+    res = edge_vs_cloud(_model(model, model_config), device,
+                        prompt_tokens=int(need(prompt_tokens, "prompt tokens",
+                                               "--prompt-tokens", integer=True)),
+                        output_tokens=int(need(output_tokens, "output tokens",
+                                               "--output-tokens", integer=True)),
+                        precision=precision, home=home, cloud_hardware=cloud_hardware,
+                        cloud_region=cloud_region,
+                        cloud_batch=int(need(cloud_batch, "cloud batch", "--cloud-batch",
+                                             integer=True)),
+                        cloud_chips=int(need(cloud_chips, "cloud chips", "--cloud-chips",
+                                             integer=True)) if cloud_chips else None,
+                        cloud_precision=cloud_precision)
+    if json_out:
+        dump_json(res)
+        return
+    con = _console()
+    e, c = res["edge"], res["cloud"]
+    if not e["fits"]:
+        con.print(res["verdict"], style="bold")
+    else:
+        rows = []
+        for k, label, unit in (("energy_j", "energy at the wall", "J"),
+                               ("total_co2e_g", "CO2e (incl. embodied)", "gCO2e"),
+                               ("embodied_co2e_g", "  of which embodied", "gCO2e"),
+                               ("water_l", "water", "L"), ("latency_s", "latency", "s")):
+            rows.append([label, _h(e[k], unit), _h(c[k], unit),
+                         res["comparison"][k]["winner"] if k in res["comparison"] else ""])
+        con.print(_table(f"One request to {res['model']} ({res['prompt_tokens']} + "
+                         f"{res['output_tokens']} tokens): {e['device']} ({e['precision']}) vs"
+                         f" {c['chips']} × {c['hardware']} at batch {c['batch']} "
+                         f"({c['region']})", ["per request", "edge", "cloud", "wins"], rows))
+        con.print(res["verdict"])
+        be = res["break_even"]
+        for k in ("batch_text", "network_text", "grid_text"):
+            if be.get(k):
+                con.print(f"break-even: {be[k]}")
+        con.print(f"cloud network: {c['network_bytes']:,.0f} B × J/byte = "
+                  f"{c['network_energy_j']:.3g} J ({c['provenance']['network']})", style="dim")
+        con.print(f"edge: {e['provenance']['energy']}", style="dim")
+    for n in res.get("notes", []):
+        con.print(f"note: {n}", style="yellow")
+
+
+def lifecycle_cmd(
+    training_tokens: Annotated[str, typer.Option("--training-tokens", help="e.g. 15T.")],
+    demand: Annotated[str, typer.Option("--demand", "-d", help="e.g. 1e6 requests/day.")],
+    days: Annotated[str, typer.Option("--days", help="Days of serving.")] = "365",
+    model: ModelOpt = None,
+    model_config: ConfigOpt = None,
+    prompt_tokens: PromptOpt = "512",
+    output_tokens: OutputOpt = "256",
+    train_hardware: Annotated[str, typer.Option("--train-hardware")] = "h100",
+    train_chips: Annotated[str, typer.Option("--train-chips")] = "1024",
+    train_precision: Annotated[str, typer.Option("--train-precision")] = "bf16",
+    train_region: Annotated[str | None, typer.Option("--train-region")] = None,
+    hardware: Annotated[str | None, typer.Option("--hardware", "-H", help="Serving hardware "
+                                                 "(default: best of all).")] = None,
+    chips: Annotated[str | None, typer.Option("--chips")] = None,
+    precision: Annotated[str | None, typer.Option("--precision", "-p")] = None,
+    batch: Annotated[str | None, typer.Option("--batch")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Serving site (default "
+                                               "world).")] = None,
+    objective: ObjOpt = "energy",
+    json_out: JsonOpt = False,
+) -> None:
+    """Training plus serving over time: the crossover day and the totals (incl. embodied).
+
+    Example: wattprint lifecycle -m llama-3.1-8b --training-tokens 15T --demand 1e7requests/day
+    --days 730
+    """
+    from wattprint.plan.demand import parse_demand
+    from wattprint.plan.lifecycle import lifecycle
+    from wattprint.report.tables import dump_json
+
+    d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
+                                      integer=True)),
+                     int(need(output_tokens, "output tokens", "--output-tokens", integer=True)))
+    res = lifecycle(_model(model, model_config),
+                    need(training_tokens, "training tokens", "--training-tokens"), d,
+                    need(days, "days", "--days"), train_hardware=train_hardware,
+                    train_chips=int(need(train_chips, "chips", "--train-chips", integer=True)),
+                    train_precision=train_precision, train_region=train_region,
+                    serve_hardware=hardware, serve_chips=chips, serve_precision=precision,
+                    serve_batch=batch, serve_region=region, objective=objective)
+    if json_out:
+        dump_json(res)
+        return
+    con = _console()
+    rows = []
+    for r in res["rows"]:
+        u = r["unit"]
+        fmt = (lambda v, u=u: f"${v:,.2f}") if u == "USD" else (lambda v, u=u: _h(v, u))
+        cross = r["crossover_day"]
+        rows.append([r["metric"], fmt(r["training"]), fmt(r["serving_per_day"]),
+                     f"day {cross:,.1f}" if cross is not None else "never",
+                     fmt(r["total_at_days"]), f"{r['serving_share_at_days'] * 100:.0f} %"])
+    con.print(_table(f"{res['model']}: training on {res['training']['tokens']:.3g} tokens, "
+                     f"then {d.requests_per_day:,.0f} requests/day for {res['days']:g} days",
+                     ["metric", "training", "serving/day", "serving overtakes", "total",
+                      "serving share"], rows))
+    con.print(f"Formula: {res['formula']}.")
+    for n in res["notes"]:
+        con.print(f"note: {n}", style="yellow")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``plan`` and ``lifecycle`` to the CLI."""
+    app.add_typer(plan_app, name="plan")
+    app.command("lifecycle")(lifecycle_cmd)
