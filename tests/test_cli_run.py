@@ -176,3 +176,30 @@ def test_sigkill_to_wattprint_keeps_flushed_samples(env: dict[str, str],
     assert db_rows(env, "SELECT COUNT(*) FROM samples")[0][0] > 0
     h = wp(env, "history", "--json")
     assert json.loads(h.stdout)[0]["state"] == "incomplete"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is Linux-only")
+def test_sigkilled_meter_takes_its_child_down(env: dict[str, str], tmp_path: Path) -> None:
+    p, marker = _start_long_run(env, tmp_path)
+    child = int(marker.read_text())
+    p.kill()
+    p.wait(timeout=60)
+    for _ in range(200):  # the child gets SIGTERM from the kernel when its parent dies
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        if _is_zombie(child):
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("child outlived a SIGKILLed wattprint run")
+    p.communicate(timeout=60)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except (OSError, IndexError):
+        return True

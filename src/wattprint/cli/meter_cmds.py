@@ -89,6 +89,18 @@ def _console() -> Any:
     return Console(stderr=True, highlight=False)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux ask for SIGTERM if wattprint itself dies (even by
+    SIGKILL), so a killed meter never leaves an unmeasured orphan running."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
 def _in_terminal_foreground() -> bool:
     """Whether this process group owns the controlling terminal (then Ctrl-C already
     reached the child through the process group, and forwarding SIGINT would double it)."""
@@ -159,7 +171,7 @@ def run_cmd(
         try:
             if received:  # stopped before the command could start: do not start it
                 raise InterruptedError(f"{_signame(received[0])} before the command started")
-            child = subprocess.Popen(argv)
+            child = subprocess.Popen(argv, preexec_fn=_die_with_parent)
         except OSError as exc:
             code = 128 + received[0] if received else 127
             m = meter.end_window("run", complete=False)

@@ -103,25 +103,31 @@ def _budgets(items: list[str] | None) -> list[Any]:
 def _print_plan(res: Any, title: str, per: str) -> None:
     con = _console()
     ranked = res.ranked
-    cols = ["#", "hardware", "chips", "prec"]
-    if res.kind == "plan-infer":
-        cols += ["batch", "replicas", "region", "TTFT", "TPOT"]
-    else:
-        cols += ["region", "time"]
-    cols += [f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}", "Pareto", "why"]
+    wide = con.width >= 150
+    cols = ["#", "configuration", "region"]
+    cols += ["TTFT", "TPOT"] if res.kind == "plan-infer" else ["time"]
+    cols += [f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}", "Pareto"]
+    if wide:
+        cols.append("why")
     rows = []
     for r in ranked:
-        row = [str(r["rank"]), r["hardware"], str(r["chips"]), r["precision"]]
         if res.kind == "plan-infer":
-            row += [str(r["batch"]), str(r["replicas"]), r["region"], _h(r["ttft_s"], "s"),
-                    _h(r["tpot_s"], "s")]
+            conf = (f"{r['replicas']} × {r['chips']} {r['hardware']} {r['precision']} "
+                    f"batch {r['batch']}")
+            lat = [_h(r["ttft_s"], "s"), _h(r["tpot_s"], "s")]
         else:
-            row += [r["region"], _h(r["time_s"], "s")]
-        row += [_h(r["facility_energy_j"], "J"), _h(r["total_co2e_g"], "gCO2e"),
-                _h(r["water_l"], "L"), f"${r['cost_usd']:,.2f}", "yes" if r["pareto"] else "",
-                r["why"]]
+            conf = f"{r['chips']} {r['hardware']} {r['precision']}"
+            lat = [_h(r["time_s"], "s")]
+        row = [str(r["rank"]), conf, r["region"], *lat, _h(r["facility_energy_j"], "J"),
+               _h(r["total_co2e_g"], "gCO2e"), _h(r["water_l"], "L"), f"${r['cost_usd']:,.2f}",
+               "yes" if r["pareto"] else ""]
+        if wide:
+            row.append(r["why"])
         rows.append(row)
     con.print(_table(title, cols, rows, wide={"why"}))
+    if not wide:
+        for r in ranked:
+            con.print(f"why #{r['rank']}: {r['why']}")
     fcols = ["hardware", "chips", "prec"] + (["batch"] if res.kind == "plan-infer" else []) + \
         ["region", f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}"]
     frows = []

@@ -415,8 +415,10 @@ def apply_constraints(constraints: list[Constraint], shape: tuple[int, ...]) -> 
             if c.value is not None and n_before:
                 vals = np.broadcast_to(c.value, shape)[before]
                 best = float(np.nanmin(vals))
-                msg += (f" (best among the {n_before:,} configurations that passed "
-                        f"{_names(constraints, c)}: {_fmt(best, c.unit)}, limit "
+                earlier = _names(constraints, c)
+                among = (f"the {n_before:,} configurations that passed {earlier}" if earlier
+                         else f"all {n_before:,} configurations")
+                msg += (f" (best among {among}: {_fmt(best, c.unit)}, limit "
                         f"{_fmt(c.limit or 0.0, c.unit)})")
             elif n_before == 0:
                 msg += " (nothing passed the earlier constraints)"
@@ -431,7 +433,7 @@ def apply_constraints(constraints: list[Constraint], shape: tuple[int, ...]) -> 
 
 def _names(cs: list[Constraint], upto: Constraint) -> str:
     names = [c.name for c in cs[: cs.index(upto)]]
-    return ", ".join(names) if names else "nothing"
+    return ", ".join(names)
 
 
 def _fmt(v: float, unit: str) -> str:
