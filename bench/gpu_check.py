@@ -59,7 +59,7 @@ def main() -> None:
         m = meter.end_window(name)
         t1 = time.perf_counter()
         e1 = counter_j()
-        gpu = m.gpus()[0] if m.gpus() else None
+        gpu = m.gpus[0] if m.gpus else None
         rec = {
             "name": name,
             "meter_time_s": m.time.value,

@@ -196,3 +196,12 @@ def test_measurement_from_ledger_rows(tmp_path: Path) -> None:
         from wattprint.calibrate.measurements import resolve_from_ledger
 
         resolve_from_ledger(bad, led)
+
+
+def test_builtin_fitted_profile_still_fits_its_measurements() -> None:
+    """The shipped h200-1b-eager-fit profile (see docs/calibration.md) reproduces its data."""
+    prof = load_profile("h200-1b-eager-fit")
+    assert prof.stack.base == "eager" and prof.device.idle_w is not None
+    rows = read_measurements(DATA)
+    for (t, e), m in zip(predict(rows, prof, stack="eager"), rows, strict=True):
+        assert abs(t / m.time_s - 1) <= 0.15 and abs(e / m.energy_j - 1) <= 0.15, m.label

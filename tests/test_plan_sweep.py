@@ -17,10 +17,10 @@ from wattprint.plan.sweep import (
     SiteArrays,
     evaluate_inference_grid,
     evaluate_training_grid,
+    pareto_mask,
     parse_budget,
     parse_duration,
     parse_latency_slo,
-    pareto_mask,
     plan_inference,
     plan_training,
     skyline_candidates,
@@ -153,9 +153,17 @@ def test_empty_set_names_the_constraint():
                        budgets=[parse_budget("1kWh/day")])
     with pytest.raises(UnsupportedError, match="time to first token"):
         plan_inference("llama-3.1-8b", parse_demand("5rps"), ttft_s=1e-4)
+    # each constraint alone is satisfiable, together they are not
+    kw = dict(hardware="h100", regions="aws-us-east-1", top=1, verify=False)
+    free = plan_training("llama-3.1-8b", 15e12, **kw).ranked[0]["facility_energy_j"]
+    fast = plan_training("llama-3.1-8b", 15e12, deadline_s=86400 * 3,
+                         **kw).ranked[0]["facility_energy_j"]
+    assert fast > free
+    mid = f"{(free + fast) / 2 / 3.6e9:.6f}MWh"
+    plan_training("llama-3.1-8b", 15e12, budgets=[parse_budget(mid)], **kw)
     with pytest.raises(UnsupportedError, match="contradict"):
-        plan_training("llama-3.1-8b", 15e12, hardware="h100", deadline_s=86400 * 3,
-                       budgets=[parse_budget("400MWh")], regions="aws-us-east-1")
+        plan_training("llama-3.1-8b", 15e12, deadline_s=86400 * 3,
+                      budgets=[parse_budget(mid)], **kw)
 
 
 @settings(max_examples=15, deadline=None)

@@ -48,7 +48,8 @@ def test_h200_quality_bar(report: ValidationReport) -> None:
     prefill = _h200_errors(report, "prefill")
     train = _h200_errors(report, "train")
     decode = _h200_errors(report, "generate")
-    assert len(prefill) == 2 and len(train) == 2 and len(decode) == 4  # time + energy each
+    # time + energy of each: the 4 reference rows and our own 6 GPU-check rows
+    assert len(prefill) == 6 and len(train) == 4 and len(decode) == 10
     assert all(abs(e) <= 0.25 for e in prefill + train), (prefill, train)
     assert all(abs(e) <= 0.50 for e in decode), decode
 

@@ -102,9 +102,22 @@ def _q(v: float, lo: float, hi: float, unit: str, prov: str) -> Quantity:
     return Quantity(v, unit, prov, "modelled", lo, hi)
 
 
+#: Upper bounds that catch typos (1e147 chips) before they overflow into inf/NaN results.
+LIMITS = {"chips": 1e6, "batch": 1e7, "prompt tokens": 1e8, "output tokens": 1e8,
+          "sequence length": 1e8, "tokens": 1e17, "requests": 1e18, "chip hours": 1e12}
+
+
 def _check_int(value: float, what: str) -> int:
     check_number(float(value), what, integer=True)
+    _check_limit(float(value), what)
     return int(value)
+
+
+def _check_limit(value: float, what: str) -> float:
+    limit = LIMITS.get(what)
+    if limit is not None and value > limit:
+        raise InputError(f"{what}: {value:g} is beyond the supported range (≤ {limit:g})")
+    return value
 
 
 def _latencies(pre: PhaseResult, dec: PhaseResult | None, steps: int, batch: int,
@@ -164,7 +177,8 @@ def estimate_inference(
     prompt_tokens = _check_int(prompt_tokens, "prompt tokens")
     output_tokens = _check_int(output_tokens, "output tokens")
     chips = _check_int(chips, "chips")
-    n_req = float(batch if requests is None else check_number(float(requests), "requests"))
+    n_req = float(batch if requests is None else
+                  _check_limit(check_number(float(requests), "requests"), "requests"))
     spec = resolve_model(model)
     hw = resolve_hardware(hardware)
     plan = precision_plan(precision, kv_cache)
@@ -275,14 +289,14 @@ def estimate_training(
     The default stack is ``eager`` on one chip and ``megatron`` (a distributed framework)
     on several.
     """
-    tokens = check_number(float(tokens), "tokens")
+    tokens = _check_limit(check_number(float(tokens), "tokens"), "tokens")
     chips = _check_int(chips, "chips")
     batch = _check_int(batch, "batch")
     seq_len = _check_int(seq_len, "sequence length")
     if chip_hours is not None and mfu is not None:
         raise InputError("give --chip-hours or --mfu, not both")
     if chip_hours is not None:
-        check_number(float(chip_hours), "chip hours")
+        _check_limit(check_number(float(chip_hours), "chip hours"), "chip hours")
     if mfu is not None and not 0.0 < check_number(float(mfu), "mfu") <= 1.0:
         raise InputError(f"mfu must be in (0, 1], got {mfu:g}")
     spec = resolve_model(model)

@@ -131,7 +131,7 @@ def _prepare(rows: Sequence[WorkloadMeasurement], hardware: str | None) -> list[
                 spec = spec_from_config(m.model_cfg, name=m.model or m.id or "model_config")
             else:
                 spec = resolve_model(str(m.model))
-            hw_name = hardware or m.hardware
+            hw_name = m.hardware or hardware
             if not hw_name:
                 raise InputError("no hardware (give the field hardware or --hardware)")
             hw = resolve_hardware(hw_name)
@@ -330,7 +330,8 @@ def fit_measurements(measurements: Sequence[WorkloadMeasurement], *, stack: str 
     Args:
         measurements: validated rows (ledger rows already resolved).
         stack: the software stack the measurements ran on (its defaults are the priors).
-        hardware: hardware for rows without one; rows on other hardware are an error.
+        hardware: hardware for rows without one (rows naming one keep theirs; a fit spans
+            one hardware).
         base: a device profile whose device section is kept (and whose stack section, if
             any, replaces the stack's defaults as priors).
         name: profile name (default ``<hardware>-<stack>-fit``).

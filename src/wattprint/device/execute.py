@@ -47,6 +47,7 @@ class DeviceParams:
     link_bps: float
     dvfs_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
     moe_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # central, optimistic, pessimistic
+    per_layer_seq_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     size_aware: bool = True
     provenance: dict[str, str] = field(default_factory=dict)
 
@@ -94,6 +95,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         per_step_s=_tri(stack.per_step_s),
         per_layer_s=_tri(stack.per_layer_s),
         per_loop_step_s=_tri(stack.per_loop_step_s),
+        per_layer_seq_s=_tri(stack.per_layer_seq_s),
         link_bps=link,
         dvfs_factor=(dvfs.value, dvfs.low or dvfs.value, dvfs.high or dvfs.value),
         moe_eff=(stack.moe_efficiency.value, stack.moe_efficiency.high or
@@ -160,7 +162,8 @@ def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_c
     t_dev = r.kernel_time_s(t_c, t_w, t_a)
     t_o = r.overhead_time_s(work.passes, work.layer_passes, work.loop_steps,
                             p.per_step_s[corner], p.per_layer_s[corner],
-                            p.per_loop_step_s[corner])
+                            p.per_loop_step_s[corner], work.layer_seq_passes,
+                            p.per_layer_seq_s[corner])
     t_comm = 0.0
     if chips > 1 and comm_bytes > 0:
         t_comm = exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)

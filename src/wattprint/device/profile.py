@@ -60,6 +60,7 @@ class StackSection(BaseModel):
     per_step_s: PValue | None = None
     per_layer_s: PValue | None = None
     per_loop_step_s: PValue | None = None
+    per_layer_seq_s: PValue | None = None
     compute_efficiency: PValue | None = None
     memory_efficiency: PValue | None = None
     energy_scale: PValue | None = None  # multiplies dynamic energy (fitted)
@@ -184,7 +185,8 @@ def apply_profile(params: Any, profile: Profile, compute_precision: str,
         changes["memory_eff"] = (eff, eff, eff)
         prov["memory_efficiency"] = f"{tag}: achieved / peak bandwidth"
     for key, field_name in (("per_step_s", "per_step_s"), ("per_layer_s", "per_layer_s"),
-                           ("per_loop_step_s", "per_loop_step_s")):
+                           ("per_loop_step_s", "per_loop_step_s"),
+                           ("per_layer_seq_s", "per_layer_seq_s")):
         v = getattr(st, key)
         if v is not None:
             changes[field_name] = v.tri()

@@ -48,14 +48,17 @@ def memory_time_s(nbytes: Any, bandwidth_bps: Any, efficiency: Any) -> Any:
 
 
 def overhead_time_s(passes: Any, layer_passes: Any, loop_steps: Any, per_step_s: Any,
-                    per_layer_s: Any, per_loop_step_s: Any) -> Any:
-    """Host-side time ``passes · s_pass + layer_passes · s_layer + loop_steps · s_loop`` [s].
+                    per_layer_s: Any, per_loop_step_s: Any, layer_seq_passes: Any = 0.0,
+                    per_layer_seq_s: Any = 0.0) -> Any:
+    """Host-side time ``passes·s_pass + layer_passes·s_layer + steps·s_loop + l·B·s_seq`` [s].
 
     ``s_pass`` is the fixed cost of one forward call, ``s_layer`` the dispatch of one decoder
     layer, ``s_loop`` the generation loop's own work per decode step (sampling, stopping
-    checks, cache and mask bookkeeping).
+    checks, cache and mask bookkeeping), ``s_seq`` the per-layer work that grows with the
+    number of sequences in the batch (eager cache updates, masks, GQA expansion).
     """
-    return passes * per_step_s + layer_passes * per_layer_s + loop_steps * per_loop_step_s
+    return (passes * per_step_s + layer_passes * per_layer_s + loop_steps * per_loop_step_s
+            + layer_seq_passes * per_layer_seq_s)
 
 
 def kernel_time_s(t_matmul_compute: Any, t_matmul_memory: Any, t_elementwise: Any) -> Any:

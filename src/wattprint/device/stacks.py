@@ -23,6 +23,7 @@ class Stack(BaseModel):
     per_step_s: Sourced  # host time per forward call / optimizer step [s]
     per_layer_s: Sourced  # host time per decoder layer per pass [s]
     per_loop_step_s: Sourced  # generation-loop time per decode step [s]
+    per_layer_seq_s: Sourced  # per-layer host/launch work per sequence in the batch [s]
     compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
     memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
     moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels

@@ -228,8 +228,8 @@ def _alternatives(sf: ScalingFit, n_opt: float, d_opt: float, loss: float, hardw
                      "serving_config": conf,
                      "lifecycle_total": train + per_day * days if per_day is not None
                      else None})
-    base = rows[0].get("lifecycle_total")
+    base: Any = rows[0].get("lifecycle_total")
     for r in rows:
-        lt = r.get("lifecycle_total")
+        lt: Any = r.get("lifecycle_total")
         r["vs_compute_optimal_pct"] = (lt - base) / base * 100 if lt and base else None
     return rows

@@ -139,6 +139,8 @@ def best_start_hour(profile: HourlyProfile, duration_h: float, energy_kwh: float
         raise InputError(f"energy must be > 0, got {energy_kwh:g} kWh")
     if now_hour is not None and not 0 <= now_hour <= 23:
         raise InputError(f"--now must be an hour 0-23, got {now_hour}")
+    if not np.isfinite(duration_h) or duration_h <= 0:
+        raise InputError(f"duration must be > 0, got {duration_h:g} h")
     power_kw = energy_kwh / duration_h
     g = power_kw * window_integrals(profile.values, duration_h)  # gCO2e per start hour
     best = int(np.argmin(g))

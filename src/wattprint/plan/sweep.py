@@ -21,6 +21,7 @@ and the site chain turns IT energy into facility energy, CO2e, water and cost.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -230,12 +231,21 @@ def _split(names: Sequence[str] | str | None) -> list[str]:
 
 def int_list(values: Sequence[int | str] | str | None, what: str, default: Sequence[int]
              ) -> list[int]:
-    """Positive integers from ``1,2,4`` or a list; ``None`` → ``default``."""
-    items = _split([str(v) for v in values] if isinstance(values, list | tuple) else values)
+    """Positive integers from ``1,2,4``, ``1-256`` (a range) or a list; ``None`` → default."""
+    items = _split([str(v) for v in values] if isinstance(values, list | tuple)
+                   else values)  # type: ignore[arg-type]
     if not items:
         return [int(v) for v in default]
-    out = []
+    out: list[int] = []
     for it in items:
+        lo, sep, hi = it.partition("-") if not it.startswith("-") else ("", "", it)
+        if sep and lo and hi:  # a range: 1-256 → every integer from 1 to 256
+            a = int(parse_number(lo, what, integer=True))
+            b = int(parse_number(hi, what, integer=True))
+            if b < a or b - a > 100_000:
+                raise InputError(f"{what}: bad range {it!r}")
+            out.extend(range(a, b + 1))
+            continue
         v = parse_number(it, what, integer=True)
         out.append(int(v))
     return sorted(set(out))
@@ -243,68 +253,69 @@ def int_list(values: Sequence[int | str] | str | None, what: str, default: Seque
 
 # --------------------------------------------------------------------------- device arrays
 
-_WORK_FIELDS = ("passes", "layer_passes", "tokens", "matmul_flops", "attention_flops",
-                "dequant_ops", "weight_bytes", "kv_bytes", "activation_bytes",
-                "optimizer_bytes", "loop_steps", "gemm_k")
-_TRI = ("idle_w", "j_per_flop", "j_per_vector_op", "j_per_byte", "compute_eff", "memory_eff",
-        "per_step_s", "per_layer_s", "per_loop_step_s", "dvfs_factor")
-_SCALAR = ("peak_flops", "vector_flops", "bandwidth_bps", "tdp_w", "link_bps")
+class _AllPositive(np.ndarray):
+    """An array whose truth value is "every element is true".
 
-
-def work_arrays(works: Sequence[Sequence[Work]]) -> dict[str, np.ndarray]:
-    """Stack a 2-D table of :class:`Work` into one float array per field."""
-    return {f: np.array([[float(getattr(w, f)) for w in row] for row in works])
-            for f in _WORK_FIELDS}
-
-
-def param_arrays(grid: Sequence[Sequence[DeviceParams]]) -> dict[str, np.ndarray]:
-    """Stack a 2-D table of :class:`DeviceParams` (central corner) into arrays."""
-    out = {f: np.array([[float(getattr(p, f)) for p in row] for row in grid])
-           for f in _SCALAR}
-    for f in _TRI:
-        out[f] = np.array([[float(getattr(p, f)[0]) for p in row] for row in grid])
-    out["size_aware"] = np.array([[bool(p.size_aware) for p in row] for row in grid])
-    return out
-
-
-def device_eval(w: dict[str, Any], p: dict[str, Any], n: Any, comm_bytes: Any,
-                comm_calls: Any, exposed_comm: float = 1.0) -> dict[str, Any]:
-    """:func:`wattprint.device.execute._evaluate` (central corner) on broadcastable arrays.
-
-    Same formulas, same order: matmul time at ``gemm_efficiency``, weight/KV and elementwise
-    memory time, host overhead, exposed all-reduce, the power cap and the DVFS energy factor
-    (on the FLOP energy only).
+    The engine's :func:`~wattprint.device.execute._evaluate` guards the all-reduce with
+    ``if chips > 1 and comm_bytes > 0``; the planner's communication volumes are arrays that
+    are positive everywhere, and this lets that guard see them as one positive volume.
     """
-    matmul = (w["matmul_flops"] + w["attention_flops"]) / n
-    passes = w["passes"]
-    m = np.where(passes > 0, w["tokens"] / np.where(passes > 0, passes, 1.0), w["tokens"])
-    k = np.where(w["gemm_k"] > 0, w["gemm_k"], r.GEMM_K_HALF * 8)
-    eta = np.where(p["size_aware"], r.gemm_efficiency(p["compute_eff"], k, m),
-                   p["compute_eff"])
-    t_c = r.compute_time_s(matmul, p["peak_flops"], eta) + \
-        r.compute_time_s(w["dequant_ops"] / n, p["vector_flops"], p["compute_eff"])
-    t_w = r.memory_time_s((w["weight_bytes"] + w["kv_bytes"]) / n, p["bandwidth_bps"],
-                          p["memory_eff"])
-    t_a = r.memory_time_s((w["activation_bytes"] + w["optimizer_bytes"]) / n,
-                          p["bandwidth_bps"], p["memory_eff"])
-    t_dev = r.kernel_time_s(t_c, t_w, t_a)
-    t_o = r.overhead_time_s(w["passes"], w["layer_passes"], w["loop_steps"], p["per_step_s"],
-                            p["per_layer_s"], p["per_loop_step_s"])
-    has_comm = (n > 1) & (comm_bytes > 0)
-    t_comm = np.where(has_comm, exposed_comm * (r.allreduce_time_s(comm_bytes, n, p["link_bps"])
-                                                + comm_calls * COLLECTIVE_LATENCY_S), 0.0)
-    t = r.busy_time_s(t_dev, t_o) + t_comm
-    nbytes = w["weight_bytes"] + w["kv_bytes"] + w["activation_bytes"] + w["optimizer_bytes"]
-    e_flop = (w["matmul_flops"] + w["attention_flops"]) * p["j_per_flop"] + \
-        w["dequant_ops"] * p["j_per_vector_op"]
-    e_byte = nbytes * p["j_per_byte"]
-    e_byte = e_byte + np.where(has_comm, 2.0 * comm_bytes * p["j_per_byte"], 0.0)
-    budget = p["tdp_w"] - p["idle_w"]
-    t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
-    e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p["dvfs_factor"], t_capped, budget * n)
-    energy = r.accelerator_energy_j(p["idle_w"], n, t_capped, e_dyn)
-    return {"t": t_capped, "e": energy, "e_dyn": e_dyn, "t_compute": t_c, "t_memory": t_w,
-            "t_elementwise": t_a, "t_overhead": t_o, "t_comm": t_comm, "t_uncapped": t}
+
+    def __bool__(self) -> bool:
+        return bool(np.all(np.asarray(self)))
+
+
+def stack_works(works: Sequence[Sequence[Work]], rows: np.ndarray) -> Work:
+    """One :class:`Work` whose fields are arrays of shape (len(rows), columns).
+
+    ``works`` is a table (precision × batch, say); ``rows`` picks a table row per combination.
+    Fields constant over the whole table stay scalars (``passes``, ``gemm_k`` ...), as the
+    engine's truth tests on them need.
+    """
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(Work):
+        if f.name == "phase":
+            out[f.name] = works[0][0].phase
+            continue
+        vals = np.array([[float(getattr(w, f.name)) for w in row] for row in works])
+        out[f.name] = float(vals.flat[0]) if np.all(vals == vals.flat[0]) else vals[rows]
+    return Work(**out)
+
+
+def stack_params(params: Sequence[DeviceParams]) -> DeviceParams:
+    """One :class:`DeviceParams` whose numbers are column arrays (one row per combination)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(DeviceParams):
+        vals = [getattr(p, f.name) for p in params]
+        v0 = vals[0]
+        if isinstance(v0, bool):
+            if any(v != v0 for v in vals):
+                raise UnsupportedError(f"cannot sweep devices with mixed {f.name}")
+            out[f.name] = v0
+        elif isinstance(v0, tuple):
+            out[f.name] = tuple(np.array([float(v[i]) for v in vals])[:, None]
+                                for i in range(len(v0)))
+        elif isinstance(v0, int | float):
+            out[f.name] = np.array([float(v) for v in vals])[:, None]
+        else:  # names and provenance: not used by the arithmetic
+            out[f.name] = v0
+    return DeviceParams(**out)
+
+
+def engine_eval(work: Work, params: DeviceParams, chips: int, comm_bytes: Any = 0.0,
+                comm_calls: float = 0.0, exposed_comm: float = 1.0) -> dict[str, np.ndarray]:
+    """The engine's own device model (:func:`wattprint.device.execute._evaluate`, central
+    corner) evaluated on arrays: ``work`` and ``params`` carry arrays, ``chips`` is one count.
+    """
+    from wattprint.device.execute import _evaluate
+
+    cb = comm_bytes
+    if isinstance(comm_bytes, np.ndarray):
+        if not np.all(comm_bytes > 0):
+            raise UnsupportedError("communication volumes must be all positive or all zero")
+        cb = np.asarray(comm_bytes, dtype=float).view(_AllPositive)
+    out = _evaluate(work, params, int(chips), cb, comm_calls, 0, exposed_comm)
+    return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 
 def _traffic(stack: Stack) -> Any:
@@ -319,16 +330,20 @@ def _profile_for(profile: str | Profile | None) -> Profile | None:
     return profile if isinstance(profile, Profile) else load_profile(str(profile))
 
 
+def _profile_on(prof: Profile | None, hw: Hardware) -> Profile | None:
+    """A calibration profile applies to the hardware it was measured on (or to all if it
+    names none)."""
+    if prof is None or not prof.hardware:
+        return prof
+    return prof if prof.hardware.lower() in (hw.id, *hw.aliases) else None
+
+
 def _device_params(hw: Hardware, stack: Stack, plan: PrecisionPlan, chips: int,
                    prof: Profile | None) -> DeviceParams:
-    """The engine's parameters; a profile applies to the hardware it was measured on."""
+    """The engine's parameters (with a calibration profile where it applies)."""
     from wattprint.estimate import _params
 
-    use = prof
-    if prof is not None and prof.hardware and \
-            prof.hardware.lower() not in (hw.id, *hw.aliases):
-        use = None
-    return _params(hw, stack, plan, chips, use)[0]
+    return _params(hw, stack, plan, chips, _profile_on(prof, hw))[0]
 
 
 @dataclass
@@ -693,51 +708,60 @@ def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[
     traffic = _traffic(st)
     plans = list(dict.fromkeys(pl for _, pl in combos))
     pidx = np.array([plans.index(pl) for _, pl in combos])
-    pre_w = work_arrays([[prefill_work(spec, pl, traffic, b, p_in) for b in b_arr]
-                         for pl in plans])
-    dec_w = work_arrays([[decode_work(spec, pl, traffic, b, mean_ctx, steps=max(steps, 0))
-                          for b in b_arr] for pl in plans]) if steps > 0 else None
-    act = np.array([pl.act_bytes for pl in plans])[pidx][:, None, None]
+    pre_tab = [[prefill_work(spec, pl, traffic, b, p_in) for b in b_arr] for pl in plans]
+    dec_tab = [[decode_work(spec, pl, traffic, b, mean_ctx, steps=max(steps, 0))
+                for b in b_arr] for pl in plans] if steps > 0 else None
+    act = np.array([pl.act_bytes for pl in plans])[pidx][:, None]
     ar = 2.0 * spec.layers
-    mem_need = np.array([[inference_memory_bytes(spec, pl, b, p_in + o_out) for b in b_arr]
+    # memory held: a continuous-batching engine holds sequences at staggered lengths (P + N/2)
+    ctx_held = p_in + (o_out / 2.0 if getattr(st, "continuous_batching", False) else o_out)
+    mem_need = np.array([[inference_memory_bytes(spec, pl, b, ctx_held) for b in b_arr]
                          for pl in plans])[pidx][:, None, :]
     n = c_arr[None, :, None]
     bb = b_arr[None, None, :]
     K = len(combos)
-    dev: dict[str, np.ndarray] = {}
-    chunk = max(1, min(K, 16))
+    chunk = max(1, min(K, 24))
     parts: list[dict[str, np.ndarray]] = []
+    done = 0
     for start in range(0, K, chunk):
         sl = slice(start, min(K, start + chunk))
-        grid = [[_device_params(hw, st, pl, int(c), prof) for c in c_arr]
-                for hw, pl in combos[sl]]
-        p = {k: v[:, :, None] for k, v in param_arrays(grid).items()}
-        wp = {k: v[pidx[sl]][:, None, :] for k, v in pre_w.items()}
-        pre = device_eval(wp, p, n, ar * bb * p_in * spec.hidden * act[sl], ar)
-        part = {"t_prefill": pre["t"], "e_prefill": pre["e"]}
-        if dec_w is not None:
-            wd = {k: v[pidx[sl]][:, None, :] for k, v in dec_w.items()}
-            dec = device_eval(wd, p, n, ar * bb * spec.hidden * act[sl] * steps, ar * steps)
-            part["t_decode"] = dec["t"]
-            part["e_decode"] = dec["e"]
-            part["decode_memory_share"] = (dec["t_memory"] + dec["t_elementwise"]) / np.maximum(
-                dec["t_uncapped"], 1e-300)
-        else:
-            z = np.zeros_like(pre["t"])
-            part.update(t_decode=z, e_decode=z, decode_memory_share=z)
-        part["idle_w"] = p["idle_w"] * np.ones_like(pre["t"])
-        part["mem_have"] = p["bandwidth_bps"] * 0 + np.array(
-            [hw.memory_bytes.value for hw, _ in combos[sl]])[:, None, None] * n * USABLE_MEMORY
-        parts.append(part)
+        rows = pidx[sl]
+        pre_w = stack_works(pre_tab, rows)
+        dec_w = stack_works(dec_tab, rows) if dec_tab is not None else None
+        cols: dict[str, list[np.ndarray]] = {}
+        for c in c_arr:
+            params = stack_params([_device_params(hw, st, pl, int(c), prof)
+                                   for hw, pl in combos[sl]])
+            pre = engine_eval(pre_w, params, int(c), ar * b_arr[None, :] * p_in * spec.hidden
+                              * act[sl], ar)
+            shape = pre["t"].shape
+            got = {"t_prefill": pre["t"], "e_prefill": pre["e"],
+                   "idle_w": np.broadcast_to(params.idle_w[0], shape)}
+            if dec_w is not None:
+                dec = engine_eval(dec_w, params, int(c), ar * b_arr[None, :] * spec.hidden
+                                  * act[sl] * steps, ar * steps)
+                got.update(t_decode=dec["t"], e_decode=dec["e"],
+                           decode_memory_share=np.broadcast_to(
+                               (dec["t_memory"] + dec["t_elementwise"])
+                               / np.maximum(dec["t_uncapped"], 1e-300), shape))
+            else:
+                z = np.zeros(shape)
+                got.update(t_decode=z, e_decode=z, decode_memory_share=z)
+            for k, v in got.items():
+                cols.setdefault(k, []).append(np.broadcast_to(v, shape))
+        parts.append({k: np.stack(v, axis=1) for k, v in cols.items()})  # (k, C, B)
+        done = min(K, start + chunk)
         if progress is not None:
-            progress(min(K, start + chunk), K)
-    for k in parts[0]:
-        dev[k] = np.concatenate([q[k] for q in parts], axis=0)
+            progress(done, K)
+    dev: dict[str, np.ndarray] = {k: np.concatenate([q[k] for q in parts], axis=0)
+                                  for k in parts[0]}
+    mem = np.array([hw.memory_bytes.value for hw, _ in combos])[:, None, None]
+    dev["mem_have"] = np.broadcast_to(mem * n * USABLE_MEMORY, dev["t_prefill"].shape)
     dev["mem_need"] = np.broadcast_to(mem_need, dev["t_prefill"].shape)
     dev["cycle_s"] = dev["t_prefill"] + dev["t_decode"]
     dev["cycle_j"] = dev["e_prefill"] + dev["e_decode"]
-    dev["ttft_s"] = dev["t_prefill"]
-    dev["tpot_s"] = dev["t_decode"] / steps if steps > 0 else np.zeros_like(dev["t_decode"])
+    dev["ttft_s"], dev["tpot_s"] = _latency_arrays(dev, steps, bb,
+                                                   getattr(st, "continuous_batching", False))
     host_w = np.array([hw.host_power_w.value for hw, _ in combos])[:, None, None]
     emb_chip = np.array([hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value
                          for hw, _ in combos])[:, None, None]
@@ -758,6 +782,27 @@ def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[
     day["host_energy_j"] = np.broadcast_to(np.asarray(host_day)[..., None],
                                            day["facility_energy_j"].shape)
     return InferenceGrid(spec, demand, combos, c_arr, b_arr, sites, st, dev, day, skipped)
+
+
+def _latency_arrays(dev: dict[str, np.ndarray], steps: int, batch: np.ndarray,
+                    continuous: bool) -> tuple[np.ndarray, np.ndarray]:
+    """TTFT and TPOT arrays through the engine's own :func:`wattprint.estimate._latencies`."""
+    from types import SimpleNamespace
+
+    from wattprint.estimate import _latencies
+
+    shape = dev["t_prefill"].shape
+    ttft = np.empty(shape)
+    tpot = np.empty(shape)
+    for j, b in enumerate(np.asarray(batch).reshape(-1)):  # the engine takes one batch size
+        pre = SimpleNamespace(time_s=dev["t_prefill"][..., j], time_low_s=0.0, time_high_s=0.0,
+                              regime="")
+        dec = SimpleNamespace(time_s=dev["t_decode"][..., j], time_low_s=0.0,
+                              time_high_s=0.0, regime="") if steps > 0 else None
+        a, o = _latencies(pre, dec, steps, int(b), continuous)  # type: ignore[arg-type]
+        ttft[..., j] = a.value
+        tpot[..., j] = o.value
+    return ttft, tpot
 
 
 def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
@@ -854,7 +899,9 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
             f"${sfac.price_usd_per_kwh.value:g}/kWh")
         row["provenance"] = {
             "site": sfac.to_dict(),
-            "hardware": f"{hw.id}: peak {pl.compute} {hw.peak_flops.get(pl.compute, hw.peak_flops.get('fp16')).cite() if hw.peak_flops.get(pl.compute) or hw.peak_flops.get('fp16') else ''}; memory {hw.memory_bytes.cite()}; host {hw.host_power_w.cite()}; embodied {hw.embodied_co2e_g.cite()}",  # noqa: E501
+            "hardware": f"{hw.id}: memory {hw.memory_bytes.cite()}; bandwidth "
+                        f"{hw.memory_bandwidth_bps.cite()}; host {hw.host_power_w.cite()}; "
+                        f"embodied {hw.embodied_co2e_g.cite()}",
             "model": spec.source,
         }
         if verify:
@@ -880,8 +927,8 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
                   g.n_configs, "day", notes,
                   skyline=(day["it_energy_j"][..., 0], day["embodied_co2e_g"][..., 0]))
     res.provenance = {
-        "device_model": "wattprint.device.roofline formulas via plan.sweep.device_eval "
-                        "(= execute._evaluate, central corner)",
+        "device_model": "the engine's wattprint.device.execute._evaluate (central corner) "
+                        "on arrays via plan.sweep.engine_eval",
         "workload": "wattprint.workload.phases prefill_work/decode_work per precision × batch",
         "site": "wattprint.site.formulas (facility = IT × PUE; CO2e = kWh × grid; water = "
                 "IT kWh × WUE + facility kWh × off-site; cost = kWh × price)",
@@ -897,11 +944,7 @@ def _check_inference(spec: ModelSpec, hw: Hardware, pl: PrecisionPlan, row: dict
     """Re-run one configuration through ``estimate_inference`` (one batch) and compare."""
     from wattprint.estimate import estimate_inference
 
-    prof = _profile_for(profile)
-    use = prof
-    if prof is not None and prof.hardware and \
-            prof.hardware.lower() not in (hw.id, *hw.aliases):
-        use = None
+    use = _profile_on(_profile_for(profile), hw)
     fp = estimate_inference(spec, hw, batch=row["batch"], prompt_tokens=demand.prompt_tokens,
                             output_tokens=demand.output_tokens, precision=pl.name,
                             kv_cache=kv_cache, chips=row["chips"], stack=stack_id, site=sfac,
@@ -962,20 +1005,29 @@ def evaluate_training_grid(spec: ModelSpec, tokens: float, hardware: Sequence[Ha
     plans = list(dict.fromkeys(pl for _, pl in combos))
     pidx = np.array([plans.index(pl) for _, pl in combos])
     stacks = [st_one, st_multi]
-    works = work_arrays([[train_step_work(spec, pl, _traffic(st), batch, seq_len, recompute)
-                          for pl in plans] for st in stacks])  # (stack, plan)
-    sidx = (c_arr > 1).astype(int)  # eager on one chip, distributed stack on more
-    w = {k: v[sidx[None, :], pidx[:, None]] for k, v in works.items()}  # (K, C)
-    step_flops = w["matmul_flops"] + w["attention_flops"] + w["dequant_ops"]
+    tables = {st.id: [[train_step_work(spec, pl, _traffic(st), batch, seq_len, recompute)]
+                      for pl in plans] for st in stacks}
     K = len(combos)
-    grid_rows = []
-    for i, (hw, pl) in enumerate(combos):
-        grid_rows.append([_device_params(hw, stacks[int(sidx[j])], pl, int(c), prof)
-                          for j, c in enumerate(c_arr)])
-        if progress is not None and (i + 1) % 8 == 0:
-            progress(i + 1, K)
-    p = param_arrays(grid_rows)
-    step = device_eval(w, p, 1.0, 0.0, 0.0)
+    cols: dict[str, list[np.ndarray]] = {}
+    for j, c in enumerate(c_arr):
+        st = st_one if c == 1 else st_multi
+        work = stack_works(tables[st.id], pidx)
+        if c > 1:  # optimizer state sharded over data-parallel chips, as estimate_training
+            work = dataclasses.replace(work, optimizer_bytes=work.optimizer_bytes / c)
+        params = stack_params([_device_params(hw, st, pl, int(c), prof) for hw, pl in combos])
+        out = engine_eval(work, params, 1)
+        shape = (K, 1)
+        for k, v in (("t", out["t"]), ("e_dyn", out["e_dyn"]), ("flops", work.flops),
+                     ("link_bps", params.link_bps), ("idle_w", params.idle_w[0]),
+                     ("tdp_w", params.tdp_w), ("peak_flops", params.peak_flops)):
+            cols.setdefault(k, []).append(np.broadcast_to(np.asarray(v, dtype=float)
+                                                          .reshape(-1, 1)
+                                                          if np.ndim(v) else v, shape))
+        if progress is not None:
+            progress(j + 1, len(c_arr))
+    p = {k: np.concatenate(v, axis=1) for k, v in cols.items()}  # (K, C)
+    step = {"t": p["t"], "e_dyn": p["e_dyn"]}
+    step_flops = p["flops"]
     n = c_arr[None, :]
     grad_bytes = spec.params_total * 2.0
     comm_t = np.where(n > 1, EXPOSED_GRAD_COMM * (r.allreduce_time_s(grad_bytes, n,
@@ -1005,8 +1057,6 @@ def evaluate_training_grid(spec: ModelSpec, tokens: float, hardware: Sequence[Ha
     tot = site_chain(accel, host, emb, sites)
     tot["host_energy_j"] = np.broadcast_to(np.asarray(host)[..., None],
                                            tot["facility_energy_j"].shape)
-    if progress is not None:
-        progress(K, K)
     return TrainingGrid(spec, tokens, combos, c_arr, sites, dev, tot, skipped,
                         [st_one.id, st_multi.id])
 
@@ -1088,10 +1138,7 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
 
             fp = estimate_training(spec, hw, tokens=tokens, chips=n_chips, precision=pl.name,
                                    batch=batch, seq_len=seq_len, site=sfac,
-                                   profile=_profile_for(profile) if not (
-                                       _profile_for(profile) and _profile_for(profile).hardware
-                                       and _profile_for(profile).hardware.lower() not in (
-                                           hw.id, *hw.aliases)) else None)
+                                   profile=_profile_on(_profile_for(profile), hw))
             theirs = fp["facility_energy"].value
             row["check"] = {"estimate_training_facility_energy_j": theirs,
                             "relative_difference": abs(row["facility_energy_j"] - theirs)

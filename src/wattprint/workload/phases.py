@@ -41,6 +41,7 @@ class Work:
     activation_bytes: float  # activations (and materialised scores) moved by the kernels
     optimizer_bytes: float = 0.0  # optimizer state traffic (training)
     loop_steps: float = 0.0  # decode-loop iterations (each pays the generation-loop overhead)
+    layer_seq_passes: float = 0.0  # layers × sequences × passes: per-sequence host/launch work
     expert_flops: float = 0.0  # part of matmul_flops run by routed-expert (MoE) kernels
     expert_bytes: float = 0.0  # part of weight_bytes read by routed-expert kernels
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
@@ -198,6 +199,7 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
         activation_bytes=activation_bytes(spec, plan, traffic, tokens)
         + score_bytes(spec, plan, traffic, pairs),
         gemm_k=float(spec.hidden),
+        layer_seq_passes=float(spec.layers) * batch,
         expert_flops=expert_matmul_flops(spec, tokens),
         expert_bytes=expert_bytes_read(spec, plan, tokens),
     )
@@ -227,6 +229,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         + score_bytes(spec, plan, traffic, pairs),
         loop_steps=1.0,
         gemm_k=float(spec.hidden),
+        layer_seq_passes=float(spec.layers) * batch,
         expert_flops=expert_matmul_flops(spec, batch),
         expert_bytes=expert_bytes_read(spec, plan, batch),
     )
@@ -262,6 +265,7 @@ def train_step_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batc
         activation_bytes=fwd.activation_bytes * k,
         optimizer_bytes=ADAM_BYTES_PER_PARAM * spec.params_total,
         gemm_k=float(spec.hidden),
+        layer_seq_passes=fwd.layer_seq_passes * k,
         expert_flops=fwd.expert_flops * k,
         expert_bytes=fwd.expert_bytes * (k + 1.0),
     )
