@@ -127,7 +127,7 @@ def main() -> None:
         except Exception:  # noqa: BLE001 - keep going, record the failure
             part_a.append({"name": name, "error": traceback.format_exc()})
         save()
-    del a, b, src, dst, sa
+    a = b = src = dst = sa = None  # free the GPU memory  # noqa: F841
     torch.cuda.empty_cache()
 
     # ---------------------------------------------------------------- part B
@@ -191,7 +191,7 @@ def main() -> None:
         except Exception:  # noqa: BLE001
             part_b.append({"name": name, "error": traceback.format_exc()})
         save()
-    del model
+    model = None  # free the GPU memory before the training part
     torch.cuda.empty_cache()
 
     # training step, Llama-3.2-3B shape: eager, fp32 master weights, autocast bf16, fused AdamW

@@ -66,7 +66,7 @@ class Catalog(Generic[E]):
         self.file = file
         self.index = index  # normalised id / alias / name -> id
         self._rows = rows
-        self._model = model
+        self._model: type[E] = model
         self._valid: dict[str, E] = {}
 
     def get(self, eid: str) -> E:

@@ -5,7 +5,6 @@ raises :class:`~wattprint.errors.InputError`/:class:`~wattprint.errors.DataError
 CLI main turns into one line on stderr and exit code 2.
 """
 
-from __future__ import annotations
 
 import json
 import math

@@ -1,6 +1,5 @@
 """``wattprint hardware|models|sites|stacks list``: the catalogs and their sources."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``wattprint estimate train|infer`` and ``wattprint demo``."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated

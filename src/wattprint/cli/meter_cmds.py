@@ -5,7 +5,6 @@ fast. Human summaries go to stderr (like ``time``) so the measured command's std
 clean; ``--json`` writes one JSON object on the last line of stdout.
 """
 
-from __future__ import annotations
 
 import contextlib
 import csv

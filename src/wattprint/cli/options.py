@@ -1,6 +1,5 @@
 """Options shared by several commands, and number parsing for option values."""
 
-from __future__ import annotations
 
 from typing import Annotated
 

@@ -1,6 +1,5 @@
 """``wattprint plan infer|train|budget|regions|when|edge`` and ``wattprint lifecycle``."""
 
-from __future__ import annotations
 
 import time
 from pathlib import Path

@@ -1,6 +1,5 @@
 """``wattprint validate``: predicted vs published and measured figures, with the error."""
 
-from __future__ import annotations
 
 from typing import Annotated
 
