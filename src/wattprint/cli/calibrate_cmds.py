@@ -6,7 +6,6 @@ CLI main turns into one line on stderr and exit code 2.
 """
 
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -25,18 +24,10 @@ DbOpt = Annotated[str | None, typer.Option("--db", help="Ledger database (defaul
                                            "$WATTPRINT_DB or the user data directory).")]
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
-
-
 def _dump(obj: Any) -> None:
-    sys.stdout.write(json.dumps(_clean(obj), indent=2, allow_nan=False, default=str) + "\n")
+    from wattprint.report.tables import dumps_json
+
+    sys.stdout.write(dumps_json(obj) + "\n")
 
 
 def _pct(x: float | None) -> str:

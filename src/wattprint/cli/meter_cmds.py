@@ -9,7 +9,6 @@ clean; ``--json`` writes one JSON object on the last line of stdout.
 import contextlib
 import csv
 import io
-import json
 import math
 import os
 import signal
@@ -44,18 +43,10 @@ def register(app: typer.Typer) -> None:
 
 # -- helpers ------------------------------------------------------------------------------
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
-
-
 def _dumps(x: Any, indent: int | None = None) -> str:
-    return json.dumps(_clean(x), allow_nan=False, default=str, indent=indent)
+    from wattprint.report.tables import dumps_json
+
+    return dumps_json(x, indent=indent)
 
 
 def _energy(j: float | None) -> str:
