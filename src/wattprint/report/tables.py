@@ -89,6 +89,10 @@ def print_footprint(fp: Footprint, title: str, *, provenance: bool = True) -> No
     from rich.console import Console
 
     console = Console()
-    console.print(footprint_table(fp, title, provenance=provenance))
+    wide = provenance and console.width >= 140  # a provenance column is unreadable when narrow
+    console.print(footprint_table(fp, title, provenance=wide))
+    if provenance and not wide:
+        console.print("provenance of every number: add --json (or widen the terminal)",
+                      style="dim")
     for note in fp.notes:
         console.print(f"note: {note}", style="yellow")
