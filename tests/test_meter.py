@@ -262,3 +262,18 @@ def test_amd_absent_is_explained() -> None:
 
     with pytest.raises(MeterUnavailable, match="no ROCm"):
         AmdBackend(amdsmi=Broken())
+
+
+def test_failed_framework_sync_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_i: int) -> None:
+        raise RuntimeError("CUDA error: device lost")
+
+    cuda = types.SimpleNamespace(is_available=lambda: True, is_initialized=lambda: True,
+                                 device_count=lambda: 1, synchronize=broken)
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(cuda=cuda))
+    m = Meter(backends=[replay()], interval_s=3600)
+    with m.window("w") as w:
+        pass
+    meas = w.measurement
+    assert meas is not None and meas.synced == []
+    assert any("could not synchronise torch: RuntimeError" in n for n in meas.notes)

@@ -14,8 +14,15 @@ from typing import Any
 
 from wattprint.catalog.schema import Hardware
 from wattprint.device.coefficients import coefficients_for
-from wattprint.device.execute import DeviceParams, PhaseResult, device_params, run_work
+from wattprint.device.execute import (
+    COLLECTIVE_LATENCY_S,
+    DeviceParams,
+    PhaseResult,
+    device_params,
+    run_work,
+)
 from wattprint.device.profile import Profile, apply_profile, load_profile
+from wattprint.device.roofline import allreduce_time_s
 from wattprint.device.stacks import Stack, get_stack
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
@@ -323,9 +330,6 @@ def estimate_training(
     step_r = run_work(step, params, 1, 0.0)
     comm_t = 0.0
     if chips > 1:
-        from wattprint.device.execute import COLLECTIVE_LATENCY_S
-        from wattprint.device.roofline import allreduce_time_s
-
         comm_t = EXPOSED_GRAD_COMM * (allreduce_time_s(grad_bytes, float(chips),
                                                        params.link_bps)
                                       + 2 * spec.layers * COLLECTIVE_LATENCY_S)

@@ -6,6 +6,18 @@ import math
 import re
 
 from wattprint.errors import InputError
+from wattprint.quantity import J_PER_KWH
+
+#: Energy units → J (exact: 1 kWh = 3.6 MJ). Used by every option that takes an energy.
+ENERGY_UNITS: dict[str, float] = {
+    "kWh": J_PER_KWH, "MWh": J_PER_KWH * 1e3, "GWh": J_PER_KWH * 1e6, "TWh": J_PER_KWH * 1e9,
+    "Wh": J_PER_KWH / 1e3, "TJ": 1e12, "GJ": 1e9, "MJ": 1e6, "kJ": 1e3, "J": 1.0,
+}
+#: CO2e mass units → g. Used by every option that takes a carbon amount.
+CO2E_UNITS: dict[str, float] = {
+    "t": 1e6, "kt": 1e9, "Mt": 1e12, "kg": 1e3, "g": 1.0, "tCO2e": 1e6, "ktCO2e": 1e9,
+    "MtCO2e": 1e12, "kgCO2e": 1e3, "gCO2e": 1.0, "tCO2": 1e6, "kgCO2": 1e3,
+}
 
 _SUFFIX = {
     "": 1.0, "k": 1e3, "K": 1e3, "m": 1e-3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12,

@@ -52,13 +52,10 @@ def _dumps(x: Any, indent: int | None = None) -> str:
 def _energy(j: float | None) -> str:
     if j is None or (isinstance(j, float) and math.isnan(j)):
         return "n/a"
-    if abs(j) >= 3.6e6:
-        return f"{j / 3.6e6:.3g} kWh"
-    if abs(j) >= 3600:
-        return f"{j / 3600:.3g} Wh"
-    if abs(j) >= 1000:
-        return f"{j / 1000:.3g} kJ"
-    return f"{j:.3g} J"
+    from wattprint.quantity import Quantity
+    from wattprint.report.units import human
+
+    return human(Quantity(j, "J", ""))[0]
 
 
 def _num(x: Any, unit: str = "", fmt: str = ".3g") -> str:

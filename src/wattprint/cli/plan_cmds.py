@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from wattprint.cli.options import JsonOpt, ProfileOpt, model_arg, need, num
+from wattprint.quantity import J_PER_KWH
 
 plan_app = typer.Typer(help="Plan: the best hardware, region, hour and model size for a "
                        "workload under latency, deadline and budget constraints.",
@@ -287,16 +288,13 @@ def budget_cmd(
 
     Example: wattprint plan budget --energy 500MWh --hardware h100 --demand 1e7requests/day
     """
-    from wattprint.numbers import parse_with_unit
+    from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_with_unit
     from wattprint.plan.budget import right_size
     from wattprint.plan.demand import parse_demand
     from wattprint.report.tables import dump_json
 
-    e = parse_with_unit(energy, "--energy", {"kWh": 3.6e6, "MWh": 3.6e9, "GWh": 3.6e12,
-                                             "TWh": 3.6e15, "J": 1.0, "Wh": 3600.0}) \
-        if energy is not None else None
-    c = parse_with_unit(co2e, "--co2e", {"t": 1e6, "kt": 1e9, "kg": 1e3, "g": 1.0,
-                                         "tCO2e": 1e6}) if co2e is not None else None
+    e = parse_with_unit(energy, "--energy", ENERGY_UNITS) if energy is not None else None
+    c = parse_with_unit(co2e, "--co2e", CO2E_UNITS) if co2e is not None else None
     d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
                                       integer=True)),
                      int(need(output_tokens, "output tokens", "--output-tokens", integer=True))
@@ -391,7 +389,7 @@ def regions_cmd(
     Example: wattprint plan regions -m llama-3.1-8b -H h100 --tokens 1T --chips 256 --region all
     """
     from wattprint.errors import InputError
-    from wattprint.numbers import parse_with_unit
+    from wattprint.numbers import ENERGY_UNITS, parse_with_unit
     from wattprint.plan.siting import compare_footprint, compare_regions
     from wattprint.report.tables import dump_json
 
@@ -399,8 +397,7 @@ def regions_cmd(
         if model or model_config or tokens or demand:
             raise InputError("give --energy alone, or a workload (--model with --tokens or "
                              "--demand), not both")
-        e = parse_with_unit(energy, "--energy", {"kWh": 3.6e6, "MWh": 3.6e9, "GWh": 3.6e12,
-                                                 "J": 1.0, "Wh": 3600.0})
+        e = parse_with_unit(energy, "--energy", ENERGY_UNITS)
         res = compare_regions(e, 0.0, 0.0, region, objective=objective)
         what = f"{_h(e, 'J')} of IT energy"
     else:
@@ -450,7 +447,7 @@ def when_cmd(
     """
     from wattprint.catalog import get_site
     from wattprint.errors import InputError
-    from wattprint.numbers import parse_with_unit
+    from wattprint.numbers import ENERGY_UNITS, parse_with_unit
     from wattprint.plan.data import read_profile_csv, site_profile
     from wattprint.plan.siting import best_start_hour
     from wattprint.plan.sweep import parse_duration
@@ -471,7 +468,7 @@ def when_cmd(
                                chips=int(need(chips, "chips", "--chips", integer=True)),
                                site=region)
         dur_h = fp["time"].value / 3600.0
-        e_kwh = fp["facility_energy"].value / 3.6e6
+        e_kwh = fp["facility_energy"].value / J_PER_KWH
     else:
         if duration is None:
             raise InputError("missing --duration (e.g. 6h), or give --model/--hardware/--tokens")
@@ -479,8 +476,7 @@ def when_cmd(
         if (energy is None) == (power is None):
             raise InputError("give --energy or --power, not both")
         if energy is not None:
-            e_kwh = parse_with_unit(energy, "--energy", {"kWh": 1.0, "MWh": 1e3, "GWh": 1e6,
-                                                         "Wh": 1e-3})
+            e_kwh = parse_with_unit(energy, "--energy", ENERGY_UNITS) / J_PER_KWH
         else:
             e_kwh = parse_with_unit(power or "", "--power", {"kW": 1.0, "MW": 1e3, "W": 1e-3}
                                     ) * dur_h

@@ -41,7 +41,7 @@ from wattprint.meter.backends.base import (
 )
 from wattprint.meter.measurement import DeviceEnergy, Measurement
 from wattprint.meter.sampler import Sampler, Sink, WindowStats
-from wattprint.meter.sync import synchronize
+from wattprint.meter.sync import synchronize_all
 from wattprint.quantity import Basis, Quantity
 
 P = ParamSpec("P")
@@ -73,6 +73,7 @@ class Window:
     start: _Boundary
     stats: WindowStats = field(default_factory=WindowStats)
     synced: list[str] = field(default_factory=list)
+    sync_errors: list[str] = field(default_factory=list)
     measurement: Measurement | None = None
 
 
@@ -193,8 +194,8 @@ class Meter:
             if name in self._open:
                 raise InputError(f"window {name!r} is already open; end it first or use "
                                  "another name")
-            synced = synchronize() if sync else []
-            w = Window(name, self._boundary(), synced=synced)
+            synced, errors = synchronize_all() if sync else ([], [])
+            w = Window(name, self._boundary(), synced=synced, sync_errors=errors)
             self.sampler.add_observer(w.stats)
             self._open[name] = w
             return w
@@ -210,7 +211,9 @@ class Meter:
             if w is None:
                 raise InputError(f"no open window named {name!r}")
             if sync:
-                w.synced = sorted(set(w.synced) | set(synchronize()))
+                synced, errors = synchronize_all()
+                w.synced = sorted(set(w.synced) | set(synced))
+                w.sync_errors += errors
             end = self._boundary()
             self.sampler.remove_observer(w.stats)
             m = self._measure(w, end, complete)
@@ -268,7 +271,8 @@ class Meter:
         s = self.sampler
         dur = max(end.mono - w.start.mono, 0.0)
         entries: list[DeviceEnergy] = []
-        notes: list[str] = []
+        notes: list[str] = [f"could not synchronise {e}; queued GPU work may fall outside this "
+                             "window" for e in dict.fromkeys(w.sync_errors)]
         for d in self.devices:
             e = _device_energy(d, w, end, dur)
             if e.reason:

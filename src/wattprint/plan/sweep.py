@@ -38,7 +38,7 @@ from wattprint.device.execute import COLLECTIVE_LATENCY_S, DeviceParams
 from wattprint.device.profile import Profile, load_profile
 from wattprint.device.stacks import Stack, get_stack
 from wattprint.errors import InputError, UnsupportedError
-from wattprint.numbers import parse_number
+from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_number
 from wattprint.plan.data import sweep_default
 from wattprint.plan.demand import Demand
 from wattprint.quantity import J_PER_KWH, S_PER_DAY, S_PER_YEAR
@@ -63,13 +63,8 @@ ProgressFn = Callable[[int, int], None]
 # --------------------------------------------------------------------------- parsing
 
 _BUDGET_UNITS: dict[str, tuple[str, float]] = {
-    "TWh": ("energy", 3.6e15), "GWh": ("energy", 3.6e12), "MWh": ("energy", 3.6e9),
-    "kWh": ("energy", 3.6e6), "Wh": ("energy", 3600.0), "TJ": ("energy", 1e12),
-    "GJ": ("energy", 1e9), "MJ": ("energy", 1e6), "kJ": ("energy", 1e3), "J": ("energy", 1.0),
-    "MtCO2e": ("co2e", 1e12), "ktCO2e": ("co2e", 1e9), "tCO2e": ("co2e", 1e6),
-    "kgCO2e": ("co2e", 1e3), "gCO2e": ("co2e", 1.0), "tCO2": ("co2e", 1e6),
-    "kgCO2": ("co2e", 1e3), "Mt": ("co2e", 1e12), "kt": ("co2e", 1e9), "t": ("co2e", 1e6),
-    "kg": ("co2e", 1e3), "g": ("co2e", 1.0),
+    **{u: ("energy", f) for u, f in ENERGY_UNITS.items()},
+    **{u: ("co2e", f) for u, f in CO2E_UNITS.items()},
     "m3": ("water", 1e3), "m³": ("water", 1e3), "ML": ("water", 1e6), "kL": ("water", 1e3),
     "L": ("water", 1.0), "l": ("water", 1.0),
     "MUSD": ("cost", 1e6), "kUSD": ("cost", 1e3), "USD": ("cost", 1.0), "usd": ("cost", 1.0),

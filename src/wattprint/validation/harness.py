@@ -29,6 +29,7 @@ from typing import Any
 
 from wattprint.errors import InputError, WattprintError
 from wattprint.estimate import estimate_inference, estimate_training
+from wattprint.quantity import J_PER_KWH
 from wattprint.validation.parse import (
     chips_from_hardware,
     first_number,
@@ -56,7 +57,7 @@ from wattprint.workload.model_spec import ModelSpec, spec_from_config
 
 __all__ = ["GROUPS", "ValidationReport", "load_rows", "print_report", "run_validation"]
 
-J_PER_MWH = 3.6e9
+J_PER_MWH = J_PER_KWH * 1e3
 H200 = "nvidia-h200-sxm"
 
 
@@ -363,7 +364,7 @@ def _compare_training(c: _Collector, case: TrainingCase, mode: str) -> None:
               f"boundary: {_boundary_label(case)}; {note}")
     if has_co2:
         assert case.co2_t is not None and case.grid is not None
-        co2 = base_j * (case.pue or 1.0) / 3.6e6 * case.grid / 1e6
+        co2 = base_j * (case.pue or 1.0) / J_PER_KWH * case.grid / 1e6
         c.add(case.id, "CO2e", co2, case.co2_t, "t",
               f"PUE {case.pue or 1:g} × {case.grid:g} g/kWh (published); {note}")
     if has_ch:
