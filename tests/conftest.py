@@ -9,3 +9,7 @@ import pytest
 def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("WATTPRINT_DB", str(tmp_path / "ledger.sqlite"))
     monkeypatch.delenv("WATTPRINT_DEBUG", raising=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: real subprocesses, servers or frameworks")

@@ -17,7 +17,7 @@ from wattprint.calibrate.device_profile import (
     h200_reference_profile,
     profile_from_run,
 )
-from wattprint.calibrate.microbench import run_benchmarks, run_device_benchmarks
+from wattprint.calibrate.microbench import BenchResult, run_benchmarks, run_device_benchmarks
 from wattprint.device.profile import load_profile, profile_to_json
 from wattprint.errors import InputError
 from wattprint.meter import Meter
@@ -37,7 +37,7 @@ def test_cpu_benchmarks_tiny_budget_estimated_energies() -> None:
     assert time.perf_counter() - t0 < 15
     assert run.device == "cpu"
     assert [r.name for r in run.results] == ["cpu_idle", "cpu_matmul_fp32", "cpu_matmul_fp64",
-                                             "cpu_stream", "cpu_launch"]
+                                             "cpu_stream", "cpu_launch", "cpu_idle_end"]
     assert seen[-1] == "done"
     for r in run.results:
         assert r.basis == "modelled" and r.energy_j is not None
@@ -257,14 +257,47 @@ def test_cli_device_cpu_json(tmp_path: Path) -> None:
     out = tmp_path / "cpu.json"
     pic = tmp_path / "cpu.svg"
     r = subprocess.run([sys.executable, "-m", "wattprint", "calibrate", "device", "--cpu",
-                        "--budget", "1.5", "-o", str(out), "--plot", str(pic), "--json"],
-                       capture_output=True, text=True, timeout=120)
+                        "--budget", "1.5", "-o", str(out), "--plot", str(pic), "--json",
+                        "--force"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
+    assert "calibrate device: [0/6] cpu_idle" in r.stderr  # progress lines off a terminal
     d = json.loads(r.stdout)
     assert d["device"] == "cpu" and d["profile_path"] == str(out)
+    assert isinstance(d["idle_problems"], list)
     assert pic.is_file() and d["plot_kind"] == "svg"
     prof = load_profile(str(out))
     assert prof.device.achieved_flops["fp32"].value > 0
     bad = subprocess.run([sys.executable, "-m", "wattprint", "calibrate", "device",
                           "--budget", "-3"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def _idle_run(idle_w: float, end_w: float, load_w: float, busy: float) -> list[BenchResult]:
+    def r(name: str, kind: str, p: float, b: float | None = None) -> BenchResult:
+        return BenchResult(name, kind, "cpu", seconds=1.0, calls=1, flops=1e9, energy_j=p,
+                           window_s=1.0, basis="measured", busy_frac=b)
+    return [r("cpu_idle", "idle", idle_w, busy), r("cpu_matmul_fp32", "matmul", load_w),
+            r("cpu_idle_end", "idle", end_w, busy)]
+
+
+def test_idle_check_flags_a_busy_machine() -> None:
+    from wattprint.calibrate.idle_check import idle_problems
+
+    assert idle_problems(_idle_run(20.0, 20.5, 60.0, 0.02)) == []
+    busy = idle_problems(_idle_run(19.9, 20.0, 20.4, 0.02))  # the busy machine
+    assert len(busy) == 1 and "within 10%" in busy[0]
+    assert "CPU time used by other processes was 40%" in idle_problems(
+        _idle_run(20.0, 20.0, 60.0, 0.4))[0]
+    assert "changed from 20 W to 30 W" in idle_problems(_idle_run(20.0, 30.0, 60.0, 0.0))[0]
+
+
+@pytest.mark.slow
+def test_busy_profile_not_saved_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "p.json"
+    code = ("import sys; from wattprint.calibrate import idle_check as i; "
+            "i.MAX_CPU_BUSY = -1.0; "  # every machine looks busy
+            "from wattprint.cli.main import run; run(sys.argv[1:])")
+    r = subprocess.run([sys.executable, "-c", code, "calibrate", "device", "--cpu",
+                        "--budget", "1", "-o", str(out)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 2 and "profile NOT saved" in r.stderr and not out.exists()

@@ -35,6 +35,7 @@ _EXPORTS = {
     "Quantity": "wattprint.quantity",
     "Meter": "wattprint.meter",
     "Measurement": "wattprint.meter",
+    "step": "wattprint.meter.steps",
     "get_hardware": "wattprint.catalog",
     "get_site": "wattprint.catalog",
     "get_model_spec": "wattprint.workload.model_spec",
@@ -52,7 +53,7 @@ __all__ = [
     "Footprint", "InputError", "Measurement", "Meter", "ModelSpec", "Quantity",
     "UnknownNameError", "UnsupportedError", "WattprintError", "__version__",
     "estimate_inference", "estimate_training", "get_hardware", "get_model_spec", "get_site",
-    "load_profile", "resolve_site", "spec_from_config",
+    "load_profile", "resolve_site", "spec_from_config", "step",
 ]
 
 
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from wattprint.estimate import estimate_inference, estimate_training
     from wattprint.footprint import Footprint
     from wattprint.meter import Measurement, Meter
+    from wattprint.meter.steps import step
     from wattprint.quantity import Quantity
     from wattprint.site.chain import resolve_site
     from wattprint.workload.model_spec import ModelSpec, get_model_spec, spec_from_config

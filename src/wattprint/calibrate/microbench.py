@@ -68,6 +68,7 @@ class BenchResult:
     basis: str | None = None
     provenance: str | None = None
     note: str | None = None
+    busy_frac: float | None = None  # idle benchmarks: share of CPU (or GPU) time others used
 
     @property
     def flops_per_s(self) -> float:
@@ -171,14 +172,29 @@ def _noop() -> None:
 
 # -- CPU benchmarks -------------------------------------------------------------------------
 
-def cpu_idle(seconds: float, measure: Measure) -> BenchResult:
-    """The CPU doing nothing (this process asleep) for ``seconds``."""
-    with measure():
+def _idle_sleep(seconds: float, measure: Measure) -> tuple[float, float | None]:
+    """Sleep ``seconds`` in a window; returns (seconds, busy share of all CPUs meanwhile)."""
+    from wattprint.calibrate.idle_check import cpu_busy_share
+
+    with measure(), cpu_busy_share() as busy:
         t0 = time.perf_counter()
         time.sleep(seconds)
         dt = time.perf_counter() - t0
+    return dt, busy.value
+
+
+def cpu_idle(seconds: float, measure: Measure) -> BenchResult:
+    """The CPU doing nothing (this process asleep) for ``seconds``."""
+    dt, busy = _idle_sleep(seconds, measure)
     return BenchResult("cpu_idle", "idle", "cpu", seconds=dt,
-                       what="process asleep: the floor of this machine")
+                       what="process asleep: the floor of this machine", busy_frac=busy)
+
+
+def cpu_idle_end(seconds: float, measure: Measure) -> BenchResult:
+    """The idle window repeated at the end (its spread from the first flags a busy machine)."""
+    r = cpu_idle(seconds, measure)
+    r.name, r.what = "cpu_idle_end", "process asleep again after the benchmarks (repeat)"
+    return r
 
 
 def _cpu_matmul_size(dtype: Any, seconds: float) -> int:
@@ -248,7 +264,8 @@ def cpu_benchmarks() -> list[Benchmark]:
     """The CPU set, with budget weights."""
     return [Benchmark("cpu_idle", cpu_idle, 0.15), Benchmark("cpu_matmul_fp32",
             cpu_matmul("fp32"), 0.25), Benchmark("cpu_matmul_fp64", cpu_matmul("fp64"), 0.2),
-            Benchmark("cpu_stream", cpu_stream, 0.25), Benchmark("cpu_launch", cpu_launch, 0.15)]
+            Benchmark("cpu_stream", cpu_stream, 0.25), Benchmark("cpu_launch", cpu_launch, 0.15),
+            Benchmark("cpu_idle_end", cpu_idle_end, 0.08)]
 
 
 # -- GPU benchmarks (PyTorch + CUDA) ------------------------------------------------------
@@ -297,14 +314,15 @@ def gpu_idle(torch: Any, index: int, context: bool) -> BenchFn:
         if context:
             torch.zeros(1, device=dev)
             torch.cuda.synchronize(dev)
-        with measure():
-            t0 = time.perf_counter()
-            time.sleep(seconds)
-            dt = time.perf_counter() - t0
+        dt, _ = _idle_sleep(seconds, measure)
+        busy: float | None = None
+        if context:
+            with contextlib.suppress(Exception):  # needs nvidia-ml-py; GPU busy % now
+                busy = float(torch.cuda.utilization(index)) / 100.0
         name = "gpu_idle_with_context" if context else "gpu_idle_no_context"
         what = ("GPU idle with a PyTorch CUDA context open (the floor while a job holds "
                 "the GPU)" if context else "GPU idle, no CUDA context opened by this process")
-        return BenchResult(name, "idle", "gpu", seconds=dt, what=what)
+        return BenchResult(name, "idle", "gpu", seconds=dt, what=what, busy_frac=busy)
     return fn
 
 

@@ -59,6 +59,8 @@ def device_cmd(
     name: Annotated[str | None, typer.Option("--name", help="Profile name.")] = None,
     plot: Annotated[str | None, typer.Option("--plot", help="Also write the roofline picture "
                                              "(.html, .png or .svg).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Save the profile even if the "
+                                        "machine was not idle (flagged in it).")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Micro-benchmark this device under the meter and write a device profile.
@@ -73,6 +75,7 @@ def device_cmd(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from wattprint.calibrate.device_profile import profile_from_run
+    from wattprint.calibrate.idle_check import flag_not_idle
     from wattprint.calibrate.microbench import run_device_benchmarks
     from wattprint.device.profile import save_profile
 
@@ -84,24 +87,32 @@ def device_cmd(
                   TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("starting", total=1)
+        log = None if err.is_terminal else _progress_lines(float(budget_s or 90.0))
 
         def progress(bench: str, done: int, total: int) -> None:
             bar.update(task, description=bench, completed=done, total=total)
+            if log is not None:
+                log(bench, done, total)
 
         run = run_device_benchmarks(float(budget_s or 90.0), use_gpu=False if cpu else None,
                                     gpu_index=idx, progress=progress)
     prof = profile_from_run(run, name=name)
-    written = str(save_profile(prof, output)) if output else None
+    problems = flag_not_idle(prof, run)
+    written = None
+    if output and (force or not problems):
+        written = str(save_profile(prof, output))
     pic = None
     if plot:
         from wattprint.calibrate.plot import write_roofline
 
         pic = write_roofline(prof, plot)
     if json_out:
+        _refuse_if_busy(problems, output, force, err)
         _dump({"profile_path": written, "plot": str(pic.path) if pic else None,
                "plot_kind": pic.kind if pic else None, "device": run.device,
                "device_name": run.device_name, "elapsed_s": run.elapsed_s,
                "budget_s": run.budget_s, "energy_basis": prof.fit.get("energy_basis"),
+               "idle_problems": problems,
                "benchmarks": [r.to_dict() for r in run.results],
                "profile": prof.model_dump(mode="json", exclude_none=True)})
         return
@@ -133,6 +144,30 @@ def device_cmd(
     if pic:
         con.print(f"roofline written to {pic.path} ({pic.kind})"
                   + (f": {pic.note}" if pic.note else ""))
+    _refuse_if_busy(problems, output, force, err)
+
+
+def _progress_lines(budget_s: float) -> Any:
+    """A progress callback printing one line per benchmark to stderr (not a terminal)."""
+    import time
+
+    t0 = time.monotonic()
+
+    def log(bench: str, done: int, total: int) -> None:
+        sys.stderr.write(f"calibrate device: [{done}/{total}] {bench} "
+                         f"({time.monotonic() - t0:.0f} s of ~{budget_s:g} s)\n")
+        sys.stderr.flush()
+    return log
+
+
+def _refuse_if_busy(problems: list[str], output: str | None, force: bool, err: Any) -> None:
+    from wattprint.errors import InputError
+
+    for p in problems:
+        err.print(f"warning: machine not idle: {p}", markup=False)
+    if problems and output and not force:
+        raise InputError(f"the machine was not idle ({problems[0]}); profile NOT saved: "
+                         "rerun on an idle machine, or pass --force to save it flagged")
 
 
 # -- fit ----------------------------------------------------------------------------------

@@ -122,11 +122,16 @@ def run_cmd(
     db: Path = typer.Option(None, "--db", help="Ledger file (default $WATTPRINT_DB or the user "
                             "data directory)."),
     interval: float = typer.Option(0.2, "--interval", help="Power sampling interval, s."),
+    step_regex: str = typer.Option(None, "--step-regex", help="Regular expression: each "
+                                   "output line of the command matching it ends a training "
+                                   "step (for `calibrate extrapolate`). Or call "
+                                   "wattprint.step() in the script."),
 ) -> int:
+    from wattprint.cli.run_extras import ChildSteps, compile_step_regex
     from wattprint.errors import InputError, WattprintError
     from wattprint.ledger import Ledger
     from wattprint.meter import Meter
-    from wattprint.site.chain import resolve_site
+    from wattprint.meter.placement import measured_site
 
     argv = [*(command or []), *ctx.args]
     if not argv:
@@ -134,10 +139,12 @@ def run_cmd(
                          "ARGS...)")
     if not (math.isfinite(interval) and interval > 0):
         raise InputError(f"--interval must be a positive number of seconds, got {interval:g}")
-    factors = resolve_site(site)  # bad --site fails before anything runs
+    pattern = compile_step_regex(step_regex)
+    factors, site_notes = measured_site(site)  # bad --site fails before anything runs
     ledger = Ledger(db)
     rid = ledger.start_run(argv, site=factors.site_id, interval_s=interval)
     meter = Meter(site=factors.site_id, interval_s=interval, sink=ledger.sample_sink(rid))
+    steps: ChildSteps | None = None
     received: list[int] = []
     child: subprocess.Popen[bytes] | None = None
 
@@ -158,7 +165,10 @@ def run_cmd(
         try:
             if received:  # stopped before the command could start: do not start it
                 raise InterruptedError(f"{_signame(received[0])} before the command started")
-            child = subprocess.Popen(argv, preexec_fn=_die_with_parent)
+            steps = ChildSteps(meter, ledger, rid, pattern)
+            child = subprocess.Popen(argv, preexec_fn=_die_with_parent,
+                                     **steps.popen_kwargs())
+            steps.started(child)
         except OSError as exc:
             code = 128 + received[0] if received else 127
             m = meter.end_window("run", complete=False)
@@ -171,7 +181,7 @@ def run_cmd(
         rc = child.wait()
         code = 128 - rc if rc < 0 else rc
         complete = rc >= 0 and not received
-        notes: list[str] = []
+        notes: list[str] = [*site_notes, *steps.finish()]
         if rc < 0:
             notes.append(f"the command was killed by signal {-rc} "
                          f"({_signame(-rc)}); measured up to its end")
@@ -190,6 +200,9 @@ def run_cmd(
         _report_run(rid, argv, code, complete, m, fp, notes, json_out, ledger.path)
         return code
     finally:
+        if steps is not None:
+            with contextlib.suppress(Exception):
+                steps.finish()
         with contextlib.suppress(Exception):
             meter.stop()
         for s, h in old.items():

@@ -131,7 +131,9 @@ class Measurement:
         """The same :class:`~wattprint.footprint.Footprint` as an estimate.
 
         Args:
-            site: site name or resolved factors (default: the meter's site, else ``world``).
+            site: site name or resolved factors (default: the meter's site, else ``world``
+                with PUE 1.0 on a machine outside a data centre, see
+                :mod:`wattprint.meter.placement`).
             pue: PUE override (≥ 1).
             hardware: the accelerator, for embodied carbon; default: the first GPU's name
                 looked up in the catalog, else none (embodied not included, noted).
@@ -140,9 +142,16 @@ class Measurement:
         """
         from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 
-        sf = site if isinstance(site, SiteFactors) else resolve_site(
-            site or self.site, pue=pue, **site_overrides)
         notes = list(self.notes)
+        if isinstance(site, SiteFactors):
+            sf = site
+        elif site or self.site or pue is not None or site_overrides:
+            sf = resolve_site(site or self.site, pue=pue, **site_overrides)
+        else:  # no site named: a local machine has no data-centre overhead
+            from wattprint.meter.placement import measured_site
+
+            sf, local = measured_site(None)
+            notes += local
         gpus = self.gpus
         if hardware is None and gpus:
             hardware = _lookup_hardware(gpus[0].device.name)

@@ -281,12 +281,7 @@ class Meter:
         absent = self.absent
         gpus = [e for e in entries if e.device.kind == "gpu"]
         host = [e for e in entries if e.device.kind != "gpu"]
-        if gpus:
-            acc = _sum(gpus, "sum of GPU energies")
-        else:
-            why = "; ".join(f"{k}: {v}" for k, v in absent.items()
-                            if k in ("nvidia", "amd")) or "no GPU backend"
-            acc = Quantity(0.0, "J", f"no accelerator present: {why}", "measured")
+        acc = _sum(gpus, "sum of GPU energies") if gpus else _no_gpu_energy(absent, notes)
         if host:
             host_q = _sum(host, "sum of CPU and DRAM energies")
         else:
@@ -314,6 +309,21 @@ class Meter:
             devices=entries, accelerator_energy=acc, host_energy=host_q, total_energy=total,
             average_power=avg, peak_power=peak, absent=absent, notes=notes,
             complete=complete, synced=list(w.synced), site=self.site)
+
+
+def _no_gpu_energy(absent: dict[str, str], notes: list[str]) -> Quantity:
+    """No GPU measured: an explained 0 J when none is visible, else NaN with the reason
+    (a visible but unreadable GPU is never reported as 0 J measured)."""
+    from wattprint.meter.presence import unmeasured_gpus
+
+    gpu_absent = {k: v for k, v in absent.items() if k in ("nvidia", "amd")}
+    unread = unmeasured_gpus(gpu_absent) if gpu_absent else []
+    if unread:
+        why = "; ".join(unread)
+        notes.append(f"{why}; accelerator energy is not measured and the totals leave it out")
+        return Quantity(math.nan, "J", f"accelerator energy not measured: {why}", "measured")
+    why = "; ".join(f"{k}: {v}" for k, v in gpu_absent.items()) or "no GPU backend"
+    return Quantity(0.0, "J", f"no accelerator present: {why}", "measured")
 
 
 def _device_energy(d: Device, w: Window, end: _Boundary, dur: float) -> DeviceEnergy:
@@ -381,6 +391,9 @@ def _sum_q(a: Quantity, b: Quantity) -> Quantity:
         return Quantity(math.nan, "J", "total energy: nothing measured", "measured")
     basis: Basis = "measured" if all(q.basis == "measured" for q in parts) else "modelled"
     rng = any(q.low is not None for q in parts)
-    return Quantity(sum(q.value for q in parts), "J", "total energy = accelerator + host",
-                    basis, sum(q.lo for q in parts) if rng else None,
+    prov = "total energy = accelerator + host" if len(parts) == 2 else (
+        "total energy = host only (accelerator energy NOT measured)" if parts[0] is b
+        else "total energy = accelerator only (host energy not measured)")
+    return Quantity(sum(q.value for q in parts), "J", prov, basis,
+                    sum(q.lo for q in parts) if rng else None,
                     sum(q.hi for q in parts) if rng else None)

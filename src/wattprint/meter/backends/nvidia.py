@@ -39,7 +39,7 @@ INSTANT_SENSOR = "NVML_FI_DEV_POWER_INSTANT"
 AVERAGED_SENSOR = "nvmlDeviceGetPowerUsage (~1 s average)"
 #: The energy counter moved about ten times a second on an H200 (reference notes).
 COUNTER_PERIOD_S = 0.1
-INSTALL_HINT = "pip install 'wattprint[nvidia]' (nvidia-ml-py)"
+INSTALL_HINT = "pip install nvidia-ml-py (a wattprint dependency: reinstall wattprint)"
 
 
 @lru_cache(maxsize=1)
