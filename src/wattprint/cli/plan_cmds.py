@@ -639,5 +639,8 @@ def lifecycle_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add ``plan`` and ``lifecycle`` to the CLI."""
+    from wattprint.cli import facility_cmds
+
+    facility_cmds.register(plan_app)
     app.add_typer(plan_app, name="plan")
     app.command("lifecycle")(lifecycle_cmd)

@@ -473,7 +473,16 @@ _RUNNERS: dict[str, Callable[[], _Collector]] = {
     "training-chip-hours": lambda: validate_training("chip-hours"),
     "training-architecture": lambda: validate_training("architecture"),
     "inference": validate_inference,
+    "facility": lambda: _facility(),
 }
+
+
+def _facility() -> _Collector:
+    from wattprint.validation.facility import validate_facility
+
+    c = _Collector("facility")
+    validate_facility(c)
+    return c
 
 
 def run_validation(groups: list[str] | None = None) -> ValidationReport:

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Group names in display order.
-GROUPS: tuple[str, ...] = ("h200", "training-chip-hours", "training-architecture", "inference")
+GROUPS: tuple[str, ...] = ("h200", "training-chip-hours", "training-architecture", "inference",
+                           "facility")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,256 @@
+"""The data centre as a power plant: IT load -> power at the meter and water, hour by hour.
+
+For every hour of a typical year (:mod:`wattprint.site.climate`) and one cooling type
+(``data/cooling.toml``):
+
+* heat to remove ``Q = IT / eta_ups`` (IT power plus UPS losses, W);
+* cooling power = fans and pumps ``f_fan * Q`` + chiller work ``m * Q / COP`` where ``m`` is
+  the share of the heat that free cooling (outside air, evaporation, tower water, dry coolers)
+  cannot take at that hour's dry-bulb / wet-bulb temperature, and ``COP`` a fraction of the
+  Carnot COP between the evaporator and the condenser (:func:`chiller_cop`);
+* facility power ``P = (IT / eta_ups + cooling + fixed) / eta_transformer``, fixed loads at a
+  share of design IT power;
+* water = heat rejected by evaporation / latent heat of vaporisation, plus blowdown at the
+  cycles of concentration (:func:`evaporation_kg_per_j`).
+
+Every function is vectorised over hours (numpy arrays) and documented in docs/methodology.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from wattprint.errors import InputError, UnsupportedError
+from wattprint.quantity import J_PER_KWH
+from wattprint.site.climate import FloatArray, TypicalYear
+
+if TYPE_CHECKING:
+    from wattprint.catalog.physical import Common
+
+COOLING_TYPES: tuple[str, ...] = ("air-economiser", "evaporative", "chiller-tower", "liquid-dry")
+KELVIN = 273.15
+#: Chilled-water temperature rise across the cooling coils (K); wattprint assumption.
+CHW_RISE_K = 6.0
+#: Liquid-loop temperature rise across the cold plates (K); wattprint assumption.
+LIQUID_RISE_K = 10.0
+#: Evaporator below the supply temperature for direct-expansion / chiller trim (K).
+EVAPORATOR_DROP_K = 8.0
+
+
+def latent_heat_j_per_kg(t_c: FloatArray | float) -> FloatArray:
+    """Latent heat of vaporisation of water (J/kg) at ``t_c`` degrees C: 2501 - 2.361 T kJ/kg
+    (linear fit to the IAPWS-IF97 steam tables, 0-40 degrees C)."""
+    return np.asarray((2501.0 - 2.361 * np.asarray(t_c, dtype=float)) * 1e3)
+
+
+def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
+                carnot_fraction: float, max_cop: float) -> FloatArray:
+    """Coefficient of performance of a vapour-compression chiller (W of heat per W of work):
+    ``carnot_fraction * T_evap / (T_cond - T_evap)`` (kelvin), capped at ``max_cop``; the lift
+    is floored at 1 K."""
+    lift = np.maximum(np.asarray(t_cond_c, dtype=float) - np.asarray(t_evap_c, dtype=float), 1.0)
+    cop = carnot_fraction * (np.asarray(t_evap_c, dtype=float) + KELVIN) / lift
+    return np.asarray(np.minimum(cop, max_cop))
+
+
+def mechanical_share(t_free_c: FloatArray, t_supply_c: float, rise_k: float) -> FloatArray:
+    """Share (0-1) of the heat a chiller must take when free cooling delivers ``t_free_c`` and
+    the load needs ``t_supply_c`` with a return ``rise_k`` warmer: 0 at or below the supply,
+    1 at or above the return, linear in between (partial economiser)."""
+    return np.asarray(np.clip((t_free_c - t_supply_c) / rise_k, 0.0, 1.0))
+
+
+def latent_share(t_db_c: FloatArray, design_share: float) -> FloatArray:
+    """Share of the heat a wet cooling tower rejects as latent heat (evaporation): the design
+    share at 25 degrees C and above, falling linearly to 0.6 at 0 degrees C (cold air takes more
+    heat as sensible heat)."""
+    return np.asarray(np.clip(0.6 + (design_share - 0.6) * t_db_c / 25.0, 0.6, design_share))
+
+
+def evaporation_kg_per_j(heat_latent_w: FloatArray, t_c: FloatArray) -> FloatArray:
+    """Water evaporated (kg per J of time-integrated heat): latent heat flow / h_fg(T)."""
+    return np.asarray(heat_latent_w / latent_heat_j_per_kg(t_c))
+
+
+def with_blowdown(evaporated: FloatArray, cycles: float) -> FloatArray:
+    """Evaporation plus blowdown at ``cycles`` of concentration: ``E * cycles / (cycles - 1)``."""
+    if cycles <= 1.0:
+        raise InputError(f"cycles of concentration must exceed 1 (got {cycles})")
+    return np.asarray(evaporated * cycles / (cycles - 1.0))
+
+
+# --------------------------------------------------------------------------- cooling types
+
+
+def _air_economiser(c: Common, t_db: FloatArray, _t_wb: FloatArray) -> tuple[FloatArray,
+                                                                              FloatArray]:
+    s, rise = c.supply_air_c.value, c.air_rise_k.value
+    m = mechanical_share(t_db, s, rise)
+    cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    return np.asarray(m / cop), np.zeros_like(t_db)
+
+
+def _evaporative(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
+                                                                         FloatArray]:
+    s, rise = c.supply_air_c.value, c.air_rise_k.value
+    t_out = t_db - c.evaporative_effectiveness.value * (t_db - t_wb)
+    use_air = t_out < s + rise  # outside air still cools below the return: run the media
+    wet = use_air & (t_db > s)
+    t_air = np.where(wet, np.maximum(t_out, s), t_db)
+    m = np.where(use_air, mechanical_share(t_air, s, rise), 1.0)
+    cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    # Air mass per J of heat = 1 / (cp * rise); sensible heat taken from it = cp * (t_db - t_air)
+    latent_w_per_w = np.where(wet, (t_db - t_air) / rise, 0.0)
+    water = with_blowdown(evaporation_kg_per_j(latent_w_per_w, t_db),
+                          c.cycles_of_concentration.value)
+    return np.asarray(m / cop), water
+
+
+def _chiller_tower(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
+                                                                           FloatArray]:
+    t_tower = t_wb + c.tower_approach_k.value
+    chw = c.chilled_water_c.value
+    m = mechanical_share(t_tower + c.hx_approach_k.value, chw, CHW_RISE_K)
+    cop = chiller_cop(chw - 2.0, t_tower + c.tower_condenser_rise_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    chiller_w = m / cop
+    rejected = 1.0 + chiller_w  # the tower rejects the heat plus the chiller's work
+    latent = rejected * latent_share(t_db, c.latent_share.value)
+    water = with_blowdown(evaporation_kg_per_j(latent, t_db), c.cycles_of_concentration.value)
+    return np.asarray(chiller_w), water
+
+
+def _liquid_dry(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
+                                                                        FloatArray]:
+    share = c.liquid_capture.value
+    t_dry = t_db + c.dry_cooler_approach_k.value
+    supply = c.liquid_supply_c.value
+    m = mechanical_share(t_dry, supply, LIQUID_RISE_K)
+    cop = chiller_cop(supply - 2.0, t_db + c.air_condenser_approach_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    air_chiller, _ = _air_economiser(c, t_db, t_wb)
+    return np.asarray(share * m / cop + (1.0 - share) * air_chiller), np.zeros_like(t_db)
+
+
+_KERNELS = {
+    "air-economiser": _air_economiser,
+    "evaporative": _evaporative,
+    "chiller-tower": _chiller_tower,
+    "liquid-dry": _liquid_dry,
+}
+
+
+def cooling_kind(name: str) -> str:
+    """Canonical cooling-type id (InputError listing the choices otherwise)."""
+    key = name.strip().lower().replace("_", "-")
+    aliases = {"air": "air-economiser", "economiser": "air-economiser",
+               "economizer": "air-economiser", "adiabatic": "evaporative",
+               "tower": "chiller-tower", "chiller": "chiller-tower", "liquid": "liquid-dry",
+               "dlc": "liquid-dry"}
+    key = aliases.get(key, key)
+    if key not in _KERNELS:
+        raise InputError(f"unknown cooling type {name!r}; choose from {', '.join(COOLING_TYPES)}")
+    return key
+
+
+# --------------------------------------------------------------------------- the facility
+
+
+@dataclass(frozen=True)
+class FacilityYear:
+    """Hourly facility power and water per W of design IT power over a typical year."""
+
+    site: str
+    cooling: str
+    load: float  # IT load as a share of design power
+    facility_w_per_w: FloatArray  # facility power per W of design IT power, each hour
+    it_w_per_w: float  # = load
+    water_kg_per_wh: FloatArray  # on-site water (kg = L) per Wh of IT energy, each hour
+    chiller_share: FloatArray  # chiller work per W of heat (0 when free cooling)
+    month: FloatArray
+    provenance: str
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def pue(self) -> float:
+        """Annual (energy-weighted) PUE."""
+        return float(self.facility_w_per_w.sum() / (self.it_w_per_w * self.facility_w_per_w.size))
+
+    @property
+    def peak_pue(self) -> float:
+        """The hottest hour's PUE (sizes the grid connection)."""
+        return float(self.facility_w_per_w.max() / self.it_w_per_w)
+
+    @property
+    def wue_l_per_kwh(self) -> float:
+        """Annual on-site water use effectiveness (L per kWh of IT energy)."""
+        return float(self.water_kg_per_wh.mean() * 1e3)
+
+    def monthly_pue(self) -> list[float]:
+        """PUE of each month (January first)."""
+        return [float(self.facility_w_per_w[self.month == m].mean() / self.it_w_per_w)
+                for m in range(12)]
+
+    def monthly_wue(self) -> list[float]:
+        """WUE (L per kWh of IT energy) of each month."""
+        return [float(self.water_kg_per_wh[self.month == m].mean() * 1e3) for m in range(12)]
+
+    def monthly_chiller_hours(self) -> list[float]:
+        """Share of each month's hours in which a chiller runs."""
+        return [float((self.chiller_share[self.month == m] > 0).mean()) for m in range(12)]
+
+
+def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
+                  site: str = "") -> FacilityYear:
+    """Hour-by-hour facility power and water for ``cooling`` in the climate ``air`` at an IT
+    load of ``load`` x design power (see the module docstring for the formulas)."""
+    from wattprint.catalog.physical import cooling_data
+
+    if not 0.0 < load <= 1.0:
+        raise InputError(f"IT load must be in (0, 1] of design power (got {load})")
+    kind = cooling_kind(cooling)
+    data = cooling_data()
+    c = data.common
+    ctype = next((t for t in data.cooling if t.id == kind), None)
+    if ctype is None:
+        raise UnsupportedError(f"cooling.toml has no [[cooling]] entry {kind!r}")
+    chiller_w_per_w, water_kg_per_j = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c)
+    heat = load / c.ups_efficiency.value
+    cooling_w = heat * (ctype.fan_fraction.value + chiller_w_per_w)
+    facility = (heat + cooling_w + c.fixed_fraction.value) / c.transformer_efficiency.value
+    water_kg_per_wh_it = water_kg_per_j * heat / load * 3600.0  # kg per Wh of IT energy
+    prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
+            f"water = evaporation/h_fg + blowdown; {air.provenance}")
+    return FacilityYear(site or air.station, kind, load, np.asarray(facility), load,
+                        np.asarray(water_kg_per_wh_it), np.asarray(chiller_w_per_w),
+                        air.month.astype(float), prov,
+                        [ctype.fan_fraction.cite(), c.ups_efficiency.cite(),
+                         c.transformer_efficiency.cite(), c.cycles_of_concentration.cite()])
+
+
+def site_facility_year(site_id: str, cooling: str, load: float = 1.0) -> FacilityYear:
+    """:func:`facility_year` in the typical year of the climate station standing for a site."""
+    from wattprint.site.climate import station_of, typical_year
+
+    station = station_of(site_id)
+    if station is None:
+        from wattprint.catalog.physical import station_for_site
+
+        raise UnsupportedError(f"no climate data for site {site_id!r}; sites with climate "
+                               f"data: {', '.join(sorted(station_for_site()))}")
+    return facility_year(typical_year(station), cooling, load, site=site_id)
+
+
+def annual_it_energy_j(it_power_w: float, load: float = 1.0) -> float:
+    """IT energy of a year (J) at ``load`` x ``it_power_w`` for 8,760 hours."""
+    return it_power_w * load * 8760.0 * 3600.0
+
+
+def kwh(j: float) -> float:
+    """J -> kWh."""
+    return j / J_PER_KWH

@@ -1,0 +1,56 @@
+"""Basin water stress beside the litres: WRI Aqueduct baseline water stress per site.
+
+A litre evaporated in a basin that already withdraws more than 80 % of its renewable supply
+(Aqueduct "extremely high", score 4-5) is not the same as a litre in a basin that withdraws
+under 10 % (score 0-1). Scores come from ``data/water_stress.toml``: a site id entry wins over
+its country's entry. A site with neither gets ``None`` and the reason, never a zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Aqueduct baseline-water-stress categories: (upper score, label, share of supply withdrawn).
+CATEGORIES: tuple[tuple[float, str, str], ...] = (
+    (1.0, "low", "< 10 %"),
+    (2.0, "low-medium", "10-20 %"),
+    (3.0, "medium-high", "20-40 %"),
+    (4.0, "high", "40-80 %"),
+    (5.0, "extremely high", "> 80 %"),
+)
+
+
+@dataclass(frozen=True)
+class Stress:
+    """Aqueduct baseline water stress of one site."""
+
+    score: float  # 0-5
+    low: float
+    high: float
+    category: str
+    withdrawn: str  # share of renewable supply withdrawn, as text
+    source: str
+
+
+def category(score: float) -> tuple[str, str]:
+    """Aqueduct category label and withdrawal share of a 0-5 score."""
+    for upper, label, share in CATEGORIES:
+        if score <= upper:
+            return label, share
+    return CATEGORIES[-1][1], CATEGORIES[-1][2]
+
+
+def water_stress(site_id: str, country: str) -> Stress | None:
+    """Aqueduct baseline water stress of a site (site entry first, then its ISO3 country)."""
+    from wattprint.catalog.physical import water_stress_entries
+
+    entries = water_stress_entries()
+    hit = next((e for e in entries if site_id in e.applies_to), None)
+    if hit is None:
+        hit = next((e for e in entries if country.upper() in e.applies_to), None)
+    if hit is None:
+        return None
+    s = hit.score
+    label, share = category(s.value)
+    return Stress(s.value, s.low if s.low is not None else s.value,
+                  s.high if s.high is not None else s.value, label, share, s.cite())
