@@ -30,7 +30,14 @@ from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec, get_model_spec, load_config_file
-from wattprint.workload.phases import Traffic, Work, decode_work, prefill_work, train_step_work
+from wattprint.workload.phases import (
+    Traffic,
+    Work,
+    decode_work,
+    prefill_work,
+    train_step_work,
+    weight_storage_bytes,
+)
 from wattprint.workload.precision import PrecisionPlan, precision_plan
 
 #: Share of data-parallel gradient all-reduce not hidden behind the backward pass.
@@ -95,8 +102,8 @@ WORKSPACE_FRACTION = 0.02
 def inference_memory_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: float,
                            context_tokens: float) -> float:
     """Weights + KV cache of ``batch`` sequences of ``context_tokens`` + 2 % workspace [B]."""
-    weights = spec.params_total * plan.weight_bytes
-    kv = batch * context_tokens * spec.kv_elements_per_token() * plan.kv_bytes
+    weights = weight_storage_bytes(spec, plan)
+    kv = batch * spec.kv_elements(context_tokens) * plan.kv_bytes
     return (weights + kv) * (1.0 + WORKSPACE_FRACTION)
 
 

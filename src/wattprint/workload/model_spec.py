@@ -8,15 +8,11 @@ tied or untied embeddings. Parameter counts are derived from the shape, not copi
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from wattprint.errors import InputError
-
-_PLAIN_MLP_TYPES = {"gpt2", "gpt3", "opt", "bloom", "gpt_neox", "gptj", "falcon", "bert",
-                    "t5", "gpt_bigcode", "starcoder", "mpt", "phi"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +45,13 @@ class ModelSpec:
     qk_rope_head_dim: int = 0
     qk_nope_head_dim: int = 0
     v_head_dim: int = 0
+    # Local attention: layers that attend to at most ``sliding_window`` previous tokens
+    sliding_window: int = 0
+    local_layers: int = 0
+    #: Weights outside the language model that are loaded with it (a vision tower)
+    vision_params: int = 0
+    #: Number of MoE layers when the config states it (-1: derive from the layer frequency)
+    moe_layer_count: int = -1
     source: str = "config"
 
     # ----- attention -------------------------------------------------------------------
@@ -80,9 +83,58 @@ class ModelSpec:
 
     def kv_elements_per_token(self) -> int:
         """KV-cache elements stored per token over all layers (MLA caches the latent)."""
+        return self.layers * self.kv_elements_per_token_layer
+
+    @property
+    def kv_elements_per_token_layer(self) -> int:
+        """KV-cache elements per token in one layer: ``2·kv_heads·d_head`` or MLA's latent."""
         if self.is_mla:
-            return self.layers * (self.kv_lora_rank + self.qk_rope_head_dim)
-        return self.layers * 2 * self.kv_heads * self.head_dim
+            return self.kv_lora_rank + self.qk_rope_head_dim
+        return 2 * self.kv_heads * self.head_dim
+
+    def attended_keys(self, position: float) -> float:
+        """Keys a query at ``position`` attends to, averaged over layers.
+
+        Global layers see every earlier token; local (sliding-window or chunked) layers at most
+        ``sliding_window``: ``(global·pos + local·min(pos, W)) / layers``. The same count is the
+        number of tokens whose KV entries a layer must keep.
+        """
+        if not self.local_layers or not self.sliding_window:
+            return float(position)
+        local = min(float(position), float(self.sliding_window))
+        return ((self.layers - self.local_layers) * float(position)
+                + self.local_layers * local) / self.layers
+
+    def kv_elements(self, context_tokens: float) -> float:
+        """KV-cache elements held for one sequence at ``context_tokens`` (all layers)."""
+        return self.kv_elements_per_token() * self.attended_keys(context_tokens)
+
+    def causal_pairs_mean(self, seq: float, fused: bool) -> float:
+        """(query, key) pairs of a causal pass over ``seq`` tokens, averaged over layers.
+
+        Global layers: ``seq·(seq+1)/2`` (fused kernels skip masked blocks) or ``seq²``
+        (unfused). Local layers with window ``W < seq``: ``W·(W+1)/2 + (seq − W)·W`` fused.
+        """
+        full = seq * (seq + 1.0) / 2.0 if fused else seq * seq
+        if not self.local_layers or not self.sliding_window or seq <= self.sliding_window:
+            return full
+        win = float(self.sliding_window)
+        local = win * (win + 1.0) / 2.0 + (seq - win) * win if fused else seq * seq
+        return ((self.layers - self.local_layers) * full + self.local_layers * local) / \
+            self.layers
+
+    @property
+    def decode_attn_flops_per_pair_layer(self) -> float:
+        """Attention FLOPs per (query, cached key) pair per layer during decode.
+
+        Standard attention: ``4·heads·d_head`` (QKᵀ and AV). MLA decodes against the compressed
+        cache with the up-projections absorbed (DeepSeek-V2 paper §2.1.3; FlashMLA):
+        ``2·heads·(kv_lora + d_rope)`` for the scores plus ``2·heads·kv_lora`` for the values,
+        e.g. 2·128·(576 + 512) = 278,528 for DeepSeek-V3.
+        """
+        if self.is_mla:
+            return 2.0 * self.heads * (2 * self.kv_lora_rank + self.qk_rope_head_dim)
+        return 4.0 * self.heads * self.attn_dim
 
     # ----- MLP --------------------------------------------------------------------------
     @property
@@ -94,6 +146,8 @@ class ModelSpec:
         """Number of layers whose MLP is a mixture of experts."""
         if self.n_experts == 0:
             return 0
+        if self.moe_layer_count >= 0:
+            return min(self.moe_layer_count, self.layers)
         eligible = self.layers - self.first_dense_layers
         return eligible // max(self.moe_layer_freq, 1)
 
@@ -155,9 +209,9 @@ class ModelSpec:
 
     @property
     def params_total(self) -> int:
-        """Total parameters (embedding counted once if tied)."""
+        """Total parameters (embedding counted once if tied; a vision tower included)."""
         head = 0 if self.tied_embeddings else self.lm_head_params
-        return self.body_params_total + self.embedding_params + head
+        return self.body_params_total + self.embedding_params + head + self.vision_params
 
     @property
     def params_active(self) -> int:
@@ -188,90 +242,15 @@ class ModelSpec:
         }
 
 
-def _int(cfg: dict[str, Any], *keys: str, default: int | None = None, what: str = "") -> int:
-    for k in keys:
-        if k in cfg and cfg[k] is not None:
-            v = cfg[k]
-            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or \
-                    (isinstance(v, float) and (math.isnan(v) or v != int(v))):
-                raise InputError(f"{what}config field {k!r} must be a non-negative integer, "
-                                 f"got {v!r}")
-            return int(v)
-    if default is None:
-        raise InputError(f"{what}config is missing {' or '.join(repr(k) for k in keys)}")
-    return default
-
-
-def spec_from_config(cfg: dict[str, Any], name: str = "config",
-                     source: str = "config.json") -> ModelSpec:
+def spec_from_config(cfg: Any, name: str = "config", source: str = "config.json") -> ModelSpec:
     """Build a :class:`ModelSpec` from Hugging Face ``config.json`` fields.
 
-    Reads ``hidden_size``/``n_embd``/``d_model``, ``num_hidden_layers``/``n_layer``,
-    ``num_attention_heads``/``n_head``, ``num_key_value_heads``, ``head_dim``,
-    ``intermediate_size``/``ffn_dim``/``n_inner``, ``vocab_size``, ``tie_word_embeddings``,
-    ``hidden_act``/``model_type`` (gated or plain MLP), MoE fields (``num_local_experts``,
-    ``num_experts``, ``n_routed_experts``, ``num_experts_per_tok``, ``moe_intermediate_size``,
-    ``n_shared_experts``, ``shared_expert_intermediate_size``, ``first_k_dense_replace``) and
-    DeepSeek MLA fields. Multimodal configs with a ``text_config`` use that.
+    See :func:`wattprint.workload.hf_config.spec_from_hf_config`: every architecture field is
+    understood or refused by name; absent fields take the family's ``transformers`` default.
     """
-    if not isinstance(cfg, dict):
-        raise InputError(f"{name}: config must be a JSON object")
-    if isinstance(cfg.get("text_config"), dict):
-        cfg = {**cfg, **cfg["text_config"]}
-    w = f"{name}: "
-    d = _int(cfg, "hidden_size", "n_embd", "d_model", what=w)
-    layers = _int(cfg, "num_hidden_layers", "n_layer", "num_layers", what=w)
-    heads = _int(cfg, "num_attention_heads", "n_head", "num_heads", what=w)
-    if d == 0 or layers == 0 or heads == 0:
-        raise InputError(f"{w}hidden size, layers and heads must be > 0")
-    kv = _int(cfg, "num_key_value_heads", "num_kv_heads", default=0, what=w)
-    if kv == 0:
-        kv = 1 if cfg.get("multi_query") else heads
-    head_dim = _int(cfg, "head_dim", default=d // heads, what=w) or d // heads
-    model_type = str(cfg.get("model_type", "")).lower()
-    act = str(cfg.get("hidden_act", cfg.get("activation_function", ""))).lower()
-    gated = not (model_type in _PLAIN_MLP_TYPES and "glu" not in act)
-    if "gated" in cfg.get("mlp_type", "gated" if gated else "plain"):
-        gated = True
-    elif cfg.get("mlp_type") == "plain":
-        gated = False
-    inter = _int(cfg, "intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size",
-                 default=4 * d, what=w) or 4 * d
-    vocab = _int(cfg, "vocab_size", "padded_vocab_size", what=w)
-    n_exp = _int(cfg, "num_local_experts", "n_routed_experts", "num_experts", default=0, what=w)
-    k = _int(cfg, "num_experts_per_tok", "moe_top_k", "top_k", default=2 if n_exp else 0,
-             what=w)
-    if n_exp and not 0 < k <= n_exp:
-        raise InputError(f"{w}num_experts_per_tok must be between 1 and the number of experts")
-    moe_inter = _int(cfg, "moe_intermediate_size", default=inter, what=w) if n_exp else 0
-    spec = ModelSpec(
-        name=name,
-        hidden=d,
-        layers=layers,
-        heads=heads,
-        kv_heads=kv,
-        head_dim=head_dim,
-        intermediate=inter,
-        vocab=vocab,
-        tied_embeddings=bool(cfg.get("tie_word_embeddings", False)),
-        gated_mlp=gated,
-        n_experts=n_exp,
-        experts_per_token=k,
-        moe_intermediate=moe_inter,
-        shared_experts=_int(cfg, "n_shared_experts", default=0, what=w)
-        or (1 if cfg.get("shared_expert_intermediate_size") else 0),
-        shared_intermediate=_int(cfg, "shared_expert_intermediate_size", default=0, what=w),
-        first_dense_layers=min(_int(cfg, "first_k_dense_replace", default=0, what=w), layers),
-        moe_layer_freq=max(_int(cfg, "moe_layer_freq", "decoder_sparse_step", default=1,
-                                what=w), 1),
-        q_lora_rank=_int(cfg, "q_lora_rank", default=0, what=w),
-        kv_lora_rank=_int(cfg, "kv_lora_rank", default=0, what=w),
-        qk_rope_head_dim=_int(cfg, "qk_rope_head_dim", default=0, what=w),
-        qk_nope_head_dim=_int(cfg, "qk_nope_head_dim", default=0, what=w),
-        v_head_dim=_int(cfg, "v_head_dim", default=0, what=w),
-        source=source,
-    )
-    return spec
+    from wattprint.workload.hf_config import spec_from_hf_config
+
+    return spec_from_hf_config(cfg, name=name, source=source)
 
 
 def load_config_file(path: str | Path) -> ModelSpec:

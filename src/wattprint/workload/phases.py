@@ -97,6 +97,15 @@ def attention_pair_flops(spec: ModelSpec, pairs: float) -> float:
     return 4.0 * spec.heads * spec.attn_dim * spec.layers * pairs
 
 
+def decode_attention_flops(spec: ModelSpec, pairs: float) -> float:
+    """Decode attention FLOPs for ``pairs`` (query, cached key) pairs over all layers [FLOP].
+
+    ``layers · pairs ·`` :attr:`ModelSpec.decode_attn_flops_per_pair_layer`: ``4·h·d_head``,
+    or for MLA with absorbed up-projections ``2·h·(2·kv_lora + d_rope)``.
+    """
+    return spec.decode_attn_flops_per_pair_layer * spec.layers * pairs
+
+
 def causal_pairs(seq: float, fused: bool) -> float:
     """(query, key) pairs computed for a causal pass over ``seq`` tokens.
 
@@ -112,8 +121,19 @@ def weight_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> fl
     expected share hit by the pass is read (:meth:`ModelSpec.expert_bytes_fraction_touched`).
     """
     all_experts = float(spec.routed_expert_params)
-    read = spec.body_params_total - all_experts + spec.lm_head_params
-    return read * plan.weight_bytes + expert_bytes_read(spec, plan, tokens)
+    read = spec.body_params_total - all_experts
+    return read * plan.weight_bytes + spec.lm_head_params * plan.head_bytes + \
+        expert_bytes_read(spec, plan, tokens)
+
+
+def weight_storage_bytes(spec: ModelSpec, plan: PrecisionPlan) -> float:
+    """Bytes of all weights in device memory [B].
+
+    Transformer blocks at the weight format; the embedding, the LM head and a vision tower at
+    ``plan.head_bytes`` (weight-only quantisers leave them in 16 bit, see precision.py).
+    """
+    outside = spec.params_total - spec.body_params_total
+    return spec.body_params_total * plan.weight_bytes + outside * plan.head_bytes
 
 
 def expert_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> float:
@@ -184,7 +204,7 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
     Logits are computed for the last position only unless ``logits_all``.
     """
     tokens = batch * prompt_tokens
-    pairs = batch * causal_pairs(prompt_tokens, traffic.fused_attention)
+    pairs = batch * spec.causal_pairs_mean(prompt_tokens, traffic.fused_attention)
     w = Work(
         phase="prefill",
         passes=1.0,
@@ -210,10 +230,11 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
                 context_tokens: float, steps: float = 1.0) -> Work:
     """``steps`` decode steps for ``batch`` sequences at mean context ``context_tokens``.
 
-    Each step reads all touched weights once, reads the KV cache of every sequence and writes
-    one new KV entry per sequence; logits are computed for every new token.
+    Each step reads all touched weights once, reads the KV cache of every sequence (local
+    layers: at most their window) and writes one new KV entry per sequence; logits are
+    computed for every new token. MLA attends to the compressed cache (weight absorption).
     """
-    pairs = batch * context_tokens
+    pairs = batch * spec.attended_keys(context_tokens)  # local layers read ≤ window entries
     kvb = kv_bytes_per_token(spec, plan)
     w = Work(
         phase="decode",
@@ -221,7 +242,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         layer_passes=float(spec.layers),
         tokens=batch,
         matmul_flops=block_matmul_flops(spec, batch) + lm_head_flops(spec, batch),
-        attention_flops=attention_pair_flops(spec, pairs),
+        attention_flops=decode_attention_flops(spec, pairs),
         dequant_ops=dequant_ops(spec, plan, batch, 1.0),
         weight_bytes=weight_bytes_read(spec, plan, batch),
         kv_bytes=batch * kvb + pairs * kvb,

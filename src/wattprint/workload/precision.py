@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wattprint.errors import InputError
 
@@ -23,12 +23,16 @@ class PrecisionPlan:
     kv_bytes: float
     dequant_ops_per_weight: float = 0.0
     trainable: bool = True
+    #: Bytes per weight of the embedding, LM head (and vision tower): weight-only and fp8
+    #: quantisers leave these in 16 bit (AutoAWQ/GPTQ quantise decoder linear layers only;
+    #: llm-compressor FP8/INT4 recipes use ``ignore=["lm_head"]``; vLLM keeps a bf16 head).
+    head_bytes: float = 2.0
 
 
 # Group-wise scales add storage: int4 with a 16-bit scale per 128 weights = 0.5 + 2/128 B.
 PRECISIONS: dict[str, PrecisionPlan] = {
-    "fp32": PrecisionPlan("fp32", "fp32", 4.0, 4.0, 4.0),
-    "tf32": PrecisionPlan("tf32", "tf32", 4.0, 4.0, 4.0),
+    "fp32": PrecisionPlan("fp32", "fp32", 4.0, 4.0, 4.0, head_bytes=4.0),
+    "tf32": PrecisionPlan("tf32", "tf32", 4.0, 4.0, 4.0, head_bytes=4.0),
     "bf16": PrecisionPlan("bf16", "bf16", 2.0, 2.0, 2.0),
     "fp16": PrecisionPlan("fp16", "fp16", 2.0, 2.0, 2.0),
     "fp8": PrecisionPlan("fp8", "fp8", 1.0, 2.0, 2.0),
@@ -55,6 +59,5 @@ def precision_plan(name: str, kv_cache: str | None = None) -> PrecisionPlan:
         if kvk not in KV_FORMATS:
             raise InputError(f"unknown KV-cache format {kv_cache!r}; choose one of "
                              f"{', '.join(KV_FORMATS)}")
-        plan = PrecisionPlan(plan.name, plan.compute, plan.weight_bytes, plan.act_bytes,
-                             KV_FORMATS[kvk], plan.dequant_ops_per_weight, plan.trainable)
+        plan = replace(plan, kv_bytes=KV_FORMATS[kvk])
     return plan

@@ -1,0 +1,130 @@
+"""Hugging Face config.json fixtures of every modelled family: counts within 1 % of published.
+
+The fixtures and the published figures (with their sources) live in tests/data/configs/.
+"""
+
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from wattprint.cli.main import run
+from wattprint.errors import InputError
+from wattprint.workload.model_spec import load_config_file, spec_from_config
+
+CONFIGS = Path(__file__).parent / "data" / "configs"
+PUBLISHED = tomllib.loads((CONFIGS / "published.toml").read_text())
+
+
+def _tolerance(value: float, digits: int, truncated: bool) -> float:
+    """1 % or the rounding of a figure published to ``digits`` significant digits."""
+    unit = 10 ** (math.floor(math.log10(value)) - digits + 1)
+    return max(0.01 * value, unit if truncated else unit / 2)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_total_and_active_match_published(name):
+    pub = PUBLISHED[name]
+    spec = load_config_file(CONFIGS / f"{name}.json")
+    total = spec.params_total
+    assert abs(total - pub["total"]) <= _tolerance(pub["total"], pub["digits"], False), \
+        f"{name}: total {total / 1e9:.3f}B vs published {pub['total'] / 1e9:.3f}B ({pub['source']})"
+    if "active" in pub:
+        active = spec.params_active
+        if pub.get("active_excludes") == "embedding":
+            active -= spec.embedding_params
+        tol = _tolerance(pub["active"], pub.get("active_digits", pub["digits"]),
+                         pub.get("truncated", False))
+        assert abs(active - pub["active"]) <= tol, \
+            f"{name}: active {active / 1e9:.3f}B vs published {pub['active'] / 1e9:.3f}B"
+
+
+def test_every_fixture_has_a_published_figure_and_a_readme_row():
+    files = {p.stem for p in CONFIGS.glob("*.json")}
+    assert files == set(PUBLISHED)
+    readme = (CONFIGS / "README.md").read_text()
+    assert all(f"{f}.json" in readme for f in files)
+
+
+def test_llama4_shared_expert_and_interleave():
+    # Issue #9: Scout was read as 11.1B active (shared expert missing), Maverick as 778B total
+    # (interleave_moe_layer_step ignored).
+    scout = load_config_file(CONFIGS / "llama-4-scout-17b-16e.json")
+    mav = load_config_file(CONFIGS / "llama-4-maverick-17b-128e.json")
+    assert scout.shared_experts == 1 and scout.moe_layers == 48
+    assert mav.moe_layers == 24 and mav.dense_layers == 24 and mav.intermediate == 16384
+    assert 16.5e9 < scout.params_active < 17.5e9 and 16.5e9 < mav.params_active < 17.5e9
+    assert 396e9 < mav.params_total < 404e9
+    # chunked attention on the 36 RoPE layers (no_rope_layer_interval 4), 12 global layers
+    assert (scout.sliding_window, scout.local_layers) == (8192, 36)
+
+
+def test_local_attention_layers_per_family():
+    def win(name):
+        s = load_config_file(CONFIGS / f"{name}.json")
+        return s.sliding_window, s.local_layers
+    assert win("gemma-3-1b-pt") == (512, 22)  # every 6th of 26 layers is global
+    assert win("gemma-3-27b-it") == (1024, 52)  # pattern 6 from Gemma3TextConfig's default
+    assert win("gemma-2-9b") == (4096, 21)  # even layers local
+    assert win("gpt-oss-120b") == (128, 18)  # layer_types
+    assert win("mistral-7b-v0.1") == (4096, 32)
+    assert win("qwen2-7b") == (0, 0)  # use_sliding_window false
+    assert win("llama-3.1-8b") == (0, 0)
+
+
+def test_sliding_window_caps_keys_and_kv():
+    s = load_config_file(CONFIGS / "gemma-3-1b-pt.json")
+    assert s.attended_keys(100) == 100
+    # 4 global layers see 8192 keys, 22 local layers see 512
+    assert s.attended_keys(8192) == pytest.approx((4 * 8192 + 22 * 512) / 26)
+    assert s.kv_elements(8192) == pytest.approx(s.kv_elements_per_token() * s.attended_keys(8192))
+    full = 8192 * 8193 / 2
+    local = 512 * 513 / 2 + (8192 - 512) * 512
+    assert s.causal_pairs_mean(8192, True) == pytest.approx((4 * full + 22 * local) / 26)
+
+
+def test_mtp_module_not_counted():
+    cfg = json.loads((CONFIGS / "deepseek-v3.json").read_text())
+    with_mtp = spec_from_config(cfg)
+    without = spec_from_config({k: v for k, v in cfg.items() if k != "num_nextn_predict_layers"})
+    assert with_mtp.params_total == without.params_total
+
+
+BASE = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 8192,
+        "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8,
+        "vocab_size": 128256}
+
+
+@pytest.mark.parametrize("cfg,field", [
+    ({**BASE, "model_type": "qwen3_next"}, "model_type"),
+    ({**BASE, "model_type": "nemotron_h"}, "model_type"),
+    ({**BASE, "num_kv_shared_layers": 10}, "num_kv_shared_layers"),
+    ({**BASE, "hybrid_override_pattern": "M-M*"}, "hybrid_override_pattern"),
+    ({**BASE, "mamba_num_heads": 64}, "mamba_num_heads"),
+    ({**BASE, "linear_num_key_heads": 16}, "linear_num_key_heads"),
+    ({**BASE, "cross_attention_layers": [3, 8]}, "cross_attention_layers"),
+    ({**BASE, "layer_types": ["linear_attention"] * 16}, "layer_types"),
+    ({"model_type": "llama4", "text_config": {**BASE, "model_type": "llama4_text",
+                                              "altup_num_inputs": 4}}, "altup_num_inputs"),
+])
+def test_unmodelled_architecture_field_is_refused_by_name(cfg, field):
+    with pytest.raises(InputError, match=field):
+        spec_from_config(cfg)
+
+
+def test_harmless_fields_and_false_flags_are_accepted():
+    spec = spec_from_config({**BASE, "rope_theta": 5e5, "num_kv_shared_layers": 0,
+                             "is_encoder_decoder": False, "torch_dtype": "bfloat16"})
+    assert spec.layers == 16
+
+
+def test_cli_refuses_unmodelled_field_with_exit_2(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**BASE, "num_kv_shared_layers": 10}))
+    with pytest.raises(SystemExit) as e:
+        run(["estimate", "infer", "--model-config", str(path), "--hardware", "h100"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2
+    assert "num_kv_shared_layers" in err and "Traceback" not in err
