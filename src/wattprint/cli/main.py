@@ -42,6 +42,7 @@ COMMAND_MODULES = (
     "wattprint.cli.meter_cmds",
     "wattprint.cli.calibrate_cmds",
     "wattprint.cli.plan_cmds",
+    "wattprint.cli.report_cmds",
 )
 
 #: Top-level command → the module that registers it. Building every command's parser costs
@@ -55,6 +56,7 @@ COMMAND_OWNERS = {
     "show": "wattprint.cli.meter_cmds", "export": "wattprint.cli.meter_cmds",
     "calibrate": "wattprint.cli.calibrate_cmds",
     "plan": "wattprint.cli.plan_cmds", "lifecycle": "wattprint.cli.plan_cmds",
+    "report": "wattprint.cli.report_cmds", "ui": "wattprint.cli.report_cmds",
 }
 
 _registered: set[str] = set()

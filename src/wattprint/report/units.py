@@ -37,14 +37,22 @@ def fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
+def fmt_usd(x: float) -> str:
+    """Money to three significant figures: $0.000219, $5.55, $56.7k, $1.23M."""
+    a = abs(x)
+    sign = "-" if x < 0 else ""
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= div:
+            return f"{sign}${a / div:.3g}{suffix}"
+    return f"{sign}${a:.3g}" if a else "$0"
+
+
 def human(q: Quantity) -> tuple[str, str]:
-    """(value, range) strings of a quantity in a readable unit."""
-    div, label = pick_scale(q.value, q.unit)
+    """(value, range) strings of a quantity in a readable unit (three significant figures)."""
     if q.unit == "USD":
-        val = f"${q.value:,.2f}" if q.value >= 0.01 else f"${q.value:.3g}"
-        rng = "" if q.low is None and q.high is None else \
-            f"${q.lo:,.2f} – ${q.hi:,.2f}" if q.hi >= 0.01 else f"${q.lo:.3g} – ${q.hi:.3g}"
-        return val, rng
+        rng = "" if q.low is None and q.high is None else f"{fmt_usd(q.lo)} – {fmt_usd(q.hi)}"
+        return fmt_usd(q.value), rng
+    div, label = pick_scale(q.value, q.unit)
     val = f"{fmt(q.value / div)} {label}".strip()
     if q.low is None and q.high is None:
         return val, ""

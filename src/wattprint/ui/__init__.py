@@ -1,0 +1,1 @@
+"""``wattprint ui``: a local, read-only dashboard over the ledger (see :mod:`wattprint.ui.app`)."""
