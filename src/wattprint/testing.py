@@ -291,3 +291,24 @@ class ReplayBackend(EnergyBackend):
     def read_power_w(self, device: Device) -> float:
         """Next scripted power (W)."""
         return float(next(self._power[device.key]))
+
+
+def cli_call(*args: str) -> tuple[int, str, str]:
+    """Run the ``wattprint`` CLI in this process; returns ``(exit code, stdout, stderr)``.
+
+    The same entry point as the installed command (errors → one line and exit 2), with
+    ``sys.stdout``/``sys.stderr`` captured.
+    """
+    import contextlib
+    import io
+
+    from wattprint.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main.run(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return code, out.getvalue(), err.getvalue()

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,30 @@ def _in_terminal_foreground() -> bool:
 
 
 def _open_ledger(db: Path | None, *, create: bool) -> Any:
+    """Open the ledger; read-only when ``create`` is false (history/show/export)."""
     from wattprint.ledger import Ledger
 
-    return Ledger(db, create=create)
+    return Ledger(db, create=create, readonly=not create)
+
+
+def _warn(ledger: Any) -> None:
+    """Print the ledger's read warnings (a damaged page skipped ...) on stderr."""
+    for w in dict.fromkeys(ledger.warnings):
+        sys.stderr.write(f"wattprint: warning: {w}\n")
+
+
+#: Characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(v: Any) -> Any:
+    """A CSV cell that no spreadsheet evaluates: text starting like a formula gets a
+    leading apostrophe (numbers are left as they are)."""
+    if isinstance(v, list | dict):
+        v = _dumps(v)
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
+    return v
 
 
 # -- run ----------------------------------------------------------------------------------
@@ -126,10 +148,12 @@ def run_cmd(
                                    "output line of the command matching it ends a training "
                                    "step (for `calibrate extrapolate`). Or call "
                                    "wattprint.step() in the script."),
+    grace: float = typer.Option(10.0, "--grace", help="After forwarding a signal, wait this "
+                                "long (s) for the command to end, then SIGKILL it."),
 ) -> int:
     from wattprint.cli.run_extras import ChildSteps, compile_step_regex
     from wattprint.errors import InputError, WattprintError
-    from wattprint.ledger import Ledger
+    from wattprint.ledger.recorder import RunRecorder
     from wattprint.meter import Meter
     from wattprint.meter.placement import measured_site
 
@@ -137,21 +161,29 @@ def run_cmd(
     if not argv:
         raise InputError("missing command after `--` (usage: wattprint run [OPTIONS] -- CMD "
                          "ARGS...)")
-    if not (math.isfinite(interval) and interval > 0):
-        raise InputError(f"--interval must be a positive number of seconds, got {interval:g}")
+    if not (math.isfinite(interval) and MIN_INTERVAL_S <= interval <= MAX_INTERVAL_S):
+        raise InputError(f"--interval must be between {MIN_INTERVAL_S:g} and "
+                         f"{MAX_INTERVAL_S:g} s, got {interval:g}")
+    if not (math.isfinite(grace) and 0 <= grace <= 86400):
+        raise InputError(f"--grace must be between 0 and 86400 s, got {grace:g}")
     pattern = compile_step_regex(step_regex)
     factors, site_notes = measured_site(site)  # bad --site fails before anything runs
-    ledger = Ledger(db)
-    rid = ledger.start_run(argv, site=factors.site_id, interval_s=interval)
-    meter = Meter(site=factors.site_id, interval_s=interval, sink=ledger.sample_sink(rid))
+    rec = RunRecorder(db, argv, site=factors.site_id, interval_s=interval)
+    meter = Meter(site=factors.site_id, interval_s=interval, sink=rec.sink)
     steps: ChildSteps | None = None
     received: list[int] = []
     child: subprocess.Popen[bytes] | None = None
+    killer: list[threading.Timer] = []
+    killed: list[bool] = []
 
     def on_signal(signum: int, _frame: Any) -> None:
         received.append(signum)
         if child is None or child.returncode is not None:
             return
+        if not killer:  # escalate if the command ignores the signal
+            killer.append(threading.Timer(grace, _kill, (child, killed)))
+            killer[0].daemon = True
+            killer[0].start()
         if signum == signal.SIGINT and _in_terminal_foreground():
             return  # the terminal delivered Ctrl-C to the child's process group already
         with contextlib.suppress(ProcessLookupError):
@@ -165,7 +197,7 @@ def run_cmd(
         try:
             if received:  # stopped before the command could start: do not start it
                 raise InterruptedError(f"{_signame(received[0])} before the command started")
-            steps = ChildSteps(meter, ledger, rid, pattern)
+            steps = ChildSteps(meter, rec, rec.run_id, pattern)
             child = subprocess.Popen(argv, preexec_fn=_die_with_parent,
                                      **steps.popen_kwargs())
             steps.started(child)
@@ -173,8 +205,8 @@ def run_cmd(
             code = 128 + received[0] if received else 127
             m = meter.end_window("run", complete=False)
             meter.stop()
-            ledger.finish_run(rid, complete=False, exit_code=code, measurement=m,
-                              notes=[f"could not start the command: {exc}"])
+            _store(rec, complete=False, exit_code=code, measurement=m, footprint=None,
+                   notes=[f"could not start the command: {exc}"])
             sys.stderr.write(f"wattprint: error: cannot run {argv[0]!r}: "
                              f"{exc.strerror or exc}\n")
             return code
@@ -188,6 +220,9 @@ def run_cmd(
         if received:
             notes.append("wattprint received " + ", ".join(sorted({_signame(s) for s in received}))
                          + " and forwarded it to the command; the run is incomplete")
+        if killed:
+            notes.append(f"the command was still running {grace:g} s after the signal and "
+                         "was killed with SIGKILL")
         m = meter.end_window("run", complete=complete)
         meter.stop()
         fp = None
@@ -195,19 +230,59 @@ def run_cmd(
             fp = m.to_footprint(site=factors)
         except WattprintError as exc:
             notes.append(f"footprint not computed: {exc}")
-        ledger.finish_run(rid, complete=complete, exit_code=code, measurement=m, footprint=fp,
-                          notes=notes)
-        _report_run(rid, argv, code, complete, m, fp, notes, json_out, ledger.path)
+        where = _store(rec, complete=complete, exit_code=code, measurement=m, footprint=fp,
+                       notes=notes)
+        with contextlib.suppress(OSError):
+            _report_run(rec.run_id, argv, code, complete, m, fp, notes, json_out, where)
         return code
     finally:
         if steps is not None:
             with contextlib.suppress(Exception):
                 steps.finish()
+        for t in killer:
+            t.cancel()
         with contextlib.suppress(Exception):
             meter.stop()
         for s, h in old.items():
             signal.signal(s, h)
-        ledger.close()
+        rec.close()
+
+
+#: Bounds of ``--interval`` (s): below 1 ms the sampler would only measure itself.
+MIN_INTERVAL_S = 0.001
+MAX_INTERVAL_S = 3600.0
+
+
+def _kill(child: subprocess.Popen[bytes], killed: list[bool]) -> None:
+    """SIGKILL a command that outlived the grace period after a forwarded signal."""
+    if child.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGKILL)
+            killed.append(True)
+
+
+def _store(rec: Any, **kw: Any) -> dict[str, Any]:
+    """Store the run (ledger, else fallback file); say on stderr where it went if not in
+    the ledger. Returns ``{"db", "stored", "fallback_file"}`` for the report."""
+    fallback = rec.finish(**kw)
+    where: dict[str, Any] = {"db": str(rec.path), "stored": rec.stored,
+                             "fallback_file": str(fallback) if fallback else None}
+    if not rec.stored:
+        why = "; ".join(rec.problems) or "unknown error"
+        m = kw.get("measurement")
+        energy = _energy(m.total_energy.value) if m is not None else "n/a"
+        msg = f"wattprint: warning: run {rec.run_id} (exit code {kw.get('exit_code')}, " \
+              f"energy {energy}) could not be stored in ledger {rec.path} ({why}); "
+        if fallback is not None:
+            msg += (f"saved it to {fallback} instead (put it back with `wattprint ledger "
+                    f"import {fallback}`)")
+        else:
+            msg += "no fallback file could be written either: the summary below is all " \
+                   "that remains"
+        with contextlib.suppress(OSError):
+            sys.stderr.write(msg + "\n")
+            sys.stderr.flush()
+    return where
 
 
 def _signame(n: int) -> str:
@@ -218,7 +293,7 @@ def _signame(n: int) -> str:
 
 
 def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp: Any,
-                notes: list[str], json_out: bool, db: Path) -> None:
+                notes: list[str], json_out: bool, where: dict[str, Any]) -> None:
     t = m.time.value
     devices = [d.to_dict(t) for d in m.devices]
     if json_out:
@@ -229,7 +304,7 @@ def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp
         out.update(run_id=rid, exit_code=code, complete=complete, command=argv,
                    devices=devices, absent=m.absent, total_energy=m.total_energy.to_dict(),
                    average_power=m.average_power.to_dict(), peak_power=m.peak_power.to_dict(),
-                   db=str(db))
+                   **where)
         out["notes"] = list(dict.fromkeys([*out.get("notes", []), *notes]))
         sys.stdout.write(_dumps(out) + "\n")
         sys.stdout.flush()
@@ -273,7 +348,9 @@ def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp
     for n in dict.fromkeys([*m.notes, *notes]):
         con.print(f"note: {n}", markup=False)
     state = "complete" if complete else "INCOMPLETE"
-    con.print(f"run {rid}: exit code {code}, {state}; ledger {db}")
+    stored = f"ledger {where['db']}" if where["stored"] else (
+        f"NOT in ledger {where['db']}; saved to {where['fallback_file'] or 'nowhere'}")
+    con.print(f"run {rid}: exit code {code}, {state}; {stored}", markup=False)
 
 
 # -- history / show / export --------------------------------------------------------------
@@ -286,10 +363,17 @@ def _parse_since(text: str | None) -> float | None:
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text).timestamp()
+        when = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InputError(f"--since {text!r} is not a date (use YYYY-MM-DD or "
                          "YYYY-MM-DDTHH:MM)") from exc
+    try:
+        return when.timestamp()
+    except (OverflowError, OSError, ValueError):  # before 1970 on some platforms
+        from datetime import UTC
+
+        aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return (aware - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()
 
 
 def _run_summary(r: dict[str, Any]) -> dict[str, Any]:
@@ -298,6 +382,9 @@ def _run_summary(r: dict[str, Any]) -> dict[str, Any]:
             "facility_energy_j", "co2e_g", "water_l", "cost_usd", "provenance", "host",
             "pid", "wattprint_version", "interval_s", "notes")
     return {k: r.get(k) for k in keep}
+
+
+MAX_LIMIT = 10**9
 
 
 def history_cmd(
@@ -311,11 +398,12 @@ def history_cmd(
 ) -> None:
     from wattprint.errors import InputError
 
-    if limit < 1:
-        raise InputError(f"--limit must be at least 1, got {limit}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"--limit must be between 1 and {MAX_LIMIT:,}, got {limit}")
     ledger = _open_ledger(db, create=False)
     rows = ledger.runs(limit=limit, since=_parse_since(since),
                        command_contains=command_contains)
+    _warn(ledger)
     if json_out:
         sys.stdout.write(_dumps([_run_summary(r) for r in rows]) + "\n")
         return
@@ -346,6 +434,7 @@ def show_cmd(
     devices = ledger.devices(rid)
     windows = ledger.windows(rid)
     timeline = ledger.sample_summary(rid)
+    _warn(ledger)
     if json_out:
         out = _run_summary(r)
         out.update(devices=devices, timeline=timeline, footprint=r.get("footprint"),
@@ -415,6 +504,7 @@ def export_cmd(
         rows = [r if fmt == "json" else {k: v for k, v in r.items()
                                           if k not in ("measurement", "footprint")}
                 for r in rows]
+    _warn(ledger)
     if fmt == "json":
         text = _dumps(rows, indent=1) + "\n"
     else:
@@ -424,8 +514,7 @@ def export_cmd(
         w = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({k: (_dumps(v) if isinstance(v, list | dict) else v)
-                        for k, v in r.items()})
+            w.writerow({k: _csv_cell(v) for k, v in r.items()})
         text = buf.getvalue()
     if output is None:
         sys.stdout.write(text)

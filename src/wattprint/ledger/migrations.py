@@ -14,6 +14,10 @@ from collections.abc import Callable
 
 Migration = tuple[str, Callable[[sqlite3.Connection], None]]
 
+#: ``PRAGMA application_id`` of a wattprint ledger ("WATP"): tells it apart from other
+#: applications' SQLite files.
+APPLICATION_ID = 0x57415450
+
 
 def _m001_initial(c: sqlite3.Connection) -> None:
     c.execute("""
@@ -90,10 +94,15 @@ def _m002_indexes(c: sqlite3.Connection) -> None:
     c.execute("CREATE INDEX runs_started ON runs(started_at)")
 
 
-#: Every migration, in order.
+def _m003_application_id(c: sqlite3.Connection) -> None:
+    c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+#: Every migration, in order (the schema version is how many are applied).
 MIGRATIONS: list[Migration] = [
     ("001_initial", _m001_initial),
     ("002_indexes", _m002_indexes),
+    ("003_application_id", _m003_application_id),
 ]
 
 

@@ -28,6 +28,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wattprint.errors import InputError
+from wattprint.ledger.integrity import (
+    NotALedgerError,
+    check_file,
+    check_identity,
+    connect,
+    damage_hint,
+    is_damage,
+    salvage_rows,
+    summarise_samples,
+)
 from wattprint.ledger.migrations import apply_migrations
 
 if TYPE_CHECKING:
@@ -122,30 +132,35 @@ class Ledger:
     """
 
     def __init__(self, path: str | Path | None = None, *, create: bool = True,
-                 timeout_s: float = 60.0) -> None:
+                 readonly: bool = False, timeout_s: float = 60.0) -> None:
         self.path = Path(path).expanduser() if path is not None else default_db_path()
         self.timeout_s = timeout_s
+        self.readonly = readonly
+        #: Problems met while reading (a damaged page skipped ...), for the CLI to print.
+        self.warnings: list[str] = []
         self._lock = threading.RLock()
-        if not create and not self.path.is_file():
+        if (not create or readonly) and not self.path.is_file():
             raise InputError(f"no ledger at {self.path} (run `wattprint run -- CMD` first, or "
                              "pass --db)")
         if self.path.is_dir():
-            raise InputError(f"ledger path {self.path} is a directory")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(str(self.path), timeout=timeout_s, isolation_level=None,
-                                        check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            raise InputError(f"cannot open ledger {self.path}: {exc}") from exc
+            raise NotALedgerError(f"ledger path {self.path} is a directory")
+        check_file(self.path)
+        self.conn = connect(self.path, readonly=readonly, timeout_s=timeout_s)
         self.conn.row_factory = sqlite3.Row
         try:
-            self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
-            self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL").fetchone())
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self._retry(lambda: apply_migrations(self.conn))
+            check_identity(self.conn, self.path)
+            if not readonly:
+                self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+                self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL").fetchone())
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self._retry(lambda: apply_migrations(self.conn))
+        except InputError:
+            self.conn.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self.conn.close()
-            raise InputError(f"cannot use ledger {self.path}: {exc}") from exc
+            raise InputError(f"cannot use ledger {self.path}: {exc}"
+                             + damage_hint(exc, self.path)) from exc
 
     # -- plumbing -----------------------------------------------------------------------
     def _retry(self, fn: Callable[[], T]) -> T:
@@ -175,9 +190,24 @@ class Ledger:
                     raise
         return self._retry(attempt)
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self._retry(lambda: self.conn.execute(sql, params).fetchall())
+    def _query(self, sql: str, params: Sequence[Any] = (), *, table: str | None = None,
+               keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """Run a read; on a damaged file, read ``table`` row by row around the damage and
+        return the rows ``keep`` accepts (the caller sorts and limits), with a warning."""
+        try:
+            with self._lock:
+                rows = self._retry(lambda: self.conn.execute(sql, params).fetchall())
+        except sqlite3.DatabaseError as exc:
+            if table is None or not is_damage(exc):
+                raise InputError(f"cannot read ledger {self.path}: {exc}"
+                                 + damage_hint(exc, self.path)) from exc
+            with self._lock:
+                got, bad = salvage_rows(self.conn, table)
+            msg = (f"ledger {self.path} is damaged ({exc}); {bad or 'some'} {table} rows "
+                   f"unreadable, the rest shown" + damage_hint(exc, self.path))
+            if msg not in self.warnings:
+                self.warnings.append(msg)
+            return [r for r in got if keep is None or keep(r)]
         return [dict(r) for r in rows]
 
     def close(self) -> None:
@@ -293,17 +323,29 @@ class Ledger:
         """
         where: list[str] = ["1=1"]
         params: list[Any] = []
-        if since is not None:
+        t0 = None if since is None else (since.timestamp() if isinstance(since, datetime)
+                                         else float(since))
+        if t0 is not None:
             where.append("started_at >= ?")
-            params.append(since.timestamp() if isinstance(since, datetime) else float(since))
+            params.append(t0)
         if command_contains:
             where.append("instr(command_text, ?) > 0")
             params.append(command_contains)
         sql = (f"SELECT * FROM runs WHERE {' AND '.join(where)} "
                "ORDER BY started_at DESC, rowid DESC")
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [self._decorate(r) for r in self._query(sql, params)]
+            sql += f" LIMIT {max(0, min(int(limit), 2**62))}"
+
+        def keep(r: dict[str, Any]) -> bool:
+            return (t0 is None or float(r["started_at"]) >= t0) and (
+                not command_contains or command_contains in str(r["command_text"]))
+        rows = self._query(sql, params, table="runs", keep=keep)
+        if rows and "_rowid" in rows[0]:  # salvaged: sort and limit here
+            rows.sort(key=lambda r: (r["started_at"], r["_rowid"]), reverse=True)
+            rows = rows[:limit] if limit is not None else rows
+            for r in rows:
+                r.pop("_rowid", None)
+        return [self._decorate(r) for r in rows]
 
     def _decorate(self, r: dict[str, Any]) -> dict[str, Any]:
         r["state"] = run_state(r)
@@ -324,7 +366,8 @@ class Ledger:
                                                         (run,)):
             raise InputError(f"run id {run!r} is too short (give at least 4 characters)")
         rows = self._query("SELECT id FROM runs WHERE id = ? OR substr(id, 1, ?) = ? LIMIT 3",
-                           (run, len(run), run))
+                           (run, len(run), run), table="runs",
+                           keep=lambda r: str(r["id"]).startswith(run))
         ids = sorted({r["id"] for r in rows})
         if run in ids:
             return run
@@ -341,19 +384,28 @@ class Ledger:
             InputError: unknown or ambiguous id.
         """
         rid = self.resolve_id(run_id)
-        return self._decorate(self._query("SELECT * FROM runs WHERE id = ?", (rid,))[0])
+        row = self._query("SELECT * FROM runs WHERE id = ?", (rid,), table="runs",
+                          keep=lambda r: r["id"] == rid)[0]
+        row.pop("_rowid", None)
+        return self._decorate(row)
 
     def windows(self, run_id: str) -> list[dict[str, Any]]:
         """The windows of a run, in order of ending."""
-        rows = self._query("SELECT * FROM windows WHERE run_id = ? ORDER BY id", (run_id,))
+        rows = self._query("SELECT * FROM windows WHERE run_id = ? ORDER BY id", (run_id,),
+                           table="windows", keep=lambda r: r["run_id"] == run_id)
         for r in rows:
+            r.pop("_rowid", None)
             r["complete"] = bool(r["complete"])
             r["measurement"] = json.loads(r["measurement"]) if r["measurement"] else None
         return rows
 
     def devices(self, run_id: str) -> list[dict[str, Any]]:
         """The per-device energies of a finished run."""
-        return self._query("SELECT * FROM devices WHERE run_id = ? ORDER BY rowid", (run_id,))
+        rows = self._query("SELECT * FROM devices WHERE run_id = ? ORDER BY rowid",
+                           (run_id,), table="devices", keep=lambda r: r["run_id"] == run_id)
+        for r in rows:
+            r.pop("_rowid", None)
+        return rows
 
     def samples(self, run_id: str | None = None, *,
                 limit: int | None = None) -> list[dict[str, Any]]:
@@ -365,15 +417,25 @@ class Ledger:
             params.append(run_id)
         sql += " ORDER BY run_id, t, device"
         if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return self._query(sql, params)
+            sql += f" LIMIT {max(0, min(int(limit), 2**62))}"
+        rows = self._query(sql, params, table="samples",
+                           keep=lambda r: run_id is None or r["run_id"] == run_id)
+        if rows and "_rowid" in rows[0]:
+            rows = sorted(({k: r[k] for k in ("run_id", "t", "device", "power_w")}
+                           for r in rows), key=lambda r: (r["run_id"], r["t"], r["device"]))
+            rows = rows[:limit] if limit is not None else rows
+        return rows
 
     def sample_summary(self, run_id: str) -> list[dict[str, Any]]:
         """Per device: sample count, min/mean/max power (W), first/last time and duration (s)."""
-        rows = self._query(
-            "SELECT device, COUNT(*) AS samples, MIN(power_w) AS min_w, AVG(power_w) AS mean_w,"
-            " MAX(power_w) AS max_w, MIN(t) AS first_t, MAX(t) AS last_t FROM samples"
-            " WHERE run_id = ? GROUP BY device ORDER BY device", (run_id,))
+        try:
+            rows = self._query(
+                "SELECT device, COUNT(*) AS samples, MIN(power_w) AS min_w, AVG(power_w) AS"
+                " mean_w, MAX(power_w) AS max_w, MIN(t) AS first_t, MAX(t) AS last_t FROM"
+                " samples WHERE run_id = ? GROUP BY device ORDER BY device", (run_id,))
+        except InputError:  # damaged: summarise the readable samples
+            rows = summarise_samples(self.samples(run_id))
         for r in rows:
             r["duration_s"] = r["last_t"] - r["first_t"]
         return rows
+
