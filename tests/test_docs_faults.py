@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _table_rows() -> list[list[str]]:
     text = (ROOT / "docs" / "meter.md").read_text(encoding="utf-8")
     part = text.split("### What happens when", 1)[1]
-    rows = [ln for ln in part.splitlines() if ln.startswith("| ")]
-    return [[c.strip() for c in ln.strip("|").split("|")] for ln in rows[1:]]
+    rows = [ln for ln in part.split("\n\n`wattprint ledger check")[0].splitlines()
+            if ln.startswith("| ")]
+    return [[c.strip() for c in ln.strip("|").split("|")] for ln in rows[2:]]
 
 
 def test_every_row_names_existing_tests() -> None:
