@@ -128,3 +128,29 @@ def test_cli_refuses_unmodelled_field_with_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 2
     assert "num_kv_shared_layers" in err and "Traceback" not in err
+
+
+CATALOG_FIXTURES = {"llama-2-7b": "llama-2-7b", "llama-2-70b": "llama-2-70b",
+                    "llama-3.1-8b": "llama-3.1-8b", "llama-3.1-405b": "llama-3.1-405b",
+                    "mistral-7b": "mistral-7b-v0.1", "mixtral-8x7b": "mixtral-8x7b-v0.1",
+                    "qwen3-8b": "qwen3-8b", "qwen3-30b-a3b": "qwen3-30b-a3b",
+                    "qwen3-235b-a22b": "qwen3-235b-a22b", "gemma-2-9b": "gemma-2-9b",
+                    "gemma-2-27b": "gemma-2-27b", "deepseek-v3": "deepseek-v3"}
+
+
+@pytest.mark.parametrize("model,fixture", sorted(CATALOG_FIXTURES.items()))
+def test_catalog_cards_match_their_config_fixture(model, fixture):
+    from wattprint.workload.model_spec import get_model_spec
+
+    card, ref = get_model_spec(model), load_config_file(CONFIGS / f"{fixture}.json")
+    fields = ("hidden", "layers", "heads", "kv_heads", "head_dim", "intermediate", "vocab",
+              "n_experts", "experts_per_token", "moe_intermediate", "tied_embeddings",
+              "sliding_window", "local_layers", "kv_lora_rank", "q_lora_rank")
+    assert {f: getattr(card, f) for f in fields} == {f: getattr(ref, f) for f in fields}
+    assert card.params_total == ref.params_total
+
+
+def test_no_catalog_source_is_from_memory():
+    data = Path(__file__).parents[1] / "src" / "wattprint" / "data"
+    for path in data.glob("*.toml"):
+        assert "as recalled" not in path.read_text(), path.name

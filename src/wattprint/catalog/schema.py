@@ -64,7 +64,7 @@ class Hardware(_Strict):
     embodied_co2e_g: Sourced  # manufacturing footprint of the chip or board
     host_power_w: Sourced  # host share per accelerator (CPU, RAM, NIC, fans) under load
     host_embodied_co2e_g: Sourced  # host server share per accelerator
-    interconnect_bps: Sourced | None = None  # per-chip scale-up bandwidth, bytes/s (NVLink, ICI)
+    interconnect_bps: Sourced | None = None  # scale-up bandwidth per chip and direction, B/s
     j_per_flop: dict[Precision, Sourced] = {}  # measured dynamic energy per FLOP where known
     j_per_byte: Sourced | None = None  # measured dynamic energy per byte of device memory
     charging_efficiency: Sourced | None = None  # battery devices: wall energy = battery / eff
