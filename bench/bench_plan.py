@@ -38,8 +38,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--model", default="llama-3.1-8b")
     args = ap.parse_args()
-    from wattprint.estimate import resolve_model
-    from wattprint.plan.demand import parse_demand
+    from wattprint.engine import resolve_model
     from wattprint.plan.sweep import (
         SiteArrays,
         default_hardware,
@@ -47,6 +46,7 @@ def main() -> None:
         plan_inference,
         resolve_regions,
     )
+    from wattprint.workload.demand import parse_demand
 
     spec = resolve_model(args.model)
     demand = parse_demand("100rps", 1000, 300)

@@ -29,8 +29,8 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS = {
-    "estimate_inference": "wattprint.estimate",
-    "estimate_training": "wattprint.estimate",
+    "estimate_inference": "wattprint.engine",
+    "estimate_training": "wattprint.engine",
     "Footprint": "wattprint.footprint",
     "Quantity": "wattprint.quantity",
     "Meter": "wattprint.meter",
@@ -42,7 +42,7 @@ _EXPORTS = {
     "spec_from_config": "wattprint.workload.model_spec",
     "ModelSpec": "wattprint.workload.model_spec",
     "resolve_site": "wattprint.site.chain",
-    "load_profile": "wattprint.device.profile",
+    "load_profile": "wattprint.catalog.profiles",
     "WattprintError": "wattprint.errors",
     "InputError": "wattprint.errors",
     "UnsupportedError": "wattprint.errors",
@@ -71,9 +71,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from wattprint.catalog import get_hardware, get_site
-    from wattprint.device.profile import load_profile
+    from wattprint.catalog.profiles import load_profile
+    from wattprint.engine import estimate_inference, estimate_training
     from wattprint.errors import InputError, UnknownNameError, UnsupportedError, WattprintError
-    from wattprint.estimate import estimate_inference, estimate_training
     from wattprint.footprint import Footprint
     from wattprint.meter import Measurement, Meter
     from wattprint.meter.steps import step

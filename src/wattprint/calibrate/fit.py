@@ -88,7 +88,7 @@ class Prior:
 
 def stack_priors(stack: str, base: Profile | None = None) -> list[Prior]:
     """Priors from the stack's defaults (or from a base profile's stack section)."""
-    from wattprint.device.stacks import get_stack
+    from wattprint.catalog.stacks import get_stack
 
     st = get_stack(stack)
     out: list[Prior] = []
@@ -121,7 +121,7 @@ class _Row:
 
 
 def _prepare(rows: Sequence[WorkloadMeasurement], hardware: str | None) -> list[_Row]:
-    from wattprint.estimate import resolve_hardware, resolve_model
+    from wattprint.engine import resolve_hardware, resolve_model
     from wattprint.workload.model_spec import spec_from_config
 
     out: list[_Row] = []
@@ -143,7 +143,7 @@ def _prepare(rows: Sequence[WorkloadMeasurement], hardware: str | None) -> list[
 
 def predict_one(row: _Row, profile: Profile | None, stack: str) -> tuple[float, float]:
     """Predicted (time [s], accelerator energy [J]) of one measured workload."""
-    from wattprint.estimate import estimate_inference, estimate_training
+    from wattprint.engine import estimate_inference, estimate_training
 
     m = row.m
     if m.kind == "train":
@@ -338,7 +338,7 @@ def fit_measurements(measurements: Sequence[WorkloadMeasurement], *, stack: str 
         leave_one_out: also fit without each row and predict it.
         source: where the measurements came from (recorded in the profile).
     """
-    from wattprint.device.stacks import get_stack
+    from wattprint.catalog.stacks import get_stack
 
     if not measurements:
         raise InputError("no measurements to fit")

@@ -37,7 +37,7 @@ def _pct(x: float | None) -> str:
 def _g(x: float | None, unit: str = "") -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "-"
-    from wattprint.report.units import fmt, pick_scale
+    from wattprint.units import fmt, pick_scale
 
     if not unit:
         return f"{x:.4g}"

@@ -92,7 +92,7 @@ def sites_list(json_out: JsonOpt = False,
 
 def stacks_list(json_out: JsonOpt = False) -> None:
     """Software-stack profiles: overheads and efficiencies."""
-    from wattprint.device.stacks import stack_catalog
+    from wattprint.catalog.stacks import stack_catalog
     from wattprint.report.tables import dump_json
 
     items = list(stack_catalog().values())

@@ -56,7 +56,7 @@ def train(
 
     Example: wattprint estimate train --model llama-3.1-8b --tokens 15T --hardware h100 --chips 1024
     """
-    from wattprint.estimate import estimate_training
+    from wattprint.engine import estimate_training
 
     fp = estimate_training(
         _model(model, model_config), hardware,
@@ -104,7 +104,7 @@ def infer(
     Example: wattprint estimate infer --model llama-3.1-8b --hardware h100 --batch 32
     --prompt-tokens 1000 --output-tokens 300 --stack vllm
     """
-    from wattprint.estimate import estimate_inference
+    from wattprint.engine import estimate_inference
 
     fp = estimate_inference(
         _model(model, model_config), hardware,
@@ -143,7 +143,7 @@ def demo(
     """
     from rich.console import Console
 
-    from wattprint.estimate import estimate_inference, estimate_training
+    from wattprint.engine import estimate_inference, estimate_training
     from wattprint.report.tables import dump_json, footprint_table
 
     train_fp = estimate_training(model, hardware, tokens=15e12, chips=1024, site=site)

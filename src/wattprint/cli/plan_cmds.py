@@ -71,7 +71,7 @@ def _h(v: float | None, unit: str) -> str:
     if v is None:
         return "–"
     from wattprint.quantity import Quantity
-    from wattprint.report.units import human
+    from wattprint.units import human
 
     return human(Quantity(float(v), unit, ""))[0]
 
@@ -95,7 +95,7 @@ def _table(title: str, columns: list[str], rows: list[list[str]], wide: set[str]
 
 
 def _budgets(items: list[str] | None) -> list[Any]:
-    from wattprint.plan.sweep import parse_budget
+    from wattprint.plan.parsing import parse_budget
 
     return [parse_budget(b) for b in (items or [])]
 
@@ -190,9 +190,10 @@ def infer(
     Example: wattprint plan infer -m llama-3.1-8b --demand 20rps --prompt-tokens 1000
     --output-tokens 300 --latency-slo ttft=1s,tpot=50ms --budget 50kWh/day
     """
-    from wattprint.plan.demand import parse_demand
-    from wattprint.plan.sweep import parse_latency_slo, plan_inference
+    from wattprint.plan.parsing import parse_latency_slo
+    from wattprint.plan.serving import plan_inference
     from wattprint.report.tables import dump_json
+    from wattprint.workload.demand import parse_demand
 
     d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
                                       integer=True)),
@@ -241,7 +242,8 @@ def train(
 
     Example: wattprint plan train -m llama-3.1-8b --tokens 15T --deadline 30days
     """
-    from wattprint.plan.sweep import parse_duration, plan_training
+    from wattprint.plan.parsing import parse_duration
+    from wattprint.plan.training import plan_training
     from wattprint.report.tables import dump_json
 
     prog = _Progress("sweeping training configurations", not json_out)
@@ -290,8 +292,8 @@ def budget_cmd(
     """
     from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_with_unit
     from wattprint.plan.budget import right_size
-    from wattprint.plan.demand import parse_demand
     from wattprint.report.tables import dump_json
+    from wattprint.workload.demand import parse_demand
 
     e = parse_with_unit(energy, "--energy", ENERGY_UNITS) if energy is not None else None
     c = parse_with_unit(co2e, "--co2e", CO2E_UNITS) if co2e is not None else None
@@ -339,9 +341,9 @@ def _workload(model: str | None, model_config: str | None, hardware: str | None,
               tokens: str | None, chips: str, demand: str | None, batch: str,
               precision: str, prompt_tokens: str, output_tokens: str, stack: str) -> Any:
     """An engine footprint for `plan regions` / `plan when`: training or one day of serving."""
+    from wattprint.engine import estimate_inference, estimate_training
     from wattprint.errors import InputError
-    from wattprint.estimate import estimate_inference, estimate_training
-    from wattprint.plan.demand import parse_demand
+    from wattprint.workload.demand import parse_demand
 
     if hardware is None:
         raise InputError("give --hardware with --model (or --energy alone)")
@@ -449,8 +451,8 @@ def when_cmd(
     from wattprint.errors import InputError
     from wattprint.numbers import ENERGY_UNITS, parse_with_unit
     from wattprint.plan.data import read_profile_csv, site_profile
+    from wattprint.plan.parsing import parse_duration
     from wattprint.plan.siting import best_start_hour
-    from wattprint.plan.sweep import parse_duration
     from wattprint.report.tables import dump_json
 
     if (region is None) == (profile_csv is None):
@@ -460,7 +462,7 @@ def when_cmd(
         if duration or energy or power:
             raise InputError("give a job as --model/--hardware/--tokens or as --duration with "
                              "--energy/--power, not both")
-        from wattprint.estimate import estimate_training
+        from wattprint.engine import estimate_training
 
         if hardware is None or tokens is None:
             raise InputError("--model needs --hardware and --tokens")
@@ -602,9 +604,9 @@ def lifecycle_cmd(
     Example: wattprint lifecycle -m llama-3.1-8b --training-tokens 15T --demand 1e7requests/day
     --days 730
     """
-    from wattprint.plan.demand import parse_demand
     from wattprint.plan.lifecycle import lifecycle
     from wattprint.report.tables import dump_json
+    from wattprint.workload.demand import parse_demand
 
     d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
                                       integer=True)),

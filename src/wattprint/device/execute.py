@@ -7,12 +7,14 @@ so every result carries a range. See docs/methodology.md §Device for the formul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from wattprint.catalog.schema import Hardware
+from wattprint.arrays import both, where
+from wattprint.catalog.defaults import default_value
+from wattprint.catalog.schema import Hardware, Precision
+from wattprint.catalog.stacks import Stack
 from wattprint.device import roofline as r
 from wattprint.device.coefficients import EnergyCoefficients
-from wattprint.device.stacks import Stack
 from wattprint.errors import UnsupportedError
 from wattprint.workload.phases import Work
 from wattprint.workload.precision import PrecisionPlan
@@ -58,16 +60,29 @@ def _tri(q: Any) -> tuple[float, float, float]:
     return (q.value, lo, hi)
 
 
+def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | None]:
+    """The key into ``hw.peak_flops`` that ``plan``'s matrix products run at, and a note
+    when that is an emulation.
+
+    The one rule (docs/methodology.md §Precision): a precision runs at the chip's rate for
+    its compute format. Weight-only formats (int4: weights dequantised to bf16) fall back to
+    fp16 on chips without bf16 units (V100, T4), with a note. Any other precision the chip
+    lacks (e.g. ``bf16`` on a V100) is an :class:`UnsupportedError` naming what it offers.
+    """
+    compute = cast(Precision, plan.compute)
+    if compute in hw.peak_flops:
+        return compute, None
+    if plan.dequant_ops_per_weight > 0 and compute == "bf16" and "fp16" in hw.peak_flops:
+        return "fp16", (f"{plan.name} weights are dequantised to fp16 on {hw.id} (no bf16 "
+                        "units): compute at the fp16 rate")
+    have = ", ".join(k for k in hw.peak_flops)
+    raise UnsupportedError(f"{hw.id} has no {plan.name} ({compute}) support; it offers {have}")
+
+
 def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: PrecisionPlan,
                   chips: int) -> DeviceParams:
     """Collect the device and stack numbers for one hardware × precision × stack."""
-    compute = plan.compute
-    if compute not in hw.peak_flops and compute == "bf16" and "fp16" in hw.peak_flops:
-        compute = "fp16"  # weight-only int4 on chips without bf16 (V100, T4) computes in fp16
-    if compute not in hw.peak_flops:
-        have = ", ".join(k for k in hw.peak_flops)
-        raise UnsupportedError(f"{hw.id} has no {plan.name} ({compute}) support; it offers "
-                               f"{have}")
+    compute, _ = compute_rate(hw, plan)
     vec = hw.peak_flops.get("fp32") or hw.peak_flops[compute]
     jf = coeffs.j_per_flop[compute]
     jv = coeffs.j_per_flop.get("fp32", jf)
@@ -76,8 +91,6 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
     if hw.kind == "gpu" and chips > CHIPS_PER_NODE:
         link = min(link, INTER_NODE_BPS)
     ce, me = stack.compute_efficiency, stack.memory_efficiency
-    from wattprint.site.defaults import default_value
-
     dvfs = default_value("device", "dvfs_factor")
     return DeviceParams(
         hardware_id=hw.id,
@@ -141,18 +154,30 @@ class PhaseResult:
                 "regime": self.regime, **self.intermediates}
 
 
-def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_calls: float,
-              corner: int, exposed_comm: float) -> dict[str, float]:
-    n = float(chips)
+def evaluate_phase(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
+                   comm_calls: Any = 0.0, corner: int = 0, exposed_comm: Any = 1.0
+                   ) -> dict[str, Any]:
+    """Time [s] and accelerator energy [J] of ``work`` on ``chips`` chips at one parameter
+    ``corner`` (0 central, 1 optimistic, 2 pessimistic), with every intermediate time.
+
+    Array-native: every field of ``work`` and ``p``, ``chips``, ``comm_bytes`` and
+    ``comm_calls`` may be a float or a numpy array; arrays broadcast. The all-reduce term
+    counts only where ``chips > 1`` and ``comm_bytes > 0``. Keys: ``t`` (power-capped time),
+    ``e``, ``e_dyn``, ``t_compute``, ``t_memory``, ``t_elementwise``, ``t_device``,
+    ``t_overhead``, ``t_comm``, ``t_uncapped``.
+    """
+    n = chips * 1.0
     matmul = (work.matmul_flops + work.attention_flops) / n
-    m = work.tokens / work.passes if work.passes else work.tokens
-    eta = r.gemm_efficiency(p.compute_eff[corner], work.gemm_k or r.GEMM_K_HALF * 8, m) \
-        if p.size_aware else p.compute_eff[corner]
+    m = where(work.passes > 0, work.tokens / where(work.passes > 0, work.passes, 1.0),
+               work.tokens)
+    k = where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8)
+    eta = r.gemm_efficiency(p.compute_eff[corner], k, m) if p.size_aware \
+        else p.compute_eff[corner]
     # Routed-expert (MoE) kernels move and compute 1/moe_eff times the ideal work (block
     # padding, re-reads, routing and permutation passes): both time and energy grow.
     extra = 1.0 / p.moe_eff[corner] - 1.0
     x_flops, x_bytes = work.expert_flops * extra, work.expert_bytes * extra
-    matmul += x_flops / n
+    matmul = matmul + x_flops / n
     t_c = r.compute_time_s(matmul, p.peak_flops, eta) + \
         r.compute_time_s(work.dequant_ops / n, p.vector_flops, p.compute_eff[corner])
     t_w = r.memory_time_s((work.weight_bytes + x_bytes + work.kv_bytes) / n,
@@ -164,16 +189,15 @@ def _evaluate(work: Work, p: DeviceParams, chips: int, comm_bytes: float, comm_c
                             p.per_step_s[corner], p.per_layer_s[corner],
                             p.per_loop_step_s[corner], work.layer_seq_passes,
                             p.per_layer_seq_s[corner])
-    t_comm = 0.0
-    if chips > 1 and comm_bytes > 0:
-        t_comm = exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
-                                 + comm_calls * COLLECTIVE_LATENCY_S)
+    comm = both(n > 1, comm_bytes > 0)
+    t_comm = where(comm, exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
+                                          + comm_calls * COLLECTIVE_LATENCY_S), 0.0)
     t = r.busy_time_s(t_dev, t_o) + t_comm
     e_flop = (work.matmul_flops + work.attention_flops + x_flops) * p.j_per_flop[corner] + \
         work.dequant_ops * p.j_per_vector_op[corner]
     e_byte = (work.bytes + x_bytes) * p.j_per_byte[corner]
-    if chips > 1 and comm_bytes > 0:
-        e_byte += 2.0 * comm_bytes * p.j_per_byte[corner]  # buffers read and written
+    # collective buffers read and written
+    e_byte = e_byte + where(comm, 2.0 * comm_bytes * p.j_per_byte[corner], 0.0)
     budget = p.tdp_w - p.idle_w[corner]
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p.dvfs_factor[corner], t_capped, budget * n)
@@ -192,9 +216,9 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     """
     if chips < 1:
         raise UnsupportedError("chips must be ≥ 1")
-    c = _evaluate(work, p, chips, comm_bytes, comm_calls, 0, exposed_comm)
-    lo = _evaluate(work, p, chips, comm_bytes, comm_calls, 1, exposed_comm)
-    hi = _evaluate(work, p, chips, comm_bytes, comm_calls, 2, exposed_comm)
+    c = evaluate_phase(work, p, chips, comm_bytes, comm_calls, 0, exposed_comm)
+    lo = evaluate_phase(work, p, chips, comm_bytes, comm_calls, 1, exposed_comm)
+    hi = evaluate_phase(work, p, chips, comm_bytes, comm_calls, 2, exposed_comm)
     parts = {"compute": c["t_compute"], "memory": c["t_memory"] + c["t_elementwise"],
              "overhead": c["t_overhead"], "communication": c["t_comm"]}
     regime = max(parts, key=lambda k: parts[k])

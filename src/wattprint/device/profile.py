@@ -1,162 +1,28 @@
-"""Calibration profiles: measured device and stack numbers that override catalog defaults.
+"""Apply a calibration profile's measured numbers to the device parameters.
 
-A profile is a JSON file (``wattprint-profile/1``) written by ``wattprint calibrate device``
-or ``wattprint calibrate fit`` and read by ``wattprint estimate ... --profile PROFILE``.
-Built-in profiles live in ``wattprint/data/profiles/`` and are named without ``.json``.
-Every field is optional; what a profile gives replaces the default, and says so in the
-provenance of each number it touched.
+The profile files are read and validated in :mod:`wattprint.catalog.profiles` (re-exported here).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from wattprint.catalog.profiles import (
+    PROFILE_FORMAT,
+    DeviceSection,
+    Profile,
+    PValue,
+    StackSection,
+    builtin_profiles,
+    load_profile,
+    profile_to_json,
+    save_profile,
+)
 
-from wattprint.catalog.loader import data_dir
-from wattprint.errors import DataError, InputError
-
-PROFILE_FORMAT = "wattprint-profile/1"
-
-
-class PValue(BaseModel):
-    """A profile number with optional range and provenance."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    value: float
-    low: float | None = None
-    high: float | None = None
-    provenance: str = "calibration profile"
-
-    def tri(self) -> tuple[float, float, float]:
-        """(value, low, high), the ends defaulting to the value."""
-        return (self.value, self.value if self.low is None else self.low,
-                self.value if self.high is None else self.high)
-
-
-class DeviceSection(BaseModel):
-    """Device numbers measured by ``calibrate device`` (all optional)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    idle_w: PValue | None = None
-    idle_no_context_w: PValue | None = None
-    tdp_w: PValue | None = None
-    j_per_flop: dict[str, PValue] = {}
-    j_per_byte: PValue | None = None
-    achieved_flops: dict[str, PValue] = {}
-    achieved_bandwidth_bps: PValue | None = None
-    launch_overhead_s: PValue | None = None
-
-
-class StackSection(BaseModel):
-    """Stack numbers fitted by ``calibrate fit`` (all optional)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    base: str | None = None  # stack id the fit started from
-    per_step_s: PValue | None = None
-    per_layer_s: PValue | None = None
-    per_loop_step_s: PValue | None = None
-    per_layer_seq_s: PValue | None = None
-    compute_efficiency: PValue | None = None
-    memory_efficiency: PValue | None = None
-    energy_scale: PValue | None = None  # multiplies dynamic energy (fitted)
-
-
-class Profile(BaseModel):
-    """A calibration profile (device and/or stack)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    format: str = Field(default=PROFILE_FORMAT)
-    name: str
-    hardware: str | None = None
-    source: str = "calibration"
-    created: str | None = None
-    device: DeviceSection = DeviceSection()
-    stack: StackSection = StackSection()
-    fit: dict[str, Any] = {}
-
-
-def builtin_profiles() -> list[str]:
-    """Names of the profiles shipped with wattprint."""
-    d = data_dir() / "profiles"
-    try:
-        return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".json"))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-
-
-def load_profile(name_or_path: str) -> Profile:
-    """Load a profile from a path or a built-in name; one-line errors for bad files.
-
-    Files are cached by path, modification time and size, so a profile rewritten by
-    ``calibrate`` in the same process is read again.
-    """
-    p = Path(name_or_path)
-    stamp: tuple[int, int] | None = None
-    if p.exists():
-        try:
-            st = p.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
-    return _load_profile(name_or_path, stamp)
-
-
-@lru_cache(maxsize=32)
-def _load_profile(name_or_path: str, stamp: tuple[int, int] | None) -> Profile:
-    p = Path(name_or_path)
-    if p.suffix == ".json" or p.exists():
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read profile {name_or_path!r}: {exc.strerror}") from exc
-        where = str(p)
-    else:
-        ref = data_dir() / "profiles" / f"{name_or_path}.json"
-        try:
-            text = ref.read_text(encoding="utf-8")
-        except (FileNotFoundError, OSError) as exc:
-            known = ", ".join(builtin_profiles()) or "none"
-            raise InputError(f"no profile file or built-in profile {name_or_path!r} "
-                             f"(built-in: {known})") from exc
-        where = f"built-in profile {name_or_path}"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
-    try:
-        prof = Profile(**data)
-    except (ValidationError, TypeError) as exc:
-        msg = str(exc).splitlines()
-        raise DataError(f"{where}: not a wattprint profile ({' '.join(msg[:3])})") from exc
-    if prof.format != PROFILE_FORMAT:
-        raise DataError(f"{where}: unsupported profile format {prof.format!r}")
-    return prof
-
-
-load_profile.cache_clear = _load_profile.cache_clear  # type: ignore[attr-defined]
-
-
-def profile_to_json(profile: Profile) -> str:
-    """The profile as indented JSON (``None`` fields left out), ending in a newline."""
-    data = profile.model_dump(mode="json", exclude_none=True)
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
-
-
-def save_profile(profile: Profile, path: str | Path) -> Path:
-    """Write ``profile`` to ``path`` (JSON); one-line errors when it cannot be written."""
-    out = Path(path)
-    try:
-        if out.parent and not out.parent.exists():
-            out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(profile_to_json(profile), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write profile {str(path)!r}: {exc.strerror or exc}") from exc
-    return out
+__all__ = ["PROFILE_FORMAT", "DeviceSection", "PValue", "Profile", "StackSection",
+           "apply_profile", "builtin_profiles", "load_profile", "profile_to_json",
+           "save_profile"]
 
 
 def apply_profile(params: Any, profile: Profile, compute_precision: str,

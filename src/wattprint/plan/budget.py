@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from wattprint.catalog.planning import planning_data, planning_value
 from wattprint.errors import InputError, UnsupportedError
-from wattprint.plan.data import planning_data, planning_value
-from wattprint.plan.demand import Demand
+from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec, spec_from_config
 
 
@@ -113,7 +113,7 @@ def cost_per_token(spec: ModelSpec, hardware: str, *, chips: int, precision: str
 
     ``metric`` is ``energy`` (facility J) or ``co2e`` (total gCO2e incl. embodied).
     """
-    from wattprint.estimate import estimate_training
+    from wattprint.engine import estimate_training
 
     ref = 1e9
     fp = estimate_training(spec, hardware, tokens=ref, chips=chips, precision=precision,
@@ -199,7 +199,7 @@ def _alternatives(sf: ScalingFit, n_opt: float, d_opt: float, loss: float, hardw
                   chips: int, precision: str, region: str | None, metric: str, demand: Demand,
                   days: float, shrink: tuple[float, ...], serve_region: str | None
                   ) -> list[dict[str, Any]]:
-    from wattprint.plan.sweep import plan_inference
+    from wattprint.plan.serving import plan_inference
 
     key = "facility_energy_j" if metric == "energy" else "total_co2e_g"
     rows = []

@@ -1,54 +1,29 @@
-"""Planner constants (``data/planning.toml``) and hourly grid shapes (``grid_profiles.toml``)."""
+"""Hourly grid profiles of sites (shapes from the catalog, or a user CSV).
+
+The planning data files are read in :mod:`wattprint.catalog.planning` (re-exported here).
+"""
 
 from __future__ import annotations
 
 import csv
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from wattprint.catalog.loader import data_dir
-from wattprint.catalog.schema import Site, Sourced
+from wattprint.catalog.planning import (
+    planning_data,
+    planning_quantity,
+    planning_value,
+    profile_shapes,
+    sweep_default,
+)
+from wattprint.catalog.schema import Site
 from wattprint.errors import DataError, InputError
-from wattprint.quantity import Quantity
 
-
-@lru_cache(maxsize=1)
-def planning_data() -> dict[str, Any]:
-    """The parsed ``planning.toml``."""
-    path = data_dir() / "planning.toml"
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"planning.toml: {exc}".splitlines()[0]) from exc
-
-
-def planning_value(section: str, name: str) -> Sourced:
-    """A sourced constant ``[section] name`` of planning.toml."""
-    try:
-        table: Any = planning_data()
-        for part in section.split("."):
-            table = table[part]
-        return Sourced(**table[name])
-    except KeyError as exc:
-        raise DataError(f"planning.toml has no [{section}] {name}") from exc
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"planning.toml [{section}] {name}: {exc}".splitlines()[0]) from exc
-
-
-def planning_quantity(section: str, name: str, unit: str, what: str) -> Quantity:
-    """A planning constant as a :class:`Quantity` with its citation."""
-    s = planning_value(section, name)
-    return Quantity(s.value, unit, f"{what}: {s.cite()}", "default", s.low, s.high)
-
-
-def sweep_default(name: str) -> Any:
-    """A default of the ``[sweep]`` table (lists of chips, batches, regions ...)."""
-    return planning_data()["sweep"][name]
+__all__ = ["HourlyProfile", "planning_data", "planning_quantity", "planning_value",
+           "profile_shapes", "read_profile_csv", "site_profile", "sweep_default"]
 
 
 @dataclass(frozen=True)
@@ -66,27 +41,6 @@ class HourlyProfile:
         return {"id": self.id, "name": self.name, "gco2e_per_kwh": [float(v) for v in
                                                                      self.values],
                 "provenance": self.provenance, "status": self.status}
-
-
-@lru_cache(maxsize=1)
-def _profiles_raw() -> list[dict[str, Any]]:
-    path = data_dir() / "grid_profiles.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"grid_profiles.toml: {exc}".splitlines()[0]) from exc
-    out = raw.get("profile", [])
-    for p in out:
-        vals = p.get("values", [])
-        if len(vals) != 24 or any(float(v) < 0 for v in vals) or sum(vals) <= 0:
-            raise DataError(f"grid_profiles.toml: profile {p.get('id', '?')} needs 24 "
-                            "non-negative values")
-    return list(out)
-
-
-def profile_shapes() -> dict[str, dict[str, Any]]:
-    """Shipped profile shapes by id (raw TOML entries)."""
-    return {p["id"]: p for p in _profiles_raw()}
 
 
 def site_profile(site: Site) -> HourlyProfile:

@@ -14,11 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from wattprint.catalog.defaults import default_value
+from wattprint.catalog.planning import planning_value
 from wattprint.catalog.schema import Hardware
 from wattprint.errors import InputError, UnsupportedError
-from wattprint.plan.data import planning_value
 from wattprint.quantity import J_PER_KWH
-from wattprint.site.defaults import default_value
 from wattprint.workload.model_spec import ModelSpec
 
 EDGE_PRECISIONS = ("int4", "int8", "fp16", "bf16")
@@ -32,7 +32,7 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
                  precision: str | None = None, home: str = "residential-world",
                  stack: str | None = None) -> dict[str, Any]:
     """One request on a personal device, or ``{"fits": False, "message": ...}``."""
-    from wattprint.estimate import estimate_inference, inference_memory_bytes
+    from wattprint.engine import estimate_inference, inference_memory_bytes
     from wattprint.workload.precision import precision_plan
 
     cls = _device_class(hw)
@@ -95,7 +95,7 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
 
 def planning_value_raw(section: str, name: str) -> Any:
     """A raw (unsourced) value of planning.toml."""
-    from wattprint.plan.data import planning_data
+    from wattprint.catalog.planning import planning_data
 
     return planning_data()[section][name]
 
@@ -116,7 +116,7 @@ def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tok
                   home: str = "residential-world") -> dict[str, Any]:
     """One request served in a data centre at ``batch``, plus the network to the user."""
     from wattprint.catalog import get_site
-    from wattprint.estimate import (
+    from wattprint.engine import (
         USABLE_MEMORY,
         estimate_inference,
         inference_memory_bytes,
@@ -164,7 +164,7 @@ def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: 
                   cloud_chips: int | None = None, cloud_precision: str = "bf16",
                   cloud_stack: str = "vllm") -> dict[str, Any]:
     """Energy, CO2e and latency per request on ``device`` vs in the cloud, and break-evens."""
-    from wattprint.estimate import resolve_hardware, resolve_model
+    from wattprint.engine import resolve_hardware, resolve_model
 
     for v, what in ((prompt_tokens, "prompt tokens"), (output_tokens, "output tokens"),
                     (cloud_batch, "cloud batch")):

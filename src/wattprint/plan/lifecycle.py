@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from wattprint.errors import InputError
-from wattprint.plan.demand import Demand
-from wattprint.plan.sweep import plan_inference
+from wattprint.plan.serving import plan_inference
 from wattprint.quantity import S_PER_DAY
+from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec
 
 #: (lifecycle name, training footprint quantity, serving row key, unit)
@@ -44,7 +44,7 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
     the given (or default) hardware, chips, precision and batch at ``serve_region``
     (default: the world-average site). Embodied carbon is included on both sides.
     """
-    from wattprint.estimate import estimate_training, resolve_model
+    from wattprint.engine import estimate_training, resolve_model
 
     if not days > 0:
         raise InputError(f"--days must be > 0, got {days:g}")

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 from wattprint.catalog.schema import Site
+from wattprint.engine import SiteArrays, site_chain
 from wattprint.errors import InputError
 from wattprint.footprint import Footprint
 from wattprint.plan.data import HourlyProfile
-from wattprint.plan.sweep import OBJECTIVES, SiteArrays, resolve_regions, site_chain
+from wattprint.plan.objectives import OBJECTIVES
+from wattprint.plan.space import resolve_regions
 from wattprint.quantity import J_PER_KWH
 
 

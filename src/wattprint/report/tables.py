@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from wattprint.footprint import Footprint
-from wattprint.report.units import human
+from wattprint.units import human
 
 TITLES = {
     "time": "Time (wall clock)",

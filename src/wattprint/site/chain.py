@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from wattprint.catalog.defaults import default_value, sourced_quantity
 from wattprint.catalog.schema import Hardware, Site
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
 from wattprint.site import formulas as f
-from wattprint.site.defaults import default_value, sourced_quantity
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,7 @@
-"""Load ``data/defaults.toml`` (lifetime, utilisation, host share, network energy)."""
+"""Sourced defaults (``data/defaults.toml``); read in :mod:`wattprint.catalog.defaults`."""
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
+from wattprint.catalog.defaults import default_value, sourced_quantity
 
-from wattprint.catalog.loader import data_dir
-from wattprint.catalog.schema import Sourced
-from wattprint.errors import DataError
-from wattprint.quantity import Quantity
-
-
-@lru_cache(maxsize=1)
-def _defaults() -> dict[str, dict[str, Sourced]]:
-    path = data_dir() / "defaults.toml"
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return {sec: {k: Sourced(**v) for k, v in vals.items()} for sec, vals in raw.items()}
-    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
-        raise DataError(f"defaults.toml: {exc}".splitlines()[0]) from exc
-
-
-def default_value(section: str, name: str) -> Sourced:
-    """The sourced default ``[section] name`` from defaults.toml."""
-    try:
-        return _defaults()[section][name]
-    except KeyError as exc:
-        raise DataError(f"defaults.toml has no [{section}] {name}") from exc
-
-
-def sourced_quantity(s: Sourced, unit: str, what: str) -> Quantity:
-    """A :class:`Quantity` with ``default`` basis from a sourced data value."""
-    return Quantity(s.value, unit, f"{what}: {s.cite()}", "default", s.low, s.high)
+__all__ = ["default_value", "sourced_quantity"]

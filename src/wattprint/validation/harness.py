@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from wattprint.engine import estimate_inference, estimate_training
 from wattprint.errors import InputError, WattprintError
-from wattprint.estimate import estimate_inference, estimate_training
 from wattprint.quantity import J_PER_KWH
 from wattprint.validation.parse import (
     chips_from_hardware,

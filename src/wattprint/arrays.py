@@ -1,0 +1,45 @@
+"""Scalar-or-array helpers: exact Python arithmetic on floats, numpy on arrays.
+
+The engine's formulas take floats (one estimate) or numpy arrays (a planner sweep); these keep
+the scalar path free of numpy (fast CLI start-up) and bit-identical to plain Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """``a if cond else b`` for a Python bool, ``numpy.where`` otherwise."""
+    if isinstance(cond, bool):
+        return a if cond else b
+    import numpy as np
+
+    return np.where(cond, a, b)
+
+
+def both(a: Any, b: Any) -> Any:
+    """``a and b`` for Python bools, element-wise ``and`` otherwise."""
+    if isinstance(a, bool) and isinstance(b, bool):
+        return a and b
+    import numpy as np
+
+    return np.logical_and(a, b)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """``max(a, b)`` for Python numbers, ``numpy.maximum`` otherwise."""
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return a if a >= b else b
+    import numpy as np
+
+    return np.maximum(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """``min(a, b)`` for Python numbers, ``numpy.minimum`` otherwise."""
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return a if a <= b else b
+    import numpy as np
+
+    return np.minimum(a, b)

@@ -1,0 +1,49 @@
+"""Sourced defaults (``data/defaults.toml``: lifetime, utilisation, host share, network energy)
+and the default software stacks."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+
+from wattprint.catalog.loader import data_dir
+from wattprint.catalog.schema import Sourced
+from wattprint.errors import DataError
+from wattprint.quantity import Quantity
+
+
+@lru_cache(maxsize=1)
+def defaults_table() -> dict[str, dict[str, Sourced]]:
+    """Every ``[section] name`` of defaults.toml as a sourced value (read once)."""
+    path = data_dir() / "defaults.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return {sec: {k: Sourced(**v) for k, v in vals.items()} for sec, vals in raw.items()}
+    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
+        raise DataError(f"defaults.toml: {exc}".splitlines()[0]) from exc
+
+
+def default_value(section: str, name: str) -> Sourced:
+    """The sourced default ``[section] name`` from defaults.toml."""
+    try:
+        return defaults_table()[section][name]
+    except KeyError as exc:
+        raise DataError(f"defaults.toml has no [{section}] {name}") from exc
+
+
+def sourced_quantity(s: Sourced, unit: str, what: str) -> Quantity:
+    """A :class:`Quantity` with ``default`` basis from a sourced data value."""
+    return Quantity(s.value, unit, f"{what}: {s.cite()}", "default", s.low, s.high)
+
+
+#: Default software stack of an estimate when none is given: ``eager`` (plain PyTorch) for
+#: inference and single-chip training, ``megatron`` (a distributed framework) for multi-chip
+#: training. The planner's serving default is ``[sweep] stack`` of planning.toml.
+DEFAULT_STACKS = {"infer": "eager", "train": "eager", "train-distributed": "megatron"}
+
+
+def default_stack(kind: str, chips: int = 1) -> str:
+    """The default stack id for ``kind`` (``infer`` or ``train``) on ``chips`` chips."""
+    if kind == "train" and chips > 1:
+        return DEFAULT_STACKS["train-distributed"]
+    return DEFAULT_STACKS[kind]

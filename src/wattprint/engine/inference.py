@@ -1,0 +1,219 @@
+"""Inference through the chain: prefill + decode on the device, then the site chain.
+
+:func:`estimate_inference` is the scalar entry point (a :class:`Footprint`);
+:func:`serving_latencies` and :func:`tensor_parallel_comm` are the array-native formulas it
+shares with the planner's sweeps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from wattprint.catalog.defaults import default_stack
+from wattprint.catalog.profiles import Profile
+from wattprint.catalog.schema import Hardware
+from wattprint.catalog.stacks import Stack, get_stack
+from wattprint.device.execute import PhaseResult, run_work
+from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
+from wattprint.engine.memory import USABLE_MEMORY, inference_memory_bytes
+from wattprint.engine.params import params_for, traffic_of
+from wattprint.errors import InputError, UnsupportedError
+from wattprint.footprint import Footprint
+from wattprint.numbers import check_number
+from wattprint.quantity import Quantity
+from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
+from wattprint.workload.model_spec import ModelSpec
+from wattprint.workload.phases import Work, decode_work, prefill_work
+from wattprint.workload.precision import PrecisionPlan, precision_plan
+
+
+def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:
+    """Apply 2:4 structured sparsity: half the matmul FLOPs, half the weights + metadata.
+
+    Metadata is 2 bits per kept value: weight bytes × ``0.5 · (1 + 2 / bits)``.
+    """
+    if sparsity in (None, "", "none", "dense"):
+        return work
+    if sparsity != "2:4":
+        raise InputError(f"unknown sparsity {sparsity!r}; use 2:4 or none")
+    bits = plan.weight_bytes * 8.0
+    return replace(work, matmul_flops=work.matmul_flops * 0.5,
+                   weight_bytes=work.weight_bytes * 0.5 * (1.0 + 2.0 / bits))
+
+
+def tensor_parallel_comm(spec: ModelSpec, act_bytes: Any, batch: Any, tokens: Any
+                         ) -> tuple[Any, float]:
+    """All-reduce volume [B] and call count of a tensor-parallel pass over ``tokens`` tokens
+    per sequence of ``act_bytes``-byte activations: two all-reduces of the hidden state per
+    layer."""
+    ar = 2.0 * spec.layers
+    return ar * batch * tokens * spec.hidden * act_bytes, ar
+
+
+def serving_latencies(prefill_s: Any, decode_s: Any, steps: int, batch: Any,
+                      continuous: bool) -> tuple[Any, Any]:
+    """Time to first token and time per output token [s] of a batch.
+
+    Static batch: TTFT = the batch's prefill; TPOT = one decode step (``decode_s / steps``).
+    Continuous batching (serving engines): prefill chunks of arriving requests share the
+    steps, so in steady state TPOT = (prefill + decode time) / decode steps and TTFT = one
+    request's share of the prefill plus one step. No decode step (``steps`` = 0): TPOT = 0.
+    Array-native in ``prefill_s``, ``decode_s`` and ``batch``.
+    """
+    if steps <= 0:
+        return prefill_s, prefill_s * 0.0
+    if not continuous:
+        return prefill_s, decode_s / steps
+    tpot = (prefill_s + decode_s) / steps
+    return prefill_s / batch + tpot, tpot
+
+
+def _q(v: float, lo: float, hi: float, unit: str, prov: str) -> Quantity:
+    return Quantity(v, unit, prov, "modelled", lo, hi)
+
+
+def _latency_quantities(pre: PhaseResult, dec: PhaseResult | None, steps: int, batch: int,
+                        continuous: bool) -> tuple[Quantity, Quantity]:
+    if dec is None:
+        return (_q(pre.time_s, pre.time_low_s, pre.time_high_s, "s",
+                   f"prefill time ({pre.regime}-bound)"),
+                _q(0.0, 0.0, 0.0, "s", "no decode step (output tokens = 1)"))
+    ends = [serving_latencies(a, b, steps, batch, continuous) for a, b in
+            ((pre.time_s, dec.time_s), (pre.time_low_s, dec.time_low_s),
+             (pre.time_high_s, dec.time_high_s))]
+    (ttft, tpot), (ttft_lo, tpot_lo), (ttft_hi, tpot_hi) = ends
+    if not continuous:
+        return (_q(ttft, ttft_lo, ttft_hi, "s", f"prefill of the batch ({pre.regime}-bound)"),
+                _q(tpot, tpot_lo, tpot_hi, "s", f"one decode step ({dec.regime}-bound)"))
+    return (_q(ttft, ttft_lo, ttft_hi, "s",
+               "continuous batching: one request's share of the prefill + one step"),
+            _q(tpot, tpot_lo, tpot_hi, "s",
+               "continuous batching: (prefill + decode time) / decode steps "
+               f"(decode {dec.regime}-bound)"))
+
+
+def held_context_tokens(prompt_tokens: Any, output_tokens: Any, continuous: bool) -> Any:
+    """Tokens held per sequence at peak: a static batch holds every sequence at full length
+    (P + N); a continuous-batching engine holds them at staggered lengths, on average P + N/2."""
+    return prompt_tokens + (output_tokens / 2.0 if continuous else output_tokens)
+
+
+def _check_fits(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
+                ctx_held: float, chips: int) -> float:
+    need = inference_memory_bytes(spec, plan, batch, ctx_held)
+    have = hw.memory_bytes.value * chips * USABLE_MEMORY
+    if need > have:
+        min_chips = math.ceil(need / (hw.memory_bytes.value * USABLE_MEMORY))
+        raise UnsupportedError(
+            f"{spec.name} at {plan.name} with batch {batch} and {ctx_held:g} tokens held per "
+            f"sequence needs {need / 1e9:.1f} GB but {chips} × {hw.id} offer "
+            f"{have / 1e9:.1f} GB usable; use --chips {min_chips} or more, a smaller batch or "
+            "a lower precision")
+    return float(need)
+
+
+def _sum(pre: PhaseResult, dec: PhaseResult | None, attr: str) -> float:
+    return float(getattr(pre, attr) + (getattr(dec, attr) if dec else 0.0))
+
+
+def estimate_inference(
+    model: str | ModelSpec | Path,
+    hardware: str | Hardware,
+    *,
+    batch: int = 1,
+    prompt_tokens: int = 512,
+    output_tokens: int = 256,
+    requests: float | None = None,
+    precision: str = "bf16",
+    kv_cache: str | None = None,
+    chips: int = 1,
+    stack: str | Stack | None = None,
+    site: str | SiteFactors | None = None,
+    pue: float | None = None,
+    profile: str | Profile | None = None,
+    sparsity: str | None = None,
+    market_gco2e_per_kwh: float | None = None,
+) -> Footprint:
+    """Footprint of serving ``requests`` requests (default: one batch of ``batch``).
+
+    Each batch is one prefill over ``prompt_tokens`` and ``output_tokens − 1`` decode steps
+    (the first output token comes from the prefill). Energies in J, times in s.
+    Per-token figures: ``accelerator_energy_per_output_token`` [J], ``time_per_output_token``
+    (decode step) [s] and ``time_to_first_token`` (prefill) [s]. The default stack is
+    ``eager`` (:func:`wattprint.catalog.defaults.default_stack`).
+    """
+    batch = check_count(batch, "batch")
+    prompt_tokens = check_count(prompt_tokens, "prompt tokens")
+    output_tokens = check_count(output_tokens, "output tokens")
+    chips = check_count(chips, "chips")
+    n_req = float(batch if requests is None else
+                  check_limit(check_number(float(requests), "requests"), "requests"))
+    spec = resolve_model(model)
+    hw = resolve_hardware(hardware)
+    plan = precision_plan(precision, kv_cache)
+    st = get_stack(stack if stack is not None else default_stack("infer"))
+    params, notes = params_for(hw, st, plan, chips, profile)
+    need = _check_fits(spec, hw, plan, batch,
+                       held_context_tokens(prompt_tokens, output_tokens,
+                                           st.continuous_batching), chips)
+    traffic = traffic_of(st)
+    pre = sparsify(prefill_work(spec, plan, traffic, batch, prompt_tokens), sparsity, plan)
+    steps = output_tokens - 1
+    mean_ctx = prompt_tokens + output_tokens / 2.0
+    dec = sparsify(decode_work(spec, plan, traffic, batch, mean_ctx, steps=max(steps, 0)),
+                   sparsity, plan)
+    cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, prompt_tokens)
+    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls)
+    dec_r: PhaseResult | None = None
+    if steps > 0:
+        cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, 1)
+        dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps)
+    n_batches = n_req / batch
+    t, t_lo, t_hi = (_sum(pre_r, dec_r, a) for a in ("time_s", "time_low_s", "time_high_s"))
+    e, e_lo, e_hi = (_sum(pre_r, dec_r, a) for a in ("energy_j", "energy_low_j",
+                                                     "energy_high_j"))
+    how = (f"modelled: roofline on {chips} × {hw.id}, stack {st.id}, {plan.name}; "
+           f"prefill {pre_r.regime}-bound, decode "
+           f"{dec_r.regime if dec_r else 'none'}-bound")
+    time_q = _q(t * n_batches, t_lo * n_batches, t_hi * n_batches, "s",
+                f"{how}; {n_batches:g} batch(es) of {batch}")
+    energy_q = _q(e * n_batches, e_lo * n_batches, e_hi * n_batches, "J",
+                  f"{how}; accelerator_energy_j = idle × chips × t + e_flop·FLOPs + "
+                  "e_byte·bytes")
+    out_tokens = batch * output_tokens
+    ttft, tpot = _latency_quantities(pre_r, dec_r, steps, batch, st.continuous_batching)
+    extra = {
+        "accelerator_energy_per_output_token": _q(
+            e / out_tokens, e_lo / out_tokens, e_hi / out_tokens, "J",
+            "accelerator energy of a batch (prefill + decode) / (batch × output tokens)"),
+        "accelerator_energy_per_request": _q(e / batch, e_lo / batch, e_hi / batch, "J",
+                                             "accelerator energy of a batch / batch"),
+        "time_to_first_token": ttft,
+        "time_per_output_token": tpot,
+        "prefill_accelerator_energy": _q(pre_r.energy_j, pre_r.energy_low_j,
+                                         pre_r.energy_high_j, "J", "prefill pass"),
+        "decode_accelerator_energy": _q(
+            dec_r.energy_j if dec_r else 0.0, dec_r.energy_low_j if dec_r else 0.0,
+            dec_r.energy_high_j if dec_r else 0.0, "J",
+            f"{steps} decode steps" if dec_r else "no decode step (output tokens = 1)"),
+    }
+    site_f = site if isinstance(site, SiteFactors) else resolve_site(
+        site, pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh)
+    details: dict[str, Any] = {
+        "model": spec.to_dict(), "hardware": hw.id, "precision": plan.name, "stack": st.id,
+        "prefill": {**pre.to_dict(), **pre_r.to_dict()},
+        "decode": ({**dec.to_dict(), **dec_r.to_dict()} if dec_r else None),
+        "memory_required_bytes": need, "device_provenance": params.provenance,
+    }
+    inputs = {"kind": "infer", "model": spec.name, "hardware": hw.id, "chips": chips,
+              "batch": batch, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
+              "requests": n_req, "precision": plan.name, "stack": st.id,
+              "site": site_f.site_id, "sparsity": sparsity or "none",
+              "profile": str(profile) if profile is not None else None}
+    return build_footprint(kind="estimate", time=time_q, chips=chips,
+                           accelerator_energy=energy_q, host_energy=None, hardware=hw,
+                           site=site_f, details=details, inputs=inputs, notes=notes,
+                           extra=extra)

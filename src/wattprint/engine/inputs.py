@@ -1,0 +1,48 @@
+"""Resolve and check the inputs of an estimate: model, hardware, counts within range."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wattprint.catalog.schema import Hardware
+from wattprint.errors import InputError
+from wattprint.numbers import check_number
+from wattprint.workload.model_spec import ModelSpec, get_model_spec, load_config_file
+
+#: Upper bounds that catch typos (1e147 chips) before they overflow into inf/NaN results.
+LIMITS = {"chips": 1e6, "batch": 1e7, "prompt tokens": 1e8, "output tokens": 1e8,
+          "sequence length": 1e8, "tokens": 1e17, "requests": 1e18, "chip hours": 1e12}
+
+
+def resolve_model(model: str | ModelSpec | Path) -> ModelSpec:
+    """A :class:`ModelSpec` from a spec, a catalog name, or a path to ``config.json``."""
+    if isinstance(model, ModelSpec):
+        return model
+    if isinstance(model, Path) or str(model).endswith(".json"):
+        return load_config_file(model)
+    return get_model_spec(str(model))
+
+
+def resolve_hardware(hardware: str | Hardware) -> Hardware:
+    """A catalog :class:`Hardware` by name/alias, or the object itself."""
+    if isinstance(hardware, Hardware):
+        return hardware
+    from wattprint.catalog import get_hardware
+
+    return get_hardware(hardware)
+
+
+def check_limit(value: float, what: str) -> float:
+    """``value`` if within the supported range of ``what`` (see :data:`LIMITS`), else an
+    :class:`InputError`."""
+    limit = LIMITS.get(what)
+    if limit is not None and value > limit:
+        raise InputError(f"{what}: {value:g} is beyond the supported range (≤ {limit:g})")
+    return value
+
+
+def check_count(value: float, what: str) -> int:
+    """A positive whole count within range, as an ``int``."""
+    check_number(float(value), what, integer=True)
+    check_limit(float(value), what)
+    return int(value)

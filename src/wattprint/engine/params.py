@@ -1,0 +1,47 @@
+"""Device parameters of one hardware × stack × precision, with a calibration profile."""
+
+from __future__ import annotations
+
+from wattprint.catalog.profiles import Profile, load_profile
+from wattprint.catalog.schema import Hardware
+from wattprint.catalog.stacks import Stack
+from wattprint.device.coefficients import coefficients_for
+from wattprint.device.execute import DeviceParams, compute_rate, device_params
+from wattprint.device.profile import apply_profile
+from wattprint.workload.phases import Traffic
+from wattprint.workload.precision import PrecisionPlan
+
+
+def traffic_of(stack: Stack) -> Traffic:
+    """The activation traffic a stack's kernels cause (passes over hidden/FFN activations)."""
+    return Traffic(stack.act_passes_hidden.value, stack.act_passes_ffn.value,
+                   stack.fused_attention)
+
+
+def resolve_profile(profile: str | Profile | None) -> Profile | None:
+    """A calibration profile by name or path (``None`` stays ``None``)."""
+    if profile is None:
+        return None
+    return profile if isinstance(profile, Profile) else load_profile(str(profile))
+
+
+def profile_for(profile: Profile | None, hw: Hardware) -> Profile | None:
+    """A calibration profile applies to the hardware it was measured on (or to all if it
+    names none); otherwise ``None``."""
+    if profile is None or not profile.hardware:
+        return profile
+    return profile if profile.hardware.lower() in (hw.id, *hw.aliases) else None
+
+
+def params_for(hw: Hardware, stack: Stack, plan: PrecisionPlan, chips: int,
+               profile: str | Profile | None) -> tuple[DeviceParams, list[str]]:
+    """The device parameters (profile applied) and the notes to show with the result: an
+    emulated compute format, or a profile measured on other hardware."""
+    p = device_params(hw, coefficients_for(hw), stack, plan, chips)
+    notes = [n for n in (compute_rate(hw, plan)[1],) if n]
+    prof = resolve_profile(profile)
+    if prof is None:
+        return p, notes
+    if prof.hardware and prof.hardware.lower() not in (hw.id, *hw.aliases):
+        notes.append(f"profile {prof.name} was measured on {prof.hardware}, applied to {hw.id}")
+    return apply_profile(p, prof, p.compute_precision, p.peak_flops), notes

@@ -1,0 +1,26 @@
+"""The engine: one compute-rate rule per precision and chip, public array-native formulas."""
+
+from __future__ import annotations
+
+import pytest
+
+from wattprint.catalog import get_hardware
+from wattprint.engine import compute_rate, estimate_inference, estimate_training
+from wattprint.errors import UnsupportedError
+from wattprint.workload.precision import precision_plan
+
+
+def test_bf16_on_a_chip_without_bf16_is_an_error() -> None:
+    with pytest.raises(UnsupportedError, match="no bf16"):
+        estimate_inference("llama-3.1-8b", "v100", precision="bf16")
+    with pytest.raises(UnsupportedError, match="no bf16"):
+        estimate_training("llama-3.1-8b", "v100", tokens=1e12, precision="bf16")
+
+
+def test_weight_only_int4_on_a_chip_without_bf16_is_a_noted_emulation() -> None:
+    hw = get_hardware("v100")
+    key, note = compute_rate(hw, precision_plan("int4"))
+    assert key == "fp16" and note and "fp16" in note
+    fp = estimate_inference("llama-3.1-8b", "v100", precision="int4")
+    assert any("dequantised to fp16" in n for n in fp.notes)
+    assert compute_rate(get_hardware("h100"), precision_plan("bf16")) == ("bf16", None)
