@@ -13,10 +13,10 @@ from dataclasses import replace
 from typing import Any
 
 from wattprint.catalog.schema import Hardware
+from wattprint.catalog.stacks import Stack, get_stack
 from wattprint.device.coefficients import coefficients_for
 from wattprint.device.execute import DeviceParams, device_params
 from wattprint.device.profile import Profile, apply_profile, load_profile
-from wattprint.device.stacks import Stack, get_stack
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number

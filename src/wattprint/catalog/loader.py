@@ -218,8 +218,9 @@ def _models() -> Catalog[ModelCard]:
 def clear_caches() -> None:
     """Forget every parsed data file: catalogs, stacks, defaults, planning data, grid
     profiles and calibration profiles (the next call re-reads the files)."""
-    from wattprint.catalog import defaults, planning, profiles, stacks
+    from wattprint.catalog import defaults, physical, planning, profiles, stacks
 
+    physical.clear_physical_caches()
     for fn in (_hardware, _sites, _facilities, _models, stacks.stack_catalog,
                defaults.defaults_table, planning.planning_data, planning.grid_profile_entries,
                profiles.cached_profile):

@@ -19,7 +19,7 @@ def parse_power_w(text: str, what: str = "--max-power") -> float:
 
 
 def _rows(plan: Any) -> list[list[str]]:
-    from wattprint.report.units import fmt
+    from wattprint.units import fmt
 
     rows = []
     for o in plan.options:
