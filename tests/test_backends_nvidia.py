@@ -11,7 +11,7 @@ from wattprint.errors import CounterError, MeterPermissionDenied, MeterUnavailab
 from wattprint.meter import Meter, detect_backends
 from wattprint.meter.backends import NullBackend, nvidia
 from wattprint.meter.backends.nvidia import NvidiaBackend, select_visible
-from wattprint.testing import FakeGpu, FakeNvml
+from wattprint.testing import FakeClock, FakeGpu, FakeNvml
 
 UUIDS = ["GPU-aaaa1111-0000", "GPU-bbbb2222-0000", "GPU-bbbc3333-0000"]
 
@@ -22,9 +22,11 @@ def no_period(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(nvidia, "COUNTER_PERIOD_S", 0.0)
 
 
-def meter_for(fake: FakeNvml, visible: str | None = None) -> tuple[Meter, NvidiaBackend]:
+def meter_for(fake: FakeNvml, visible: str | None = None,
+              clock: FakeClock | None = None) -> tuple[Meter, NvidiaBackend]:
+    """A meter whose sampler reads the energy counter on every (manual) tick."""
     b = NvidiaBackend(nvml=fake, visible_devices=visible)
-    return Meter(backends=[b], interval_s=3600), b
+    return Meter(backends=[b], interval_s=3600, counter_interval_s=0, clock=clock), b
 
 
 # -- CUDA_VISIBLE_DEVICES -------------------------------------------------------------------
@@ -103,17 +105,21 @@ def test_no_gpu_at_all() -> None:
 
 def test_counter_delta(no_period: None) -> None:
     fake = FakeNvml(2)
-    m, b = meter_for(fake)
-    fake.gpus[0].counter_script = [1_000_000, 1_004_000]
+    clock = FakeClock()
+    m, b = meter_for(fake, clock=clock)
+    fake.gpus[0].counter_script = [1_000_000, 1_004_000]  # read by the sampler's ticks
     fake.gpus[1].counter_script = [5_000, 5_500]
+    m.start()                 # tick: first counter read
     with m.window("w") as w:
-        pass
+        clock.advance(1.0)
+        m.sampler.tick()      # second read, at the window's end time
     me = w.measurement
     assert me is not None
     d0 = me.device("nvidia:0")
     assert d0.method == "counter" and d0.energy.basis == "measured"
     assert d0.energy.value == pytest.approx(4.0)
-    assert d0.energy.provenance == "counter: NVML total-energy counter"
+    assert d0.energy.provenance.startswith("counter: NVML total-energy counter, read by the "
+                                           "sampler")
     assert me.device("nvidia:1").energy.value == pytest.approx(0.5)
     assert me.accelerator_energy.value == pytest.approx(4.5)
     assert me.accelerator_energy.basis == "measured"
@@ -123,15 +129,132 @@ def test_counter_delta(no_period: None) -> None:
     assert fake.shutdown_count == 1
 
 
-def test_sampler_never_reads_the_energy_counter(no_period: None) -> None:
+def test_window_boundaries_never_read_the_energy_counter(no_period: None) -> None:
     fake = FakeNvml(1)
     m, _ = meter_for(fake)
     m.start()
-    probe_reads = fake.gpus[0].counter_reads
-    with m.window("w"):
-        for _ in range(20):
+    reads = fake.gpus[0].counter_reads
+    for _ in range(50):
+        with m.window("w"):
+            pass
+    assert fake.gpus[0].counter_reads == reads  # the window's path reads instant power only
+    m.sampler.tick()
+    assert fake.gpus[0].counter_reads == reads + 1  # the sampler reads it at its own pace
+
+
+def test_sampler_reads_the_counter_at_its_own_pace() -> None:
+    fake = FakeNvml(1)
+    clock = FakeClock()
+    m = Meter(backends=[NvidiaBackend(nvml=fake)], interval_s=3600, counter_interval_s=1.0,
+              clock=clock)
+    m.start()
+    reads = fake.gpus[0].counter_reads
+    for _ in range(10):  # ten ticks in 0.9 s: no read due
+        clock.advance(0.09)
+        m.sampler.tick()
+    assert fake.gpus[0].counter_reads == reads
+    clock.advance(0.2)
+    m.sampler.tick()
+    assert fake.gpus[0].counter_reads == reads + 1
+    m.stop()
+
+
+def _steady_gpu(clock: FakeClock, watts: float, counter_ratio: float) -> tuple[Meter, FakeGpu]:
+    """One GPU at constant power whose counter reads ``counter_ratio`` × the power integral."""
+    gpu = FakeGpu(power_w=watts)
+    fake = FakeNvml([gpu])
+    m, _ = meter_for(fake, clock=clock)
+    base = 1_000_000.0
+
+    def read_counter() -> int:
+        gpu.counter_reads += 1
+        return int(base + 1000 * counter_ratio * watts * clock.t)
+
+    gpu.read_counter = read_counter  # type: ignore[method-assign]
+    return m, gpu
+
+
+def test_windows_sum_to_the_counter_whatever_the_power_shape(no_period: None) -> None:
+    # power steps at whole seconds and the counter disagrees with the power integral by a
+    # different factor in each second: windows tiling the span between two counter reads
+    # still add up to the counter's increment once the reads have apportioned it
+    clock = FakeClock()
+    gpu = FakeGpu()
+    gpu.read_power = lambda: (100.0, 300.0, 50.0, 50.0)[min(int(clock.t), 3)]  # type: ignore[method-assign]
+    m, _ = meter_for(FakeNvml([gpu]), clock=clock)
+    gpu.counter_script = [0.0, 120_000.0, 390_000.0, 460_000.0] + [460_000.0] * 20
+    m.start()                                  # read 1 (0 J) at t=0
+    m.begin_window("w0")
+    done = []
+    ticks = [1.0, 2.0, 3.0]
+    for i, t in enumerate([0.3, 0.7, 1.0, 1.45, 2.0, 2.2, 2.9, 3.0]):
+        while ticks and ticks[0] <= t:
+            clock.t = ticks.pop(0)
+            m.sampler.tick()                   # counter read (a cut may land on it)
+        clock.t = t
+        done.append(m.end_window(f"w{i}"))
+        m.begin_window(f"w{i + 1}")
+    energies = [x.device("nvidia:0").energy.value for x in done]
+    assert sum(energies) == pytest.approx(460.0)  # counter at t=3 minus counter at t=0
+    assert all(e > 0 for e in energies)
+    # the first second's 120 J is shared along the power integral: 100 W sampled at 0, 0.3
+    # and 0.7 s, 300 W at 1 s (trapezoids: 30 + 40 + 60 = 130 W·s over that second)
+    assert energies[0] == pytest.approx(120.0 * 30 / 130)
+    assert done[0].device("nvidia:0").method == "instant-power integral"
+    assert done[2].device("nvidia:0").method == "counter"  # 0.7 -> 1.0 holds the read at 1
+    m.stop()
+
+
+@pytest.mark.parametrize("length_s", [0.001, 0.05, 0.15])
+def test_window_shorter_than_the_sampling_interval_is_a_labelled_integral(
+        length_s: float, no_period: None) -> None:
+    clock = FakeClock()
+    m, _ = _steady_gpu(clock, watts=250.0, counter_ratio=1.1)
+    m.start()
+    for _ in range(3):  # counter reads establish the counter/integral ratio (1.1)
+        clock.advance(1.0)
+        m.sampler.tick()
+    clock.advance(0.3)
+    with m.window("short") as w:
+        clock.advance(length_s)
+    d = w.measurement.device("nvidia:0")  # type: ignore[union-attr]
+    assert d.method == "instant-power integral"
+    assert "no NVML total-energy counter read inside" in (d.reason or "")
+    assert d.energy.provenance.startswith("instant-power integral: NVML_FI_DEV_POWER_INSTANT, "
+                                          "sampled at the window boundaries")
+    assert "scaled ×1.1" in d.energy.provenance
+    assert d.energy.value == pytest.approx(1.1 * 250.0 * length_s)
+    assert d.energy.low is not None and d.energy.low < d.energy.value < d.energy.hi
+    m.stop()
+
+
+def test_short_window_with_varying_power_integrates_boundary_readings() -> None:
+    clock = FakeClock()
+    gpu = FakeGpu(has_counter=False, power_w=[100.0, 100.0, 200.0, 400.0])
+    m, _ = meter_for(FakeNvml([gpu]), clock=clock)
+    m.start()                 # 100 W (tick)
+    clock.advance(0.01)
+    with m.window("w") as w:  # boundary reads 200 W ...
+        clock.advance(0.02)   # ... and 400 W 20 ms later
+    d = w.measurement.device("nvidia:0")  # type: ignore[union-attr]
+    assert d.energy.value == pytest.approx(0.5 * (200 + 400) * 0.02)
+    assert d.samples == 1 and d.peak_power_w == pytest.approx(400.0)
+    m.stop()
+
+
+def test_long_window_matches_the_counter(no_period: None) -> None:
+    clock = FakeClock()
+    m, _ = _steady_gpu(clock, watts=400.0, counter_ratio=0.97)
+    m.start()
+    clock.advance(0.4)
+    with m.window("long") as w:
+        for _ in range(10):
+            clock.advance(0.5)
             m.sampler.tick()
-    assert fake.gpus[0].counter_reads == probe_reads + 2  # the two boundaries only
+        clock.advance(0.25)
+    d = w.measurement.device("nvidia:0")  # type: ignore[union-attr]
+    assert d.method == "counter"
+    assert d.energy.value == pytest.approx(0.97 * 400.0 * 5.25, rel=1e-6)
     m.stop()
 
 
@@ -139,6 +262,7 @@ def test_counter_backwards_falls_back_to_instant_integral(no_period: None) -> No
     fake = FakeNvml([FakeGpu(power_w=250.0)])
     m, _ = meter_for(fake)
     fake.gpus[0].counter_script = [9_000_000, 10]  # driver reloaded mid-window
+    m.start()
     with m.window("w") as w:
         m.sampler.tick()
     me = w.measurement
@@ -156,6 +280,7 @@ def test_counter_raising_mid_window_falls_back(no_period: None) -> None:
     fake = FakeNvml([FakeGpu(power_w=100.0)])
     m, _ = meter_for(fake)
     fake.gpus[0].counter_script = [1_000, FakeNvml.NVMLError(FakeNvml.NVML_ERROR_GPU_IS_LOST)]
+    m.start()
     with m.window("w") as w:
         m.sampler.tick()
     d = w.measurement.device("nvidia:0")  # type: ignore[union-attr]

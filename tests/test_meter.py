@@ -15,7 +15,7 @@ import pytest
 from wattprint.errors import CounterError, InputError, MeterUnavailable
 from wattprint.meter import Measurement, Meter
 from wattprint.meter.backends.amd import AmdBackend
-from wattprint.testing import ReplayBackend
+from wattprint.testing import FakeClock, ReplayBackend
 
 
 def replay(**kw: Any) -> ReplayBackend:
@@ -81,17 +81,34 @@ def test_peak_power_from_samples() -> None:
 
 
 def test_nested_and_overlapping_windows() -> None:
-    b = replay(counters_j={"gpu0": [0.0, 10.0, 30.0, 60.0, 100.0]})
-    m = Meter(backends=[b], interval_s=3600)
-    m.begin_window("a")           # counter 0
-    m.begin_window("b")           # 10
-    a = m.end_window("a")         # 30
-    with m.window("c") as c:      # 60
-        pass                      # 100
-    bm = m.end_window("b")        # 100 (repeats)
-    assert a.device("gpu0").energy.value == pytest.approx(30.0)
-    assert bm.device("gpu0").energy.value == pytest.approx(90.0)
-    assert c.measurement.device("gpu0").energy.value == pytest.approx(40.0)  # type: ignore[union-attr]
+    # the counter reads 110 J per second of 100 W power: every window gets 1.1 x its integral
+    clock = FakeClock()
+    b = replay(powers_w={"gpu0": 100.0}, kinds={"gpu0": "gpu"},
+               counters_j={"gpu0": [110.0 * i for i in range(10)]})
+    m = Meter(backends=[b], interval_s=3600, counter_interval_s=0, clock=clock)
+    m.start()                                   # t=0: counter read 1
+
+    def at(t: float) -> None:
+        while int(clock.t) + 1 <= t:            # a sampler tick (and counter read) each second
+            clock.t = int(clock.t) + 1.0
+            m.sampler.tick()
+        clock.t = t
+
+    at(0.5)
+    m.begin_window("a")
+    at(1.25)
+    m.begin_window("b")
+    at(2.5)
+    a = m.end_window("a")
+    at(2.75)
+    with m.window("c") as c:
+        at(3.5)
+    at(3.75)
+    bm = m.end_window("b")
+    assert a.device("gpu0").energy.value == pytest.approx(1.1 * 100 * 2.0)
+    assert a.device("gpu0").method == "counter"
+    assert bm.device("gpu0").energy.value == pytest.approx(1.1 * 100 * 2.5)
+    assert c.measurement.device("gpu0").energy.value == pytest.approx(1.1 * 75)  # type: ignore[union-attr]
     assert [x.name for x in m.measurements] == ["a", "c", "b"]
     m.stop()
 
@@ -146,9 +163,9 @@ def test_context_manager_and_exception() -> None:
 
 def test_counter_raising_uses_integral_with_reason() -> None:
     b = replay(counters_j={"gpu0": [5.0, CounterError("sensor gone")]})
-    m = Meter(backends=[b], interval_s=3600)
+    m = Meter(backends=[b], interval_s=3600, counter_interval_s=0)
     with m.window("w") as w:
-        pass
+        m.sampler.tick()
     d = w.measurement.device("gpu0")  # type: ignore[union-attr]
     assert d.method == "instant-power integral" and "sensor gone" in (d.reason or "")
     m.stop()
@@ -250,7 +267,7 @@ def test_amd_backend_with_fake_amdsmi() -> None:
     with m.window("w") as w:
         pass
     d = w.measurement.device("amd:0")  # type: ignore[union-attr]
-    assert d.method == "counter"
+    assert d.method == "counter"  # cheap counter: read at both boundaries
     assert d.energy.value == pytest.approx(1_000_000 * 15.3 / 1e6)
     m.stop()
 

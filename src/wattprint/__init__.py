@@ -21,12 +21,12 @@ with units, ranges and provenance. Importing wattprint does no work: modules loa
 from __future__ import annotations
 
 import importlib
-import logging
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
+# No ``logging`` here: it is 80 % of the import time and wattprint logs nothing (results carry
+# their notes); Python's last-resort handler covers any future warning without a NullHandler.
 
 _EXPORTS = {
     "estimate_inference": "wattprint.engine",

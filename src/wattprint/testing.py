@@ -7,6 +7,7 @@
   directory; point ``WATTPRINT_POWERCAP_ROOT`` (or ``RaplBackend(root=...)``) at it.
 * :class:`ReplayBackend`: a backend replaying scripted power and counter readings, to test
   a training loop's instrumentation on any machine: ``Meter(backends=[ReplayBackend(...)])``.
+* :class:`FakeClock`: a monotonic clock that moves only when told (``Meter(clock=...)``).
 
 These replace the hardware boundary only; everything above it is the real code.
 """
@@ -312,3 +313,24 @@ def cli_call(*args: str) -> tuple[int, str, str]:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return code, out.getvalue(), err.getvalue()
+
+
+# -- time ----------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A monotonic clock (s) that moves only when told, for exact window arithmetic.
+
+    Inject it with ``Meter(clock=clock)``; ``clock.advance(0.5)`` moves it on.
+    """
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = float(t)
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, dt: float) -> float:
+        """Move the clock ``dt`` seconds forward; returns the new time (s)."""
+        self.t += dt
+        return self.t

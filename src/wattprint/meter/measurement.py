@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +166,33 @@ class Measurement:
             details={"measurement": self.to_dict()},
             inputs={"window": self.name, "site": sf.site_id, "pue": pue},
             notes=notes)
+
+
+class LazyMeasurement(Measurement):
+    """A :class:`Measurement` computed on first access to any of its figures.
+
+    Closing a window only records its boundary marks (microseconds); the quantities, with
+    their provenance strings, are built from them the first time anything but ``name``,
+    ``complete`` or ``site`` is read, then kept.
+
+    Args:
+        name / complete / site: as in :class:`Measurement` (known at once).
+        build: returns the full measurement (called at most once).
+    """
+
+    def __init__(self, name: str, complete: bool, site: str | None,
+                 build: Callable[[], Measurement]) -> None:  # noqa: D107
+        self.__dict__["_build"] = build
+        self.name, self.complete, self.site = name, complete, site
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        build = self.__dict__.pop("_build", None)
+        if build is None:
+            raise AttributeError(attr)
+        self.__dict__.update(build().__dict__)
+        return getattr(self, attr)
 
 
 def _lookup_hardware(name: str) -> Hardware | None:

@@ -1,17 +1,27 @@
-"""The background sampler: power of every device at a modest interval, integrated as it goes.
+"""The background sampler: the power timeline of every device, and the slow counters.
 
-Each *tick* reads every device's power (W) once, or, for devices with a cheap counter
-(RAPL), the counter, from which power is derived and wraps are caught. The sampler keeps
-O(1) state per device: a running energy integral (J), so a window's integral is the
-difference of two snapshots, however long it runs. Open windows register a
-:class:`WindowStats` that the sampler updates with each tick (sample count, peak power).
+Each *tick* (every ``interval_s``, on a daemon thread) reads every device's power once (W),
+or, for devices with a cheap counter (RAPL, amdsmi), the counter, from which power is
+derived and wraps are caught. Expensive counters (NVML's total-energy counter, 3.9 ms a
+read on an H200) are read by the tick too, but only every ``counter_interval_s`` and
+outside the lock, so they never stall a window boundary.
 
-Sampled rows ``(unix time s, device key, W)`` are handed to an optional ``sink`` from the
-sampler thread at least every ``flush_s`` seconds (default 1 s), so a crash loses at most
-about one second of samples.
+The sampler keeps O(1) state per device: the running power integral (J, trapezoid for
+instantaneous readings, rectangle for interval means), the counter total, and for slow
+counters the last read and the counter/integral ratio over every good segment so far.
 
-Cost: a tick is a handful of microsecond reads (never the 3.9 ms NVML energy counter),
-every ``interval_s`` (default 0.2 s): far below 0.1 % of one core.
+A window boundary (:meth:`Sampler.boundary`) only takes a monotonic timestamp plus, for
+devices whose reading costs microseconds (``Device.boundary_read``), one reading; other
+devices' power is held from their last tick. It returns one :class:`Mark` per device.
+Slow counters give every boundary a *counter-corrected* energy: at once, the latest read
+plus the power integral since, scaled by the counter/integral ratio so far (provisional);
+when the next read closes the segment, the counter's increment over it is apportioned along
+the power integral and the mark takes its share (the sampler fills :attr:`Mark.corrected_j`
+in). So windows tiling a span between two reads add up to the counter's increment.
+
+Sampled rows ``(unix time s, device key, W)``, from ticks and boundary readings, go to an
+optional ``sink`` from the sampler thread at least every ``flush_s`` seconds (default 1 s),
+so a crash loses at most about one second of samples.
 """
 
 from __future__ import annotations
@@ -26,7 +36,12 @@ from wattprint.meter.backends.base import Device, EnergyBackend
 
 #: A sink receives sampled rows ``(unix time in s, device key, power in W)``.
 Sink = Callable[[list[tuple[float, str, float]]], None]
+Clock = Callable[[], float]
 MAX_PENDING_ROWS = 200_000
+#: A counter/integral ratio outside this range is implausible (the instant-power integral
+#: was within -5 %..+8 % of the counter on an H200, the averaged one within -9 %..+55 %):
+#: integrals are then left unscaled.
+PLAUSIBLE_RATIO = (0.5, 2.0)
 
 
 class CounterTracker:
@@ -62,6 +77,36 @@ class CounterTracker:
         return self.total
 
 
+@dataclass(slots=True)
+class Mark:
+    """One device at one window boundary; energies are cumulative since the sampler started.
+
+    Attributes:
+        t: monotonic time (s).
+        power_j: power integral up to ``t`` (J); held from the last reading for devices not
+            read at boundaries.
+        counter_j: polled (cheap) counter total at ``t`` (J), ``None`` without one.
+        resets: counter resets seen so far.
+        error: the device's latest read error (``None`` after a good read).
+        reads: good slow-counter reads so far (the segment ``t`` lies in).
+        corrected_j: slow counter only: the counter-corrected energy at ``t`` (J),
+            provisional until the sampler's next read apportions the segment.
+        ratio: counter / power integral over the good segments so far (1 when unknown or
+            implausible).
+        counter_error: the latest slow-counter read error, else ``None``.
+    """
+
+    t: float
+    power_j: float
+    counter_j: float | None = None
+    resets: int = 0
+    error: str | None = None
+    reads: int = 0
+    corrected_j: float | None = None
+    ratio: float = 1.0
+    counter_error: str | None = None
+
+
 @dataclass
 class WindowStats:
     """What the sampler saw during one open window."""
@@ -70,28 +115,142 @@ class WindowStats:
     peak_total_w: float | None = None
     per_device: dict[str, tuple[int, float]] = field(default_factory=dict)  # key: (n, peak W)
 
-    def observe(self, powers: dict[str, float]) -> None:
-        """Record one tick's powers (W per device)."""
+    def observe(self, powers: dict[str, float], total_w: float) -> None:
+        """Record the powers read now (W per device) and the total with held ones (W)."""
         if not powers:
             return
         self.ticks += 1
-        total = sum(powers.values())
-        if self.peak_total_w is None or total > self.peak_total_w:
-            self.peak_total_w = total
+        if self.peak_total_w is None or total_w > self.peak_total_w:
+            self.peak_total_w = total_w
         for k, p in powers.items():
             n, peak = self.per_device.get(k, (0, p))
             self.per_device[k] = (n + 1, max(peak, p))
 
 
-@dataclass
 class _DevState:
-    backend: EnergyBackend
-    device: Device
-    last_t: float | None = None
-    last_p: float | None = None
-    integral_j: float = 0.0
-    tracker: CounterTracker | None = None
-    error: str | None = None  # last read error (None after a good read)
+    """Running state of one device (touched only under the sampler's lock)."""
+
+    __slots__ = ("backend", "device", "key", "polled", "slow", "last_t", "last_p", "power_j",
+                 "tracker", "error", "reads", "c_t", "c_total", "c_power_j", "k_num",
+                 "k_den", "c_error", "next_read", "pending")
+
+    def __init__(self, backend: EnergyBackend, device: Device) -> None:
+        self.backend, self.device, self.key = backend, device, device.key
+        # a counter without a power reading must be polled: nothing else gives a timeline
+        self.polled = device.has_counter and (device.poll_counter or device.power_sensor is None)
+        self.slow = device.has_counter and not self.polled
+        self.last_t: float | None = None
+        self.last_p: float | None = None
+        self.power_j = 0.0
+        self.tracker = CounterTracker(device.counter_range_j) if device.has_counter else None
+        self.error: str | None = None
+        self.reads = 0
+        self.c_t = self.c_total = self.c_power_j = 0.0
+        self.k_num = self.k_den = 0.0
+        self.c_error: str | None = None
+        self.next_read = -float("inf")
+        self.pending: list[Mark] = []  # boundary marks inside the open counter segment
+
+    def read(self, t: float) -> float | None:
+        """Read the device now (time ``t``) and integrate; returns power (W) or ``None``."""
+        d = self.device
+        p: float | None = None
+        self.error = None
+        if d.power_sensor is not None:
+            try:
+                p = self.backend.read_power_w(d)
+            except MeterError as exc:
+                self.error = str(exc)
+        if self.polled:
+            p = self._poll(t, p)
+        if p is None:
+            return None
+        if d.power_sensor is not None and self.last_t is not None:
+            if d.power_kind == "instant" and self.last_p is not None:
+                self.power_j += 0.5 * (p + self.last_p) * (t - self.last_t)
+            else:
+                self.power_j += p * (t - self.last_t)
+        self.last_t, self.last_p = t, p
+        return p
+
+    def _poll(self, t: float, p: float | None) -> float | None:
+        """Read the cheap counter; without a power reading, derive power from its step."""
+        assert self.tracker is not None
+        before = self.tracker.total
+        try:
+            self.tracker.update(self.backend.read_counter_j(self.device))
+        except MeterError as exc:
+            self.error = str(exc)
+            return p
+        if self.device.power_sensor is not None:
+            return p
+        step = self.tracker.total - before
+        if self.last_t is None:
+            self.last_t = t
+            return None
+        self.power_j += step
+        derived = step / (t - self.last_t) if t > self.last_t else None
+        if derived is None:
+            return None
+        return derived
+
+    def energy_at(self, t: float) -> float:
+        """Power integral up to ``t`` (J), power held since the last reading."""
+        e = self.power_j
+        if self.last_t is not None and self.last_p is not None and t > self.last_t \
+                and self.device.power_sensor is not None:
+            e += self.last_p * (t - self.last_t)
+        return e
+
+    def ratio(self) -> float:
+        """Counter / power integral over the good slow-counter segments (1 if unknown)."""
+        if self.k_den <= 0:
+            return 1.0
+        k = self.k_num / self.k_den
+        return k if PLAUSIBLE_RATIO[0] <= k <= PLAUSIBLE_RATIO[1] else 1.0
+
+    def mark(self, t: float) -> Mark:
+        """This device at time ``t`` (power held since the last reading)."""
+        e = self.energy_at(t)
+        tr = self.tracker
+        m = Mark(t, e, tr.total if self.polled and tr else None, tr.resets if tr else 0,
+                 self.error)
+        if self.slow:
+            k = self.ratio()
+            m.reads, m.ratio, m.counter_error = self.reads, k, self.c_error
+            if self.reads:
+                m.corrected_j = self.c_total + k * (e - self.c_power_j)
+                self.pending.append(m)
+        return m
+
+    def counter_read(self, raw: float | MeterError, t: float) -> None:
+        """Apply one slow-counter read taken just before time ``t`` (after :meth:`read`).
+
+        Boundary marks taken since the previous read get their share of the counter's
+        increment, apportioned along the power integral, unless the counter reset or the
+        segment's counter/integral ratio is implausible (they keep the provisional value).
+        """
+        if isinstance(raw, MeterError):
+            self.c_error = str(raw)
+            return
+        assert self.tracker is not None
+        self.c_error = None
+        resets = self.tracker.resets
+        total = self.tracker.update(raw)
+        e = self.energy_at(t)
+        if self.reads and self.tracker.resets == resets:
+            dc, de, dt = total - self.c_total, e - self.c_power_j, t - self.c_t
+            lo, hi = PLAUSIBLE_RATIO
+            if de > 0 and lo <= dc / de <= hi:
+                self.k_num += dc
+                self.k_den += de
+                for m in self.pending:
+                    f = (m.power_j - self.c_power_j) / de if de > 0 else \
+                        (m.t - self.c_t) / dt if dt > 0 else 1.0
+                    m.corrected_j = self.c_total + min(max(f, 0.0), 1.0) * dc
+        self.pending.clear()
+        self.reads += 1
+        self.c_t, self.c_total, self.c_power_j = t, total, e
 
 
 class Sampler:
@@ -102,21 +261,30 @@ class Sampler:
         interval_s: seconds between ticks (> 0).
         sink: optional callable receiving sampled rows, called ≥ once per ``flush_s``.
         flush_s: the longest time rows wait before reaching the sink (s).
+        counter_interval_s: seconds between reads of slow counters (NVML), ≥ 0 (0: every
+            tick).
+        clock: monotonic clock in seconds (tests inject a fake one).
     """
 
     def __init__(self, devices: Sequence[tuple[EnergyBackend, Device]], interval_s: float = 0.2,
-                 sink: Sink | None = None, flush_s: float = 1.0) -> None:
+                 sink: Sink | None = None, flush_s: float = 1.0,
+                 counter_interval_s: float = 1.0, clock: Clock | None = None) -> None:
         self.interval_s = interval_s
+        self.counter_interval_s = counter_interval_s
         self.flush_s = flush_s
         self.sink = sink
         self.lock = threading.RLock()
-        self._state = {d.key: _DevState(b, d, tracker=CounterTracker(d.counter_range_j)
-                                        if d.has_counter else None) for b, d in devices}
+        self.clock: Clock = clock or time.monotonic
+        self._states = [_DevState(b, d) for b, d in devices]
+        self._state = {st.key: st for st in self._states}
+        self._cheap = [st for st in self._states if st.device.boundary_read]
+        self._slow = [st for st in self._states if st.slow]
+        self._latest: dict[str, float] = {}
         self._observers: list[WindowStats] = []
         self._pending: list[tuple[float, str, float]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._mono0 = time.monotonic()
+        self._mono0 = self.clock()
         self._unix0 = time.time()
         self.sink_error: str | None = None
         self.ticks = 0
@@ -127,68 +295,72 @@ class Sampler:
         return self._unix0 + (mono - self._mono0)
 
     # -- sampling ----------------------------------------------------------------------
+    def _read_slow(self) -> dict[str, float | MeterError]:
+        """Read the slow counters that are due (outside the lock: 3.9 ms each on NVML)."""
+        out: dict[str, float | MeterError] = {}
+        for st in self._slow:
+            now = self.clock()
+            if now < st.next_read:
+                continue
+            st.next_read = now + self.counter_interval_s
+            try:
+                out[st.key] = st.backend.read_counter_j(st.device)
+            except MeterError as exc:
+                out[st.key] = exc
+        return out
+
     def tick(self) -> tuple[float, dict[str, float]]:
         """Sample every device once now; returns (monotonic time s, power W per device)."""
+        raws = self._read_slow()
         with self.lock:
-            t = time.monotonic()
+            t = self.clock()
             powers: dict[str, float] = {}
-            for key, st in self._state.items():
-                d = st.device
-                try:
-                    if d.power_sensor is not None:
-                        p: float | None = st.backend.read_power_w(d)
-                    elif d.poll_counter and st.tracker is not None:
-                        before = st.tracker.total
-                        st.tracker.update(st.backend.read_counter_j(d))
-                        step = st.tracker.total - before
-                        p = None if st.last_t is None or t <= st.last_t else \
-                            step / (t - st.last_t)
-                        if st.last_t is not None:
-                            st.integral_j += step
-                    else:
-                        continue
-                except MeterError as exc:
-                    st.error = str(exc)
-                    continue
-                st.error = None
-                if p is not None and d.power_sensor is not None and st.last_t is not None:
-                    dt = t - st.last_t
-                    if d.power_kind == "instant" and st.last_p is not None:
-                        st.integral_j += 0.5 * (p + st.last_p) * dt
-                    else:
-                        st.integral_j += p * dt
-                st.last_t = t
+            for st in self._states:
+                p = st.read(t)
                 if p is not None:
-                    st.last_p = p
-                    powers[key] = p
-            for obs in self._observers:
-                obs.observe(powers)
-            if self.sink is not None and powers:
-                u = self.unix(t)
-                self._pending.extend((u, k, p) for k, p in powers.items())
-                if len(self._pending) > MAX_PENDING_ROWS:
-                    del self._pending[: len(self._pending) - MAX_PENDING_ROWS]
+                    powers[st.key] = p
+            for key, raw in raws.items():
+                self._state[key].counter_read(raw, t)
+            self._observed(powers, t)
             self.ticks += 1
             return t, powers
 
-    def snapshot(self) -> dict[str, tuple[float, float | None, int, str | None]]:
-        """Per device: (power integral J, counter total J or None, counter resets, error)."""
-        with self.lock:
-            return {k: (st.integral_j, st.tracker.total if st.tracker else None,
-                        st.tracker.resets if st.tracker else 0, st.error)
-                    for k, st in self._state.items()}
+    def _observed(self, powers: dict[str, float], t: float) -> None:
+        """Hand readings taken at ``t`` to open windows and to the sink's queue."""
+        if not powers:
+            return
+        if self.sink is not None:
+            u = self.unix(t)
+            self._pending.extend((u, k, p) for k, p in powers.items())
+            if len(self._pending) > MAX_PENDING_ROWS:
+                del self._pending[: len(self._pending) - MAX_PENDING_ROWS]
+        self._latest.update(powers)
+        if self._observers:
+            total = sum(self._latest.values())
+            for obs in self._observers:
+                obs.observe(powers, total)
 
-    def read_boundary_counter(self, key: str) -> tuple[float, int]:
-        """Read an expensive counter (NVML) now; returns (total J, resets).
+    def boundary(self, opening: WindowStats | None = None,
+                 closing: WindowStats | None = None) -> tuple[float, dict[str, Mark]]:
+        """A window boundary now: timestamp, one cheap reading per device that has one.
 
-        Raises:
-            MeterError: the read failed.
+        ``opening`` starts receiving ticks; ``closing`` stops. Returns (monotonic time s,
+        marks by device key).
         """
         with self.lock:
-            st = self._state[key]
-            assert st.tracker is not None
-            st.tracker.update(st.backend.read_counter_j(st.device))
-            return st.tracker.total, st.tracker.resets
+            t = self.clock()
+            powers: dict[str, float] = {}
+            for st in self._cheap:
+                p = st.read(t)
+                if p is not None:
+                    powers[st.key] = p
+            self._observed(powers, t)
+            marks = {st.key: st.mark(t) for st in self._states}
+            if closing is not None:
+                self._observers = [o for o in self._observers if o is not closing]
+            if opening is not None:
+                self._observers.append(opening)
+            return t, marks
 
     def add_observer(self, stats: WindowStats) -> None:
         """Start updating ``stats`` on every tick."""

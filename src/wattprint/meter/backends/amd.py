@@ -78,6 +78,7 @@ class AmdBackend(EnergyBackend):
             self._devices.append(Device(
                 key=key, kind="gpu", backend=self.name, name=name, index=i,
                 counter_sensor=counter, counter_range_j=None, counter_period_s=0.0,
+                poll_counter=counter is not None,  # a driver read: cheap enough per boundary
                 power_sensor=None if info is None else (
                     "amdsmi current_socket_power" if instant else "amdsmi average_socket_power"),
                 power_method=INSTANT_INTEGRAL if instant else AVERAGED_INTEGRAL))

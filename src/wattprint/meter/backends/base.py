@@ -46,9 +46,11 @@ class Device:
             means a reset.
         counter_period_s: how often the counter updates (s); windows shorter than this use
             the power integral instead.
-        poll_counter: the counter is cheap to read (RAPL sysfs), so the sampler reads it on
-            every tick (catching wraps and deriving power from it); expensive counters (NVML,
-            3.9 ms a read) are read only at window boundaries.
+        poll_counter: the counter is cheap to read (RAPL sysfs, amdsmi), so it is read on
+            every sampler tick (catching wraps, deriving power where there is no power
+            reading) and at window boundaries; expensive counters (NVML, 3.9 ms a read) are
+            read only by the sampler thread, every ``counter_interval_s``, never on a
+            window's path.
         power_sensor: what ``read_power_w`` reads, in words, or ``None`` when the device has
             no power reading (with ``poll_counter`` the sampler derives power from counter
             steps instead, as for RAPL).
@@ -58,6 +60,9 @@ class Device:
         power_kind: ``instant`` (a point reading: trapezoid integration) or ``interval`` (the
             mean since the previous read: rectangle integration).
         basis: ``measured`` for sensors, ``modelled`` for estimates.
+        boundary_read: the power (or polled counter) reading costs microseconds, so a window
+            boundary takes one (``False`` for the utilisation estimate, which parses
+            ``/proc``: its power is held from the last sampler tick instead).
         note: anything the user should know about this device (e.g. the TDP source).
     """
 
@@ -75,6 +80,7 @@ class Device:
     power_method: str = INSTANT_INTEGRAL
     power_kind: PowerKind = "instant"
     basis: Literal["measured", "modelled"] = "measured"
+    boundary_read: bool = True
     note: str | None = None
 
     @property

@@ -90,7 +90,7 @@ class CpuEstimateBackend(EnergyBackend):
                 power_sensor=f"psutil CPU utilisation × {self.tdp_w:g} W TDP "
                              f"(P = TDP × ({IDLE_FRACTION:g} + {1 - IDLE_FRACTION:g} × load); "
                              f"{self.tdp_source})",
-                power_method=ESTIMATE, power_kind="interval", basis="modelled",
+                power_method=ESTIMATE, power_kind="interval", basis="modelled", boundary_read=False,
                 note=reason))
             psutil.cpu_percent(interval=None)  # prime: the next call covers the interval
         if dram:
@@ -98,7 +98,7 @@ class CpuEstimateBackend(EnergyBackend):
                 key="estimate:dram", kind="dram", backend=self.name, name="RAM",
                 power_sensor=f"{RAM_W_PER_GB:g} W/GB × used RAM (eco2AI / Green Algorithms "
                              "rule)",
-                power_method=ESTIMATE, power_kind="interval", basis="modelled",
+                power_method=ESTIMATE, power_kind="interval", basis="modelled", boundary_read=False,
                 note=reason))
 
     def devices(self) -> list[Device]:
