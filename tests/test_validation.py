@@ -79,13 +79,42 @@ def test_training_compares_on_published_boundary(report: ValidationReport) -> No
 
 def test_inference_rows_and_skips(report: ValidationReport) -> None:
     inf = [r for r in report.rows if r.group == "inference"]
-    assert len(inf) >= 50
-    assert all(r.quantity.startswith("energy per output token (ML.ENERGY V") for r in inf)
+    energy = [r for r in inf if r.quantity.startswith("energy per output token (ML.ENERGY V")]
+    assert len(energy) >= 50
+    assert all(r.quantity.startswith(("energy per output token", "throughput", "power per chip"))
+               for r in inf)
     reasons = {s.reason for s in report.skipped if s.group == "inference"}
     assert any("not in the catalog" in r for r in reasons)
     n_rows = len(load_rows("inference_llm.csv"))
     n_skipped = len({s.id for s in report.skipped if s.group == "inference"})
-    assert len(inf) + n_skipped == n_rows
+    assert len(energy) + n_skipped == n_rows
+
+
+def test_throughput_and_power_scored_apart(report: ValidationReport) -> None:
+    # Issue #9: on ML.ENERGY V3, throughput and power err in opposite directions and cancel in
+    # energy per token, so each is scored on its own where the row publishes average power.
+    inf = {(r.id, r.quantity.split(" (")[0]): r for r in report.rows if r.group == "inference"}
+    ids = {rid for rid, q in inf if q == "power per chip"}
+    assert len(ids) >= 50 and all((rid, "throughput") in inf for rid in ids)
+    for rid in list(ids)[:20]:
+        e, tp, pw = inf[(rid, "energy per output token")], inf[(rid, "throughput")], \
+            inf[(rid, "power per chip")]
+        # energy per token = power × chips / throughput, in both prediction and publication
+        assert (1 + e.error) == pytest.approx((1 + pw.error) / (1 + tp.error), rel=1e-6)
+
+
+def test_coverage_and_width_reported(report: ValidationReport) -> None:
+    from wattprint.validation.report import ValidationRow, summarise
+
+    rows = [ValidationRow("g", "a", "q", 1.0, 1.2, "J", 1 / 1.2 - 1, "", 0.5, 2.0),
+            ValidationRow("g", "b", "q", 1.0, 3.0, "J", 1 / 3 - 1, "", 0.8, 1.6),
+            ValidationRow("g", "c", "q", 1.0, 1.0, "J", 0.0)]
+    s = summarise("g", "q", rows)
+    assert (s.ranged, s.coverage, s.median_width) == (2, 0.5, pytest.approx(3.0))
+    h200 = report.group_summary("h200")
+    assert h200 is not None and h200.ranged == 20 and h200.coverage is not None
+    assert json.loads(json.dumps(report.to_dict(), allow_nan=False))["rows"][0]["covered"] \
+        in (True, False, None)
 
 
 def test_one_group_and_unknown_group() -> None:

@@ -52,7 +52,7 @@ from wattprint.validation.report import (
     finite,
     print_report,
 )
-from wattprint.validation.specs import inference_model, training_spec
+from wattprint.validation.specs import training_spec
 from wattprint.workload.model_spec import ModelSpec, spec_from_config
 
 __all__ = ["GROUPS", "ValidationReport", "load_rows", "print_report", "run_validation"]
@@ -88,13 +88,22 @@ class _Collector:
         self.skipped: list[SkippedRow] = []
 
     def add(self, rid: str, quantity: str, predicted: float, published: float, unit: str,
-            note: str = "") -> None:
+            note: str = "", low: float | None = None, high: float | None = None) -> None:
         if not (finite(predicted) and finite(published)) or published <= 0:
             self.skip(rid, f"{quantity}: non-finite or non-positive value "
                            f"(predicted {predicted!r}, published {published!r})")
             return
+        if low is not None and high is not None and not (finite(low) and finite(high)):
+            low = high = None
         self.rows.append(ValidationRow(self.group, rid, quantity, predicted, published, unit,
-                                       error(predicted, published), note))
+                                       error(predicted, published), note, low, high))
+
+    def add_q(self, rid: str, quantity: str, q: Any, published: float, unit: str,
+              note: str = "", scale: float = 1.0) -> None:
+        """Add a :class:`~wattprint.quantity.Quantity` prediction with its range × ``scale``."""
+        has_range = q.low is not None or q.high is not None
+        self.add(rid, quantity, q.value * scale, published, unit, note,
+                 q.lo * scale if has_range else None, q.hi * scale if has_range else None)
 
     def skip(self, rid: str, reason: str) -> None:
         self.skipped.append(SkippedRow(self.group, rid, reason))
@@ -134,9 +143,9 @@ def validate_h200() -> _Collector:
         except (KeyError, ValueError, TypeError, WattprintError) as exc:
             c.skip(rid, f"cannot predict: {exc}")
             continue
-        c.add(rid, "time", fp["time"].value, float(r["time_s"]), "s", note)
-        c.add(rid, "accelerator energy", fp["accelerator_energy"].value, float(r["energy_j"]),
-              "J", note)
+        c.add_q(rid, "time", fp["time"], float(r["time_s"]), "s", note)
+        c.add_q(rid, "accelerator energy", fp["accelerator_energy"], float(r["energy_j"]),
+                "J", note)
     return c
 
 
@@ -353,23 +362,23 @@ def _compare_training(c: _Collector, case: TrainingCase, mode: str) -> None:
     except WattprintError as exc:
         c.skip(case.id, f"estimate failed: {exc}")
         return
-    base_j = fp["accelerator_energy"].value if case.base == "accelerator" \
-        else fp["it_energy"].value
     note = "; ".join([case.model_note, f"{case.chips} × {case.hardware}, {case.precision}",
                       f"{case.tokens:.3g} tokens", *case.notes])
     if has_energy:
         assert case.energy_mwh is not None
-        e = base_j * (case.pue if case.energy_has_pue and case.pue else 1.0) / J_PER_MWH
-        c.add(case.id, "energy", e, case.energy_mwh, "MWh",
-              f"boundary: {_boundary_label(case)}; {note}")
+        base_q = fp["accelerator_energy"] if case.base == "accelerator" else fp["it_energy"]
+        k = (case.pue if case.energy_has_pue and case.pue else 1.0) / J_PER_MWH
+        c.add_q(case.id, "energy", base_q, case.energy_mwh, "MWh",
+                f"boundary: {_boundary_label(case)}; {note}", scale=k)
     if has_co2:
         assert case.co2_t is not None and case.grid is not None
-        co2 = base_j * (case.pue or 1.0) / J_PER_KWH * case.grid / 1e6
-        c.add(case.id, "CO2e", co2, case.co2_t, "t",
-              f"PUE {case.pue or 1:g} × {case.grid:g} g/kWh (published); {note}")
+        base_q = fp["accelerator_energy"] if case.base == "accelerator" else fp["it_energy"]
+        c.add_q(case.id, "CO2e", base_q, case.co2_t, "t",
+                f"PUE {case.pue or 1:g} × {case.grid:g} g/kWh (published); {note}",
+                scale=(case.pue or 1.0) / J_PER_KWH * case.grid / 1e6)
     if has_ch:
         assert case.chip_hours is not None
-        c.add(case.id, "chip-hours", fp["chip_hours"].value, case.chip_hours, "h", note)
+        c.add_q(case.id, "chip-hours", fp["chip_hours"], case.chip_hours, "h", note)
 
 
 def validate_training(mode: str) -> _Collector:
@@ -386,95 +395,23 @@ def validate_training(mode: str) -> _Collector:
     return c
 
 
-# --------------------------------------------------------------------------- inference
-
-#: Prompt length per workload: an ASSUMPTION (ML.ENERGY publishes output lengths, not
-#: prompt lengths). Chat-style prompts are short; sourcegraph fill-in-the-middle carries
-#: file context. lm-arena-chat: vLLM held 474 Qwen3-8B sequences of ~645 output tokens on one
-#: H100 (~378k KV tokens free), which bounds the mean prompt below ~475 tokens.
-PROMPT_TOKENS: dict[str, int] = {
-    "lm-arena-chat": 400,
-    "gpqa": 300,
-    "sourcegraph-fim": 1500,
-    "chat": 500,
-    "code": 500,
-}
-DEFAULT_PROMPT_TOKENS = 500
-
-
-def _prompt_tokens(workload: str) -> int:
-    w = workload.lower()
-    for key, n in PROMPT_TOKENS.items():
-        if w.startswith(key):
-            return n
-    return DEFAULT_PROMPT_TOKENS
-
-
-def _batch(row: dict[str, str]) -> int | None:
-    avg = first_number(row.get("avg_batch"))
-    if avg is not None and avg > 0:
-        return max(1, int(round(avg)))
-    setting = row.get("batch_setting", "")
-    m = re.search(r"(?:max_num_seqs|max batch|batch size|batch_size)\s*=?\s*(\d+)", setting)
-    return int(m.group(1)) if m else None
-
-
-def _dataset_version(dataset: str) -> str:
-    """ML.ENERGY leaderboard version (V1 2023, V2 2024, V3 2026): different vLLM releases and
-    measurement windows, so their errors are reported apart."""
-    m = re.search(r"\bV(\d)\b", dataset)
-    return f"ML.ENERGY V{m.group(1)}" if m else dataset or "unknown dataset"
-
-
-def validate_inference() -> _Collector:
-    """ML.ENERGY LLM rows: accelerator energy per output token, ``vllm`` stack."""
-    c = _Collector("inference")
-    for row in load_rows("inference_llm.csv"):
-        rid = row["id"]
-        spec, m_note = inference_model(row["model"], first_number(row.get("params_total_B")))
-        if spec is None:
-            c.skip(rid, f"{m_note}: {row['model']}")
-            continue
-        hw, hw_note = hardware_id(row.get("hardware"))
-        if hw is None:
-            c.skip(rid, hw_note)
-            continue
-        batch = _batch(row)
-        out = first_number(row.get("avg_output_tokens"))
-        pub = first_number(row.get("energy_per_output_token_J"))
-        chips = parse_count(row.get("num_accelerators")) or 1
-        if batch is None or out is None or pub is None:
-            c.skip(rid, "no batch size, output length or energy per output token")
-            continue
-        fp8 = "fp8" in row["model"].lower() or row.get("precision", "").lower() == "fp8"
-        precision = "fp8" if fp8 else "bf16"
-        prompt = _prompt_tokens(row.get("workload", ""))
-        try:
-            fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,
-                                    output_tokens=max(1, int(round(out))), chips=chips,
-                                    precision=precision, stack="vllm")
-        except WattprintError as exc:
-            c.skip(rid, f"estimate failed: {exc}")
-            continue
-        note = (f"{m_note}; {chips} × {hw}, {precision}, batch {batch}, prompt {prompt} "
-                f"(assumed), output {int(round(out))}; {row.get('workload', '')}")
-        if hw_note:
-            note += f"; {hw_note}"
-        version = _dataset_version(row.get("dataset", ""))
-        c.add(rid, f"energy per output token ({version})",
-              fp["accelerator_energy_per_output_token"].value, pub, "J", note)
-    return c
-
-
 # --------------------------------------------------------------------------- entry point
 
 _RUNNERS: dict[str, Callable[[], _Collector]] = {
     "h200": validate_h200,
     "training-chip-hours": lambda: validate_training("chip-hours"),
     "training-architecture": lambda: validate_training("architecture"),
-    "inference": validate_inference,
+    "inference": lambda: _inference(),
     "facility": lambda: _facility(),
 }
+
+
+def _inference() -> _Collector:
+    from wattprint.validation.inference import validate_inference
+
+    c = _Collector("inference")
+    validate_inference(c)
+    return c
 
 
 def _facility() -> _Collector:

@@ -24,10 +24,19 @@ class ValidationRow:
     unit: str
     error: float
     note: str = ""
+    low: float | None = None  # the prediction's printed range, where it has one
+    high: float | None = None
+
+    @property
+    def covered(self) -> bool | None:
+        """Whether the published value lies inside the predicted [low, high] (None: no range)."""
+        if self.low is None or self.high is None:
+            return None
+        return self.low <= self.published <= self.high
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return asdict(self)
+        return {**asdict(self), "covered": self.covered}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,9 @@ class GroupSummary:
     worst_quantity: str
     within_25pct: int
     within_50pct: int
+    ranged: int = 0  # rows whose prediction carries a [low, high] range
+    coverage: float | None = None  # share of those whose published value lies inside it
+    median_width: float | None = None  # median high / low of those ranges
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -98,6 +110,8 @@ def summarise(group: str, quantity: str, rows: list[ValidationRow]) -> GroupSumm
     """Median |error|, signed median, worst row and hit counts of ``rows`` (non-empty)."""
     errs = [r.error for r in rows]
     worst = max(rows, key=lambda r: abs(r.error))
+    ranged = [r for r in rows if r.covered is not None]
+    widths = [r.high / r.low for r in ranged if r.low and r.high and r.low > 0]
     return GroupSummary(
         group=group, quantity=quantity, count=len(rows),
         median_abs_error=statistics.median(abs(e) for e in errs),
@@ -105,6 +119,9 @@ def summarise(group: str, quantity: str, rows: list[ValidationRow]) -> GroupSumm
         worst_error=worst.error, worst_id=worst.id, worst_quantity=worst.quantity,
         within_25pct=sum(abs(e) <= 0.25 for e in errs),
         within_50pct=sum(abs(e) <= 0.50 for e in errs),
+        ranged=len(ranged),
+        coverage=sum(bool(r.covered) for r in ranged) / len(ranged) if ranged else None,
+        median_width=statistics.median(widths) if widths else None,
     )
 
 
@@ -171,6 +188,14 @@ def _style(e: float) -> str:
     return "green" if a <= 0.25 else ("yellow" if a <= 0.5 else "red")
 
 
+def _coverage(s: GroupSummary) -> str:
+    """``coverage % (n ranged)``, styled: green at the ≥ 80 % target."""
+    if s.coverage is None:
+        return "–"
+    style = "green" if s.coverage >= 0.8 else ("yellow" if s.coverage >= 0.5 else "red")
+    return f"[{style}]{s.coverage * 100:.0f} %[/] of {s.ranged}"
+
+
 def print_report(report: ValidationReport, rows: bool = True) -> None:
     """Rich tables: one per group (when ``rows``), the skipped rows, then the summary."""
     from rich.console import Console
@@ -212,14 +237,15 @@ def print_report(report: ValidationReport, rows: bool = True) -> None:
     for col, just in (("group", "left"), ("quantity", "left"), ("n", "right"),
                       ("median |err|", "right"), ("median (bias)", "right"),
                       ("worst", "right"), ("worst row", "left"), ("≤25 %", "right"),
-                      ("≤50 %", "right")):
+                      ("≤50 %", "right"), ("in range", "right"), ("hi/lo", "right")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for s in report.summary:
         t.add_row(s.group if s.quantity == "all" else "", s.quantity, str(s.count),
                   f"{s.median_abs_error * 100:.1f} %", _pct(s.signed_median_error),
                   f"[{_style(s.worst_error)}]{_pct(s.worst_error)}[/]",
                   escape(f"{s.worst_id} ({s.worst_quantity})"), str(s.within_25pct),
-                  str(s.within_50pct))
+                  str(s.within_50pct), _coverage(s),
+                  f"{s.median_width:.2f}×" if s.median_width is not None else "–")
     console.print(t)
     skipped_by_group: dict[str, int] = {}
     for sk in report.skipped:

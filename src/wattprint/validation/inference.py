@@ -1,0 +1,121 @@
+"""Validation group ``inference``: ML.ENERGY leaderboard LLM rows (V3, V2, V1).
+
+Energy per output token for every row; throughput and power per chip where the row publishes
+average power (V3). Predicted with the ``vllm`` stack at the row's measured average batch.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wattprint.errors import WattprintError
+from wattprint.estimate import estimate_inference
+from wattprint.validation.parse import first_number, hardware_id, parse_count
+from wattprint.validation.specs import inference_model
+
+
+def load_rows(name: str) -> list[dict[str, str]]:
+    """Rows of a packaged validation CSV."""
+    from wattprint.validation.harness import load_rows as _load
+
+    return _load(name)
+
+
+#: Prompt length per workload: an ASSUMPTION (ML.ENERGY publishes output lengths, not
+#: prompt lengths). Chat-style prompts are short; sourcegraph fill-in-the-middle carries
+#: file context. lm-arena-chat: vLLM held 474 Qwen3-8B sequences of ~645 output tokens on one
+#: H100 (~378k KV tokens free), which bounds the mean prompt below ~475 tokens.
+PROMPT_TOKENS: dict[str, int] = {
+    "lm-arena-chat": 400,
+    "gpqa": 300,
+    "sourcegraph-fim": 1500,
+    "chat": 500,
+    "code": 500,
+}
+DEFAULT_PROMPT_TOKENS = 500
+
+
+def _prompt_tokens(workload: str) -> int:
+    w = workload.lower()
+    for key, n in PROMPT_TOKENS.items():
+        if w.startswith(key):
+            return n
+    return DEFAULT_PROMPT_TOKENS
+
+
+def _batch(row: dict[str, str]) -> int | None:
+    avg = first_number(row.get("avg_batch"))
+    if avg is not None and avg > 0:
+        return max(1, int(round(avg)))
+    setting = row.get("batch_setting", "")
+    m = re.search(r"(?:max_num_seqs|max batch|batch size|batch_size)\s*=?\s*(\d+)", setting)
+    return int(m.group(1)) if m else None
+
+
+def _dataset_version(dataset: str) -> str:
+    """ML.ENERGY leaderboard version (V1 2023, V2 2024, V3 2026): different vLLM releases and
+    measurement windows, so their errors are reported apart."""
+    m = re.search(r"\bV(\d)\b", dataset)
+    return f"ML.ENERGY V{m.group(1)}" if m else dataset or "unknown dataset"
+
+
+def validate_inference(c: Any) -> Any:
+    """ML.ENERGY LLM rows, ``vllm`` stack: accelerator energy per output token, and where the
+    row publishes average power, throughput and power per chip separately (right for the right
+    reasons: the two can err in opposite directions and cancel in energy per token)."""
+    for row in load_rows("inference_llm.csv"):
+        rid = row["id"]
+        spec, m_note = inference_model(row["model"], first_number(row.get("params_total_B")))
+        if spec is None:
+            c.skip(rid, f"{m_note}: {row['model']}")
+            continue
+        hw, hw_note = hardware_id(row.get("hardware"))
+        if hw is None:
+            c.skip(rid, hw_note)
+            continue
+        batch = _batch(row)
+        out = first_number(row.get("avg_output_tokens"))
+        pub = first_number(row.get("energy_per_output_token_J"))
+        chips = parse_count(row.get("num_accelerators")) or 1
+        if batch is None or out is None or pub is None:
+            c.skip(rid, "no batch size, output length or energy per output token")
+            continue
+        fp8 = "fp8" in row["model"].lower() or row.get("precision", "").lower() == "fp8"
+        precision = "fp8" if fp8 else "bf16"
+        prompt = _prompt_tokens(row.get("workload", ""))
+        try:
+            fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,
+                                    output_tokens=max(1, int(round(out))), chips=chips,
+                                    precision=precision, stack="vllm")
+        except WattprintError as exc:
+            c.skip(rid, f"estimate failed: {exc}")
+            continue
+        note = (f"{m_note}; {chips} × {hw}, {precision}, batch {batch}, prompt {prompt} "
+                f"(assumed), output {int(round(out))}; {row.get('workload', '')}")
+        if hw_note:
+            note += f"; {hw_note}"
+        version = _dataset_version(row.get("dataset", ""))
+        c.add_q(rid, f"energy per output token ({version})",
+                fp["accelerator_energy_per_output_token"], pub, "J", note)
+        power = first_number(row.get("avg_power_W"))
+        if power:
+            _throughput_and_power(c, rid, fp, batch * int(round(out)), chips, power, pub,
+                                  version, note)
+    return c
+
+
+def _throughput_and_power(c: Any, rid: str, fp: Any, out_tokens: int, chips: int,
+                          power_w: float, j_per_token: float, version: str, note: str) -> None:
+    """Output tokens/s and W per chip, predicted from one batch vs the published row.
+
+    Published throughput = average power (all GPUs) / energy per output token; published power
+    per chip = average power / GPUs. Predicted: ``batch·N / t`` and ``E / (t · chips)``, with
+    ranges from the time and energy corners.
+    """
+    t, e = fp["time"], fp["accelerator_energy"]
+    c.add(rid, f"throughput ({version})", out_tokens / t.value, power_w / j_per_token,
+          "token/s", note, out_tokens / t.hi, out_tokens / t.lo)
+    corners = (e.lo / t.lo, e.hi / t.hi)  # the optimistic and pessimistic corners' power
+    c.add(rid, f"power per chip ({version})", e.value / (t.value * chips), power_w / chips,
+          "W", note, min(corners) / chips, max(corners) / chips)
