@@ -9,7 +9,7 @@ operator class (compute vs memory) and how many bytes fusion saved.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from wattprint.catalog.schema import Hardware
@@ -25,13 +25,20 @@ from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.operators.classes import stack_fuses
 from wattprint.workload.operators.summary import OperatorSummary
-from wattprint.workload.operators.work import OpCost, OperatorWork, operator_work
+from wattprint.workload.operators.work import (
+    OpCost,
+    OperatorWork,
+    decode_work,
+    operator_work,
+)
 from wattprint.workload.phases import ADAM_BYTES_PER_PARAM
 from wattprint.workload.precision import PrecisionPlan, precision_plan
 
 #: A training step of a forward-only summary: backward ≈ 2 × forward FLOPs and bytes
 #: (Kaplan et al. 2020, "Scaling Laws", §2.1: C ≈ 6N per token, forward 2N).
 BACKWARD_FACTOR = 2.0
+#: Share of device memory usable for weights and activations (as for LLMs).
+USABLE_MEMORY = 0.92
 #: Adam's fused step launches (one foreach kernel per parameter group, ~a few per model).
 OPTIMIZER_LAUNCHES = 4.0
 
@@ -85,23 +92,138 @@ def _check_count(value: float, what: str, limit: float) -> float:
     return float(value)
 
 
-def estimate_operators(summary: OperatorSummary, hardware: str | Hardware, *, batch: int = 1,
-                       samples: float | None = None, train: bool = False,
-                       precision: str = "bf16", stack: str | Stack = "eager",
-                       activation: str | None = None,
-                       op_precision: dict[str, str] | None = None,
-                       site: str | SiteFactors | None = None, pue: float | None = None,
-                       profile: str | Profile | None = None,
-                       market_gco2e_per_kwh: float | None = None,
-                       unit: str | None = None, calls_per_unit: float = 1.0) -> Footprint:
-    """Footprint of ``samples`` samples (default one batch) through ``summary``'s operators.
+@dataclass(frozen=True)
+class Part:
+    """One traced component of a prediction and how it runs per batch."""
 
-    Inference runs ``samples / batch`` forward calls of ``batch``; training runs as many
-    optimizer steps. ``calls_per_unit`` forward calls make one natural unit (e.g. diffusion
-    steps × guidance); ``accelerator_energy_per_<unit>`` [J] is reported.
+    role: str
+    summary: OperatorSummary
+    calls: float = 1.0  # forward calls per batch
+    batch: int = 1  # samples per call (guidance doubles it)
+    decode_steps: float = 1.0  # > 1: generated token by token
+
+
+@dataclass(frozen=True)
+class Options:
+    """How the parts run: hardware, stack, precision and the what-ifs."""
+
+    hardware: Hardware
+    stack: Stack
+    plan: PrecisionPlan
+    params: DeviceParams
+    activation: str | None = None
+    op_precision: dict[str, str] | None = None
+    train: bool = False
+
+
+def _price_part(part: Part, o: Options) -> tuple[OperatorWork, OpPrice, str]:
+    work = operator_work(part.summary.with_batch(part.batch), o.plan,
+                         fused=stack_fuses(o.stack.id), activation=o.activation,
+                         class_precision=o.op_precision)
+    how = ""
+    if o.train:
+        work, how = training_work(work, part.summary.phase == "train_step")
+    elif part.summary.phase == "train_step":
+        raise InputError(f"{part.summary.name} is a traced training step; estimate it with "
+                         "train")
+    work = decode_work(work, part.decode_steps)
+    return work, price_operators(work, o.params, passes=part.decode_steps), how
+
+
+def _merge(into: dict[str, dict[str, float]], add: dict[str, dict[str, float]], k: float) -> None:
+    for cls, row in add.items():
+        d = into.setdefault(cls, dict.fromkeys(row, 0.0))
+        for key, v in row.items():
+            d[key] = d.get(key, 0.0) + v * k
+
+
+def _check_memory(parts: list[Part], o: Options) -> None:
+    need = sum(p.summary.params for p in {id(p.summary): p for p in parts}.values()) \
+        * o.plan.weight_bytes
+    have = o.hardware.memory_bytes.value * USABLE_MEMORY
+    if need > have:
+        raise UnsupportedError(f"the weights need {need / 1e9:.1f} GB at {o.plan.name} but one "
+                               f"{o.hardware.id} offers {have / 1e9:.1f} GB usable; use a lower "
+                               "precision or a larger chip")
+
+
+def estimate_parts(parts: list[Part], o: Options, *, name: str, unit: str,
+                   units_per_batch: float, units: float, site: str | SiteFactors | None = None,
+                   pue: float | None = None, market_gco2e_per_kwh: float | None = None,
+                   notes: list[str] | None = None) -> Footprint:
+    """Footprint of ``units`` natural units, ``units_per_batch`` at a time, through ``parts``.
+
+    Every part runs ``calls`` forward calls per batch; times and energies add (the parts run
+    one after another on one chip).
     """
-    batch = int(_check_count(batch, "batch", 1e7))
-    n = _check_count(float(batch if samples is None else samples), "samples", 1e18)
+    _check_memory(parts, o)
+    notes = list(notes or [])
+    n_batches = units / units_per_batch
+    t = [0.0, 0.0, 0.0]
+    e = [0.0, 0.0, 0.0]
+    by_class: dict[str, dict[str, float]] = {}
+    rows: list[dict[str, Any]] = []
+    flops, how_train, regimes = 0.0, "", []
+    for part in parts:
+        work, price, how_train = _price_part(part, o)
+        for i in range(3):
+            t[i] += price.time_s[i] * part.calls
+            e[i] += price.energy_j[i] * part.calls
+        _merge(by_class, price.by_class, part.calls)
+        flops += work.flops * part.calls
+        regimes.append(price.regime)
+        rows.append({"role": part.role, "summary": part.summary.name, "calls": part.calls,
+                     "batch": part.batch, "decode_steps": part.decode_steps,
+                     "regime": price.regime, "time_s": price.time_s[0] * part.calls,
+                     "energy_j": price.energy_j[0] * part.calls, **price.intermediates})
+        if part.summary.unpriced:
+            notes.append(f"{part.summary.name}: operators without a FLOP formula (bytes "
+                         f"counted, FLOPs not): {', '.join(part.summary.unpriced)}")
+    main = max(rows, key=lambda r: r["time_s"])
+    fused = stack_fuses(o.stack.id)
+    how = (f"modelled: operator roofline on {o.hardware.id}, stack {o.stack.id} "
+           f"({'fused' if fused else 'unfused'} elementwise), {o.plan.name}; "
+           f"{main['role']} {main['regime']}-bound")
+    tt, ee = (t[0], min(t[1:]), max(t[1:])), (e[0], min(e[1:]), max(e[1:]))
+    label = unit.replace(" ", "_")
+    extra = {
+        f"accelerator_energy_per_{label}": _q(ee, 1.0 / units_per_batch, "J",
+                                              f"one batch's energy / {units_per_batch:g} "
+                                              f"{unit}(s)"),
+        "flops": Quantity(flops * n_batches, "FLOP", "traced operators: tensor + vector FLOPs"
+                          + (f" ({how_train})" if o.train else ""), "modelled"),
+    }
+    site_f = site if isinstance(site, SiteFactors) else resolve_site(
+        site, pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh)
+    details = {
+        "model": {"name": name, "unit": unit, "parts": rows},
+        "hardware": o.hardware.id, "precision": o.plan.name, "stack": o.stack.id,
+        "operators": {"fused": fused, "by_class": by_class, "flops": flops,
+                      "bytes": sum(r["bytes"] * r["calls"] for r in rows),
+                      "saved_bytes": sum(r["saved_bytes"] * r["calls"] for r in rows),
+                      "launches": sum(r["launches"] * r["calls"] for r in rows),
+                      "regime": main["regime"], "training": how_train or None},
+        "device_provenance": o.params.provenance,
+    }
+    inputs = {"kind": "train" if o.train else "infer", "model": name,
+              "hardware": o.hardware.id, "chips": 1, "units": units,
+              "units_per_batch": units_per_batch, "unit": unit, "precision": o.plan.name,
+              "stack": o.stack.id, "activation": o.activation or "as traced",
+              "op_precision": o.op_precision or {}, "site": site_f.site_id}
+    return build_footprint(
+        kind="estimate", time=_q(tt, n_batches, "s", f"{how}; {n_batches:g} batch(es)"),
+        chips=1, accelerator_energy=_q(ee, n_batches, "J", f"{how}; accelerator_energy_j = "
+                                       "idle × t + e_flop·FLOPs + e_vec·vector ops + "
+                                       "e_byte·bytes"),
+        host_energy=None, hardware=o.hardware, site=site_f, details=details, inputs=inputs,
+        notes=notes, extra=extra)
+
+
+def options(hardware: str | Hardware, *, precision: str = "bf16",
+            stack: str | Stack = "eager", activation: str | None = None,
+            op_precision: dict[str, str] | None = None, train: bool = False,
+            profile: str | Profile | None = None) -> tuple[Options, list[str]]:
+    """Resolve hardware, stack, precision and device parameters (plus notes)."""
     hw = _hardware(hardware)
     plan = precision_plan(precision)
     if train and not plan.trainable:
@@ -109,59 +231,30 @@ def estimate_operators(summary: OperatorSummary, hardware: str | Hardware, *, ba
                                "tf32 or fp32")
     st = get_stack(stack)
     params, pnote = device_for(hw, st, plan, profile)
-    notes = [pnote] if pnote else []
-    fused = stack_fuses(st.id)
-    work = operator_work(summary.with_batch(batch), plan, fused=fused, activation=activation,
-                         class_precision=op_precision)
-    how_train = ""
-    if train:
-        work, how_train = training_work(work, summary.phase == "train_step")
-    elif summary.phase == "train_step":
-        raise InputError(f"{summary.name} is a traced training step; estimate it with train")
-    price = price_operators(work, params)
-    if summary.unpriced:
-        notes.append("operators without a FLOP formula (bytes counted, FLOPs not): "
-                     + ", ".join(summary.unpriced))
-    k = n / batch
-    label = unit or summary.unit
-    how = (f"modelled: operator roofline on {hw.id}, stack {st.id} "
-           f"({'fused' if fused else 'unfused'} elementwise), {plan.name}; {price.regime}-bound")
-    time_q = _q(price.time_s, k, "s", f"{how}; {k:g} call(s) of batch {batch}")
-    energy_q = _q(price.energy_j, k, "J", f"{how}; accelerator_energy_j = idle × t + "
-                  "e_flop·FLOPs + e_vec·vector ops + e_byte·bytes")
-    per_unit = calls_per_unit / batch
-    extra = {
-        f"accelerator_energy_per_{label.replace(' ', '_')}": _q(
-            price.energy_j, per_unit, "J", f"one call's energy × {calls_per_unit:g} call(s) "
-            f"per {label} / batch {batch}"),
-        "flops": Quantity(work.flops * k, "FLOP", "traced operators: tensor + vector FLOPs"
-                          + (f" ({how_train})" if train else ""), "modelled"),
-    }
-    site_f = site if isinstance(site, SiteFactors) else resolve_site(
-        site, pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh)
-    details = _details(summary, work, price, params, plan, st, how_train)
-    inputs = {"kind": "train" if train else "infer", "model": summary.name, "hardware": hw.id,
-              "chips": 1, "batch": batch, "samples": n, "precision": plan.name,
-              "stack": st.id, "activation": activation or "as traced",
-              "op_precision": op_precision or {}, "site": site_f.site_id,
-              "profile": str(profile) if profile is not None else None}
-    return build_footprint(kind="estimate", time=time_q, chips=1, accelerator_energy=energy_q,
-                           host_energy=None, hardware=hw, site=site_f, details=details,
-                           inputs=inputs, notes=notes, extra=extra)
+    return (Options(hw, st, plan, params, activation, op_precision, train),
+            [pnote] if pnote else [])
 
 
-def _details(summary: OperatorSummary, work: OperatorWork, price: OpPrice, params: DeviceParams,
-             plan: PrecisionPlan, st: Stack, how_train: str) -> dict[str, Any]:
-    return {
-        "model": {"name": summary.name, "phase": summary.phase, "unit": summary.unit,
-                  "inputs": list(summary.inputs), "params": summary.params,
-                  "source": summary.source, "unpriced_operators": summary.unpriced},
-        "hardware": params.hardware_id, "precision": plan.name, "stack": st.id,
-        "operators": {"fused": work.fused, "regime": price.regime,
-                      "by_class": price.by_class, **price.intermediates,
-                      "training": how_train or None},
-        "device_provenance": params.provenance,
-    }
+def estimate_operators(summary: OperatorSummary, hardware: str | Hardware, *, batch: int = 1,
+                       samples: float | None = None, train: bool = False,
+                       precision: str = "bf16", stack: str | Stack = "eager",
+                       activation: str | None = None,
+                       op_precision: dict[str, str] | None = None,
+                       site: str | SiteFactors | None = None, pue: float | None = None,
+                       profile: str | Profile | None = None,
+                       market_gco2e_per_kwh: float | None = None) -> Footprint:
+    """Footprint of ``samples`` samples (default one batch) through ``summary``'s operators.
+
+    Inference runs ``samples / batch`` forward calls of ``batch``; training runs as many
+    optimizer steps. ``accelerator_energy_per_<unit>`` [J] is reported.
+    """
+    batch = int(_check_count(batch, "batch", 1e7))
+    n = _check_count(float(batch if samples is None else samples), "samples", 1e18)
+    o, notes = options(hardware, precision=precision, stack=stack, activation=activation,
+                       op_precision=op_precision, train=train, profile=profile)
+    return estimate_parts([Part("model", summary, 1.0, batch)], o, name=summary.name,
+                          unit=summary.unit, units_per_batch=float(batch), units=n, site=site,
+                          pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes)
 
 
 def estimate_module(model: Any, example_inputs: Any, hardware: str | Hardware, *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from wattprint.workload.operators.classes import FUSABLE, TENSOR_CLASSES
 from wattprint.workload.operators.summary import OpGroup
@@ -59,6 +59,34 @@ def _cost_elements(r: OpRecord) -> float:
     return 0.0
 
 
+def _zero(uses: list[TensorUse], serial: int) -> list[TensorUse]:
+    return [replace(u, elements=0.0) if u.serial == serial else u for u in uses]
+
+
+def fuse_sdpa_scores(records: list[OpRecord]) -> None:
+    """Keep the scores of a decomposed ``scaled_dot_product_attention`` out of memory.
+
+    On the meta device PyTorch runs SDPA (also inside ``nn.MultiheadAttention``) as its math
+    decomposition — ``bmm → _safe_softmax → bmm`` — which materialises the scores; on a GPU the
+    same call runs a flash/memory-efficient kernel that keeps them on chip. ``_safe_softmax``
+    only comes from that decomposition, so its input, its output and the reads of the two
+    products are removed (in place); the FLOPs stay.
+    """
+    for r in records:
+        if "_safe_softmax" not in r.op or not r.ins:
+            continue
+        scores = r.ins[0]
+        if scores.producer is not None:
+            prod = records[scores.producer]
+            prod.outs = _zero(prod.outs, scores.serial)
+        r.ins = _zero(r.ins, scores.serial)
+        for o in r.outs:
+            r.outs = _zero(r.outs, o.serial)
+            for c in records:
+                if c.cls == "attention" and any(u.serial == o.serial for u in c.ins):
+                    c.ins = _zero(c.ins, o.serial)
+
+
 def apply_fusion(records: list[OpRecord]) -> None:
     """Mark fusable operators and the bytes their fusion saves (in place)."""
     consumers: Counter[int] = Counter()
@@ -85,6 +113,7 @@ def _bucket(r: OpRecord) -> int:
 
 def group_records(records: list[OpRecord]) -> tuple[OpGroup, ...]:
     """Sum records by (operator, class, cost key, arithmetic-intensity bucket)."""
+    fuse_sdpa_scores(records)
     apply_fusion(records)
     acc: dict[tuple[str, str, str | None, int], defaultdict[str, float]] = {}
     for r in records:

@@ -148,6 +148,24 @@ class _Tracer:
                                   float(o.element_size()), False, None))
         self.records.append(OpRecord(str(func), cls, key, ins, outs, flops or 0.0, k, m))
 
+    def fused_attention(self, q: Any, k: Any, v: Any, extra: list[Any], out: Any,
+                        causal: bool) -> None:
+        """Record ``scaled_dot_product_attention`` as one fused (flash) kernel.
+
+        FLOPs ``2·B·H·L·S·(E + E_v)`` (halved when causal: the kernel skips masked blocks);
+        bytes: q, k, v (and a mask) read, the output written — no materialised scores.
+        """
+        ins = [self.use(t) for t in _dedupe([q, k, v, *extra])]
+        flops = _sdpa_flops((q, k, v)) * (0.5 if causal else 1.0)
+        idx = len(self.records)
+        self.keep.append(out)
+        s = self._new_serial_for_id(id(out))
+        self.producer[s] = idx
+        outs = [TensorUse(s, float(out.numel()), True, float(out.element_size()), False, None)]
+        self.records.append(OpRecord("aten._scaled_dot_product_flash_attention.default",
+                                     "attention", None, ins, outs, flops,
+                                     float(q.shape[-1]), float(math.prod(q.shape[:-1]))))
+
     def _tensor_flops(self, func: Any, args: Any, kwargs: Any, out: Any,
                       cls: str) -> tuple[float | None, float, float]:
         if cls not in TENSOR_CLASSES:
@@ -307,7 +325,8 @@ def trace_module(model: Any, example_inputs: Any, *, batch: int = 1, name: str |
 
     h1, h2 = register_module_forward_pre_hook(pre), register_module_forward_hook(post)
     try:
-        _run(torch, functional_call, module, state, inputs, kwargs or {}, train, Mode)
+        with _attention_mode(torch, tracer, enabled=not train)():
+            _run(torch, functional_call, module, state, inputs, kwargs or {}, train, Mode)
     except TraceError:
         raise
     except Exception as exc:
@@ -326,6 +345,46 @@ def trace_module(model: Any, example_inputs: Any, *, batch: int = 1, name: str |
         inputs=shapes, params=params, groups=groups,
         source=f"traced with torch {torch.__version__} on the meta device "
                "(wattprint.workload.operators.trace)")
+
+
+_SDPA_ARGS = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale",
+              "enable_gqa")
+
+
+def _attention_mode(torch: Any, tracer: _Tracer, enabled: bool) -> Any:
+    """A function mode that keeps ``scaled_dot_product_attention`` one fused kernel.
+
+    On the meta device PyTorch decomposes it into matmuls and a softmax that materialise the
+    scores; on a GPU it runs as a flash/memory-efficient kernel. Inference traces record the
+    fused kernel; training traces keep the decomposition (its backward must be traced), which
+    overstates attention bytes (noted in methodology).
+    """
+    import contextlib
+
+    from torch.overrides import TorchFunctionMode
+
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    class AttentionMode(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (),
+                               kwargs: Any = None) -> Any:
+            kwargs = kwargs or {}
+            if func is not sdpa:
+                return func(*args, **kwargs)
+            bound = dict(zip(_SDPA_ARGS, args, strict=False)) | kwargs
+            q, k, v = bound["query"], bound["key"], bound["value"]
+            mask = bound.get("attn_mask")
+            causal = bool(bound.get("is_causal", False))
+            if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+                raise TraceError(f"operator aten.scaled_dot_product_attention{tracer.where()}"
+                                 f" failed: q {tuple(q.shape)}, k {tuple(k.shape)}, "
+                                 f"v {tuple(v.shape)} do not fit")
+            out = torch.empty((*q.shape[:-1], v.shape[-1]), dtype=q.dtype, device=q.device)
+            tracer.fused_attention(q, k, v, [mask] if isinstance(mask, torch.Tensor) else [],
+                                   out, causal)
+            return out
+
+    return AttentionMode if enabled else contextlib.nullcontext
 
 
 def _run(torch: Any, functional_call: Any, module: Any, state: dict[str, Any],

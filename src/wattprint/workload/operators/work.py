@@ -8,7 +8,7 @@ removed and its launch disappears. FLOPs never change with fusion — only bytes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wattprint.errors import InputError
 from wattprint.workload.operators.classes import (
@@ -38,6 +38,7 @@ class OpCost:
     saved_bytes: float  # traffic removed by fusion [B]
     gemm_k: float
     gemm_m: float
+    weight_bytes: float = 0.0  # part of ``bytes`` that is parameters/buffers [B]
 
 
 @dataclass(frozen=True)
@@ -117,5 +118,19 @@ def operator_work(summary: OperatorSummary, plan: PrecisionPlan, *, fused: bool,
         if g.cls in TENSOR_CLASSES and 0 < g.gemm_k < VECTOR_K_MAX:
             tf, vf = 0.0, vf + g.tensor_flops
         costs.append(OpCost(g.op, g.cls, float(launches), tf, vf, max(full - saved, 0.0), saved,
-                            g.gemm_k, g.gemm_m))
+                            g.gemm_k, g.gemm_m, g.weight_elements * wb))
     return OperatorWork(summary, tuple(costs), fused, activation, cb)
+
+
+def decode_work(work: OperatorWork, steps: float) -> OperatorWork:
+    """A traced teacher-forced pass over ``steps`` tokens, generated one token at a time.
+
+    FLOPs and activation bytes are those of the traced pass; every step re-reads the weights
+    and launches every kernel again: ``bytes += (steps − 1) · weight_bytes``,
+    ``launches × steps``.
+    """
+    if steps <= 1:
+        return work
+    costs = tuple(replace(c, bytes=c.bytes + (steps - 1.0) * c.weight_bytes,
+                          launches=c.launches * steps) for c in work.costs)
+    return replace(work, costs=costs)

@@ -1,0 +1,137 @@
+"""Predictions for catalog models priced from traced operators (CNNs, ViTs, CLIP, encoders,
+encoder–decoders, diffusion pipelines, state-space models) — no torch needed.
+
+``estimate_operator_model`` builds the pipeline's parts (text encoders once, the denoiser
+``steps`` times with the batch doubled by classifier-free guidance, the VAE once; a decoder
+token by token) and prices them with :func:`wattprint.module_estimate.estimate_parts`.
+``match_config`` recognises a model from its standard config file (``config.json``, a diffusers
+``model_index.json`` or a unet/transformer ``config.json``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from wattprint.catalog.schema import Hardware
+from wattprint.device.profile import Profile
+from wattprint.device.stacks import Stack
+from wattprint.errors import InputError, UnsupportedError
+from wattprint.footprint import Footprint
+from wattprint.module_estimate import Part, estimate_parts, options
+from wattprint.numbers import check_number
+from wattprint.site.chain import SiteFactors
+from wattprint.workload.operators.catalog import (
+    OperatorModel,
+    find_operator_model,
+    get_operator_model,
+    load_summary,
+    operator_models,
+)
+
+
+def model_parts(m: OperatorModel, batch: int, steps: int | None, tokens: int | None
+                ) -> list[Part]:
+    """The parts of one batch of ``batch`` samples of ``m``."""
+    n_steps = steps if steps is not None else (m.steps or 1)
+    n_tokens = tokens if tokens is not None else (m.tokens or 1)
+    parts = []
+    for c in m.components:
+        calls = c.calls * (n_steps if c.per_step else 1)
+        b = int(round(batch * (m.guidance if c.guidance else 1.0)))
+        parts.append(Part(c.role, load_summary(c.summary), calls, b,
+                          float(n_tokens) if c.decode else 1.0))
+    return parts
+
+
+def estimate_operator_model(model: str | OperatorModel, hardware: str | Hardware, *,
+                            units: float | None = None, batch: int = 1,
+                            steps: int | None = None, tokens: int | None = None,
+                            train: bool = False, precision: str = "bf16",
+                            stack: str | Stack = "eager", activation: str | None = None,
+                            op_precision: dict[str, str] | None = None,
+                            site: str | SiteFactors | None = None, pue: float | None = None,
+                            profile: str | Profile | None = None,
+                            market_gco2e_per_kwh: float | None = None) -> Footprint:
+    """Footprint of ``units`` natural units (images, seconds of audio…) of a catalog model.
+
+    ``batch`` samples run together (a sample is ``units_per_sample`` units: 30 s of audio for
+    Whisper); ``steps`` overrides the denoising steps, ``tokens`` the generated tokens.
+    """
+    m = model if isinstance(model, OperatorModel) else get_operator_model(model)
+    batch = _positive_int(batch, "batch", 10**6)
+    if steps is not None:
+        steps = _positive_int(steps, "steps", 10**5)
+    if tokens is not None:
+        tokens = _positive_int(tokens, "tokens", 10**6)
+    if train and len(m.components) > 1:
+        raise UnsupportedError(f"training {m.id} ({m.family} pipeline) is not modelled; "
+                               "trace the trainable part with --module and --samples")
+    o, notes = options(hardware, precision=precision, stack=stack, activation=activation,
+                       op_precision=op_precision, train=train, profile=profile)
+    per_batch = batch * m.units_per_sample
+    n = per_batch if units is None else check_number(float(units), "units")
+    if n <= 0:
+        raise InputError(f"units must be > 0, got {n:g}")
+    if m.guidance > 1:
+        notes.append(f"classifier-free guidance: guided parts run a batch of "
+                     f"{m.guidance:g} × {batch}")
+    return estimate_parts(model_parts(m, batch, steps, tokens), o, name=m.id, unit=m.unit,
+                          units_per_batch=per_batch, units=n, site=site, pue=pue,
+                          market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes)
+
+
+def _positive_int(v: Any, what: str, limit: int) -> int:
+    check_number(float(v), what, integer=True)
+    if not 1 <= int(v) <= limit:
+        raise InputError(f"{what} must be between 1 and {limit}, got {v}")
+    return int(v)
+
+
+def _matches(cfg: dict[str, Any], want: dict[str, Any]) -> bool:
+    for key, value in want.items():
+        have = cfg.get(key)
+        if isinstance(value, str) and value.startswith("["):
+            have = json.dumps(have) if isinstance(have, list) else have
+        if isinstance(value, int | float) and isinstance(have, bool):
+            have = int(have)
+        if have != value:
+            return False
+    return bool(want)
+
+
+_PIPELINES = {"StableDiffusionPipeline": "sd-1.5", "StableDiffusionXLPipeline": "sdxl",
+              "StableDiffusion3Pipeline": "sd3-medium", "FluxPipeline": "flux.1-dev"}
+
+
+def match_config(path: Path | str) -> OperatorModel | None:
+    """The catalog model a ``config.json``/``model_index.json`` describes, or None.
+
+    Raises :class:`InputError` if the file is unreadable. A diffusers pipeline index is
+    recognised by its ``_class_name`` (SD3/FLUX indexes by their transformer's shape when a
+    ``transformer/config.json`` sits next to it).
+    """
+    p = Path(path)
+    try:
+        cfg = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: cannot read config: {exc}") from exc
+    if not isinstance(cfg, dict):
+        raise InputError(f"{p}: a config file must hold a JSON object")
+    cls = str(cfg.get("_class_name", ""))
+    if cls.endswith("Pipeline"):
+        sub = p.parent / "transformer" / "config.json"
+        if sub.is_file():
+            found = match_config(sub)
+            if found is not None:
+                return found
+        name = _PIPELINES.get(cls)
+        return find_operator_model(name) if name else None
+    name_or_path = str(cfg.get("_name_or_path", ""))
+    if name_or_path and find_operator_model(name_or_path):
+        return find_operator_model(name_or_path)
+    for m in operator_models().values():
+        if m.config_match and _matches(cfg, dict(m.config_match)):
+            return m
+    return None

@@ -1,0 +1,103 @@
+"""Catalog models described by operators (``data/operator_models.toml``), torch-free.
+
+Each model is a pipeline of traced components (``data/operators/<summary>.json``, regenerated
+by ``tools/trace_catalog.py``): a classifier is one forward pass per image; a text-to-image
+model runs its text encoders once, its denoiser ``steps`` times with the batch doubled by
+classifier-free guidance, and its VAE decoder once; a speech model runs its encoder once per
+30 s window and its decoder once per generated token.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from wattprint.catalog.loader import data_dir
+from wattprint.catalog.schema import Sourced
+from wattprint.errors import DataError, UnknownNameError
+from wattprint.workload.operators.summary import OperatorSummary
+
+
+class Component(BaseModel):
+    """One traced part of a pipeline and how often it runs per batch of samples."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    summary: str  # data/operators/<summary>.json
+    role: str
+    calls: float = Field(default=1.0, gt=0)  # forward calls per batch (before steps)
+    per_step: bool = False  # × denoising steps
+    guidance: bool = False  # batch × the guidance factor (classifier-free guidance)
+    decode: bool = False  # autoregressive: the traced pass covers `tokens` tokens, run 1 by 1
+    published_macs: Sourced | None = None  # multiply-adds per call at batch 1 (for tests)
+
+
+class OperatorModel(BaseModel):
+    """A catalog model priced from traced operators."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    aliases: list[str] = []
+    family: str
+    task: str
+    unit: str  # natural unit: image, generated image, second of audio, sequence, token…
+    units_per_sample: float = 1.0  # e.g. 30 seconds of audio per Whisper window
+    steps: int | None = None  # default denoising steps
+    guidance: float = 1.0  # batch multiplier of guided components (2 = classifier-free)
+    tokens: int | None = None  # tokens a decode component generates per sample
+    config_match: dict[str, str | int | float] = {}  # keys of a config.json that identify it
+    source: str
+    components: list[Component]
+
+
+@lru_cache(maxsize=1)
+def operator_models() -> dict[str, OperatorModel]:
+    """All operator-level catalog models by id (validated once)."""
+    path = data_dir() / "operator_models.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, OperatorModel] = {}
+    for entry in raw.get("model", []):
+        try:
+            m = OperatorModel(**entry)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise DataError(f"operator_models.toml: entry {entry.get('id', '?')}: "
+                            f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+        out[m.id] = m
+    return out
+
+
+def _key(name: str) -> str:
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def find_operator_model(name: str) -> OperatorModel | None:
+    """The model whose id or alias matches ``name`` (case-insensitive), else None."""
+    key = _key(name)
+    for m in operator_models().values():
+        if key == _key(m.id) or key in (_key(a) for a in m.aliases):
+            return m
+    return None
+
+
+def get_operator_model(name: str) -> OperatorModel:
+    """Like :func:`find_operator_model` but raises :class:`UnknownNameError`."""
+    m = find_operator_model(name)
+    if m is None:
+        names = [n for m in operator_models().values() for n in (m.id, *m.aliases)]
+        raise UnknownNameError("models", name, names)
+    return m
+
+
+@lru_cache(maxsize=64)
+def load_summary(name: str) -> OperatorSummary:
+    """A shipped traced summary (``data/operators/<name>.json``)."""
+    path = data_dir() / "operators" / f"{name}.json"
+    if not path.is_file():
+        raise DataError(f"operator summary {name!r} is missing from data/operators "
+                        "(regenerate with tools/trace_catalog.py)")
+    return OperatorSummary.load(path)

@@ -1,0 +1,94 @@
+"""Catalog models priced from shipped traced summaries (no torch needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wattprint.catalog_estimate import estimate_operator_model, match_config
+from wattprint.errors import InputError, UnknownNameError, UnsupportedError
+from wattprint.workload.operators.catalog import load_summary, operator_models
+
+FAMILIES = {"cnn", "vit", "clip", "encoder", "encoder-decoder", "diffusion", "state-space"}
+
+
+def test_every_family_is_in_the_catalog() -> None:
+    assert {m.family for m in operator_models().values()} >= FAMILIES
+
+
+@pytest.mark.parametrize("mid", sorted(operator_models()))
+def test_every_catalog_model_estimates_with_a_range(mid: str) -> None:
+    m = operator_models()[mid]
+    fp = estimate_operator_model(mid, "h100")
+    q = fp[f"accelerator_energy_per_{m.unit.replace(' ', '_')}"]
+    assert 0 < q.lo <= q.value <= q.hi
+    assert fp.details["model"]["parts"]
+    assert not any("without a FLOP formula" in n for n in fp.notes)
+
+
+def test_traced_flops_match_published_figures_within_5_percent() -> None:
+    checked = 0
+    for m in operator_models().values():
+        for c in m.components:
+            if c.published_macs is None:
+                continue
+            macs = load_summary(c.summary).tensor_flops / 2.0
+            assert macs == pytest.approx(c.published_macs.value, rel=0.05), (m.id, c.summary)
+            checked += 1
+    assert checked >= 10
+
+
+def test_diffusion_scales_with_steps_and_guidance() -> None:
+    e50 = estimate_operator_model("sd-1.5", "h100").accelerator_energy.value
+    e25 = estimate_operator_model("sd-1.5", "h100", steps=25).accelerator_energy.value
+    assert 0.45 * e50 < e25 < 0.6 * e50
+    parts = {p["role"]: p for p in estimate_operator_model(
+        "sd-1.5", "h100", batch=3).details["model"]["parts"]}
+    assert parts["denoiser"]["batch"] == 6 and parts["denoiser"]["calls"] == 50
+    assert parts["VAE decoder"]["batch"] == 3
+
+
+def test_speech_is_priced_per_second_of_audio() -> None:
+    fp = estimate_operator_model("whisper-large-v3", "h100", units=3600)
+    per = fp["accelerator_energy_per_second_of_audio"].value
+    assert fp.accelerator_energy.value == pytest.approx(per * 3600, rel=1e-9)
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(UnknownNameError):
+        estimate_operator_model("resnet-5000", "h100")
+    with pytest.raises(InputError):
+        estimate_operator_model("sdxl", "h100", steps=0)
+    with pytest.raises(UnsupportedError):
+        estimate_operator_model("sdxl", "h100", train=True)
+    with pytest.raises(UnsupportedError, match="GB"):
+        estimate_operator_model("flux.1-dev", "t4", precision="fp16")
+
+
+def test_standard_configs_are_recognised(tmp_path) -> None:
+    cases = {
+        "resnet": {"model_type": "resnet", "hidden_sizes": [256, 512, 1024, 2048]},
+        "bert": {"model_type": "bert", "hidden_size": 768, "num_hidden_layers": 12},
+        "whisper": {"_name_or_path": "openai/whisper-large-v3", "model_type": "whisper"},
+        "unet": {"_class_name": "UNet2DConditionModel", "cross_attention_dim": 2048},
+        "flux": {"_class_name": "FluxTransformer2DModel", "num_layers": 19,
+                 "guidance_embeds": True},
+    }
+    want = {"resnet": "resnet50", "bert": "bert-base", "whisper": "whisper-large-v3",
+            "unet": "sdxl", "flux": "flux.1-dev"}
+    for key, cfg in cases.items():
+        p = tmp_path / f"{key}.json"
+        p.write_text(json.dumps(cfg))
+        found = match_config(p)
+        assert found is not None and found.id == want[key], key
+    index = tmp_path / "model_index.json"
+    index.write_text(json.dumps({"_class_name": "StableDiffusionPipeline"}))
+    assert match_config(index).id == "sd-1.5"  # type: ignore[union-attr]
+    unknown = tmp_path / "x.json"
+    unknown.write_text(json.dumps({"model_type": "nothing-like-it"}))
+    assert match_config(unknown) is None
+    broken = tmp_path / "y.json"
+    broken.write_text("{nope")
+    with pytest.raises(InputError):
+        match_config(broken)
