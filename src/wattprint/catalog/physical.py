@@ -20,6 +20,7 @@ CLIMATE_FILE = "climate.toml"
 COOLING_FILE = "cooling.toml"
 WATER_STRESS_FILE = "water_stress.toml"
 HOUSEHOLDS_FILE = "households.toml"
+FUEL_FILE = "fuel_factors.toml"
 
 
 class _Strict(BaseModel):
@@ -115,6 +116,14 @@ class Household(_Strict):
     kwh_per_year: Sourced
 
 
+class FuelFactor(_Strict):
+    """Life-cycle emission factor of one fuel and the column-name substrings that mean it."""
+
+    id: str
+    match: list[str] = Field(min_length=1)
+    factor: Sourced  # gCO2e per kWh generated
+
+
 def _entries(file: str, table: str, model: type[BaseModel]) -> list[BaseModel]:
     doc = _read_toml(data_dir() / file, file)
     rows = doc.get(table)
@@ -176,7 +185,15 @@ def households() -> dict[str, Household]:
             if isinstance(e, Household)}
 
 
+@lru_cache(maxsize=1)
+def fuel_factors() -> dict[str, FuelFactor]:
+    """Fuel emission factors by fuel id, in file order (``fuel_factors.toml``)."""
+    return {e.id: e for e in _entries(FUEL_FILE, "fuel", FuelFactor)
+            if isinstance(e, FuelFactor)}
+
+
 def clear_physical_caches() -> None:
     """Forget the parsed physical-data files."""
-    for fn in (stations, station_for_site, cooling_data, water_stress_entries, households):
+    for fn in (stations, station_for_site, cooling_data, water_stress_entries, households,
+               fuel_factors):
         fn.cache_clear()

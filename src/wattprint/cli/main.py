@@ -44,6 +44,7 @@ COMMAND_MODULES = (
     "wattprint.cli.calibrate_cmds",
     "wattprint.cli.plan_cmds",
     "wattprint.cli.report_cmds",
+    "wattprint.cli.grid_cmds",
 )
 
 #: Top-level command → the module that registers it. Building every command's parser costs
@@ -59,6 +60,7 @@ COMMAND_OWNERS = {
     "calibrate": "wattprint.cli.calibrate_cmds",
     "plan": "wattprint.cli.plan_cmds", "lifecycle": "wattprint.cli.plan_cmds",
     "report": "wattprint.cli.report_cmds", "ui": "wattprint.cli.report_cmds",
+    "grid": "wattprint.cli.grid_cmds",
 }
 
 _registered: set[str] = set()

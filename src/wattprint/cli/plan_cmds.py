@@ -441,6 +441,10 @@ def when_cmd(
     chips: Annotated[str, typer.Option("--chips")] = "8",
     now: Annotated[int | None, typer.Option("--now", help="Hour it would start otherwise "
                                             "(0-23, local).")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="Use real hourly data cached in "
+                                             "the ledger for this zone (default: the region "
+                                             "id); falls back to the typical profile.")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Ledger file.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Best start hour for a deferrable job from an hourly grid-intensity profile.
@@ -458,6 +462,12 @@ def when_cmd(
     if (region is None) == (profile_csv is None):
         raise InputError("give --region (shipped profile) or --profile-csv FILE, not both")
     prof = read_profile_csv(profile_csv) if profile_csv else site_profile(get_site(region or ""))
+    source_note = None
+    if profile_csv is None:
+        from wattprint.cli.grid_cmds import measured_profile
+
+        measured, source_note = measured_profile(zone or region or "", db)
+        prof = measured or prof
     if model is not None:
         if duration or energy or power:
             raise InputError("give a job as --model/--hardware/--tokens or as --duration with "
@@ -483,6 +493,8 @@ def when_cmd(
             e_kwh = parse_with_unit(power or "", "--power", {"kW": 1.0, "MW": 1e3, "W": 1e-3}
                                     ) * dur_h
     res = best_start_hour(prof, dur_h, e_kwh, now)
+    if source_note:
+        res["profile_source"] = source_note
     if json_out:
         dump_json(res)
         return
@@ -502,6 +514,8 @@ def when_cmd(
                f"({res['saving_vs_now_pct']:.1f} %) against starting at {now:02d}:00"
     con.print(msg + ".")
     con.print(f"Profile: {prof.provenance}", style="dim")
+    if source_note:
+        con.print(source_note, style="yellow")
     if "note" in res:
         con.print(f"note: {res['note']}", style="yellow")
 

@@ -98,11 +98,24 @@ def _m003_application_id(c: sqlite3.Connection) -> None:
     c.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+def _m004_grid_intensity(c: sqlite3.Connection) -> None:
+    c.execute("""
+        CREATE TABLE grid_intensity (
+            zone TEXT NOT NULL,
+            hour_start REAL NOT NULL,          -- Unix time of the UTC hour start, s
+            gco2e_per_kwh REAL NOT NULL,
+            source TEXT NOT NULL,
+            fetched_at REAL NOT NULL,          -- when it was imported or fetched, Unix s
+            PRIMARY KEY (zone, hour_start)
+        )""")
+
+
 #: Every migration, in order (the schema version is how many are applied).
 MIGRATIONS: list[Migration] = [
     ("001_initial", _m001_initial),
     ("002_indexes", _m002_indexes),
     ("003_application_id", _m003_application_id),
+    ("004_grid_intensity", _m004_grid_intensity),
 ]
 
 
