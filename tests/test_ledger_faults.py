@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wattprint.errors import InputError
-from wattprint.ledger import Ledger
+from wattprint.ledger import MIGRATIONS, Ledger
 from wattprint.ledger.integrity import check_ledger, recover_ledger
 from wattprint.ledger.recorder import RunRecorder, import_record
 from wattprint.testing import cli_call as cli
@@ -112,7 +112,7 @@ def test_new_ledger_is_marked_as_ours(tmp_path: Path) -> None:
     Ledger(db).close()
     with sqlite3.connect(db) as c:
         assert c.execute("PRAGMA application_id").fetchone()[0] == 0x57415450
-    assert check_ledger(db)["schema_version"] == 3
+    assert check_ledger(db)["schema_version"] == len(MIGRATIONS)
 
 
 def test_readonly_open_never_writes(tmp_path: Path) -> None:

@@ -105,13 +105,14 @@ def cached_series(zone: str, db: Path | None, start_s: float | None = None,
     """The ledger's cached hourly series of ``zone``, or None when there is none."""
     import numpy as np
 
-    from wattprint.ledger import Ledger
+    from wattprint.ledger import Ledger, default_db_path
     from wattprint.ledger.grid_cache import load_intensities
     from wattprint.site.grid_hourly import HourlySeries
 
-    if db is not None and not Path(db).expanduser().is_file():
+    path = Path(db).expanduser() if db is not None else default_db_path()
+    if not path.is_file():
         return None
-    with Ledger(db) as ledger:
+    with Ledger(path, readonly=True) as ledger:
         rows = load_intensities(ledger, zone, start_s, end_s)
     if not rows:
         return None
