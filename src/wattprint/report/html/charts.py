@@ -21,6 +21,10 @@ def _layout(title: str, **kw: Any) -> dict[str, Any]:
                             "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
                             "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
                             "hovermode": "closest", "font": {"size": 12}}
+    for axis in ("xaxis", "yaxis"):  # plotly.js 3 takes axis titles as {"text": ...} only
+        ax = kw.get(axis)
+        if isinstance(ax, dict) and isinstance(ax.get("title"), str):
+            kw[axis] = {**ax, "title": {"text": ax["title"]}, "automargin": True}
     base.update(kw)
     return base
 

@@ -30,9 +30,8 @@ class Metric:
     def shown(self) -> tuple[str, str]:
         """(value, range) as printed on the page, three significant figures."""
         if self.unit in ("", "%", "chip-h", "FLOP", "requests"):
-            return _plain(self.value, self.unit), (
-                "" if self.low is None or self.high is None
-                else f"{_plain(self.low, '')} – {_plain(self.high, '')}")
+            lo, hi = (_plain(x, "") if x is not None else "" for x in (self.low, self.high))
+            return _plain(self.value, self.unit), "" if lo == hi else f"{lo} – {hi}"
         q = Quantity(self.value, self.unit, self.provenance or "-", "modelled",
                      self.low, self.high)
         val, rng = human(q)

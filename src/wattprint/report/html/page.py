@@ -155,6 +155,7 @@ def page_html(title: str, main: str, *, kind: str, script_src: str | None = None
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'>"
         f"<title>{esc(title)}</title><style>{CSS}</style>{head_extra}{plotly}</head>"
         f"<body data-report-kind='{esc(kind)}'><main>{main}<footer>{footer}</footer></main>"
         f"{data_js}<script>{_RENDER_JS}</script></body></html>")

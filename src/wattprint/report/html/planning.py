@@ -164,6 +164,10 @@ def validation_report(d: dict[str, Any]) -> Report:
                                       float(s["median_abs_error"]), "%", "measured",
                                       f"worst {s.get('worst_id')} ({s.get('worst_quantity')}): "
                                       f"{s.get('worst_error', 0) * 100:+.0f} %"))
+            rep.metrics.append(Metric(f"summary.{s['group']}.within_25pct_share",
+                                      f"{s['group']}: share within ±25 %",
+                                      s["within_25pct"] / max(s["count"], 1), "%", "measured",
+                                      f"{s['within_25pct']} of {s['count']} rows"))
     by_unit: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for r in rows:
         if r.get("published") and r.get("predicted") and r.get("error") is not None:
