@@ -97,6 +97,9 @@ def infer(
     profile: ProfileOpt = None,
     market_intensity: Annotated[str | None, typer.Option(
         "--market-intensity", help="Market-based gCO2e/kWh (adds co2e_market).")] = None,
+    tensor_parallel: Annotated[str | None, typer.Option(
+        "--tensor-parallel", "--tp", help="Attention tensor-parallel degree (default: all "
+        "chips); the rest split layers or sequences.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Footprint of inference: one batch, or --requests many.
@@ -114,7 +117,9 @@ def infer(
         requests=num(requests, "requests"), precision=precision, kv_cache=kv_cache,
         chips=int(need(chips, "chips", "--chips", integer=True)), stack=stack, site=site,
         pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
-        market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
+        market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
+        tensor_parallel=None if tensor_parallel is None else
+        int(need(tensor_parallel, "tensor parallel", "--tensor-parallel", integer=True)))
     i = fp.inputs
     _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
           f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "

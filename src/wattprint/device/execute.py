@@ -79,13 +79,26 @@ def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | No
     raise UnsupportedError(f"{hw.id} has no {plan.name} ({compute}) support; it offers {have}")
 
 
+def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str) -> Any:
+    """Energy of one weight-dequantisation op [J]: that of a FLOP at the compute precision.
+
+    Fused weight-only kernels (Marlin, AWQ/GPTQ GEMMs) unpack int4 to bf16/fp16 in registers
+    between the shared-memory load and the tensor-core MMA (Frantar et al. 2024, "MARLIN",
+    arXiv 2408.11743): the ops touch no memory of their own. A fp32 CUDA-core GEMM FLOP
+    (13.1 pJ dynamic on our H200) is dominated by register-file and shared-memory traffic per
+    FMA and overstates them ~12×; a tensor-core FLOP at the compute precision (bf16: 0.87 pJ
+    dynamic, measured) is the stated stand-in.
+    """
+    return coeffs.j_per_flop[compute]
+
+
 def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: PrecisionPlan,
                   chips: int) -> DeviceParams:
     """Collect the device and stack numbers for one hardware × precision × stack."""
     compute, _ = compute_rate(hw, plan)
     vec = hw.peak_flops.get("fp32") or hw.peak_flops[compute]
     jf = coeffs.j_per_flop[compute]
-    jv = coeffs.j_per_flop.get("fp32", jf)
+    jv = dequant_j_per_op(coeffs, compute)
     assert coeffs.j_per_byte is not None
     link = hw.interconnect_bps.value if hw.interconnect_bps else INTER_NODE_BPS
     if hw.kind == "gpu" and chips > CHIPS_PER_NODE:
@@ -122,6 +135,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "tdp_w": f"{hw.id} power limit: {hw.tdp_w.cite()}",
             "j_per_flop": jf.provenance,
             "j_per_byte": coeffs.j_per_byte.provenance,
+            "j_per_dequant_op": f"dequant_j_per_op: a {compute} FLOP's energy ({jv.provenance})",
             "compute_efficiency": f"stack {stack.id}: {ce.cite()}",
             "memory_efficiency": f"stack {stack.id}: {me.cite()}",
             "moe_efficiency": f"stack {stack.id}: {stack.moe_efficiency.cite()}",

@@ -26,7 +26,7 @@ from wattprint.numbers import check_number
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import Work, decode_work, prefill_work
+from wattprint.workload.phases import Work, decode_work, prefill_work, replicate_kv
 from wattprint.workload.precision import PrecisionPlan, precision_plan
 
 
@@ -102,8 +102,8 @@ def held_context_tokens(prompt_tokens: Any, output_tokens: Any, continuous: bool
 
 
 def _check_fits(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
-                ctx_held: float, chips: int) -> float:
-    need = inference_memory_bytes(spec, plan, batch, ctx_held)
+                ctx_held: float, chips: int, tp: int) -> float:
+    need = inference_memory_bytes(spec, plan, batch, ctx_held, tp)
     have = hw.memory_bytes.value * chips * USABLE_MEMORY
     if need > have:
         min_chips = math.ceil(need / (hw.memory_bytes.value * USABLE_MEMORY))
@@ -136,8 +136,13 @@ def estimate_inference(
     profile: str | Profile | None = None,
     sparsity: str | None = None,
     market_gco2e_per_kwh: float | None = None,
+    tensor_parallel: int | None = None,
 ) -> Footprint:
     """Footprint of serving ``requests`` requests (default: one batch of ``batch``).
+
+    ``tensor_parallel`` is the attention's tensor-parallel degree (default: all ``chips``);
+    the other chips split layers (pipeline) or sequences (data-parallel attention), which
+    shard the KV cache instead of replicating it (:func:`~wattprint.workload.phases.kv_copies`).
 
     Each batch is one prefill over ``prompt_tokens`` and ``output_tokens − 1`` decode steps
     (the first output token comes from the prefill). Energies in J, times in s.
@@ -149,6 +154,9 @@ def estimate_inference(
     prompt_tokens = check_count(prompt_tokens, "prompt tokens")
     output_tokens = check_count(output_tokens, "output tokens")
     chips = check_count(chips, "chips")
+    tp = chips if tensor_parallel is None else check_count(tensor_parallel, "tensor parallel")
+    if tp > chips or chips % tp:
+        raise InputError(f"tensor parallel degree {tp} must divide the {chips} chips")
     n_req = float(batch if requests is None else
                   check_limit(check_number(float(requests), "requests"), "requests"))
     spec = resolve_model(model)
@@ -158,13 +166,14 @@ def estimate_inference(
     params, notes = params_for(hw, st, plan, chips, profile)
     need = _check_fits(spec, hw, plan, batch,
                        held_context_tokens(prompt_tokens, output_tokens,
-                                           st.continuous_batching), chips)
+                                           st.continuous_batching), chips, tp)
     traffic = traffic_of(st)
-    pre = sparsify(prefill_work(spec, plan, traffic, batch, prompt_tokens), sparsity, plan)
+    pre = replicate_kv(sparsify(prefill_work(spec, plan, traffic, batch, prompt_tokens),
+                                sparsity, plan), spec, tp)
     steps = output_tokens - 1
     mean_ctx = prompt_tokens + output_tokens / 2.0
-    dec = sparsify(decode_work(spec, plan, traffic, batch, mean_ctx, steps=max(steps, 0)),
-                   sparsity, plan)
+    dec = replicate_kv(sparsify(decode_work(spec, plan, traffic, batch, mean_ctx,
+                                            steps=max(steps, 0)), sparsity, plan), spec, tp)
     cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, prompt_tokens)
     pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls)
     dec_r: PhaseResult | None = None
@@ -209,6 +218,7 @@ def estimate_inference(
         "memory_required_bytes": need, "device_provenance": params.provenance,
     }
     inputs = {"kind": "infer", "model": spec.name, "hardware": hw.id, "chips": chips,
+              "tensor_parallel": tp,
               "batch": batch, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
               "requests": n_req, "precision": plan.name, "stack": st.id,
               "site": site_f.site_id, "sparsity": sparsity or "none",

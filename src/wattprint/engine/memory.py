@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import weight_storage_bytes
+from wattprint.workload.phases import kv_copies, weight_storage_bytes
 from wattprint.workload.precision import PrecisionPlan
 
 #: Share of device memory usable for weights, KV cache and activations.
@@ -15,10 +15,13 @@ WORKSPACE_FRACTION = 0.02
 
 
 def inference_memory_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: Any,
-                           context_tokens: Any) -> Any:
-    """Weights + KV cache of ``batch`` sequences of ``context_tokens`` + 2 % workspace [B]."""
+                           context_tokens: Any, chips: Any = 1) -> Any:
+    """Weights + KV cache of ``batch`` sequences of ``context_tokens`` + 2 % workspace, over
+    all ``chips`` tensor-parallel chips [B]; the KV cache counts once per copy
+    (:func:`~wattprint.workload.phases.kv_copies`: MLA, and GQA with more chips than KV heads,
+    replicate it)."""
     weights = weight_storage_bytes(spec, plan)
-    kv = batch * spec.kv_elements(context_tokens) * plan.kv_bytes
+    kv = batch * spec.kv_elements(context_tokens) * plan.kv_bytes * kv_copies(spec, chips)
     return (weights + kv) * (1.0 + WORKSPACE_FRACTION)
 
 

@@ -40,7 +40,7 @@ from wattprint.site import formulas as sf
 from wattprint.site.arrays import SiteArrays, site_chain
 from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import Work, decode_work, prefill_work
+from wattprint.workload.phases import Work, decode_work, prefill_work, replicate_kv
 from wattprint.workload.precision import PrecisionPlan
 
 ProgressFn = Callable[[int, int], None]
@@ -110,13 +110,14 @@ def _chunk_columns(spec: ModelSpec, demand: Demand, combos: list[tuple[Hardware,
                                for hw, pl in combos[sl]])
         cb, calls = tensor_parallel_comm(spec, tab.act[sl], b_arr[None, :],
                                          demand.prompt_tokens)
-        pre = evaluate_phase(pre_w, params, int(c), cb, calls)
+        pre = evaluate_phase(replicate_kv(pre_w, spec, c), params, int(c), cb, calls)
         shape = pre["t"].shape
         got = {"t_prefill": pre["t"], "e_prefill": pre["e"],
                "idle_w": np.broadcast_to(params.idle_w[0], shape)}
         if dec_w is not None:
             cb, calls = tensor_parallel_comm(spec, tab.act[sl], b_arr[None, :], 1)
-            dec = evaluate_phase(dec_w, params, int(c), cb * tab.steps, calls * tab.steps)
+            dec = evaluate_phase(replicate_kv(dec_w, spec, c), params, int(c), cb * tab.steps,
+                                 calls * tab.steps)
             got.update(t_decode=dec["t"], e_decode=dec["e"],
                        decode_memory_share=np.broadcast_to(
                            (dec["t_memory"] + dec["t_elementwise"])
@@ -178,8 +179,8 @@ def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[
     plans = list(dict.fromkeys(pl for _, pl in combos))
     ctx_held = held_context_tokens(demand.prompt_tokens, demand.output_tokens,
                                    st.continuous_batching)
-    mem_need = np.array([[inference_memory_bytes(spec, pl, b, ctx_held) for b in b_arr]
-                         for pl in plans])[tab.pidx][:, None, :]
+    mem_need = np.array([[[inference_memory_bytes(spec, pl, b, ctx_held, c) for b in b_arr]
+                          for c in c_arr] for pl in plans])[tab.pidx]
     K = len(combos)
     chunk = max(1, min(K, 24))
     parts: list[dict[str, np.ndarray]] = []

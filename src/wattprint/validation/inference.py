@@ -44,6 +44,15 @@ def _prompt_tokens(workload: str) -> int:
     return DEFAULT_PROMPT_TOKENS
 
 
+def _tensor_parallel(parallelism: str, chips: int) -> int:
+    """The attention tensor-parallel degree in a ``parallelism`` cell (``TP=8;PP=2``,
+    ``tensor_parallel=1;expert_parallel=8``): the rest of the chips split layers (pipeline) or
+    sequences (data/expert parallel). All chips when the cell does not say."""
+    m = re.search(r"(?:\bTP|tensor_parallel)\s*=\s*(\d+)", parallelism)
+    tp = int(m.group(1)) if m else chips
+    return tp if 0 < tp <= chips and chips % tp == 0 else chips
+
+
 def _batch(row: dict[str, str]) -> int | None:
     avg = first_number(row.get("avg_batch"))
     if avg is not None and avg > 0:
@@ -78,6 +87,7 @@ def validate_inference(c: Any) -> Any:
         out = first_number(row.get("avg_output_tokens"))
         pub = first_number(row.get("energy_per_output_token_J"))
         chips = parse_count(row.get("num_accelerators")) or 1
+        tp = _tensor_parallel(row.get("parallelism", ""), chips)
         if batch is None or out is None or pub is None:
             c.skip(rid, "no batch size, output length or energy per output token")
             continue
@@ -87,11 +97,13 @@ def validate_inference(c: Any) -> Any:
         try:
             fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,
                                     output_tokens=max(1, int(round(out))), chips=chips,
+                                    tensor_parallel=tp,
                                     precision=precision, stack="vllm")
         except WattprintError as exc:
             c.skip(rid, f"estimate failed: {exc}")
             continue
-        note = (f"{m_note}; {chips} × {hw}, {precision}, batch {batch}, prompt {prompt} "
+        note = (f"{m_note}; {chips} × {hw} (TP {tp}), {precision}, batch {batch}, "
+                f"prompt {prompt} "
                 f"(assumed), output {int(round(out))}; {row.get('workload', '')}")
         if hw_note:
             note += f"; {hw_note}"

@@ -9,7 +9,7 @@ half, unfused ones compute the full square and materialise the scores.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from wattprint.workload.model_spec import ModelSpec
@@ -178,6 +178,29 @@ def score_bytes(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, pairs: f
     if traffic.fused_attention:
         return 0.0
     return 4.0 * spec.heads * spec.layers * pairs * plan.act_bytes
+
+
+def kv_copies(spec: ModelSpec, chips: Any) -> Any:
+    """Copies of the KV cache held across ``chips`` tensor-parallel chips.
+
+    Tensor parallelism splits attention by KV head, so each head's cache lives on one chip
+    only while there are at least as many KV heads as chips; with more chips than KV heads
+    (GQA/MQA) vLLM replicates each KV head on ``chips / kv_heads`` chips, and MLA's latent
+    cache is shared by all heads, so every chip holds all of it (vLLM, SGLang: the MLA cache
+    is replicated across TP ranks). Returns ``chips / min(chips, kv_heads)``, or ``chips`` for
+    MLA. Array-native in ``chips``.
+    """
+    from wattprint.arrays import minimum
+
+    if spec.is_mla:
+        return chips * 1.0
+    return chips / minimum(chips, float(max(spec.kv_heads, 1)))
+
+
+def replicate_kv(work: Work, spec: ModelSpec, chips: Any) -> Work:
+    """``work`` with its KV-cache traffic multiplied by :func:`kv_copies` (every copy is
+    written, and each chip reads its own copy)."""
+    return replace(work, kv_bytes=work.kv_bytes * kv_copies(spec, chips))
 
 
 def kv_bytes_per_token(spec: ModelSpec, plan: PrecisionPlan) -> float:
