@@ -23,7 +23,7 @@ import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ParamSpec, TypeVar
 
 from wattprint.errors import InputError
@@ -134,8 +134,10 @@ class Meter:
 
     @property
     def backends(self) -> list[EnergyBackend]:
-        """The backends in use (probes them if needed)."""
-        self.start()
+        """The backends in use (probes them and starts sampling if never started; after
+        :meth:`stop` the same backends, without restarting anything)."""
+        if self._backends is None:
+            self.start()
         assert self._backends is not None
         return list(self._backends)
 
@@ -203,8 +205,9 @@ class Meter:
                 w.name, w.start, marks, w.t0, t1, s.unix(w.t0), s.unix(t1), w.stats,
                 self._devices, self._absent, self.interval_s, self.counter_interval_s,
                 w.synced, w.sync_errors, s.sink_error, complete, self.site)
+            pairs = [(b, d) for b in self._backends or [] for d in b.devices()]
             m = LazyMeasurement(name, complete, self.site,
-                                functools.partial(build_measurement, rec))
+                                functools.partial(_build_noting_anomalies, rec, pairs))
             w.measurement = m
             self.measurements.append(m)
             return m
@@ -253,3 +256,22 @@ class Meter:
                 self.measurement = self.end_window(ROOT_WINDOW, complete=exc_type is None)
         finally:
             self.stop()
+
+
+#: A boundary's own reads happen just after its timestamp (s): their anomalies count in.
+ANOMALY_SLACK_S = 0.01
+
+
+def _build_noting_anomalies(rec: WindowRecord,
+                            pairs: list[tuple[EnergyBackend, Device]]) -> Measurement:
+    """:func:`build_measurement`, plus every reading the backends rejected, reinterpreted
+    or failed to take inside the window (their :meth:`EnergyBackend.anomalies`), in the
+    device's reason and the notes: never a silent correction."""
+    m = build_measurement(rec)
+    seen = {d.key: b.anomalies(d, rec.t0, rec.t1 + ANOMALY_SLACK_S) for b, d in pairs}
+    for i, e in enumerate(m.devices):
+        extra = seen.get(e.device.key) or []
+        if extra:
+            m.devices[i] = replace(e, reason="; ".join(filter(None, [e.reason, *extra])))
+            m.notes.extend(x for x in extra if x not in m.notes)
+    return m

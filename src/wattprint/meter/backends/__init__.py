@@ -46,20 +46,28 @@ def detect_backends(*, nvml: Any = None, amdsmi: Any = None,
     out: list[EnergyBackend] = []
     try:
         out.append(NvidiaBackend(nvml=nvml, visible_devices=visible_devices))
-    except MeterError as exc:
-        out.append(NullBackend("nvidia", str(exc)))
+    except Exception as exc:  # noqa: BLE001 - detection never stops the user's command
+        out.append(NullBackend("nvidia", _why(exc)))
     try:
         out.append(AmdBackend(amdsmi=amdsmi))
-    except MeterError as exc:
-        out.append(NullBackend("amd", str(exc)))
+    except Exception as exc:  # noqa: BLE001
+        out.append(NullBackend("amd", _why(exc)))
     try:
         rapl = RaplBackend(root=powercap_root)
-    except MeterError as exc:
-        out.append(NullBackend("rapl", str(exc)))
-        out.append(CpuEstimateBackend(f"RAPL unavailable: {exc}"))
+    except Exception as exc:  # noqa: BLE001
+        out.append(NullBackend("rapl", _why(exc)))
+        out.append(CpuEstimateBackend(f"RAPL unavailable: {_why(exc)}"))
     else:
         out.append(rapl)
         if not rapl.has_dram:
             out.append(CpuEstimateBackend("RAPL has no DRAM domain on this machine",
                                           cpu=False, dram=True))
     return out
+
+
+def _why(exc: BaseException) -> str:
+    """A backend's failure in words: a meter error's own text, else the unexpected
+    exception named (a detection bug must not stop the command, nor hide)."""
+    if isinstance(exc, MeterError):
+        return str(exc)
+    return f"detection failed ({type(exc).__name__}: {exc})"

@@ -135,6 +135,12 @@ class EnergyBackend(ABC):
         Devices without a power reading (``power_sensor is None``) are never asked.
         """
 
+    def anomalies(self, device: Device, t0: float, t1: float) -> list[str]:
+        """Readings of ``device`` rejected, reinterpreted or failed between monotonic times
+        ``t0`` and ``t1`` (s), in words; the meter adds them to the window's notes.
+        Default: none recorded."""
+        return []
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release vendor handles (default: nothing to release)."""
 

@@ -17,7 +17,11 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import time
+from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -33,12 +37,16 @@ from wattprint.meter.backends.base import (
     Device,
     EnergyBackend,
 )
+from wattprint.meter.backends.guard import CounterGuard
 
 COUNTER_SENSOR = "NVML total-energy counter"
 INSTANT_SENSOR = "NVML_FI_DEV_POWER_INSTANT"
 AVERAGED_SENSOR = "nvmlDeviceGetPowerUsage (~1 s average)"
 #: The energy counter moved about ten times a second on an H200 (reference notes).
 COUNTER_PERIOD_S = 0.1
+#: Highest plausible GPU power (W) when NVML gives no power limit: above any GPU board
+#: (1.4 kW for GB300-class parts in 2025).
+DEFAULT_MAX_W = 2000.0
 INSTALL_HINT = "pip install nvidia-ml-py (a wattprint dependency: reinstall wattprint)"
 
 
@@ -139,8 +147,12 @@ class NvidiaBackend(EnergyBackend):
 
     name = "nvidia"
 
-    def __init__(self, nvml: Any = None, visible_devices: str | None = None) -> None:
+    def __init__(self, nvml: Any = None, visible_devices: str | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.nvml = nvml if nvml is not None else load_pynvml()
+        self._clock = clock
+        self._guards: dict[str, CounterGuard] = {}
+        self._failures: dict[str, list[tuple[float, str]]] = {}
         self.notes: list[str] = []
         self._handles: dict[str, Any] = {}
         self._devices: list[Device] = []
@@ -217,24 +229,91 @@ class NvidiaBackend(EnergyBackend):
         """The visible GPUs, in ``CUDA_VISIBLE_DEVICES`` order."""
         return list(self._devices)
 
+    def _guard(self, device: Device) -> CounterGuard:
+        g = self._guards.get(device.key)
+        if g is None:
+            g = self._guards[device.key] = CounterGuard(
+                device.key, None, self._max_power_w(device), self._clock,
+                gap="the counter's delta is unusable: the window uses the power integral")
+        return g
+
+    def _max_power_w(self, device: Device) -> float:
+        """Highest plausible power (W): twice the GPU's highest power limit, else
+        :data:`DEFAULT_MAX_W`."""
+        nv, h = self.nvml, self._handles[device.key]
+        for call in ("nvmlDeviceGetPowerManagementLimitConstraints",
+                     "nvmlDeviceGetEnforcedPowerLimit"):
+            fn = getattr(nv, call, None)
+            if fn is None:
+                continue
+            try:
+                v = fn(h)
+                mw = max(v) if isinstance(v, list | tuple) else v
+                if math.isfinite(float(mw)) and 0 < float(mw) < 1e8:
+                    return 2.0 * float(mw) / 1e3
+            except (nv.NVMLError, TypeError, ValueError):
+                continue
+        return DEFAULT_MAX_W
+
     def read_counter_j(self, device: Device) -> float:
-        """Total energy since the driver loaded, in J (NVML reports mJ; ~3.9 ms a read)."""
+        """Total energy in J (NVML reports mJ; ~3.9 ms a read), checked by the device's
+        :class:`~wattprint.meter.backends.guard.CounterGuard`.
+
+        Raises:
+            CounterError: the read failed, or the step was implausible (a reset, a jump
+                beyond the power limit): the window then falls back to the power integral,
+                with this as the reason.
+        """
         nv = self.nvml
         try:
-            return float(nv.nvmlDeviceGetTotalEnergyConsumption(self._handles[device.key])) / 1e3
+            raw = float(nv.nvmlDeviceGetTotalEnergyConsumption(self._handles[device.key]))
         except nv.NVMLError as exc:
             raise translate_nvml_error(nv, exc, f"{device.key} {COUNTER_SENSOR}") from exc
+        if not (math.isfinite(raw) and raw >= 0):
+            raise CounterError(f"{device.key} {COUNTER_SENSOR} returned {raw!r}")
+        g = self._guard(device)
+        seen = len(g.anomalies)
+        total = g.update(raw / 1e3)
+        if len(g.anomalies) > seen:
+            raise CounterError(g.anomalies[-1][1])
+        return total
 
     def read_power_w(self, device: Device) -> float:
-        """Instantaneous power in W (or the ~1 s average where the field is unsupported)."""
+        """Instantaneous power in W (or the ~1 s average where the field is unsupported).
+
+        Raises:
+            MeterError: the read failed, or returned a value outside ``[0, max plausible
+                power]`` (e.g. NVML's 4,294,967 W "invalid" value); either is recorded and
+                reported in the window's notes.
+        """
         nv = self.nvml
         h = self._handles[device.key]
-        if device.power_sensor == INSTANT_SENSOR:
-            return self._read_instant(h)
         try:
-            return float(nv.nvmlDeviceGetPowerUsage(h)) / 1e3
-        except nv.NVMLError as exc:
-            raise translate_nvml_error(nv, exc, f"{device.key} power") from exc
+            if device.power_sensor == INSTANT_SENSOR:
+                p = self._read_instant(h)
+            else:
+                try:
+                    p = float(nv.nvmlDeviceGetPowerUsage(h)) / 1e3
+                except nv.NVMLError as exc:
+                    raise translate_nvml_error(nv, exc, f"{device.key} power") from exc
+            limit = self._guard(device).max_power_w
+            if not (math.isfinite(p) and 0 <= p <= limit):
+                raise CounterError(f"{device.key}: implausible power reading {p:.6g} W "
+                                   f"(outside 0-{limit:g} W); sample rejected")
+        except MeterError as exc:
+            self._failures.setdefault(device.key, []).append((self._clock(), str(exc)))
+            del self._failures[device.key][:-1000]
+            raise
+        return p
+
+    def anomalies(self, device: Device, t0: float, t1: float) -> list[str]:
+        """Failed or rejected power reads and counter anomalies between ``t0`` and ``t1``
+        (monotonic s), each failed-read message once with its count."""
+        fails = [m for t, m in self._failures.get(device.key, []) if t0 <= t <= t1]
+        out = [f"{device.key}: {n} power read{'s' if n > 1 else ''} failed or rejected "
+               f"({m})" for m, n in Counter(fails).items()]
+        g = self._guards.get(device.key)
+        return out + (g.between(t0, t1) if g is not None else [])
 
     def close(self) -> None:
         """Shut NVML down (once)."""
