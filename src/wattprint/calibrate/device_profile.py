@@ -26,7 +26,7 @@ from typing import Any
 
 from wattprint.calibrate.microbench import BenchResult, BenchRun
 from wattprint.device.profile import DeviceSection, Profile, PValue
-from wattprint.errors import DataError, InputError
+from wattprint.errors import DataError
 
 
 def _slug(s: str) -> str:
@@ -195,11 +195,10 @@ def read_microbench_csv(path: str | Path, provenance: str) -> list[BenchResult]:
     ``matmul_<prec>`` rows are matrix products; the launch-bound loop is ``256×256``
     products, so its call count is ``flops / (2 · 256³)``.
     """
+    from wattprint.textfiles import read_text
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {str(path)!r}: {exc.strerror}") from exc
+    text = read_text(p, "benchmark CSV")
     out: list[BenchResult] = []
     for i, row in enumerate(csv.DictReader(text.splitlines()), start=2):
         b = (row.get("benchmark") or "").strip()

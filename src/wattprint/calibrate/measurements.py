@@ -23,7 +23,6 @@ Errors name the file and line: ``measurements.jsonl line 3: energy_j must be > 0
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -170,24 +169,19 @@ def read_measurements(path: str | Path) -> list[WorkloadMeasurement]:
         DataError: a line is not valid JSON or not a valid measurement (names the line),
             or the file holds no measurement.
     """
+    from wattprint.textfiles import loads_json, read_text
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InputError(f"no measurements file {str(path)!r}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read measurements file {str(path)!r}: {exc}") from exc
+    if not p.exists():
+        raise InputError(f"no measurements file {str(path)!r}")
+    text = read_text(p, "measurements file")
     name = p.name
     out: list[WorkloadMeasurement] = []
     for i, raw in enumerate(text.splitlines(), start=1):
         s = raw.strip()
         if not s or s.startswith("#"):
             continue
-        try:
-            data = json.loads(s)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{name} line {i}: not valid JSON ({exc.msg} at column "
-                            f"{exc.colno})") from exc
+        data = loads_json(s, f"{name} line {i}", DataError)
         out.append(parse_measurement(data, name, i))
     if not out:
         raise DataError(f"{name}: no measurements (one JSON object per line expected)")

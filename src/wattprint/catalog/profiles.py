@@ -11,11 +11,12 @@ provenance of each number it touched.
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wattprint.catalog.loader import data_dir
 from wattprint.errors import DataError, InputError
@@ -31,6 +32,20 @@ class PValue(BaseModel):
     low: float | None = None
     high: float | None = None
     provenance: str = "calibration profile"
+
+    @model_validator(mode="after")
+    def _physical(self) -> PValue:
+        """Finite, non-negative, and ``low ≤ value ≤ high``: a profile number is a physical
+        quantity (W, J/FLOP, s, a fraction), never NaN, infinite or negative."""
+        for name in ("value", "low", "high"):
+            v = getattr(self, name)
+            if v is not None and not (math.isfinite(v) and v >= 0):
+                raise ValueError(f"{name} must be a finite number ≥ 0, got {v}")
+        if self.low is not None and self.low > self.value:
+            raise ValueError(f"low {self.low:g} is above the value {self.value:g}")
+        if self.high is not None and self.high < self.value:
+            raise ValueError(f"high {self.high:g} is below the value {self.value:g}")
+        return self
 
     def tri(self) -> tuple[float, float, float]:
         """(value, low, high), the ends defaulting to the value."""
@@ -51,6 +66,14 @@ class DeviceSection(BaseModel):
     achieved_bandwidth_bps: PValue | None = None
     launch_overhead_s: PValue | None = None
 
+    @model_validator(mode="after")
+    def _positive(self) -> DeviceSection:
+        _must_be_positive({"tdp_w": self.tdp_w, "j_per_byte": self.j_per_byte,
+                           "achieved_bandwidth_bps": self.achieved_bandwidth_bps,
+                           **{f"j_per_flop.{k}": v for k, v in self.j_per_flop.items()},
+                           **{f"achieved_flops.{k}": v for k, v in self.achieved_flops.items()}})
+        return self
+
 
 class StackSection(BaseModel):
     """Stack numbers fitted by ``calibrate fit`` (all optional)."""
@@ -64,6 +87,20 @@ class StackSection(BaseModel):
     compute_efficiency: PValue | None = None
     memory_efficiency: PValue | None = None
     energy_scale: PValue | None = None  # multiplies dynamic energy (fitted)
+
+    @model_validator(mode="after")
+    def _positive(self) -> StackSection:
+        _must_be_positive({"compute_efficiency": self.compute_efficiency,
+                           "memory_efficiency": self.memory_efficiency,
+                           "energy_scale": self.energy_scale})
+        return self
+
+
+def _must_be_positive(values: dict[str, PValue | None]) -> None:
+    """Rates, efficiencies and scales divide or multiply energies: zero is not physical."""
+    for name, v in values.items():
+        if v is not None and v.value <= 0:
+            raise ValueError(f"{name} must be > 0, got {v.value:g}")
 
 
 class Profile(BaseModel):
@@ -109,12 +146,11 @@ def load_profile(name_or_path: str) -> Profile:
 @lru_cache(maxsize=32)
 def cached_profile(name_or_path: str, stamp: tuple[int, int] | None) -> Profile:
     """The profile at ``name_or_path`` as of file ``stamp`` (mtime, size); cached."""
+    from wattprint.textfiles import loads_json, read_text
+
     p = Path(name_or_path)
     if p.suffix == ".json" or p.exists():
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read profile {name_or_path!r}: {exc.strerror}") from exc
+        text = read_text(p, "profile")
         where = str(p)
     else:
         ref = data_dir() / "profiles" / f"{name_or_path}.json"
@@ -125,15 +161,18 @@ def cached_profile(name_or_path: str, stamp: tuple[int, int] | None) -> Profile:
             raise InputError(f"no profile file or built-in profile {name_or_path!r} "
                              f"(built-in: {known})") from exc
         where = f"built-in profile {name_or_path}"
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{where}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    data = loads_json(text, where, DataError)
+    if not isinstance(data, dict):
+        raise DataError(f"{where}: not a wattprint profile (not a JSON object)")
     try:
         prof = Profile(**data)
-    except (ValidationError, TypeError) as exc:
-        msg = str(exc).splitlines()
-        raise DataError(f"{where}: not a wattprint profile ({' '.join(msg[:3])})") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(x) for x in first.get("loc", ()))
+        raise DataError(f"{where}: not a valid wattprint profile: {loc}: "
+                        f"{first.get('msg', exc)}") from exc
+    except TypeError as exc:
+        raise DataError(f"{where}: not a wattprint profile ({exc})") from exc
     if prof.format != PROFILE_FORMAT:
         raise DataError(f"{where}: unsupported profile format {prof.format!r}")
     return prof

@@ -15,7 +15,12 @@ FORMATS = ("html", "pdf", "eu-ai-act", "ghg-scope2", "hf-model-card", "sci")
 
 def _read_json(source: str) -> Any:
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        if source == "-":
+            text = sys.stdin.read()
+        else:
+            from wattprint.textfiles import read_text
+
+            text = read_text(Path(source), "report input")
     except OSError as exc:
         raise InputError(f"cannot read {source}: {exc.strerror or exc}") from exc
     # commands that print progress or tables first put their JSON object on the last line

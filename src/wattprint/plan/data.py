@@ -82,11 +82,10 @@ def read_profile_csv(path: str | Path) -> HourlyProfile:
     A header row is optional. Hours must be the integers 0-23, each once; intensities must be
     finite and ≥ 0. Any problem raises :class:`InputError` naming the line.
     """
+    from wattprint.textfiles import read_text
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read profile CSV {str(p)!r}: {exc.strerror}") from exc
+    text = read_text(p, "profile CSV")
     vals: dict[int, float] = {}
     for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row or all(not c.strip() for c in row) or row[0].strip().startswith("#"):

@@ -59,18 +59,29 @@ LAYER_TYPES = {"full_attention": "full", "sliding_attention": "local",
                "chunked_attention": "local"}
 
 
+#: Largest integer a config field may hold (a 1e12 hidden size is already absurd).
+MAX_CONFIG_INT = 10**12
+
+
 def _int(cfg: dict[str, Any], *keys: str, default: int | None = None, what: str = "") -> int:
     for k in keys:
         if k in cfg and cfg[k] is not None:
             v = cfg[k]
             if isinstance(v, bool) or not isinstance(v, int | float) or v < 0 or \
-                    (isinstance(v, float) and (math.isnan(v) or v != int(v))):
-                raise InputError(f"{what}config field {k!r} must be a non-negative integer, "
-                                 f"got {v!r}")
+                    v > MAX_CONFIG_INT or (isinstance(v, float) and (
+                        not math.isfinite(v) or v != int(v))):
+                raise InputError(f"{what}config field {k!r} must be a non-negative integer "
+                                 f"(at most {MAX_CONFIG_INT:.0e}), got {str(v)[:40]}")
             return int(v)
     if default is None:
         raise InputError(f"{what}config is missing {' or '.join(repr(k) for k in keys)}")
     return default
+
+
+def _positive(v: int, name: str, w: str) -> int:
+    if v <= 0:
+        raise InputError(f"{w}config field {name!r} must be > 0, got {v}")
+    return v
 
 
 def _truthy(v: Any) -> bool:
@@ -266,7 +277,7 @@ def spec_from_hf_config(cfg: Any, name: str = "config", source: str = "config.js
     return ModelSpec(
         name=name, hidden=d, layers=layers, heads=heads, kv_heads=kv,
         head_dim=_int(text, "head_dim", default=d // heads, what=w) or d // heads,
-        vocab=_int(text, "vocab_size", "padded_vocab_size", what=w),
+        vocab=_positive(_int(text, "vocab_size", "padded_vocab_size", what=w), "vocab_size", w),
         tied_embeddings=bool(text.get("tie_word_embeddings", False)),
         gated_mlp=_gated(text, model_type),
         first_dense_layers=min(_int(text, "first_k_dense_replace", default=0, what=w), layers),

@@ -7,12 +7,9 @@ tied or untied embeddings. Parameter counts are derived from the shape, not copi
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from wattprint.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -253,17 +250,16 @@ def spec_from_config(cfg: Any, name: str = "config", source: str = "config.json"
     return spec_from_hf_config(cfg, name=name, source=source)
 
 
+#: Largest config.json read (bytes); real ones are a few kB.
+CONFIG_MAX_BYTES = 4 * 1024 * 1024
+
+
 def load_config_file(path: str | Path) -> ModelSpec:
     """Read a Hugging Face ``config.json`` from ``path`` (one-line errors on bad files)."""
+    from wattprint.textfiles import loads_json, read_text
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read model config {str(p)!r}: {exc.strerror}") from exc
-    try:
-        cfg = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{p.name}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    cfg = loads_json(read_text(p, "model config", max_bytes=CONFIG_MAX_BYTES), p.name)
     return spec_from_config(cfg, name=p.stem if p.name != "config.json" else p.parent.name
                             or "config", source=f"config file {p}")
 

@@ -146,7 +146,7 @@ def expert_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> fl
 
 def expert_matmul_flops(spec: ModelSpec, tokens: float) -> float:
     """FLOPs of the routed experts: ``2 · k · expert params per layer · MoE layers · tokens``."""
-    if not spec.n_experts:
+    if not spec.n_experts or not spec.moe_layers:  # dense, or an MoE config with no MoE layer
         return 0.0
     per_expert = spec.routed_expert_params / (spec.moe_layers * spec.n_experts)
     return 2.0 * spec.experts_per_token * per_expert * spec.moe_layers * tokens

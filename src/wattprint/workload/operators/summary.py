@@ -139,9 +139,11 @@ class OperatorSummary:
     @classmethod
     def load(cls, path: Path) -> OperatorSummary:
         """Read a summary written by :meth:`save`."""
+        from wattprint.textfiles import loads_json, read_text
+
         try:
-            raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            raw = loads_json(read_text(Path(path), "operator summary"), str(path), DataError)
+        except InputError as exc:
             raise DataError(f"{path}: cannot read operator summary: {exc}") from exc
         return cls.from_dict(raw, str(path))
 
