@@ -112,6 +112,9 @@ class Meter:
             else:
                 self._backends = list(self._given)
             pairs = [(b, d) for b in self._backends for d in b.devices()]
+            if self._clock is not None:  # plausibility checks run on the sampler's clock
+                for b in self._backends:
+                    b.use_clock(self._clock)
             self._devices = [d for _, d in pairs]
             self._absent = {b.name: b.reason or "no device" for b in self._backends
                             if isinstance(b, NullBackend) or not b.devices()}
@@ -143,14 +146,17 @@ class Meter:
 
     @property
     def devices(self) -> list[Device]:
-        """Every device measured."""
-        self.start()
+        """Every device measured (probes and starts if never started; never restarts a
+        stopped meter)."""
+        if self._backends is None:
+            self.start()
         return list(self._devices)
 
     @property
     def absent(self) -> dict[str, str]:
         """Backend name → why it measures nothing."""
-        self.start()
+        if self._backends is None:
+            self.start()
         return dict(self._absent)
 
     @property

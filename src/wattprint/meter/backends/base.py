@@ -12,6 +12,7 @@ subclasses; nothing above a backend ever sees ``pynvml.NVMLError`` or ``OSError`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -134,6 +135,10 @@ class EnergyBackend(ABC):
 
         Devices without a power reading (``power_sensor is None``) are never asked.
         """
+
+    def use_clock(self, clock: Callable[[], float]) -> None:  # noqa: B027 - optional hook
+        """Time plausibility checks with ``clock`` (the meter's, monotonic s). Default:
+        nothing is timed."""
 
     def anomalies(self, device: Device, t0: float, t1: float) -> list[str]:
         """Readings of ``device`` rejected, reinterpreted or failed between monotonic times

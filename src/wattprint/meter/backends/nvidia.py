@@ -306,6 +306,12 @@ class NvidiaBackend(EnergyBackend):
             raise
         return p
 
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """Time the plausibility checks with ``clock`` (the meter's)."""
+        self._clock = clock
+        for g in self._guards.values():
+            g.clock = clock
+
     def anomalies(self, device: Device, t0: float, t1: float) -> list[str]:
         """Failed or rejected power reads and counter anomalies between ``t0`` and ``t1``
         (monotonic s), each failed-read message once with its count."""

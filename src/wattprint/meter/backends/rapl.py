@@ -192,6 +192,12 @@ class RaplBackend(EnergyBackend):
                                f"max_energy_range_uj {rng:.0f}; reading rejected")
         return self._guards[device.key].update(uj / 1e6)
 
+    def use_clock(self, clock: Callable[[], float]) -> None:
+        """Time the plausibility checks with ``clock`` (the meter's)."""
+        self._clock = clock
+        for g in self._guards.values():
+            g.clock = clock
+
     def anomalies(self, device: Device, t0: float, t1: float) -> list[str]:
         """Counter readings rejected or reinterpreted between monotonic ``t0`` and ``t1``."""
         g = self._guards.get(device.key)
