@@ -8,6 +8,7 @@ Chromium, chromedriver or selenium these tests skip; with ``CI=true`` they fail 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -258,3 +259,15 @@ def test_ui_refuses_non_loopback_bind_without_token(ledger_db: Path) -> None:
         assert proc.returncode == 2
         assert proc.stderr.startswith("wattprint: error: refusing to serve")
         assert "Traceback" not in proc.stderr
+
+
+def test_pdf_through_headless_chromium(browser: Any, tmp_path: Path) -> None:
+    from wattprint.cli.main import build_app
+
+    src = tmp_path / "est.json"
+    src.write_text(json.dumps(command_json(RUNNER, COMMANDS["estimate-infer"])))
+    out = ARTEFACTS / "report-estimate-infer.pdf"
+    res = RUNNER.invoke(build_app(["report"]), ["report", str(src), "-f", "pdf", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    head = out.read_bytes()
+    assert head.startswith(b"%PDF") and len(head) > 20_000

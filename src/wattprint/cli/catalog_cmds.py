@@ -7,22 +7,43 @@ import typer
 
 from wattprint.cli.options import JsonOpt
 
+#: Columns left out of a compact listing (terminal under 100 columns, no --wide).
+WIDE_ONLY = {"aliases", "TDP source", "source", "grid source", "what", "water L/kWh",
+             "WUE L/kWh", "best TF"}
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal "
+                                       "width (long lines; pipe to `less -S`).")]
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+
+def _table(title: str, columns: list[str], rows: list[list[str]], wide: bool = False) -> None:
+    """A listing: one line per entry under 100 columns (pager-friendly), all columns with
+    ``wide`` or on a wide terminal."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=title, title_justify="left")
-    for c in columns:
-        t.add_column(c, overflow="fold")
+    con = Console()
+    compact = not wide and con.width < 100
+    if wide:
+        con = Console(width=max(con.width, 220))
+    keep = [i for i, c in enumerate(columns) if not (compact and c in WIDE_ONLY)]
+    t = Table(title=title, title_justify="left",
+              box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD, pad_edge=not compact,
+              collapse_padding=compact)
+    for i in keep:
+        t.add_column(columns[i], no_wrap=True, min_width=len(columns[i]),
+                     overflow="ellipsis" if compact else "fold")
     for r in rows:
-        t.add_row(*r)
-    Console().print(t)
+        t.add_row(*[r[i] for i in keep])
+    con.print(t)
+    if compact:
+        con.print("compact view: --wide adds " + ", ".join(
+            c for c in columns if c in WIDE_ONLY), style="dim")
 
 
 def hardware_list(json_out: JsonOpt = False,
                   kind: Annotated[str | None, typer.Option("--kind", help="gpu, tpu, npu, cpu, "
-                                                           "accelerator, soc")] = None) -> None:
+                                                           "accelerator, soc")] = None,
+                  wide: WideOpt = False) -> None:
     """Hardware catalog: peak throughput, memory, power and their sources."""
     from wattprint.catalog import hardware_catalog
     from wattprint.report.tables import dump_json
@@ -42,10 +63,10 @@ def hardware_list(json_out: JsonOpt = False,
                      ", ".join(h.aliases[:3]), h.tdp_w.source[:60]])
     _table("Hardware (dense TFLOP/s; use --json for every value's source)",
            ["id", "kind", "bf16/fp16 TF", "best TF", "mem GB", "BW GB/s", "TDP W", "aliases",
-            "TDP source"], rows)
+            "TDP source"], rows, wide)
 
 
-def models_list(json_out: JsonOpt = False) -> None:
+def models_list(json_out: JsonOpt = False, wide: WideOpt = False) -> None:
     """Model catalog: architecture, parameter counts and sources."""
     from wattprint.catalog import model_catalog
     from wattprint.report.tables import dump_json
@@ -68,13 +89,13 @@ def models_list(json_out: JsonOpt = False) -> None:
                      ", ".join(c.aliases[:2]), c.source[:50]])
     _table("Models (parameters derived from the architecture, in billions)",
            ["id", "total B", "active B", "layers", "hidden", "type", "aliases", "source"],
-           rows)
+           rows, wide)
 
 
 def sites_list(json_out: JsonOpt = False,
                kind: Annotated[str | None, typer.Option("--kind", help="country, cloud-region, "
                                                         "grid-region, world, residential")]
-               = None) -> None:
+               = None, wide: WideOpt = False) -> None:
     """Site catalog: grid intensity, water, price, PUE, WUE and their sources."""
     from wattprint.catalog import site_catalog
     from wattprint.report.tables import dump_json
@@ -87,10 +108,10 @@ def sites_list(json_out: JsonOpt = False,
              f"{s.price_usd_per_kwh.value:.3g}", f"{s.pue.value:g}",
              f"{s.wue_l_per_kwh.value:g}", s.grid_gco2e_per_kwh.source[:50]] for s in items]
     _table("Sites", ["id", "kind", "gCO2e/kWh", "water L/kWh", "USD/kWh", "PUE", "WUE L/kWh",
-                     "grid source"], rows)
+                     "grid source"], rows, wide)
 
 
-def stacks_list(json_out: JsonOpt = False) -> None:
+def stacks_list(json_out: JsonOpt = False, wide: WideOpt = False) -> None:
     """Software-stack profiles: overheads and efficiencies."""
     from wattprint.catalog.stacks import stack_catalog
     from wattprint.report.tables import dump_json
@@ -102,8 +123,8 @@ def stacks_list(json_out: JsonOpt = False) -> None:
     rows = [[s.id, s.name, f"{s.per_step_s.value * 1e3:g}", f"{s.per_layer_s.value * 1e6:g}",
              f"{s.per_loop_step_s.value * 1e3:g}", f"{s.compute_efficiency.value:g}",
              "yes" if s.fused_attention else "no"] for s in items]
-    _table("Stacks", ["id", "what", "per pass ms", "per layer µs", "per decode step ms",
-                      "GEMM eff.", "fused attention"], rows)
+    _table("Stacks", ["id", "what", "per pass ms", "per layer µs", "decode step ms",
+                      "GEMM eff.", "fused attention"], rows, wide)
 
 
 def register(app: typer.Typer) -> None:

@@ -164,11 +164,29 @@ def demo(
     console.print(footprint_table(serve_fp, f"Serving it for a year: 1M requests/day "
                                   f"(1,000 + 300 tokens) on {serve_fp.inputs['hardware']}, vLLM",
                                   provenance=False))
+    console.print(_assumed(train_fp.details.get("site"), site), markup=False)
     ratio = serve_fp["facility_energy"].value / train_fp["facility_energy"].value
     console.print(f"A year of serving at this demand takes {ratio * 100:.2g} % of the training "
                   "energy (serving time is the busy time of one replica; `wattprint lifecycle` "
                   "adds idle replicas and finds the crossover day). Use --json for every "
                   "number's provenance.")
+
+
+def _assumed(site: object, given: str | None) -> str:
+    """One line naming the site factors a demo assumed (grid, PUE, price, water) and sources."""
+    d = site.to_dict() if hasattr(site, "to_dict") else site
+    if not isinstance(d, dict):
+        return "Assumed: site factors unknown."
+    parts = []
+    for key, label, unit in (("grid_gco2e_per_kwh", "grid", " gCO2e/kWh"), ("pue", "PUE", ""),
+                             ("price_usd_per_kwh", "price", " USD/kWh"),
+                             ("wue_l_per_kwh", "on-site water", " L/kWh")):
+        q = d.get(key)
+        if isinstance(q, dict):
+            src = str(q.get("provenance", "")).split(": ", 1)[-1]
+            parts.append(f"{label} {q['value']:g}{unit} ({src})")
+    how = f"--site {given}" if given else "default site; change it with --site"
+    return f"Assumed for {d.get('name', d.get('site'))} ({how}): " + "; ".join(parts) + "."
 
 
 def register(app: typer.Typer) -> None:

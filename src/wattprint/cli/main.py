@@ -29,9 +29,19 @@ app = typer.Typer(
 )
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                 is_eager=True, callback=lambda v: _print_version() if v else None),
+) -> None:
     """What AI work costs the physical world: joules, kWh at the wall, CO2e, water, money -
     measured, predicted and planned."""
+
+
+def _print_version() -> None:
+    from wattprint import __version__
+
+    sys.stdout.write(f"wattprint {__version__}\n")
+    raise typer.Exit(0)
 
 
 #: Command modules, in help order. Each defines ``register(app: typer.Typer) -> None``.

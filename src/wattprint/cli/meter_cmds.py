@@ -22,7 +22,7 @@ import typer
 
 RUN_HELP = """Run a command, measure its energy, store it in the ledger and print a summary.
 
-Example: wattprint run --site fr -- python train.py --epochs 3
+Example: wattprint run --site fra -- python train.py --epochs 3
 
 Everything after `--` is the command. SIGINT/SIGTERM/SIGHUP are forwarded to it; wattprint
 exits with its exit code (128+N if it was killed by signal N). A killed run keeps its record,
@@ -338,7 +338,8 @@ def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp
     con.print(tab)
     dt = Table(title="devices", title_justify="left")
     for c in ("device", "name", "method", "energy", "avg W", "peak W", "samples"):
-        dt.add_column(c, overflow="fold")
+        # names and methods wrap between words, never inside one; keys and numbers never wrap
+        dt.add_column(c, no_wrap=c not in ("name", "method"), overflow="ellipsis")
     for d in m.devices:
         dt.add_row(d.device.key, d.device.name[:28], d.method, _energy(d.energy.value),
                    _num(d.average_power_w(t)), _num(d.peak_power_w), str(d.samples))
@@ -407,17 +408,24 @@ def history_cmd(
     if json_out:
         sys.stdout.write(_dumps([_run_summary(r) for r in rows]) + "\n")
         return
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
-    tab = Table(title=f"runs in {ledger.path}", title_justify="left")
-    for c in ("run", "started", "time", "state", "exit", "energy", "CO2e", "command"):
-        tab.add_column(c)
-    for r in rows:
-        cmd = " ".join(r["command"]) if isinstance(r["command"], list) else str(r["command"])
-        tab.add_row(r["id"], _when(r["started_at"]), _num(r["time_s"], "s"), r["state"],
-                    "" if r["exit_code"] is None else str(r["exit_code"]),
-                    _energy(r["total_energy_j"]), _num(r["co2e_g"], "g"), cmd[:50])
+    cols = ("run", "started", "time", "state", "exit", "energy", "CO2e", "command")
+    cells = [[r["id"], _when(r["started_at"])[:16], _num(r["time_s"], "s"), r["state"],
+              "" if r["exit_code"] is None else str(r["exit_code"]),
+              _energy(r["total_energy_j"]), _num(r["co2e_g"], "g"),
+              " ".join(r["command"]) if isinstance(r["command"], list) else str(r["command"])]
+             for r in rows]
+    tab = Table(title=f"runs in {ledger.path}", title_justify="left", box=box.SIMPLE_HEAD,
+                pad_edge=False, collapse_padding=True)
+    for i, c in enumerate(cols):  # every column at its width; only the command is cut (…)
+        width = max([len(c), *(len(row[i]) for row in cells)])
+        tab.add_column(c, no_wrap=True, overflow="ellipsis",
+                       min_width=10 if c == "command" else width)
+    for row in cells:
+        tab.add_row(*row)
     Console(highlight=False).print(tab)
     if not rows:
         sys.stdout.write("no runs match\n")
@@ -458,7 +466,7 @@ def show_cmd(
     if devices:
         dt = Table(title="devices", title_justify="left")
         for c in ("device", "name", "method", "energy", "peak W", "reason"):
-            dt.add_column(c)
+            dt.add_column(c, no_wrap=c not in ("name", "method", "reason"))
         for d in devices:
             dt.add_row(d["key"], str(d["name"])[:28], d["method"], _energy(d["energy_j"]),
                        _num(d["peak_power_w"]), (d["reason"] or "")[:60])

@@ -26,6 +26,8 @@ RegionOpt = Annotated[str | None, typer.Option("--region", help="Regions, comma-
 ObjOpt = Annotated[str, typer.Option("--objective", help="Rank by energy, co2e, water or "
                                      "cost.")]
 TopOpt = Annotated[int, typer.Option("--top", help="How many ranked entries to show.")]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal "
+                                       "width (narrow terminals get a compact table).")]
 BudgetOpt = Annotated[list[str] | None, typer.Option(
     "--budget", help="Upper bound, repeatable: 500kWh/day, 2t/year (CO2e), 5m3/day (water), "
     "200USD/day; training budgets are totals (500MWh).")]
@@ -100,50 +102,99 @@ def _budgets(items: list[str] | None) -> list[Any]:
     return [parse_budget(b) for b in (items or [])]
 
 
-def _print_plan(res: Any, title: str, per: str) -> None:
+#: Below this terminal width plan tables drop latency, water and reasons (``--wide`` keeps them).
+COMPACT_BELOW = 100
+
+
+def _short_hw(name: str) -> str:
+    for prefix in ("nvidia-", "amd-", "google-", "intel-", "aws-", "apple-"):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
+def _conf(r: dict[str, Any], kind: str, compact: bool) -> str:
+    hw = _short_hw(r["hardware"]) if compact else r["hardware"]
+    if kind == "plan-infer":
+        text = (f"{r['replicas']}×{r['chips']} {hw} {r['precision']} b{r['batch']}" if compact
+                else f"{r['replicas']} × {r['chips']} {hw} {r['precision']} batch {r['batch']}")
+    else:
+        text = f"{r['chips']} {hw} {r['precision']}"
+    return f"{text}\n{r['region']}" if compact else text
+
+
+def _plan_rows(rows: list[dict[str, Any]], kind: str, per: str, compact: bool,
+               ranked: bool) -> tuple[list[str], list[list[str]]]:
+    cols = (["#"] if ranked else []) + (["configuration / region"] if compact
+                                        else ["configuration", "region"])
+    lat = ["TTFT", "TPOT"] if kind == "plan-infer" else ["time"]
+    cols += ([] if compact and kind == "plan-infer" else lat)
+    unit = "" if compact else f"/{per}"  # compact: "per day/run" goes in the title
+    cols += [f"energy{unit}", f"CO2e{unit}"] + ([] if compact else [f"water/{per}"])
+    cols += [f"cost{unit}"] + (["Pareto"] if ranked else [])
+    out = []
+    for r in rows:
+        row = ([str(r["rank"])] if ranked else []) + [_conf(r, kind, compact)]
+        if not compact:
+            row.append(r["region"])
+        if not (compact and kind == "plan-infer"):
+            row += ([_h(r["ttft_s"], "s"), _h(r["tpot_s"], "s")] if kind == "plan-infer"
+                    else [_h(r["time_s"], "s")])
+        co2e = _h(r["total_co2e_g"], "gCO2e")
+        row += [_h(r["facility_energy_j"], "J"), co2e.replace(" CO2e", "") if compact else co2e]
+        row += [] if compact else [_h(r["water_l"], "L")]
+        row += [_h(r["cost_usd"], "USD")] + (["yes" if r["pareto"] else ""] if ranked else [])
+        out.append(row)
+    return cols, out
+
+
+def _compact(tab: Any) -> Any:
+    """Simple box; the configuration / region column never wraps mid-name."""
+    from rich import box
+
+    tab.box, tab.pad_edge = box.SIMPLE_HEAD, False
+    for col in tab.columns:
+        col.no_wrap = True
+        if str(col.header).startswith("configuration"):
+            col.no_wrap, col.overflow = True, "ellipsis"
+            col.min_width = max((len(line) for c in col._cells for line in str(c).split("\n")),
+                                default=10)
+    return tab
+
+
+def _print_plan(res: Any, title: str, per: str, wide: bool = False) -> None:
+    from rich.console import Console
+
     con = _console()
-    ranked = res.ranked
-    wide = con.width >= 150
-    cols = ["#", "configuration", "region"]
-    cols += ["TTFT", "TPOT"] if res.kind == "plan-infer" else ["time"]
-    cols += [f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}", "Pareto"]
-    if wide:
+    compact = not wide and con.width < COMPACT_BELOW
+    if wide:  # every column at full width: long lines, not folded cells (use `less -S`)
+        con = Console(width=max(con.width, 200))
+    if compact:
+        title += f" (per {per})"
+    cols, rows = _plan_rows(res.ranked, res.kind, per, compact, ranked=True)
+    with_why = wide or con.width >= 150
+    if with_why:
         cols.append("why")
-    rows = []
-    for r in ranked:
-        if res.kind == "plan-infer":
-            conf = (f"{r['replicas']} × {r['chips']} {r['hardware']} {r['precision']} "
-                    f"batch {r['batch']}")
-            lat = [_h(r["ttft_s"], "s"), _h(r["tpot_s"], "s")]
-        else:
-            conf = f"{r['chips']} {r['hardware']} {r['precision']}"
-            lat = [_h(r["time_s"], "s")]
-        row = [str(r["rank"]), conf, r["region"], *lat, _h(r["facility_energy_j"], "J"),
-               _h(r["total_co2e_g"], "gCO2e"), _h(r["water_l"], "L"), f"${r['cost_usd']:,.2f}",
-               "yes" if r["pareto"] else ""]
-        if wide:
+        for row, r in zip(rows, res.ranked, strict=True):
             row.append(r["why"])
-        rows.append(row)
-    con.print(_table(title, cols, rows, wide={"why"}))
-    if not wide:
-        for r in ranked:
+    tab = _table(title, cols, rows, wide={"why"})
+    con.print(_compact(tab) if compact else tab)
+    if not with_why:
+        for r in res.ranked:
             con.print(f"why #{r['rank']}: {r['why']}")
-    fcols = ["hardware", "chips", "prec"] + (["batch"] if res.kind == "plan-infer" else []) + \
-        ["region", f"energy/{per}", f"CO2e/{per}", f"water/{per}", f"cost/{per}"]
-    frows = []
-    for r in res.frontier[:10]:
-        fr = [r["hardware"], str(r["chips"]), r["precision"]]
-        if res.kind == "plan-infer":
-            fr.append(str(r["batch"]))
-        fr += [r["region"], _h(r["facility_energy_j"], "J"), _h(r["total_co2e_g"], "gCO2e"),
-               _h(r["water_l"], "L"), f"${r['cost_usd']:,.2f}"]
-        frows.append(fr)
-    con.print(_table(f"Pareto frontier (energy, CO2e, water, cost): {len(res.frontier)} shown"
-                     , fcols, frows))
+    fcols, frows = _plan_rows(res.frontier[:10], res.kind, per, compact, ranked=False)
+    ftab = _table(f"Pareto frontier (energy, CO2e, water, cost): {len(res.frontier)} shown"
+                  + (f" (per {per})" if compact else ""), fcols, frows)
+    if compact:
+        con.print(_compact(ftab))
+        con.print("compact view for a narrow terminal: --wide shows latency, water and reasons "
+                  "in the tables; --json gives everything", style="dim")
+    else:
+        con.print(ftab)
     steps = " → ".join(f"{c.name} {c.passed:,}" for c in res.constraints)
     con.print(f"Swept {res.n_configs:,} configurations in {res.elapsed_s:.2f} s "
               f"({res.configs_per_s:,.0f}/s); feasible {res.n_feasible:,} ({steps}).")
-    checks = [r["check"]["relative_difference"] for r in ranked if "check" in r]
+    checks = [r["check"]["relative_difference"] for r in res.ranked if "check" in r]
     if checks:
         con.print(f"Provenance: every ranked row re-computed with the engine "
                   f"(estimate_{'inference' if res.kind == 'plan-infer' else 'training'}), max "
@@ -180,6 +231,7 @@ def infer(
     kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format.")] = None,
     objective: ObjOpt = "energy",
     top: TopOpt = 5,
+    wide: WideOpt = False,
     pue: Annotated[str | None, typer.Option("--pue", help="Override every region's PUE.")]
     = None,
     profile: ProfileOpt = None,
@@ -212,7 +264,8 @@ def infer(
         dump_json(res.to_dict())
         return
     _print_plan(res, f"Serving {res.inputs['model']} at {d.requests_per_s:.4g} requests/s "
-                f"({d.prompt_tokens} + {d.output_tokens} tokens), ranked by {objective}", "day")
+                f"({d.prompt_tokens} + {d.output_tokens} tokens), ranked by {objective}", "day",
+                wide)
 
 
 @plan_app.command("train")
@@ -231,6 +284,7 @@ def train(
     region: RegionOpt = None,
     objective: ObjOpt = "energy",
     top: TopOpt = 5,
+    wide: WideOpt = False,
     batch: Annotated[str, typer.Option("--batch", help="Sequences per chip per step.")] = "8",
     seq_len: Annotated[str, typer.Option("--seq-len", help="Tokens per sequence.")] = "2048",
     pue: Annotated[str | None, typer.Option("--pue", help="Override every region's PUE.")]
@@ -264,7 +318,7 @@ def train(
         dump_json(res.to_dict())
         return
     _print_plan(res, f"Training {res.inputs['model']} on {res.inputs['tokens']:.3g} tokens, "
-                f"ranked by {objective}", "run")
+                f"ranked by {objective}", "run", wide)
 
 
 @plan_app.command("budget")
@@ -413,13 +467,43 @@ def regions_cmd(
     rows = [[r["region"], r["cooling"], f"{r['pue']:g}", f"{r['grid_gco2e_per_kwh']:g}",
              f"{r['price_usd_per_kwh']:g}", _h(r["facility_energy_j"], "J"),
              _h(r["total_co2e_g"], "gCO2e"), _h(r["water_onsite_l"], "L"),
-             _h(r["water_offsite_l"], "L"), f"${r['cost_usd']:,.2f}"] for r in res["rows"]]
+             _h(r["water_offsite_l"], "L"), _h(r['cost_usd'], "USD")] for r in res["rows"]]
     con = _console()
     con.print(_table(f"{what} by region, ranked by {objective}",
                      ["region", "cooling", "PUE", "gCO2e/kWh", "USD/kWh", "energy", "CO2e",
                       "water on-site", "water off-site", "cost"], rows))
     con.print(res["verdict"]["why"])
     con.print(f"Formulas: {res['formulas']}. Sources per region in --json (sites.toml).")
+
+
+def _print_when(res: dict[str, Any], prof: Any, e_kwh: float, dur_h: float, now: int | None,
+                source_note: str | None) -> None:
+    con = _console()
+    g = res["co2e_g_by_start_hour"]
+    flat = res.get("no_difference", False)
+    rows = [[f"{h:02d}:00", f"{prof.values[h]:.0f}", _h(g[h], "gCO2e"),
+             "now" if h == now else "" if flat else "best" if h == res["best_hour"] else
+             "worst" if h == res["worst_hour"] else ""]
+            for h in range(24)]
+    con.print(_table(f"{e_kwh:,.4g} kWh over {dur_h:.3g} h: CO2e by start hour ({prof.name})",
+                     ["start", "gCO2e/kWh", "job CO2e", ""], rows))
+    if flat:
+        msg = (f"No difference: every start hour gives {_h(res['best_co2e_g'], 'gCO2e')} "
+               "(within 0.1 %); the profile has no cleaner hour for this job, so start "
+               "whenever suits")
+    else:
+        msg = (f"Start at {res['best_hour']:02d}:00: {_h(res['best_co2e_g'], 'gCO2e')}, "
+               f"{res['saving_vs_average_pct']:.1f} % below a random start and "
+               f"{res['saving_vs_worst_pct']:.1f} % below the worst ({res['worst_hour']:02d}:00)")
+    if now is not None and not flat:
+        msg += f"; saves {_h(res['saving_vs_now_g'], 'gCO2e')} " \
+               f"({res['saving_vs_now_pct']:.1f} %) against starting at {now:02d}:00"
+    con.print(msg + ".")
+    con.print(f"Profile: {prof.provenance}", style="dim")
+    if source_note:
+        con.print(source_note, style="yellow")
+    if "note" in res:
+        con.print(f"note: {res['note']}", style="yellow")
 
 
 @plan_app.command("when")
@@ -498,26 +582,7 @@ def when_cmd(
     if json_out:
         dump_json(res)
         return
-    con = _console()
-    g = res["co2e_g_by_start_hour"]
-    rows = [[f"{h:02d}:00", f"{prof.values[h]:.0f}", _h(g[h], "gCO2e"),
-             "best" if h == res["best_hour"] else ("worst" if h == res["worst_hour"] else
-                                                   ("now" if h == now else ""))]
-            for h in range(24)]
-    con.print(_table(f"{e_kwh:,.4g} kWh over {dur_h:.3g} h: CO2e by start hour ({prof.name})",
-                     ["start", "gCO2e/kWh", "job CO2e", ""], rows))
-    msg = (f"Start at {res['best_hour']:02d}:00: {_h(res['best_co2e_g'], 'gCO2e')}, "
-           f"{res['saving_vs_average_pct']:.1f} % below a random start and "
-           f"{res['saving_vs_worst_pct']:.1f} % below the worst ({res['worst_hour']:02d}:00)")
-    if now is not None:
-        msg += f"; saves {_h(res['saving_vs_now_g'], 'gCO2e')} " \
-               f"({res['saving_vs_now_pct']:.1f} %) against starting at {now:02d}:00"
-    con.print(msg + ".")
-    con.print(f"Profile: {prof.provenance}", style="dim")
-    if source_note:
-        con.print(source_note, style="yellow")
-    if "note" in res:
-        con.print(f"note: {res['note']}", style="yellow")
+    _print_when(res, prof, e_kwh, dur_h, now, source_note)
 
 
 @plan_app.command("edge")
@@ -639,11 +704,10 @@ def lifecycle_cmd(
     rows = []
     for r in res["rows"]:
         u = r["unit"]
-        fmt = (lambda v, u=u: f"${v:,.2f}") if u == "USD" else (lambda v, u=u: _h(v, u))
         cross = r["crossover_day"]
-        rows.append([r["metric"], fmt(r["training"]), fmt(r["serving_per_day"]),
+        rows.append([r["metric"], _h(r["training"], u), _h(r["serving_per_day"], u),
                      f"day {cross:,.1f}" if cross is not None else "never",
-                     fmt(r["total_at_days"]), f"{r['serving_share_at_days'] * 100:.0f} %"])
+                     _h(r["total_at_days"], u), f"{r['serving_share_at_days'] * 100:.0f} %"])
     con.print(_table(f"{res['model']}: training on {res['training']['tokens']:.3g} tokens, "
                      f"then {d.requests_per_day:,.0f} requests/day for {res['days']:g} days",
                      ["metric", "training", "serving/day", "serving overtakes", "total",

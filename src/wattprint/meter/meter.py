@@ -3,7 +3,7 @@
     meter = Meter()
     with meter.window("prefill") as w:
         run_prefill()
-    print(w.measurement.total_energy, w.measurement.to_footprint(site="fr").co2e)
+    print(w.measurement.total_energy, w.measurement.to_footprint(site="fra").co2e)
 
 A window's boundaries only take a monotonic timestamp and, for devices whose reading costs
 microseconds (NVML instantaneous power, RAPL sysfs), one reading; expensive counters (NVML's

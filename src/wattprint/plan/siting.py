@@ -132,6 +132,10 @@ def window_integrals(profile: np.ndarray, duration_h: float) -> np.ndarray:
     return F(starts + duration_h) - F(starts)
 
 
+#: Start hours whose CO2e differ by at most this fraction are "no difference".
+FLAT_TOLERANCE = 1e-3
+
+
 def best_start_hour(profile: HourlyProfile, duration_h: float, energy_kwh: float,
                     now_hour: int | None = None) -> dict[str, Any]:
     """Best start hour for a deferrable job of ``energy_kwh`` spread evenly over
@@ -152,6 +156,9 @@ def best_start_hour(profile: HourlyProfile, duration_h: float, energy_kwh: float
         "profile": profile.to_dict(), "duration_h": duration_h, "energy_kwh": energy_kwh,
         "power_kw": power_kw, "co2e_g_by_start_hour": [float(v) for v in g],
         "best_hour": best, "best_co2e_g": float(g[best]), "worst_hour": worst,
+        # a flat profile (or a job covering whole days) has no better hour: say so
+        "no_difference": bool(g[worst] - g[best] <= FLAT_TOLERANCE * max(float(g[worst]),
+                                                                         1e-300)),
         "worst_co2e_g": float(g[worst]), "average_start_co2e_g": mean,
         "saving_vs_average_g": mean - float(g[best]),
         "saving_vs_average_pct": _pct_saved(float(g[best]), mean),
