@@ -39,7 +39,16 @@ def train(
     mfu: Annotated[str | None, typer.Option("--mfu", help="Model FLOPs utilisation in (0, 1] "
                                             "(replaces the roofline time).")] = None,
     precision: PrecOpt = "bf16",
-    batch: Annotated[str, typer.Option("--batch", help="Sequences per chip per step.")] = "8",
+    batch: Annotated[str, typer.Option("--batch", help="Sequences per step on one chip.")]
+    = "8",
+    global_batch: Annotated[str | None, typer.Option(
+        "--global-batch", help="Tokens per optimizer step on several chips, e.g. 4M (default: "
+        "the published recipe for the model's size).")] = None,
+    tensor_parallel: Annotated[str | None, typer.Option(
+        "--tensor-parallel", "--tp", help="Tensor-parallel degree (default: chosen).")] = None,
+    pipeline_parallel: Annotated[str | None, typer.Option(
+        "--pipeline-parallel", "--pp", help="Pipeline-parallel degree (default: chosen).")]
+    = None,
     seq_len: Annotated[str, typer.Option("--seq-len", help="Tokens per sequence.")] = "2048",
     recompute: Annotated[bool, typer.Option("--recompute", help="Full activation "
                                             "recomputation.")] = False,
@@ -66,10 +75,18 @@ def train(
         precision=precision, batch=int(need(batch, "batch", "--batch", integer=True)),
         seq_len=int(need(seq_len, "sequence length", "--seq-len", integer=True)),
         recompute=recompute, stack=stack, site=site, pue=num(pue, "PUE"), profile=profile,
-        market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
+        market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
+        global_batch_tokens=num(global_batch, "global batch"),
+        tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
+        pipeline_parallel=_opt_int(pipeline_parallel, "pipeline parallel",
+                                   "--pipeline-parallel"))
     _emit(fp, json_out, f"Training {fp.inputs['model']} on {fp.inputs['tokens']:.3g} tokens, "
           f"{fp.inputs['chips']} × {fp.inputs['hardware']} ({fp.inputs['precision']}, "
           f"{fp.inputs['site']})")
+
+
+def _opt_int(value: str | None, what: str, flag: str) -> int | None:
+    return None if value is None else int(need(value, what, flag, integer=True))
 
 
 @estimate_app.command("infer")
@@ -118,8 +135,7 @@ def infer(
         chips=int(need(chips, "chips", "--chips", integer=True)), stack=stack, site=site,
         pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
         market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
-        tensor_parallel=None if tensor_parallel is None else
-        int(need(tensor_parallel, "tensor parallel", "--tensor-parallel", integer=True)))
+        tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"))
     i = fp.inputs
     _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
           f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "

@@ -7,12 +7,11 @@ shares with the planner's training sweep.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from wattprint.arrays import maximum, minimum, where
-from wattprint.catalog.defaults import default_stack
+from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.profiles import Profile
 from wattprint.catalog.schema import Hardware
 from wattprint.catalog.stacks import Stack, get_stack
@@ -20,7 +19,9 @@ from wattprint.device.execute import COLLECTIVE_LATENCY_S, DeviceParams, run_wor
 from wattprint.device.roofline import allreduce_time_s
 from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
 from wattprint.engine.memory import USABLE_MEMORY, training_memory_bytes
+from wattprint.engine.parallelism import choose_layout, goodput
 from wattprint.engine.params import params_for, traffic_of
+from wattprint.engine.training_scale import lost_time_energy_j, scaled_run
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
@@ -106,8 +107,18 @@ def estimate_training(
     pue: float | None = None,
     profile: str | Profile | None = None,
     market_gco2e_per_kwh: float | None = None,
+    global_batch_tokens: float | None = None,
+    tensor_parallel: int | None = None,
+    pipeline_parallel: int | None = None,
 ) -> Footprint:
     """Footprint of training on ``tokens`` tokens.
+
+    On several chips the run is laid out as TP × PP × DP (× EP) — given, or chosen like a
+    Megatron/torchtitan recipe (:func:`~wattprint.engine.parallelism.choose_layout`) — with
+    a global batch of ``global_batch_tokens`` per optimizer step (default: the published
+    recipe for the model's size), and its time includes the pipeline bubble, exposed
+    collectives and a goodput factor (failures, restarts, checkpoints; the regime breakdown is
+    in the notes). On one chip a step is ``batch`` × ``seq_len`` tokens.
 
     Time comes from measured ``chip_hours`` if given, else from a model FLOPs utilisation
     ``mfu`` (FLOPs / (chips · peak · mfu)), else from the roofline of one optimizer step of
@@ -130,28 +141,46 @@ def estimate_training(
     if need > hw.memory_bytes.value * chips * USABLE_MEMORY:
         notes.append(f"weights and Adam state ({need * chips / 1e9:.0f} GB) exceed the memory of"
                      f" {chips} × {hw.id}; a real run needs more chips or offloading")
-    step = train_step_work(spec, plan, traffic_of(st), batch, seq_len, recompute)
-    if chips > 1:  # optimizer state sharded over data-parallel chips (ZeRO), as in the memory need
-        step = replace(step, optimizer_bytes=step.optimizer_bytes / chips)
-    tokens_per_step = batch * seq_len * chips
-    steps = tokens / tokens_per_step
-    step_r = run_work(step, params, 1, 0.0)
-    comm_t = float(gradient_allreduce_s(spec.params_total, spec.layers, chips, params.link_bps))
-    total_flops = step.flops * steps * chips
-    dyn = step_r.intermediates["dynamic_energy_j"] * steps * chips
-    dyn_lo = dyn * (params.j_per_flop[1] / params.j_per_flop[0])
-    dyn_hi = dyn * (params.j_per_flop[2] / params.j_per_flop[0])
     idle = params.idle_w
     budget = params.tdp_w - idle[0]
+    run = None
+    if chips > 1:
+        lay = choose_layout(spec, chips, hw.memory_bytes.value, seq_len, global_batch_tokens,
+                            tensor_parallel, pipeline_parallel)
+        run = scaled_run(spec, plan, traffic_of(st), params, lay, tokens, recompute)
+        step, step_r, steps = run.step, run.step_r, run.steps
+        tokens_per_step = lay.global_batch_tokens
+        total_flops = step.flops * steps * lay.dp
+        dyn = run.dynamic_j
+        comm_t = sum(run.comm_s.values())
+        notes.append(lay.describe())
+    else:
+        step = train_step_work(spec, plan, traffic_of(st), batch, seq_len, recompute)
+        tokens_per_step = batch * seq_len
+        steps = tokens / tokens_per_step
+        step_r = run_work(step, params, 1, 0.0)
+        comm_t = 0.0
+        total_flops = step.flops * steps
+        dyn = step_r.intermediates["dynamic_energy_j"] * steps
+    dyn_lo = dyn * (params.j_per_flop[1] / params.j_per_flop[0])
+    dyn_hi = dyn * (params.j_per_flop[2] / params.j_per_flop[0])
     wall, wall_lo, wall_hi, how, regime = _wall(step_r, comm_t, steps, chips, total_flops,
                                                 params, chip_hours, mfu)
+    if run is not None and chip_hours is None and mfu is None:
+        wall, wall_lo, wall_hi = run.wall_s
+        how = (f"layout step ({step_r.regime}-bound compute) × {steps:.4g} steps / goodput; "
+               f"{run.breakdown()}")
+        notes.append(f"time: {run.breakdown()} (goodput {goodput()[0]:g}: "
+                     f"{default_value('training', 'goodput').source})")
     if chip_hours is None and mfu is None:
-        capped = power_capped_wall_s(step_r.time_s, comm_t, steps, dyn, budget, chips)
+        capped = float(power_capped_wall_s(wall, 0.0, 1.0, dyn, budget, chips))
         if capped > wall:
             wall, regime = capped, "power-cap"
-    e = training_energy_j(wall, dyn, idle[0], params.tdp_w, chips)
-    e_lo = training_energy_j(wall_lo, dyn_lo, idle[1], params.tdp_w, chips)
-    e_hi = training_energy_j(wall_hi, dyn_hi, idle[2], params.tdp_w, chips)
+    lost = [lost_time_energy_j(run, c) if run is not None and chip_hours is None and
+            mfu is None else 0.0 for c in range(3)]
+    e = training_energy_j(wall, dyn, idle[0], params.tdp_w, chips) + lost[0]
+    e_lo = training_energy_j(wall_lo, dyn_lo, idle[1], params.tdp_w, chips) + lost[1]
+    e_hi = training_energy_j(wall_hi, dyn_hi, idle[2], params.tdp_w, chips) + lost[2]
     if dyn > budget * chips * wall:
         notes.append(f"the given time implies more than the {params.tdp_w:g} W power limit per "
                      "chip; energy capped at TDP × time")
@@ -174,11 +203,17 @@ def estimate_training(
         "model": spec.to_dict(), "hardware": hw.id, "precision": plan.name, "stack": st.id,
         "steps": steps, "tokens_per_step": tokens_per_step, "regime": regime,
         "step": {**step.to_dict(), **step_r.to_dict()}, "exposed_comm_s_per_step": comm_t,
+        "layout": (None if run is None else {
+            "tp": run.layout.tp, "pp": run.layout.pp, "dp": run.layout.dp, "ep": run.layout.ep,
+            "global_batch_tokens": run.layout.global_batch_tokens,
+            "pipeline_bubble": run.layout.bubble, "chosen": run.layout.chosen,
+            "exposed_comm_s": run.comm_s, "time_shares": run.shares}),
         "memory_per_chip_bytes": need, "device_provenance": params.provenance,
     }
     inputs = {"kind": "train", "model": spec.name, "hardware": hw.id, "chips": chips,
               "tokens": tokens, "chip_hours": chip_hours, "mfu": mfu, "precision": plan.name,
               "batch": batch, "seq_len": seq_len, "recompute": recompute, "stack": st.id,
+              "global_batch_tokens": tokens_per_step,
               "site": site_f.site_id,
               "profile": str(profile) if profile is not None else None}
     return build_footprint(kind="estimate", time=time_q, chips=chips,

@@ -25,6 +25,7 @@ from wattprint.engine.training import (
     power_capped_wall_s,
     training_energy_j,
 )
+from wattprint.engine.training_scale import scaled_totals
 from wattprint.errors import UnsupportedError
 from wattprint.site import formulas as sf
 from wattprint.site.arrays import SiteArrays, site_chain
@@ -86,6 +87,24 @@ def _step_columns(spec: ModelSpec, combos: list[tuple[Hardware, PrecisionPlan]],
     return {k: np.concatenate(v, axis=1) for k, v in cols.items()}  # (K, C)
 
 
+def _multi_chip_columns(spec: ModelSpec, tokens: float,
+                        combos: list[tuple[Hardware, PrecisionPlan]], c_arr: np.ndarray,
+                        st: Stack, seq_len: int, recompute: bool, prof: Profile | None,
+                        out: dict[str, np.ndarray]) -> None:
+    """Overwrite the multi-chip columns of ``out`` with the layout-aware run of
+    :func:`~wattprint.engine.training_scale.scaled_totals` (TP × PP × DP, global batch,
+    bubble, exposed collectives, goodput): the same physics as ``estimate_training``."""
+    for j, c in enumerate(c_arr):
+        if c <= 1:
+            continue
+        for k, (hw, pl) in enumerate(combos):
+            params = params_for(hw, st, pl, int(c), profile_for(prof, hw))[0]
+            tot = scaled_totals(spec, pl, traffic_of(st), params, hw.memory_bytes.value,
+                                int(c), tokens, seq_len, recompute)
+            for key, arr in out.items():
+                arr[k, j] = tot[key]
+
+
 def evaluate_training_grid(spec: ModelSpec, tokens: float, hardware: Sequence[Hardware],
                            precisions: Sequence[str], chips: Sequence[int], sites: SiteArrays,
                            *, batch: int = 8, seq_len: int = 2048, recompute: bool = False,
@@ -115,14 +134,21 @@ def evaluate_training_grid(spec: ModelSpec, tokens: float, hardware: Sequence[Ha
     host_w = np.array([hw.host_power_w.value for hw, _ in combos])[:, None]
     emb_chip = np.array([hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value
                          for hw, _ in combos])[:, None]
+    flops = p["flops"] * steps * n
+    step_s = np.array(p["t"], dtype=float)
+    comm_t = np.array(comm_t + 0 * wall, dtype=float)
+    wall, accel = np.array(wall, dtype=float), np.array(accel, dtype=float)
+    _multi_chip_columns(spec, tokens, combos, c_arr, st_multi, seq_len, recompute, prof,
+                        {"time_s": wall, "accelerator_energy_j": accel, "flops": flops,
+                         "step_s": step_s, "comm_s_per_step": comm_t})
     host = sf.host_energy_j(host_w, n, wall)
     emb = sf.embodied_co2e_g(emb_chip, n, wall, default_value("embodied", "lifetime_s").value,
                              default_value("embodied", "utilisation").value)
     mem = np.array([hw.memory_bytes.value for hw, _ in combos])[:, None] * USABLE_MEMORY
-    dev = {"time_s": wall, "accelerator_energy_j": accel, "flops": p["flops"] * steps * n,
+    dev = {"time_s": wall, "accelerator_energy_j": accel, "flops": flops,
            "mem_need": training_memory_bytes(spec, 1) / n + 0 * wall, "mem_have": mem + 0 * wall,
-           "comm_s_per_step": comm_t + 0 * wall, "step_s": p["t"],
-           "mfu": p["flops"] * steps * n / (n * wall) / p["peak_flops"]}
+           "comm_s_per_step": comm_t, "step_s": step_s,
+           "mfu": flops / (n * wall) / p["peak_flops"]}
     tot = site_chain(accel, host, emb, sites)
     tot["host_energy_j"] = np.broadcast_to(np.asarray(host)[..., None],
                                            tot["facility_energy_j"].shape)

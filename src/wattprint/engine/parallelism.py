@@ -1,0 +1,173 @@
+"""Training at scale: a parallel layout, its global batch, and what it costs per step.
+
+A run on ``chips`` chips is laid out as tensor (TP) × pipeline (PP) × data (DP) parallel, with
+expert parallelism (EP) for MoE layers. The global batch (tokens per optimizer step) is fixed
+by the recipe, not by the chip count, so more chips mean less work per chip per step while
+the gradient reduction per chip stays the same: chip count and global batch matter. See
+docs/methodology.md §2.5 for every formula here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wattprint.catalog.defaults import default_value
+from wattprint.catalog.schema import Sourced
+from wattprint.device.execute import CHIPS_PER_NODE, COLLECTIVE_LATENCY_S, INTER_NODE_BPS
+from wattprint.device.roofline import allreduce_time_s
+from wattprint.errors import InputError
+from wattprint.workload.model_spec import ModelSpec
+
+#: Models above this many parameters get tensor parallelism within a node (recipe rule:
+#: Llama 3 8B trains with FSDP alone, 70B and 405B with TP 8; Llama 3 paper Table 4).
+TP_ABOVE_PARAMS = 15e9
+#: Share of a chip's memory the pipeline stage's bf16 weights and gradients may take.
+STAGE_MEMORY_SHARE = 0.4
+#: Largest expert-parallel group (DeepSeek-V3: EP 64 across 8 nodes).
+MAX_EP = 64
+
+
+def default_global_batch(spec: ModelSpec) -> Sourced:
+    """Published recipe's global batch [tokens] for a model of this size (defaults.toml)."""
+    n = spec.params_total
+    key = ("global_batch_tokens_below_1b" if n < 1e9 else "global_batch_tokens_1b_to_10b"
+           if n < 1e10 else "global_batch_tokens_10b_to_100b" if n < 1e11
+           else "global_batch_tokens_above_100b")
+    return default_value("training", key)
+
+
+def pipeline_bubble(stages: int, micro_batches: float) -> float:
+    """Idle share of a 1F1B pipeline step: ``(p − 1) / (m + p − 1)`` (Narayanan et al. 2021)."""
+    return (stages - 1.0) / (micro_batches + stages - 1.0)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A parallel layout and the batch it runs (sequences are ``seq_len`` tokens)."""
+
+    tp: int
+    pp: int
+    dp: int
+    ep: int
+    global_batch_tokens: float
+    seq_len: int
+    chosen: bool  # True when wattprint chose it (no --tp/--pp given)
+    batch_source: str
+
+    @property
+    def sequences_per_rank(self) -> float:
+        """Sequences each data-parallel rank processes per optimizer step."""
+        return self.global_batch_tokens / self.seq_len / self.dp
+
+    @property
+    def bubble(self) -> float:
+        """Pipeline idle share with micro-batches of one sequence."""
+        return pipeline_bubble(self.pp, self.sequences_per_rank) if self.pp > 1 else 0.0
+
+    def describe(self) -> str:
+        """A recipe line: ``TP 8 × PP 4 × DP 64 (EP 1), global batch 4.19M tokens …``."""
+        how = "chosen by wattprint" if self.chosen else "given"
+        return (f"parallelism ({how}): TP {self.tp} × PP {self.pp} × DP {self.dp}"
+                f"{f' (EP {self.ep})' if self.ep > 1 else ''}; global batch "
+                f"{self.global_batch_tokens / 1e6:.3g}M tokens ({self.batch_source}) = "
+                f"{self.sequences_per_rank:.3g} sequences of {self.seq_len} per DP rank"
+                + (f"; pipeline bubble {self.bubble * 100:.0f} %" if self.pp > 1 else ""))
+
+
+def _pow2_divisor(n: int, cap: int) -> int:
+    d = 1
+    while d * 2 <= cap and n % (d * 2) == 0:
+        d *= 2
+    return d
+
+
+def choose_layout(spec: ModelSpec, chips: int, memory_bytes: float, seq_len: int,
+                  global_batch_tokens: float | None = None, tp: int | None = None,
+                  pp: int | None = None) -> Layout:
+    """The layout a Megatron/torchtitan recipe would pick, unless ``tp``/``pp`` are given.
+
+    TP: 8 (within a node) above 15B parameters, else 1 (FSDP shards the weights over DP).
+    PP (with TP): the smallest power of two whose stage's bf16 weights and gradients
+    (4 B/parameter / (TP·PP)) fit in 40 % of a chip's memory. DP: the rest. EP (MoE):
+    experts spread over up to 64 chips of the DP × TP group.
+    """
+    if global_batch_tokens is None:
+        src = default_global_batch(spec)
+        gbt, how = src.value, f"default for {spec.params_total / 1e9:.3g}B: {src.source}"
+    else:
+        gbt, how = float(global_batch_tokens), "given"
+    chosen = tp is None and pp is None
+    if tp is None:
+        tp = _pow2_divisor(chips, CHIPS_PER_NODE) if spec.params_total > TP_ABOVE_PARAMS else 1
+    if pp is None:
+        pp = 1  # without TP the recipe is FSDP (ZeRO-3): weights are sharded over DP
+        while (tp > 1
+               and 4.0 * spec.params_total / (tp * pp) > STAGE_MEMORY_SHARE * memory_bytes
+               and chips % (tp * pp * 2) == 0 and pp * 2 <= spec.layers):
+            pp *= 2
+    if tp < 1 or pp < 1 or chips % (tp * pp):
+        raise InputError(f"tensor × pipeline parallel ({tp} × {pp}) must divide the {chips} "
+                         "chips")
+    dp = chips // (tp * pp)
+    ep = min(spec.n_experts, _pow2_divisor(dp * tp, MAX_EP)) if spec.n_experts else 1
+    if gbt / seq_len < dp:
+        how += f"; raised to one sequence per DP rank ({dp} × {seq_len})"
+        gbt = float(dp * seq_len)
+    return Layout(tp, pp, dp, max(ep, 1), gbt, seq_len, chosen, how)
+
+
+def _link(group: int, nvlink_bps: float, spans_nodes: bool) -> float:
+    return min(nvlink_bps, INTER_NODE_BPS) if spans_nodes and group > 1 else nvlink_bps
+
+
+def tp_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, link_bps: float) -> float:
+    """Tensor-parallel collectives of one step per chip [s], before overlap: 4 all-reduces
+    (2 forward, 2 backward) of a sequence's hidden states per layer of the stage, per
+    sequence of the rank."""
+    if lay.tp == 1:
+        return 0.0
+    nbytes = lay.seq_len * spec.hidden * act_bytes
+    calls = 4.0 * spec.layers / lay.pp * lay.sequences_per_rank
+    return calls * (allreduce_time_s(nbytes, float(lay.tp), link_bps) + COLLECTIVE_LATENCY_S)
+
+
+def dp_comm_s(spec: ModelSpec, lay: Layout, link_bps: float) -> float:
+    """Data-parallel gradient reduction of one step per chip [s], before overlap: bf16
+    gradients of the chip's shard (dense weights / (TP·PP), experts / (EP·PP)), ring over the
+    DP group, across nodes once TP·DP exceeds a node."""
+    if lay.dp == 1:
+        return 0.0
+    experts = float(spec.routed_expert_params)
+    shard = (spec.params_total - experts) / (lay.tp * lay.pp) + experts / (lay.ep * lay.pp)
+    group = max(lay.dp * lay.tp // lay.ep, 1) if experts else lay.dp
+    link = _link(group, link_bps, lay.tp * lay.dp > CHIPS_PER_NODE)
+    return allreduce_time_s(2.0 * shard, float(group), link) + \
+        2 * spec.layers / lay.pp * COLLECTIVE_LATENCY_S
+
+
+def ep_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, link_bps: float) -> float:
+    """Expert-parallel all-to-all of one step per chip [s], before overlap: dispatch and
+    combine, forward and backward (4 passes) of ``k`` hidden-state copies per token of the
+    rank, per MoE layer of the stage; the share ``(EP − 1)/EP`` leaves the chip."""
+    if lay.ep == 1 or not spec.n_experts:
+        return 0.0
+    tokens = lay.sequences_per_rank * lay.seq_len / lay.tp
+    nbytes = 4.0 * spec.moe_layers / lay.pp * tokens * spec.experts_per_token * spec.hidden * \
+        act_bytes * (lay.ep - 1) / lay.ep
+    return nbytes / _link(lay.ep, link_bps, lay.ep > CHIPS_PER_NODE)
+
+
+def exposed(name: str) -> tuple[float, float, float]:
+    """(central, low, high) exposed share of a collective kind (defaults.toml [training])."""
+    v = default_value("training", f"{name}_exposed")
+    return v.value, v.low if v.low is not None else v.value, \
+        v.high if v.high is not None else v.value
+
+
+def goodput() -> tuple[float, float, float]:
+    """(central, pessimistic, optimistic) share of wall time that advances training."""
+    v = default_value("training", "goodput")
+    return v.value, v.low if v.low is not None else v.value, \
+        v.high if v.high is not None else v.value
+
+
