@@ -44,7 +44,7 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-@dataclass
+@dataclass(eq=False, slots=True)
 class WindowRecord:
     """Everything a closed window needs to become a :class:`Measurement`."""
 
@@ -58,6 +58,7 @@ class WindowRecord:
     stats: WindowStats
     devices: list[Device]
     absent: dict[str, str]
+    unmeasured: list[str]  # visible GPUs no backend reads (wattprint.meter.presence)
     interval_s: float
     counter_interval_s: float
     synced: list[str]
@@ -80,7 +81,8 @@ def build_measurement(r: WindowRecord) -> Measurement:
         entries.append(e)
     gpus = [e for e in entries if e.device.kind == "gpu"]
     host = [e for e in entries if e.device.kind != "gpu"]
-    acc = _sum(gpus, "sum of GPU energies") if gpus else _no_gpu_energy(r.absent, notes)
+    acc = _sum(gpus, "sum of GPU energies") if gpus else \
+        _no_gpu_energy(r.absent, r.unmeasured, notes)
     if host:
         host_q = _sum(host, "sum of CPU and DRAM energies")
     else:
@@ -102,18 +104,16 @@ def build_measurement(r: WindowRecord) -> Measurement:
         complete=r.complete, synced=list(r.synced), site=r.site)
 
 
-def _no_gpu_energy(absent: dict[str, str], notes: list[str]) -> Quantity:
+def _no_gpu_energy(absent: dict[str, str], unmeasured: list[str],
+                   notes: list[str]) -> Quantity:
     """No GPU measured: an explained 0 J when none is visible, else NaN with the reason
     (a visible but unreadable GPU is never reported as 0 J measured)."""
-    from wattprint.meter.presence import unmeasured_gpus
-
-    gpu_absent = {k: v for k, v in absent.items() if k in ("nvidia", "amd")}
-    unread = unmeasured_gpus(gpu_absent) if gpu_absent else []
-    if unread:
-        why = "; ".join(unread)
+    if unmeasured:
+        why = "; ".join(unmeasured)
         notes.append(f"{why}; accelerator energy is not measured and the totals leave it out")
         return Quantity(math.nan, "J", f"accelerator energy not measured: {why}", "measured")
-    why = "; ".join(f"{k}: {v}" for k, v in gpu_absent.items()) or "no GPU backend"
+    why = "; ".join(f"{k}: {v}" for k, v in absent.items() if k in ("nvidia", "amd")) \
+        or "no GPU backend"
     return Quantity(0.0, "J", f"no accelerator present: {why}", "measured")
 
 

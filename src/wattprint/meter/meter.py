@@ -40,7 +40,7 @@ R = TypeVar("R")
 ROOT_WINDOW = "meter"
 
 
-@dataclass
+@dataclass(eq=False)
 class Window:
     """An open (or closed) window; ``measurement`` is set when it ends."""
 
@@ -88,6 +88,8 @@ class Meter:
         self._backends: list[EnergyBackend] | None = None
         self._devices: list[Device] = []
         self._absent: dict[str, str] = {}
+        self._unmeasured: list[str] = []
+        self._pairs: list[tuple[EnergyBackend, Device]] = []
         self.site = site
         self.interval_s = float(interval_s)
         self.counter_interval_s = float(counter_interval_s)
@@ -116,8 +118,10 @@ class Meter:
                 for b in self._backends:
                     b.use_clock(self._clock)
             self._devices = [d for _, d in pairs]
+            self._pairs = pairs
             self._absent = {b.name: b.reason or "no device" for b in self._backends
                             if isinstance(b, NullBackend) or not b.devices()}
+            self._unmeasured = _unmeasured_gpus(self._absent)
             self._sampler = Sampler(pairs, self.interval_s, self.sink,
                                     counter_interval_s=self.counter_interval_s,
                                     clock=self._clock)
@@ -209,11 +213,11 @@ class Meter:
             t1, marks = s.boundary(closing=w.stats)
             rec = WindowRecord(
                 w.name, w.start, marks, w.t0, t1, s.unix(w.t0), s.unix(t1), w.stats,
-                self._devices, self._absent, self.interval_s, self.counter_interval_s,
-                w.synced, w.sync_errors, s.sink_error, complete, self.site)
-            pairs = [(b, d) for b in self._backends or [] for d in b.devices()]
+                self._devices, self._absent, self._unmeasured, self.interval_s,
+                self.counter_interval_s, w.synced, w.sync_errors, s.sink_error, complete,
+                self.site)
             m = LazyMeasurement(name, complete, self.site,
-                                functools.partial(_build_noting_anomalies, rec, pairs))
+                                functools.partial(_build_noting_anomalies, rec, self._pairs))
             w.measurement = m
             self.measurements.append(m)
             return m
@@ -281,3 +285,13 @@ def _build_noting_anomalies(rec: WindowRecord,
             m.devices[i] = replace(e, reason="; ".join(filter(None, [e.reason, *extra])))
             m.notes.extend(x for x in extra if x not in m.notes)
     return m
+
+
+def _unmeasured_gpus(absent: dict[str, str]) -> list[str]:
+    """GPUs the kernel shows but no backend reads (looked up once per start)."""
+    gpu_absent = {k: v for k, v in absent.items() if k in ("nvidia", "amd")}
+    if not gpu_absent:
+        return []
+    from wattprint.meter.presence import unmeasured_gpus
+
+    return unmeasured_gpus(gpu_absent)

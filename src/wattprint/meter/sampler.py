@@ -107,7 +107,7 @@ class Mark:
     counter_error: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class WindowStats:
     """What the sampler saw during one open window."""
 
@@ -213,8 +213,9 @@ class _DevState:
         """This device at time ``t`` (power held since the last reading)."""
         e = self.energy_at(t)
         tr = self.tracker
-        m = Mark(t, e, tr.total if self.polled and tr else None, tr.resets if tr else 0,
-                 self.error)
+        if tr is None:  # the common case, kept short: a boundary costs microseconds
+            return Mark(t, e, None, 0, self.error)
+        m = Mark(t, e, tr.total if self.polled else None, tr.resets, self.error)
         if self.slow:
             k = self.ratio()
             m.reads, m.ratio, m.counter_error = self.reads, k, self.c_error
@@ -350,14 +351,15 @@ class Sampler:
         with self.lock:
             t = self.clock()
             powers: dict[str, float] = {}
-            for st in self._cheap:
-                p = st.read(t)
-                if p is not None:
-                    powers[st.key] = p
-            self._observed(powers, t)
+            if self._cheap:
+                for st in self._cheap:
+                    p = st.read(t)
+                    if p is not None:
+                        powers[st.key] = p
+                self._observed(powers, t)
             marks = {st.key: st.mark(t) for st in self._states}
             if closing is not None:
-                self._observers = [o for o in self._observers if o is not closing]
+                self._observers.remove(closing)
             if opening is not None:
                 self._observers.append(opening)
             return t, marks
@@ -370,7 +372,8 @@ class Sampler:
     def remove_observer(self, stats: WindowStats) -> None:
         """Stop updating ``stats``."""
         with self.lock:
-            self._observers = [o for o in self._observers if o is not stats]
+            if stats in self._observers:
+                self._observers.remove(stats)
 
     # -- thread ------------------------------------------------------------------------
     def flush(self) -> None:

@@ -2,7 +2,8 @@
 
 :func:`detect_backends` probes in this order:
 
-1. NVIDIA GPUs through NVML (:mod:`.nvidia`, needs ``nvidia-ml-py``);
+1. NVIDIA GPUs through NVML (:mod:`.nvidia`, needs ``nvidia-ml-py``; on Linux without the
+   driver's device nodes the library is not even imported);
 2. AMD GPUs through amdsmi (:mod:`.amd`, needs ROCm's ``amdsmi``);
 3. CPU package and DRAM through Linux RAPL (:mod:`.rapl`);
 4. the CPU/RAM estimate from utilisation × TDP (:mod:`.cpu_estimate`), used for the CPU
@@ -14,13 +15,31 @@ so results say why a device class is missing instead of reporting a silent zero.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
-from wattprint.errors import MeterError
+from wattprint.errors import MeterError, MeterUnavailable
 from wattprint.meter.backends.base import Device, EnergyBackend, NullBackend
 
 __all__ = ["Device", "EnergyBackend", "NullBackend", "detect_backends"]
+
+#: Device nodes without which the vendor library cannot work on Linux (``/dev/dxg``: WSL2).
+NVIDIA_NODES = ("/dev/nvidiactl", "/proc/driver/nvidia", "/dev/dxg")
+AMD_NODES = ("/dev/kfd", "/sys/class/kfd")
+
+
+def _no_driver(vendor: str, nodes: tuple[str, ...]) -> str | None:
+    """Why the vendor library cannot work here, from the kernel's view, else ``None``.
+
+    Checking a few paths costs microseconds where importing pynvml costs ~15 ms, so a Linux
+    machine without the driver skips the import (the reason is kept). Other systems always
+    try the library.
+    """
+    if not sys.platform.startswith("linux") or any(os.path.exists(n) for n in nodes):
+        return None
+    return f"no {vendor} driver on this machine (none of {', '.join(nodes)} exists)"
 
 
 def detect_backends(*, nvml: Any = None, amdsmi: Any = None,
@@ -44,11 +63,17 @@ def detect_backends(*, nvml: Any = None, amdsmi: Any = None,
     from wattprint.meter.backends.rapl import RaplBackend
 
     out: list[EnergyBackend] = []
+    no_driver = _no_driver("NVIDIA", NVIDIA_NODES) if nvml is None else None
     try:
+        if no_driver:
+            raise MeterUnavailable(no_driver)
         out.append(NvidiaBackend(nvml=nvml, visible_devices=visible_devices))
     except Exception as exc:  # noqa: BLE001 - detection never stops the user's command
         out.append(NullBackend("nvidia", _why(exc)))
+    no_driver = _no_driver("AMD GPU", AMD_NODES) if amdsmi is None else None
     try:
+        if no_driver:
+            raise MeterUnavailable(no_driver)
         out.append(AmdBackend(amdsmi=amdsmi))
     except Exception as exc:  # noqa: BLE001
         out.append(NullBackend("amd", _why(exc)))
