@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -294,3 +295,28 @@ def test_failed_framework_sync_is_reported(monkeypatch: pytest.MonkeyPatch) -> N
     meas = w.measurement
     assert meas is not None and meas.synced == []
     assert any("could not synchronise torch: RuntimeError" in n for n in meas.notes)
+
+
+def test_held_power_windows_are_never_negative_and_add_up() -> None:
+    # a device not read at boundaries (the utilisation estimate): power falls from 100 W to
+    # 1 W between ticks; windows between ticks use the held reading and stay consistent
+    clock = FakeClock()
+    b = ReplayBackend({"cpu": [100.0, 1.0, 50.0, 1.0]}, kinds={"cpu": "cpu"})
+    b._devices = [dataclasses.replace(d, boundary_read=False) for d in b._devices]
+    m = Meter(backends=[b], interval_s=3600, clock=clock)
+    m.start()                         # reads 100 W
+    got = []
+    for t in (0.9, 1.0, 1.05, 1.95, 2.1, 3.0):
+        clock.t = t - 0.001
+        m.begin_window("w")
+        clock.t = t
+        got.append(m.end_window("w").total_energy.value)
+        if t in (1.0, 2.1):
+            m.sampler.tick()
+    assert all(e >= 0 for e in got)
+    with m.window("all") as w:
+        clock.advance(1.0)
+        m.sampler.tick()
+        clock.advance(0.5)
+    assert w.measurement.total_energy.value == pytest.approx(50.0 * 1.0 + 1.0 * 0.5)  # type: ignore[union-attr]
+    m.stop()

@@ -7,8 +7,10 @@ read on an H200) are read by the tick too, but only every ``counter_interval_s``
 outside the lock, so they never stall a window boundary.
 
 The sampler keeps O(1) state per device: the running power integral (J, trapezoid for
-instantaneous readings, rectangle for interval means), the counter total, and for slow
-counters the last read and the counter/integral ratio over every good segment so far.
+instantaneous readings, rectangle for interval means; for devices not read at boundaries,
+each reading held until the next, so a boundary between ticks agrees with the integral),
+the counter total, and for slow counters the last read and the counter/integral ratio over
+every good segment so far.
 
 A window boundary (:meth:`Sampler.boundary`) only takes a monotonic timestamp plus, for
 devices whose reading costs microseconds (``Device.boundary_read``), one reading; other
@@ -166,7 +168,11 @@ class _DevState:
         if p is None:
             return None
         if d.power_sensor is not None and self.last_t is not None:
-            if d.power_kind == "instant" and self.last_p is not None:
+            if not d.boundary_read and self.last_p is not None:
+                # held from the last reading until this one, as boundaries between ticks
+                # see it: the running integral and every mark agree (never negative)
+                self.power_j += self.last_p * (t - self.last_t)
+            elif d.power_kind == "instant" and self.last_p is not None:
                 self.power_j += 0.5 * (p + self.last_p) * (t - self.last_t)
             else:
                 self.power_j += p * (t - self.last_t)
