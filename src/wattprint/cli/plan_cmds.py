@@ -31,8 +31,23 @@ WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whatever th
 BudgetOpt = Annotated[list[str] | None, typer.Option(
     "--budget", help="Upper bound, repeatable: 500kWh/day, 2t/year (CO2e), 5m3/day (water), "
     "200USD/day; training budgets are totals (500MWh).")]
+MaxPowerOpt = Annotated[str | None, typer.Option(
+    "--max-power", help="Largest peak power at the meter: chips x (power limit + host) x PUE, "
+    "e.g. 50MW.")]
+MaxStressOpt = Annotated[str | None, typer.Option(
+    "--max-water-stress", help="Largest WRI Aqueduct water stress (0-5) of a region that uses "
+    "water on site.")]
 PromptOpt = Annotated[str, typer.Option("--prompt-tokens", help="Prompt tokens per request.")]
 OutputOpt = Annotated[str, typer.Option("--output-tokens", help="Output tokens per request.")]
+
+
+def _limits(max_power: str | None, max_water_stress: str | None) -> dict[str, float | None]:
+    from wattprint.cli.facility_cmds import parse_power_w
+    from wattprint.numbers import parse_number
+
+    return {"max_power_w": None if max_power is None else parse_power_w(max_power),
+            "max_water_stress": None if max_water_stress is None else parse_number(
+                max_water_stress, "--max-water-stress", allow_zero=True)}
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -235,6 +250,8 @@ def infer(
     pue: Annotated[str | None, typer.Option("--pue", help="Override every region's PUE.")]
     = None,
     profile: ProfileOpt = None,
+    max_power: MaxPowerOpt = None,
+    max_water_stress: MaxStressOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Best serving configurations for a demand: hardware × chips × precision × batch × region.
@@ -257,7 +274,8 @@ def infer(
                              precisions=precision, chips=chips, batches=batch, regions=region,
                              stack=stack, ttft_s=t_slo, tpot_s=p_slo, budgets=_budgets(budget),
                              objective=objective, top=top, kv_cache=kv_cache, profile=profile,
-                             pue=num(pue, "PUE"), progress=prog)
+                             pue=num(pue, "PUE"), progress=prog,
+                             **_limits(max_power, max_water_stress))
     finally:
         prog.close()
     if json_out:
@@ -290,6 +308,8 @@ def train(
     pue: Annotated[str | None, typer.Option("--pue", help="Override every region's PUE.")]
     = None,
     profile: ProfileOpt = None,
+    max_power: MaxPowerOpt = None,
+    max_water_stress: MaxStressOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Best training configurations: hardware × chips × precision × region, time to train.
@@ -311,7 +331,8 @@ def train(
                             batch=int(need(batch, "batch", "--batch", integer=True)),
                             seq_len=int(need(seq_len, "sequence length", "--seq-len",
                                              integer=True)),
-                            profile=profile, pue=num(pue, "PUE"), progress=prog)
+                            profile=profile, pue=num(pue, "PUE"), progress=prog,
+                            **_limits(max_power, max_water_stress))
     finally:
         prog.close()
     if json_out:
@@ -438,6 +459,8 @@ def regions_cmd(
     output_tokens: OutputOpt = "256",
     region: RegionOpt = None,
     objective: Annotated[str, typer.Option("--objective")] = "co2e",
+    max_power: MaxPowerOpt = None,
+    max_water_stress: MaxStressOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Compare one workload across regions: carbon, water (on-/off-site), price, PUE, cooling.
@@ -454,12 +477,14 @@ def regions_cmd(
             raise InputError("give --energy alone, or a workload (--model with --tokens or "
                              "--demand), not both")
         e = parse_with_unit(energy, "--energy", ENERGY_UNITS)
-        res = compare_regions(e, 0.0, 0.0, region, objective=objective)
+        res = compare_regions(e, 0.0, 0.0, region, objective=objective,
+                              **_limits(max_power, max_water_stress))
         what = f"{_h(e, 'J')} of IT energy"
     else:
         fp = _workload(model, model_config, hardware, tokens, chips, demand, batch, precision,
                        prompt_tokens, output_tokens, stack)
-        res = compare_footprint(fp, region, objective=objective)
+        res = compare_footprint(fp, region, objective=objective,
+                                **_limits(max_power, max_water_stress))
         what = f"{fp.inputs['model']} on {fp.inputs['chips']} × {fp.inputs['hardware']}"
     if json_out:
         dump_json(res)
@@ -467,12 +492,16 @@ def regions_cmd(
     rows = [[r["region"], r["cooling"], f"{r['pue']:g}", f"{r['grid_gco2e_per_kwh']:g}",
              f"{r['price_usd_per_kwh']:g}", _h(r["facility_energy_j"], "J"),
              _h(r["total_co2e_g"], "gCO2e"), _h(r["water_onsite_l"], "L"),
-             _h(r["water_offsite_l"], "L"), _h(r['cost_usd'], "USD")] for r in res["rows"]]
+             _h(r["water_offsite_l"], "L"),
+             "–" if r["water_stress"] is None else f"{r['water_stress']:g} "
+             f"{r['water_stress_category']}", _h(r['cost_usd'], "USD")] for r in res["rows"]]
     con = _console()
     con.print(_table(f"{what} by region, ranked by {objective}",
                      ["region", "cooling", "PUE", "gCO2e/kWh", "USD/kWh", "energy", "CO2e",
-                      "water on-site", "water off-site", "cost"], rows))
+                      "water on-site", "water off-site", "water stress", "cost"], rows))
     con.print(res["verdict"]["why"])
+    for r in res["excluded"]:
+        con.print(f"excluded {r['region']}: {r['why_not']}", style="yellow")
     con.print(f"Formulas: {res['formulas']}. Sources per region in --json (sites.toml).")
 
 

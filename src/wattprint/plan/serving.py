@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from wattprint.catalog.defaults import default_value
 from wattprint.catalog.planning import sweep_default
 from wattprint.catalog.profiles import Profile
@@ -26,6 +28,7 @@ from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
 from wattprint.plan.objectives import OBJECTIVES, ProgressFn
 from wattprint.plan.parsing import Budget
 from wattprint.plan.results import PlanResult, finish
+from wattprint.plan.site_limits import per_chip_power_w, sweep_limits
 from wattprint.plan.space import int_list, resolve_hardware_list, resolve_regions, split_names
 from wattprint.quantity import S_PER_DAY
 from wattprint.site.chain import SiteFactors
@@ -44,7 +47,8 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
                    budgets: Sequence[Budget] = (), objective: str = "energy", top: int = 5,
                    kv_cache: str | None = None, profile: str | Profile | None = None,
                    pue: float | None = None, progress: ProgressFn | None = None,
-                   verify: bool = True) -> PlanResult:
+                   verify: bool = True, max_power_w: float | None = None,
+                   max_water_stress: float | None = None) -> PlanResult:
     """Sweep serving configurations for ``demand``; rank feasible ones by ``objective``.
 
     Constraints, in order: fits in memory, the demand fills the batch (Little's law),
@@ -94,6 +98,9 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
         cons.append(Constraint(f"budget {b.metric}", f"budget {b.text} ({label} ≤ "
                                f"{fmt_limit(lim, unit)}/day)", day[key] <= lim, day[key], lim,
                                unit))
+    cons += sweep_limits(per_chip_power_w([hw for hw, _ in g.combos]),
+                         d["replicas"] * np.asarray(g.chips)[None, :, None], sites, max_power_w,
+                         max_water_stress)
     alive = apply_constraints(cons, (K, C, B, G))
     stack_id = g.stack.id
 

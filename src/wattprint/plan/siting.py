@@ -20,13 +20,16 @@ from wattprint.errors import InputError
 from wattprint.footprint import Footprint
 from wattprint.plan.data import HourlyProfile
 from wattprint.plan.objectives import OBJECTIVES
+from wattprint.plan.site_limits import check_limits, limit_rows
 from wattprint.plan.space import resolve_regions
 from wattprint.quantity import J_PER_KWH
 
 
 def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_co2e_g: float,
                     regions: Sequence[Site] | Sequence[str] | str | None = None, *,
-                    objective: str = "co2e", pue: float | None = None) -> dict[str, Any]:
+                    objective: str = "co2e", pue: float | None = None,
+                    peak_it_power_w: float | None = None, max_power_w: float | None = None,
+                    max_water_stress: float | None = None) -> dict[str, Any]:
     """Footprint of one workload in each region, ranked by ``objective``, with the margins.
 
     Returns ``rows`` (per region: PUE, cooling, grid, price, WUE, facility energy, CO2e,
@@ -63,6 +66,9 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
         })
     for r in rows:
         r["water_offsite_l"] = r["water_l"] - r["water_onsite_l"]
+    check_limits(max_power_w, max_water_stress)
+    rows, excluded = limit_rows(rows, peak_it_power_w, max_power_w, max_water_stress)
+    vals = np.array([r[key] for r in rows])
     best = rows[0]
     worst = rows[-1]
     median = float(np.median(vals))
@@ -85,7 +91,7 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
                       f"{verdict['saving_vs_worst_pct']:.0f} % below the worst region "
                       f"({worst['region']}) and {verdict['saving_vs_median_pct']:.0f} % below "
                       "the median")
-    return {"objective": objective, "rows": rows, "verdict": verdict,
+    return {"objective": objective, "rows": rows, "excluded": excluded, "verdict": verdict,
             "inputs": {"accelerator_energy_j": accelerator_energy_j,
                        "host_energy_j": host_energy_j, "embodied_co2e_g": embodied_co2e_g,
                        "pue_override": pue},
@@ -95,10 +101,20 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
 
 
 def compare_footprint(fp: Footprint, regions: Sequence[str] | str | None = None, *,
-                      objective: str = "co2e") -> dict[str, Any]:
-    """:func:`compare_regions` for an engine footprint (its accelerator, host, embodied)."""
+                      objective: str = "co2e", max_power_w: float | None = None,
+                      max_water_stress: float | None = None) -> dict[str, Any]:
+    """:func:`compare_regions` for an engine footprint (its accelerator, host, embodied);
+    its rated IT power is chips x (power limit + host share) of its hardware."""
+    from wattprint.catalog import get_hardware
+
+    peak_it = None
+    if fp.inputs.get("hardware") and fp.inputs.get("chips"):
+        hw = get_hardware(str(fp.inputs["hardware"]))
+        peak_it = float(fp.inputs["chips"]) * (hw.tdp_w.value + hw.host_power_w.value)
     out = compare_regions(fp["accelerator_energy"].value, fp["host_energy"].value,
-                          fp["embodied_co2e"].value, regions, objective=objective)
+                          fp["embodied_co2e"].value, regions, objective=objective,
+                          peak_it_power_w=peak_it, max_power_w=max_power_w,
+                          max_water_stress=max_water_stress)
     out["inputs"]["workload"] = fp.inputs
     return out
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from wattprint.catalog.defaults import default_value
 from wattprint.catalog.planning import sweep_default
 from wattprint.catalog.profiles import Profile
@@ -25,6 +27,7 @@ from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
 from wattprint.plan.objectives import OBJECTIVES, ProgressFn
 from wattprint.plan.parsing import Budget
 from wattprint.plan.results import PlanResult, finish
+from wattprint.plan.site_limits import per_chip_power_w, sweep_limits
 from wattprint.plan.space import int_list, resolve_hardware_list, resolve_regions, split_names
 from wattprint.workload.model_spec import ModelSpec
 
@@ -38,7 +41,8 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
                   objective: str = "energy", top: int = 5, batch: int = 8,
                   seq_len: int = 2048, profile: str | Profile | None = None,
                   pue: float | None = None, progress: ProgressFn | None = None,
-                  verify: bool = True) -> PlanResult:
+                  verify: bool = True, max_power_w: float | None = None,
+                  max_water_stress: float | None = None) -> PlanResult:
     """Sweep hardware × chips × precision × region for a training run; rank by ``objective``.
 
     Constraints: weights + Adam state (16 B/parameter, ZeRO-3 sharded) fit, time ≤
@@ -74,6 +78,9 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
         cons.append(Constraint(f"budget {b.metric}", f"budget {b.text} ({label} ≤ "
                                f"{fmt_limit(b.limit, unit)})", tot[key] <= b.limit, tot[key],
                                b.limit, unit))
+    cons += sweep_limits(per_chip_power_w([hw for hw, _ in g.combos]),
+                         np.broadcast_to(np.asarray(g.chips, dtype=float)[None, :], (K, C)),
+                         sites, max_power_w, max_water_stress)
     alive = apply_constraints(cons, (K, C, G))
 
     def describe(ix: tuple[int, ...], light: bool = False) -> dict[str, Any]:
