@@ -41,13 +41,15 @@ PromptOpt = Annotated[str, typer.Option("--prompt-tokens", help="Prompt tokens p
 OutputOpt = Annotated[str, typer.Option("--output-tokens", help="Output tokens per request.")]
 
 
-def _limits(max_power: str | None, max_water_stress: str | None) -> dict[str, float | None]:
+def _limits(max_power: str | None, max_water_stress: str | None
+            ) -> tuple[float | None, float | None]:
+    """(--max-power in W, --max-water-stress score) parsed."""
     from wattprint.cli.facility_cmds import parse_power_w
     from wattprint.numbers import parse_number
 
-    return {"max_power_w": None if max_power is None else parse_power_w(max_power),
-            "max_water_stress": None if max_water_stress is None else parse_number(
-                max_water_stress, "--max-water-stress", allow_zero=True)}
+    return (None if max_power is None else parse_power_w(max_power),
+            None if max_water_stress is None else parse_number(
+                max_water_stress, "--max-water-stress", allow_zero=True))
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -268,6 +270,7 @@ def infer(
                                       integer=True)),
                      int(need(output_tokens, "output tokens", "--output-tokens", integer=True)))
     t_slo, p_slo = parse_latency_slo(latency_slo, ttft, tpot)
+    lim = _limits(max_power, max_water_stress)
     prog = _Progress("sweeping serving configurations", not json_out)
     try:
         res = plan_inference(_model(model, model_config), d, hardware=hardware,
@@ -275,7 +278,7 @@ def infer(
                              stack=stack, ttft_s=t_slo, tpot_s=p_slo, budgets=_budgets(budget),
                              objective=objective, top=top, kv_cache=kv_cache, profile=profile,
                              pue=num(pue, "PUE"), progress=prog,
-                             **_limits(max_power, max_water_stress))
+                             max_power_w=lim[0], max_water_stress=lim[1])
     finally:
         prog.close()
     if json_out:
@@ -320,6 +323,7 @@ def train(
     from wattprint.plan.training import plan_training
     from wattprint.report.tables import dump_json
 
+    lim = _limits(max_power, max_water_stress)
     prog = _Progress("sweeping training configurations", not json_out)
     try:
         res = plan_training(_model(model, model_config), need(tokens, "tokens", "--tokens"),
@@ -332,7 +336,7 @@ def train(
                             seq_len=int(need(seq_len, "sequence length", "--seq-len",
                                              integer=True)),
                             profile=profile, pue=num(pue, "PUE"), progress=prog,
-                            **_limits(max_power, max_water_stress))
+                            max_power_w=lim[0], max_water_stress=lim[1])
     finally:
         prog.close()
     if json_out:
@@ -472,19 +476,20 @@ def regions_cmd(
     from wattprint.plan.siting import compare_footprint, compare_regions
     from wattprint.report.tables import dump_json
 
+    lim = _limits(max_power, max_water_stress)
     if energy is not None:
         if model or model_config or tokens or demand:
             raise InputError("give --energy alone, or a workload (--model with --tokens or "
                              "--demand), not both")
         e = parse_with_unit(energy, "--energy", ENERGY_UNITS)
         res = compare_regions(e, 0.0, 0.0, region, objective=objective,
-                              **_limits(max_power, max_water_stress))
+                              max_power_w=lim[0], max_water_stress=lim[1])
         what = f"{_h(e, 'J')} of IT energy"
     else:
         fp = _workload(model, model_config, hardware, tokens, chips, demand, batch, precision,
                        prompt_tokens, output_tokens, stack)
         res = compare_footprint(fp, region, objective=objective,
-                                **_limits(max_power, max_water_stress))
+                                max_power_w=lim[0], max_water_stress=lim[1])
         what = f"{fp.inputs['model']} on {fp.inputs['chips']} × {fp.inputs['hardware']}"
     if json_out:
         dump_json(res)
