@@ -178,7 +178,7 @@ def write_fallback(record: dict[str, Any], ledger_path: Path, run_id: str) -> Pa
 
     A partly written file (disk full) is removed before trying the next directory.
     """
-    from wattprint.report.tables import dumps_json
+    from wattprint.jsonio import dumps_json
 
     text = dumps_json(record) + "\n"
     for d in fallback_dirs(ledger_path):

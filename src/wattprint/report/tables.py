@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import math
-import sys
 from typing import Any
 
 from wattprint.footprint import Footprint
+from wattprint.jsonio import clean_json, dump_json, dumps_json
 from wattprint.units import human
+
+__all__ = ["TITLES", "clean_json", "dump_json", "dumps_json", "footprint_table", "print_footprint"]
 
 TITLES = {
     "time": "Time (wall clock)",
@@ -32,27 +32,6 @@ TITLES = {
     "flops": "FLOPs",
     "mfu": "Model FLOPs utilisation",
 }
-
-
-def clean_json(x: Any) -> Any:
-    """``x`` with NaN and infinities replaced by None (JSON has neither) and keys as str."""
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    if isinstance(x, dict):
-        return {str(k): clean_json(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [clean_json(v) for v in x]
-    return x
-
-
-def dumps_json(obj: Any, indent: int | None = 2) -> str:
-    """Strict JSON text of ``obj`` (NaN-free; unknown objects as strings)."""
-    return json.dumps(clean_json(obj), indent=indent, allow_nan=False, default=str)
-
-
-def dump_json(obj: Any) -> None:
-    """Write one JSON object to stdout (NaN-free)."""
-    sys.stdout.write(dumps_json(obj) + "\n")
 
 
 def footprint_table(fp: Footprint, title: str, *, provenance: bool = True) -> Any:
