@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     "workload": 2,
     "device": 3,
     "site": 4,
-    "engine": 5, "estimate": 5, "operator_price": 5, "module_estimate": 5,
+    "engine": 5, "estimate": 5, "operator_price": 5, "module_estimate": 5, "catalog_estimate": 5,
     "meter": 6,
     "ledger": 7,
     "calibrate": 8, "validation": 8,
@@ -44,6 +44,10 @@ LONG_MODULES: dict[str, str] = {
     "calibrate/fit.py": "least-squares fit of stack overheads; owned by the calibration work",
     "validation/harness.py": "one predictor per reference data set; split by data set next",
     "ledger/store.py": "ledger storage, under active change for faults (issue #14)",
+    "meter/sampler.py": "sampler thread and counter apportioning, being reworked for meter "
+                        "speed (issue #15)",
+    "workload/operators/trace.py": "the operator tracer (TorchDispatchMode), new with the "
+                                   "non-LLM workloads (issue #10)",
 }
 
 
