@@ -73,10 +73,10 @@ def fetch_cmd(
     db: DbOpt = None,
 ) -> None:
     """Fetch GB hourly intensity from the Carbon Intensity API into the ledger cache."""
-    from wattprint.site.grid_hourly import _parse_time
+    from wattprint.site.grid_hourly import parse_time
     from wattprint.site.grid_live import UK_API, fetch_uk_intensity
 
-    series = fetch_uk_intensity(_parse_time(start, "--from"), _parse_time(end, "--to"),
+    series = fetch_uk_intensity(parse_time(start, "--from"), parse_time(end, "--to"),
                                 base_url or UK_API)
     n = _store(series, db)
     typer.echo(f"stored {n} hours for zone {series.zone}: {series.provenance}")

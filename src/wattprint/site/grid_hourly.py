@@ -74,7 +74,9 @@ def _hour_floor(t: float) -> float:
     return math.floor(t / S_PER_HOUR) * S_PER_HOUR
 
 
-def _parse_time(text: str, what: str) -> float:
+def parse_time(text: str, what: str) -> float:
+    """An ISO-8601 time (``Z``, ``+00:00`` or `` (UTC)``) as Unix seconds; ``what`` names it in
+    errors."""
     t = text.strip().replace("Z", "+00:00")
     if t.endswith(" (UTC)"):
         t = t[:-6]
@@ -131,7 +133,7 @@ def read_electricity_maps_csv(text: str, zone: str | None = None) -> HourlySerie
     for i, r in enumerate(rows, start=2):
         if not (r.get(icol) or "").strip():
             continue
-        times.append(_parse_time(r[tcol], f"Electricity Maps CSV line {i}"))
+        times.append(parse_time(r[tcol], f"Electricity Maps CSV line {i}"))
         vals.append(_num(r[icol], f"Electricity Maps CSV line {i}"))
     kind = "life-cycle" if icol == lca else "direct"
     return hourly_mean(zid, times, vals, f"Electricity Maps export ({kind} intensity), zone "
@@ -159,7 +161,7 @@ def read_uk_carbon_intensity_json(text: str, zone: str = "GB") -> HourlySeries:
             n_actual += 1
         if v is None:
             continue
-        times.append(_parse_time(str(item.get("from", "")), f"Carbon Intensity item {i}"))
+        times.append(parse_time(str(item.get("from", "")), f"Carbon Intensity item {i}"))
         vals.append(_num(str(v), f"Carbon Intensity item {i}"))
     return hourly_mean(zone, times, vals, f"GB Carbon Intensity API (National Grid ESO, CC BY "
                        f"4.0): {n_actual} actual, {len(vals) - n_actual} forecast half-hours")
@@ -201,7 +203,7 @@ def read_generation_mix_csv(text: str, zone: str) -> HourlySeries:
         total = sum(gen.values())
         if total <= 0:
             continue
-        t = _parse_time(t_text, f"generation-mix CSV line {i}")
+        t = parse_time(t_text, f"generation-mix CSV line {i}")
         if "end of hour" in tcol.lower():
             t -= S_PER_HOUR
         times.append(t)
