@@ -85,6 +85,45 @@ def train(
           f"{fp.inputs['site']})")
 
 
+def _serve(model: str | Path, hardware: str, rate: str, duration: str, prompt: str,
+           output: str, precision: str, chips: str, stack: str, kv_cache: str | None,
+           site: str | None, pue: str | None, json_out: bool) -> None:
+    from wattprint.engine.serving_rate import estimate_serving
+    from wattprint.workload.demand import parse_demand
+
+    p = int(need(prompt, "prompt tokens", "--prompt-tokens", integer=True))
+    o = int(need(output, "output tokens", "--output-tokens", integer=True))
+    d = parse_demand(rate, p, o)
+    fp = estimate_serving(model, hardware, rate_rps=d.requests_per_s,
+                          duration_s=_duration_s(duration), prompt_tokens=p,
+                          output_tokens=o, precision=precision,
+                          chips=int(need(chips, "chips", "--chips", integer=True)),
+                          stack=stack, kv_cache=kv_cache, site=site, pue=num(pue, "PUE"))
+    i = fp.inputs
+    _emit(fp, json_out, f"Serving {i['model']} at {d.text}: {i['requests']:.4g} requests in "
+          f"{i['duration_s']:g} s on {i['chips']} × {i['hardware']} ({i['site']})")
+
+
+_DURATION_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "day": 86400.0,
+                   "days": 86400.0, "week": 604800.0, "y": 31536000.0, "year": 31536000.0}
+
+
+def _duration_s(text: str) -> float:
+    """``1d``, ``3600s``, ``2 h``, ``1 week`` → seconds (one-line error otherwise)."""
+    import re
+
+    from wattprint.errors import InputError
+
+    m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([a-z]*)\s*", text)
+    unit = (m.group(2) or "s") if m else ""
+    if not m or unit not in _DURATION_UNITS:
+        raise InputError(f"--duration: cannot read {text!r} (e.g. 1d, 3600s, 2h, 1week)")
+    value = num(m.group(1), "duration")
+    if value is None or value <= 0:
+        raise InputError(f"--duration must be > 0, got {text!r}")
+    return value * _DURATION_UNITS[unit]
+
+
 def _opt_int(value: str | None, what: str, flag: str) -> int | None:
     return None if value is None else int(need(value, what, flag, integer=True))
 
@@ -95,7 +134,8 @@ def infer(
     model: ModelOpt = None,
     model_config: ConfigOpt = None,
     chips: ChipsOpt = "1",
-    batch: Annotated[str, typer.Option("--batch", "-b", help="Concurrent sequences.")] = "1",
+    batch: Annotated[str | None, typer.Option("--batch", "-b", help="Concurrent sequences "
+                                              "(default 1).")] = None,
     prompt_tokens: Annotated[str, typer.Option("--prompt-tokens", help="Prompt length.")] = "512",
     output_tokens: Annotated[str, typer.Option("--output-tokens", help="Generated tokens per "
                                                "sequence (1 prefill + N−1 decode steps).")]
@@ -105,8 +145,14 @@ def infer(
     precision: PrecOpt = "bf16",
     kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format (bf16, "
                                                  "fp8, ...).")] = None,
-    stack: Annotated[str, typer.Option("--stack", help="eager, graphs, vllm, unfused (see "
-                                       "`wattprint stacks list`).")] = "eager",
+    stack: Annotated[str | None, typer.Option("--stack", help="eager, graphs, vllm, unfused "
+                                              "(see `wattprint stacks list`; default eager, "
+                                              "vllm with --rate).")] = None,
+    rate: Annotated[str | None, typer.Option(
+        "--rate", help="Serve a request rate, e.g. 50rps or 1e6requests/day: the batch a "
+        "serving engine reaches at that load, replicas and their idle time.")] = None,
+    duration: Annotated[str, typer.Option("--duration", help="Serving period with --rate, "
+                                          "e.g. 1d, 3600s.")] = "1d",
     sparsity: Annotated[str | None, typer.Option("--sparsity", help="2:4 structured "
                                                  "sparsity.")] = None,
     site: SiteOpt = None,
@@ -124,18 +170,26 @@ def infer(
     Example: wattprint estimate infer --model llama-3.1-8b --hardware h100 --batch 32
     --prompt-tokens 1000 --output-tokens 300 --stack vllm
     """
+    if rate is not None:
+        _serve(_model(model, model_config), hardware, rate, duration, prompt_tokens,
+               output_tokens, precision, chips, stack or "vllm", kv_cache, site, pue, json_out)
+        return
     from wattprint.engine import estimate_inference
 
     fp = estimate_inference(
         _model(model, model_config), hardware,
-        batch=int(need(batch, "batch", "--batch", integer=True)),
+        batch=int(need(batch or "1", "batch", "--batch", integer=True)),
         prompt_tokens=int(need(prompt_tokens, "prompt tokens", "--prompt-tokens", integer=True)),
         output_tokens=int(need(output_tokens, "output tokens", "--output-tokens", integer=True)),
         requests=num(requests, "requests"), precision=precision, kv_cache=kv_cache,
-        chips=int(need(chips, "chips", "--chips", integer=True)), stack=stack, site=site,
+        chips=int(need(chips, "chips", "--chips", integer=True)), stack=stack or "eager",
+        site=site,
         pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
         market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
         tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"))
+    if batch is None and stack is None:
+        fp.notes.append("assumed: one batch of 1 on the eager stack (a single local run); for "
+                        "serving at a load give --rate (e.g. --rate 50rps), or --batch/--stack")
     i = fp.inputs
     _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
           f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "
