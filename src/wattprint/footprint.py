@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +41,10 @@ class Footprint:
     inputs: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if self.kind == "estimate":
+            check_physical(self.quantities)
+
     def __getitem__(self, name: str) -> Quantity:
         return self.quantities[name]
 
@@ -62,6 +67,29 @@ class Footprint:
         out["details"] = _jsonable(self.details)
         out["notes"] = list(self.notes)
         return out
+
+
+def check_physical(quantities: dict[str, Quantity]) -> None:
+    """Refuse an estimate with an impossible number: any value or range end that is NaN or
+    infinite (the inputs overflowed, e.g. ``--mfu 1e-300``), or negative (every quantity of a
+    footprint is a physical amount or a price).
+
+    Raises:
+        InputError: names the first offending quantity (the inputs are out of range).
+    """
+    from wattprint.errors import InputError
+
+    for name, q in quantities.items():
+        for which, v in (("value", q.value), ("low", q.low), ("high", q.high)):
+            if v is None:
+                continue
+            if not math.isfinite(v):
+                raise InputError(f"{name} {which} is {'infinite' if math.isinf(v) else 'NaN'}"
+                                 ": the inputs are out of the range wattprint can compute "
+                                 "(check very large or very small numbers)")
+            if v < 0:
+                raise InputError(f"{name} {which} is negative ({v:.3g} {q.unit}): the inputs "
+                                 "are not physical (check negative or tiny numbers)")
 
 
 def _jsonable(obj: Any) -> Any:

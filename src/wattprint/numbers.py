@@ -19,10 +19,18 @@ CO2E_UNITS: dict[str, float] = {
     "MtCO2e": 1e12, "kgCO2e": 1e3, "gCO2e": 1.0, "tCO2": 1e6, "kgCO2": 1e3,
 }
 
+#: Largest number any option takes (1e30: above 10⁹ years of world energy in J, any FLOP
+#: count or token count); beyond it products overflow to infinity.
+MAX_INPUT = 1e30
+
 _SUFFIX = {
-    "": 1.0, "k": 1e3, "K": 1e3, "m": 1e-3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12,
+    "": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12,
     "P": 1e15, "E": 1e18,
 }
+#: Lowercase ``m`` is refused: people mean million (``1m tokens``) far more often than
+#: milli, and a silent factor of 10⁹ is worse than an error.
+AMBIGUOUS_M = ("'m' is ambiguous (milli or million?): write M for a million (1M = 1e6) or a "
+               "decimal for a thousandth (0.001)")
 _NUM = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -30,7 +38,8 @@ def parse_number(text: str | float | int, what: str = "number", *, positive: boo
                  allow_zero: bool = False, integer: bool = False) -> float:
     """Parse ``text`` such as ``2e12``, ``2T``, ``15.6T`` or ``3k`` into a float.
 
-    Suffixes: k/K=1e3, M=1e6, G or B=1e9, T=1e12, P=1e15 (``m`` = milli).
+    Suffixes: k/K=1e3, M=1e6, G or B=1e9, T=1e12, P=1e15, E=1e18. A lowercase ``m`` is an
+    error (:data:`AMBIGUOUS_M`): wattprint never guesses between milli and million.
     Raises :class:`InputError` (one line) for NaN, infinity, non-positive values (unless allowed)
     and unknown suffixes.
     """
@@ -43,6 +52,8 @@ def parse_number(text: str | float | int, what: str = "number", *, positive: boo
         if not m:
             raise InputError(f"{what}: cannot read {text!r} as a number (e.g. 2e12, 2T, 15.6T)")
         mantissa, suffix = m.groups()
+        if suffix == "m":
+            raise InputError(f"{what}: {AMBIGUOUS_M}, got {text!r}")
         if suffix not in _SUFFIX:
             raise InputError(f"{what}: unknown suffix {suffix!r} in {text!r} (use k, M, G/B, T, P)")
         value = float(mantissa) * _SUFFIX[suffix]
@@ -54,6 +65,9 @@ def check_number(value: float, what: str, *, positive: bool = True, allow_zero: 
     """Validate an already-numeric value with the same rules as :func:`parse_number`."""
     if math.isnan(value) or math.isinf(value):
         raise InputError(f"{what}: must be a finite number, got {value}")
+    if abs(value) > MAX_INPUT:
+        raise InputError(f"{what}: {value:g} is beyond any physical quantity wattprint "
+                         f"computes (at most {MAX_INPUT:g})")
     if positive and (value < 0 or (value == 0 and not allow_zero)):
         raise InputError(f"{what}: must be {'≥' if allow_zero else '>'} 0, got {value:g}")
     if integer and value != int(value):

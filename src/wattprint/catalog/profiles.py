@@ -134,12 +134,11 @@ def load_profile(name_or_path: str) -> Profile:
     """
     p = Path(name_or_path)
     stamp: tuple[int, int] | None = None
-    if p.exists():
-        try:
-            st = p.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
+    try:
+        st = p.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:  # missing, or not even a valid path: a built-in name, or an error later
+        stamp = None
     return cached_profile(name_or_path, stamp)
 
 
@@ -149,7 +148,12 @@ def cached_profile(name_or_path: str, stamp: tuple[int, int] | None) -> Profile:
     from wattprint.textfiles import loads_json, read_text
 
     p = Path(name_or_path)
-    if p.suffix == ".json" or p.exists():
+    try:
+        is_file = p.suffix == ".json" or p.exists()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise InputError(f"no profile file or built-in profile {name_or_path[:60]!r}: "
+                         f"{exc.strerror or exc}") from exc
+    if is_file:
         text = read_text(p, "profile")
         where = str(p)
     else:

@@ -40,6 +40,14 @@ def _table(title: str, columns: list[str], rows: list[list[str]], wide: bool = F
             c for c in columns if c in WIDE_ONLY), style="dim")
 
 
+def _check_kind(kind: str | None, known: set[str]) -> None:
+    """An unknown ``--kind`` is an error, never an empty list."""
+    from wattprint.errors import InputError
+
+    if kind is not None and kind not in known:
+        raise InputError(f"unknown --kind {kind!r}; choose one of {', '.join(sorted(known))}")
+
+
 def hardware_list(json_out: JsonOpt = False,
                   kind: Annotated[str | None, typer.Option("--kind", help="gpu, tpu, npu, cpu, "
                                                            "accelerator, soc")] = None,
@@ -48,7 +56,9 @@ def hardware_list(json_out: JsonOpt = False,
     from wattprint.catalog import hardware_catalog
     from wattprint.report.tables import dump_json
 
-    items = [h for h in hardware_catalog().values() if kind is None or h.kind == kind]
+    cat = hardware_catalog().values()
+    _check_kind(kind, {h.kind for h in cat})
+    items = [h for h in cat if kind is None or h.kind == kind]
     if json_out:
         dump_json([h.model_dump(exclude_none=True) for h in items])
         return
@@ -100,7 +110,9 @@ def sites_list(json_out: JsonOpt = False,
     from wattprint.catalog import site_catalog
     from wattprint.report.tables import dump_json
 
-    items = [s for s in site_catalog().values() if kind is None or s.kind == kind]
+    cat = site_catalog().values()
+    _check_kind(kind, {s.kind for s in cat})
+    items = [s for s in cat if kind is None or s.kind == kind]
     if json_out:
         dump_json([s.model_dump(exclude_none=True) for s in items])
         return

@@ -87,6 +87,28 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
     return app
 
 
+def _refuse_empty_values(args: list[str]) -> None:
+    """An empty or blank argument (``--site ''``, ``-o ''``) is an error, never "not given".
+
+    The measured command of ``run`` (after ``--``) is the user's own and is not checked.
+
+    Raises:
+        InputError: names the option the empty value was given to.
+    """
+    from wattprint.errors import InputError
+
+    stop = args.index("--") if "--" in args else len(args)
+    if args[:1] == ["run"] and "--" not in args:
+        stop = 1
+    for i, a in enumerate(args[:stop]):
+        value = a.partition("=")[2] if a.startswith("--") and "=" in a else a
+        if not value.strip() and (a == value or "=" in a):
+            prev = args[i - 1] if i and args[i - 1].startswith("-") else None
+            where = a.partition("=")[0] if "=" in a else prev
+            raise InputError(f"empty value{f' for {where}' if where else ''}: give a value "
+                             "or leave the option out")
+
+
 def _fail(message: str, code: int = 2) -> None:
     sys.stderr.write(f"wattprint: error: {message}\n")
     sys.exit(code)
@@ -99,8 +121,10 @@ def run(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from wattprint.errors import WattprintError
 
-    cli = build_app(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    cli = build_app(args)
     try:
+        _refuse_empty_values(args)
         rv = cli(args=argv, standalone_mode=False, prog_name="wattprint")
     except WattprintError as exc:
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

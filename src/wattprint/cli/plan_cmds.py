@@ -376,10 +376,9 @@ def budget_cmd(
 
     e = parse_with_unit(energy, "--energy", ENERGY_UNITS) if energy is not None else None
     c = parse_with_unit(co2e, "--co2e", CO2E_UNITS) if co2e is not None else None
-    d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
-                                      integer=True)),
-                     int(need(output_tokens, "output tokens", "--output-tokens", integer=True))
-                     ) if demand else None
+    p_tok = int(need(prompt_tokens, "prompt tokens", "--prompt-tokens", integer=True))
+    o_tok = int(need(output_tokens, "output tokens", "--output-tokens", integer=True))
+    d = parse_demand(demand, p_tok, o_tok) if demand else None
     res = right_size(energy_j=e, co2e_g=c, hardware=hardware,
                      chips=int(need(chips, "chips", "--chips", integer=True)),
                      precision=precision, region=region, fit=fit, demand=d,

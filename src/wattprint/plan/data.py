@@ -76,6 +76,11 @@ def site_profile(site: Site) -> HourlyProfile:
     return HourlyProfile(chosen["id"], chosen["name"], vals, prov, chosen["status"])
 
 
+#: Highest plausible grid intensity (gCO2e/kWh): lignite plants emit ~1,200; 10,000 leaves
+#: room for any real grid while catching unit mistakes and overflow.
+MAX_INTENSITY = 10_000.0
+
+
 def read_profile_csv(path: str | Path) -> HourlyProfile:
     """A user profile from a CSV file with columns ``hour,gco2e_per_kwh`` (24 rows, 0-23).
 
@@ -102,9 +107,9 @@ def read_profile_csv(path: str | Path) -> HourlyProfile:
             raise InputError(f"{p.name}:{lineno}: not numbers: {h_txt!r}, {v_txt!r}") from exc
         if h != int(h) or not 0 <= h <= 23:
             raise InputError(f"{p.name}:{lineno}: hour must be an integer 0-23, got {h_txt}")
-        if not np.isfinite(v) or v < 0:
-            raise InputError(f"{p.name}:{lineno}: intensity must be a finite number ≥ 0, "
-                             f"got {v_txt}")
+        if not np.isfinite(v) or not 0 <= v <= MAX_INTENSITY:
+            raise InputError(f"{p.name}:{lineno}: intensity must be a number ≥ 0 and ≤ "
+                             f"{MAX_INTENSITY:g} gCO2e/kWh, got {v_txt}")
         if int(h) in vals:
             raise InputError(f"{p.name}:{lineno}: hour {int(h)} given twice")
         vals[int(h)] = v

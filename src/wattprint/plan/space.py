@@ -61,7 +61,10 @@ def split_names(names: Sequence[str] | str | None) -> list[str]:
         names = [names]
     out: list[str] = []
     for n in names:
-        out.extend(x.strip() for x in str(n).split(",") if x.strip())
+        got = [x.strip() for x in str(n).split(",") if x.strip()]
+        if not got and str(n).strip():
+            raise InputError(f"{str(n)!r} names nothing (give comma-separated names)")
+        out.extend(got)
     return out
 
 

@@ -54,6 +54,8 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
         raise InputError(f"deadline must be > 0, got {deadline_s:g}")
     if objective not in OBJECTIVES:
         raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+    if top < 1:
+        raise InputError(f"--top must be ≥ 1, got {top}")
     spec = resolve_model(model)
     hws = resolve_hardware_list(hardware)
     precs = split_names(precisions) or list(sweep_default("train_precisions"))
