@@ -1,200 +1,276 @@
-"""Benchmark: what measuring costs.
+"""Benchmark: what measuring costs, wattprint side by side with CodeCarbon and Zeus.
 
-1. Slowdown of a CPU-bound numpy job (~20 s by default) under the wattprint ``Meter``
-   (default 0.2 s sampling) and under CodeCarbon's ``OfflineEmissionsTracker`` (default
-   15 s polling), against the bare job, in one interleaved run: each round runs the three
-   configurations in a rotating order, so drifts of the machine hit them alike; the
-   slowdown is the median over rounds of (t_config / t_bare - 1).
-2. The cost of opening and closing one window (begin + end), with this machine's backends
-   and with a fake NVML GPU (software overhead only; on real NVML add two energy-counter
-   reads, 2 × 3.9 ms on an H200).
+Every sample is a fresh Python process (``--child TOOL``) that reports, on its own clock:
 
-Usage: python bench/bench_meter.py [--seconds 20] [--rounds 3] [--no-codecarbon]
-Writes bench/results/meter.json. CodeCarbon is optional (``pip install codecarbon``), never a
-wattprint dependency.
+* ``import_s``: importing the tool's package (``import wattprint``, ``import codecarbon``,
+  ``import zeus.monitor``);
+* ``first_window_s``: from before that import to the end of the first measured window
+  (wattprint ``Meter().begin_window/end_window``; CodeCarbon ``OfflineEmissionsTracker`` +
+  ``start_task/stop_task``; Zeus ``ZeusMonitor()`` + ``begin_window/end_window``);
+* ``window_us``: one window after the first (begin + end, median of batches);
+* ``wrapper_s``: the fixed cost of wrapping an empty block with a new tracker in a warm
+  process (wattprint ``with Meter(): pass``; CodeCarbon tracker ``start()``/``stop()``; Zeus
+  ``ZeusMonitor()`` + one window);
+* ``peak_rss_mib``: the process's peak resident memory at the end;
+* wattprint only: ``first_estimate_ms`` (``estimate_inference`` right after ``import
+  wattprint``) and ``estimate_us`` (each further call), and ``boundary_sensor_reads`` (how
+  many sensor reads the windows made: 0 on a machine whose devices are all estimated).
+
+Samples of all tools are interleaved (the order rotates every round) so that drifts of a
+shared machine hit them alike; the report gives medians (and min/max) and the ratios
+peer / wattprint. Peers are measured only when installed (``pip install codecarbon zeus``;
+never wattprint dependencies). Bytecode is compiled before the first sample (a warm-up run),
+as it is in an installed package.
+
+Usage: python bench/bench_meter.py [--samples 7] [--no-peers] [--baseline SRC_DIR]
+``--baseline`` also measures another wattprint source tree (e.g. an older commit exported
+with ``git archive``) as ``wattprint@baseline``. Writes bench/results/meter.json (the
+``slowdown`` section of an earlier ``--slowdown`` run is kept).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # a single-threaded job: the sampler competes
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # for the same cores as the work
-os.environ.setdefault("MKL_NUM_THREADS", "1")
-
-import numpy as np  # noqa: E402
-
 HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+TOOLS = ("wattprint", "codecarbon", "zeus")
+METRICS = ("import_s", "first_window_s", "window_us", "wrapper_s", "peak_rss_mib")
 
 
-def job(iters: int) -> float:
-    """CPU-bound numpy work: small matmuls and elementwise math (returns a checksum)."""
-    rng = np.random.default_rng(0)
-    a = rng.random((160, 160))
-    acc = 0.0
-    for _ in range(iters):
-        b = a @ a
-        acc += float(np.tanh(b * 1e-3).sum())
-    return acc
+# -- children (one fresh process per sample) -----------------------------------------------
 
-
-def calibrate(seconds: float) -> int:
-    """Iterations that take about ``seconds``."""
-    n = 50
-    while True:
-        t = time.perf_counter()
-        job(n)
-        dt = time.perf_counter() - t
-        if dt > 0.5:
-            return max(1, int(n * seconds / dt))
-        n *= 2
-
-
-def run_bare(iters: int) -> float:
-    t = time.perf_counter()
-    job(iters)
-    return time.perf_counter() - t
-
-
-def run_wattprint(iters: int) -> float:
-    from wattprint.meter import Meter
-
-    m = Meter()
-    m.start()
-    t = time.perf_counter()
-    with m.window("job"):
-        job(iters)
-    dt = time.perf_counter() - t
-    m.stop()
-    return dt
-
-
-def run_codecarbon(iters: int) -> float:
-    from codecarbon import OfflineEmissionsTracker
-
-    tr = OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False,
-                                 log_level="error")
-    tr.start()
-    t = time.perf_counter()
-    job(iters)
-    dt = time.perf_counter() - t
-    tr.stop()
-    return dt
-
-
-def window_cost(n: int = 2000) -> dict[str, Any]:
-    from wattprint.meter import Meter
-    from wattprint.meter.backends.nvidia import NvidiaBackend
-    from wattprint.testing import FakeNvml
-
-    out: dict[str, Any] = {}
-    for label, backends in (("this machine's backends", None),
-                            ("fake NVML GPU (software only)",
-                             [NvidiaBackend(nvml=FakeNvml(1), visible_devices=None)])):
-        m = Meter(backends=backends, interval_s=3600)
-        m.start()
-        for _ in range(50):  # warm up
-            m.begin_window("w")
-            m.end_window("w")
-        m.measurements.clear()
-        t = time.perf_counter()
-        for i in range(n):
-            m.begin_window("w")
-            m.end_window("w")
-            if i % 500 == 0:
-                m.measurements.clear()
-        dt = (time.perf_counter() - t) / n
-        s = m.sampler
+def _median_batch_us(fn: Any, n: int, batches: int = 5) -> float:
+    per = []
+    for _ in range(batches):
         t = time.perf_counter()
         for _ in range(n):
-            s.tick()
-        tick = (time.perf_counter() - t) / n
-        m.stop()
-        out[label] = {"us_per_window": dt * 1e6, "us_per_sampler_tick": tick * 1e6,
-                      "sampler_duty_at_0.2s_pct": tick / 0.2 * 100,
-                      "devices": [d.key for d in m.devices]}
+            fn()
+        per.append((time.perf_counter() - t) / n * 1e6)
+    return statistics.median(per)
+
+
+def _rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_wattprint(t0: float) -> dict[str, Any]:
+    import wattprint
+
+    t_import = time.perf_counter()
+    from wattprint import Meter
+
+    m = Meter()
+    m.begin_window("w")
+    m.end_window("w")
+    t_first = time.perf_counter()
+    reads = sum(1 for _ in m.devices if getattr(_, "boundary_read", True))
+
+    def window() -> None:
+        m.begin_window("w")
+        m.end_window("w")
+        if len(m.measurements) > 1000:
+            m.measurements.clear()
+
+    out = {"import_s": t_import - t0, "first_window_s": t_first - t0,
+           "window_us": _median_batch_us(window, 2000),
+           "boundary_sensor_reads": 2 * reads,
+           "devices": [d.key for d in m.devices]}
+    m.stop()
+    t = time.perf_counter()
+    with Meter():
+        pass
+    out["wrapper_s"] = time.perf_counter() - t
+    kw = {"prompt_tokens": 1000, "output_tokens": 300}
+    t = time.perf_counter()
+    wattprint.estimate_inference("llama-3.1-8b", "h100", **kw)
+    out["first_estimate_ms"] = (time.perf_counter() - t) * 1e3
+    out["estimate_us"] = _median_batch_us(
+        lambda: wattprint.estimate_inference("llama-3.1-8b", "h100", **kw), 200)
+    out["peak_rss_mib"] = _rss_mib()
+    return out
+
+
+def child_codecarbon(t0: float) -> dict[str, Any]:
+    import logging
+
+    import codecarbon
+
+    t_import = time.perf_counter()
+    logging.getLogger("codecarbon").setLevel(logging.CRITICAL)
+
+    def tracker() -> Any:
+        return codecarbon.OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False,
+                                                  log_level="critical")
+
+    tr = tracker()
+    tr.start_task("w")
+    tr.stop_task()
+    t_first = time.perf_counter()
+
+    def window() -> None:
+        tr.start_task("w")
+        tr.stop_task()
+
+    out = {"import_s": t_import - t0, "first_window_s": t_first - t0,
+           "window_us": _median_batch_us(window, 5, batches=3)}
+    t = time.perf_counter()
+    tr2 = tracker()
+    tr2.start()
+    tr2.stop()
+    out["wrapper_s"] = time.perf_counter() - t
+    out["peak_rss_mib"] = _rss_mib()
+    return out
+
+
+def child_zeus(t0: float) -> dict[str, Any]:
+    import zeus.monitor
+
+    t_import = time.perf_counter()
+    m = zeus.monitor.ZeusMonitor()
+    m.begin_window("w")
+    r = m.end_window("w")
+    t_first = time.perf_counter()
+
+    def window() -> None:
+        m.begin_window("w")
+        m.end_window("w")
+
+    out = {"import_s": t_import - t0, "first_window_s": t_first - t0,
+           "window_us": _median_batch_us(window, 2000),
+           "measures": {"gpu": sorted(r.gpu_energy), "cpu": r.cpu_energy is not None}}
+    t = time.perf_counter()
+    m2 = zeus.monitor.ZeusMonitor()
+    m2.begin_window("w")
+    m2.end_window("w")
+    out["wrapper_s"] = time.perf_counter() - t
+    out["peak_rss_mib"] = _rss_mib()
+    return out
+
+
+def run_child(tool: str) -> None:
+    t0 = time.perf_counter()
+    fn = {"wattprint": child_wattprint, "codecarbon": child_codecarbon,
+          "zeus": child_zeus}[tool.split("@")[0]]
+    print("RESULT " + json.dumps(fn(t0)))
+
+
+# -- parent --------------------------------------------------------------------------------
+
+def _installed(mod: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(mod) is not None
+
+
+def sample(tool: str, src: Path) -> dict[str, Any] | None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(src)
+    env.setdefault("CODECARBON_LOG_LEVEL", "critical")
+    r = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", tool],
+                       capture_output=True, text=True, env=env, timeout=600, cwd="/tmp")
+    for line in r.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[7:]))
+    print(f"{tool}: no result (exit {r.returncode}): {r.stderr.strip()[-400:]}",
+          file=sys.stderr)
+    return None
+
+
+def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"samples": len(runs)}
+    for k in sorted({k for r in runs for k, v in r.items() if isinstance(v, int | float)}):
+        vals = [float(r[k]) for r in runs if isinstance(r.get(k), int | float)]
+        out[k] = {"median": statistics.median(vals), "min": min(vals), "max": max(vals)}
+    for k in ("devices", "measures"):
+        if runs and k in runs[0]:
+            out[k] = runs[0][k]
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--no-codecarbon", action="store_true")
-    ap.add_argument("--only-costs", action="store_true",
-                    help="measure only the window and tick costs (merged into meter.json)")
+    ap.add_argument("--samples", type=int, default=7)
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another wattprint src/ to measure too")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.only_costs:
-        path = HERE / "results" / "meter.json"
-        res = json.loads(path.read_text()) if path.exists() else {}
-        res["window_cost"] = window_cost()
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(res, indent=1))
-        _print_costs(res["window_cost"])
+    if args.child:
+        run_child(args.child)
         return
-    logging.getLogger("codecarbon").setLevel(logging.ERROR)
-    configs = {"bare": run_bare, "wattprint": run_wattprint}
-    if not args.no_codecarbon:
+    tools: dict[str, Path] = {"wattprint": SRC}
+    if args.baseline:
+        tools["wattprint@baseline"] = args.baseline.resolve()
+    for peer, mod in (("codecarbon", "codecarbon"), ("zeus", "zeus.monitor")):
+        if not args.no_peers and _installed(mod.split(".")[0]):
+            tools[peer] = SRC
+        elif not args.no_peers:
+            print(f"{peer} not installed: skipped", file=sys.stderr)
+    for tool, src in tools.items():  # warm-up: compile bytecode, fill the page cache
+        sample(tool, src)
+    runs: dict[str, list[dict[str, Any]]] = {t: [] for t in tools}
+    names = list(tools)
+    for i in range(args.samples):
+        for tool in names[i % len(names):] + names[:i % len(names)]:
+            r = sample(tool, tools[tool])
+            if r is not None:
+                runs[tool].append(r)
+        print(f"round {i + 1}/{args.samples} done", file=sys.stderr, flush=True)
+    res = report(runs)
+    path = HERE / "results" / "meter.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    res = {k: v for k, v in old.items() if k == "slowdown"} | res
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(res, indent=1) + "\n")
+    print_table(res)
+
+
+def report(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    summ = {t: summarise(r) for t, r in runs.items() if r}
+    ratios: dict[str, dict[str, float]] = {}
+    wp = summ.get("wattprint", {})
+    for tool, s in summ.items():
+        if tool == "wattprint":
+            continue
+        ratios[tool] = {m: s[m]["median"] / wp[m]["median"] for m in METRICS
+                        if m in s and m in wp and wp[m]["median"] > 0}
+    versions = {"python": platform.python_version()}
+    for mod in ("codecarbon", "zeus"):
         try:
-            import codecarbon  # noqa: F401
+            from importlib.metadata import version
 
-            configs["codecarbon"] = run_codecarbon
-        except ImportError:
-            print("codecarbon not installed: skipped", file=sys.stderr)
-    iters = calibrate(args.seconds)
-    times: dict[str, list[float]] = {k: [] for k in configs}
-    names = list(configs)
-    for r in range(args.rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
-        for k in order:
-            times[k].append(configs[k](iters))
-            print(f"round {r + 1}: {k:<10} {times[k][-1]:.3f} s", file=sys.stderr, flush=True)
-    slow = {k: statistics.median(t / b - 1 for t, b in zip(times[k], times["bare"],
-                                                            strict=True))
-            for k in names if k != "bare"}
-    bare = times["bare"]
-    noise = (max(bare) - min(bare)) / statistics.median(bare) if len(bare) > 1 else None
-    wc = window_cost()
-    versions = {"numpy": np.__version__}
-    with __import__("contextlib").suppress(ImportError):
-        import codecarbon
-
-        versions["codecarbon"] = codecarbon.__version__
-    res = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-        "versions": versions,
-        "job": {"iterations": iters, "target_s": args.seconds, "rounds": args.rounds},
-        "times_s": times,
-        "median_slowdown": slow,
-        "bare_spread": noise,
-        "window_cost": wc,
-    }
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "meter.json").write_text(json.dumps(res, indent=1))
-    print(f"\n{'config':<12}{'median time s':>14}{'slowdown':>12}")
-    for k in names:
-        s = "" if k == "bare" else f"{slow[k] * 100:+.3f} %"
-        print(f"{k:<12}{statistics.median(times[k]):>14.3f}{s:>12}")
-    if noise is not None:
-        print(f"(spread of the bare runs: {noise * 100:.2f} % of their median)")
-    _print_costs(wc)
+            versions[mod] = version(mod)
+        except Exception:  # noqa: BLE001 - not installed
+            pass
+    return {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "load_avg_at_end": os.getloadavg()},
+            "versions": versions, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "tools": summ, "ratio_vs_wattprint": ratios}
 
 
-def _print_costs(wc: dict[str, Any]) -> None:
-    print(f"\n{'backends':<32}{'window µs':>10}{'tick µs':>10}{'duty @0.2 s':>13}")
-    for k, v in wc.items():
-        print(f"{k:<32}{v['us_per_window']:>10.1f}{v['us_per_sampler_tick']:>10.1f}"
-              f"{v['sampler_duty_at_0.2s_pct']:>12.3f}%")
+def print_table(res: dict[str, Any]) -> None:
+    tools = res["tools"]
+    cols = [("import_s", 1e3, "import ms"), ("first_window_s", 1e3, "1st window ms"),
+            ("window_us", 1.0, "window µs"), ("wrapper_s", 1e3, "wrapper ms"),
+            ("peak_rss_mib", 1.0, "RSS MiB"), ("first_estimate_ms", 1.0, "1st est ms"),
+            ("estimate_us", 1.0, "est µs")]
+    print(f"{'tool':<20}" + "".join(f"{c[2]:>15}" for c in cols))
+    for tool, s in tools.items():
+        cells = [f"{s[k]['median'] * f:>15.4g}" if k in s else f"{'-':>15}" for k, f, _ in cols]
+        print(f"{tool:<20}" + "".join(cells))
+    for tool, r in res["ratio_vs_wattprint"].items():
+        print(f"{tool} / wattprint: " + ", ".join(f"{k} ×{v:.3g}" for k, v in r.items()))
 
 
 if __name__ == "__main__":

@@ -33,12 +33,33 @@ def profile_for(profile: Profile | None, hw: Hardware) -> Profile | None:
     return profile if profile.hardware.lower() in (hw.id, *hw.aliases) else None
 
 
+#: Uncalibrated parameters by (hardware, stack) identity, precision plan and chips: catalog
+#: entries are built once per catalog load, so new entries (cleared caches) miss.
+_PARAMS: dict[tuple[int, int, PrecisionPlan, int],
+              tuple[Hardware, Stack, DeviceParams, tuple[str, ...]]] = {}
+
+
+def _base_params(hw: Hardware, stack: Stack, plan: PrecisionPlan,
+                 chips: int) -> tuple[DeviceParams, list[str]]:
+    """:func:`device_params` and the compute-format note, cached (``DeviceParams`` is
+    frozen): a repeated scalar estimate does not re-derive them."""
+    key = (id(hw), id(stack), plan, chips)
+    hit = _PARAMS.get(key)
+    if hit is not None and hit[0] is hw and hit[1] is stack:
+        return hit[2], list(hit[3])
+    p = device_params(hw, coefficients_for(hw), stack, plan, chips)
+    notes = tuple(n for n in (compute_rate(hw, plan)[1],) if n)
+    if len(_PARAMS) >= 1024:
+        _PARAMS.clear()
+    _PARAMS[key] = (hw, stack, p, notes)
+    return p, list(notes)
+
+
 def params_for(hw: Hardware, stack: Stack, plan: PrecisionPlan, chips: int,
                profile: str | Profile | None) -> tuple[DeviceParams, list[str]]:
     """The device parameters (profile applied) and the notes to show with the result: an
     emulated compute format, or a profile measured on other hardware."""
-    p = device_params(hw, coefficients_for(hw), stack, plan, chips)
-    notes = [n for n in (compute_rate(hw, plan)[1],) if n]
+    p, notes = _base_params(hw, stack, plan, chips)
     prof = resolve_profile(profile)
     if prof is None:
         return p, notes

@@ -53,6 +53,29 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
     from wattprint.catalog import get_site
 
     s = site if isinstance(site, Site) else get_site(site or DEFAULT_SITE)
+    plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
+        and price_usd_per_kwh is None and market_gco2e_per_kwh is None
+    if plain:  # a catalog site as it is: built once per site entry (SiteFactors is frozen)
+        hit = _FACTORS.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]
+    sf = _resolve(s, pue, wue_l_per_kwh, grid_gco2e_per_kwh, price_usd_per_kwh,
+                  market_gco2e_per_kwh)
+    if plain:
+        if len(_FACTORS) >= 1024:
+            _FACTORS.clear()
+        _FACTORS[id(s)] = (s, sf)
+    return sf
+
+
+#: Site factors without overrides, by site-entry identity (new entries after a catalog
+#: reload miss).
+_FACTORS: dict[int, tuple[Site, SiteFactors]] = {}
+
+
+def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
+             grid_gco2e_per_kwh: float | None, price_usd_per_kwh: float | None,
+             market_gco2e_per_kwh: float | None) -> SiteFactors:
     where = f"site {s.id}"
 
     def pick(user: float | None, src: Any, unit: str, what: str, *, allow_zero: bool) -> Quantity:
@@ -102,6 +125,29 @@ def _q(t: tuple[float, float, float], unit: str, prov: str,
     return Quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
 
 
+#: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries).
+_HW_QUANTITIES: dict[int, tuple[Hardware, Quantity, Quantity]] = {}
+
+
+def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
+    """(host share power W, embodied gCO2e per chip incl. host share) of a hardware entry,
+    built once per entry (their provenance strings cost more than the arithmetic)."""
+    hit = _HW_QUANTITIES.get(id(hardware))
+    if hit is not None and hit[0] is hardware:
+        return hit[1], hit[2]
+    hp = sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}")
+    b, h = hardware.embodied_co2e_g, hardware.host_embodied_co2e_g
+    emb_chip = Quantity(
+        b.value + h.value, "gCO2e",
+        f"embodied per chip of {hardware.id}: board {b.cite()} + host share {h.cite()}",
+        "default", (b.low or b.value) + (h.low or h.value),
+        (b.high or b.value) + (h.high or h.value))
+    if len(_HW_QUANTITIES) >= 1024:
+        _HW_QUANTITIES.clear()
+    _HW_QUANTITIES[id(hardware)] = (hardware, hp, emb_chip)
+    return hp, emb_chip
+
+
 def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity, chips: int,
                     accelerator_energy: Quantity, host_energy: Quantity | None,
                     hardware: Hardware | None, site: SiteFactors,
@@ -122,7 +168,7 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
                                    "default")
             notes.append("host energy not included: no hardware to take a host share from")
         else:
-            hp = sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}")
+            hp, _ = _hardware_quantities(hardware)
             host_energy = _q(_tri(f.host_energy_j, hp, float(chips), time), "J",
                              f"host_energy_j = host_power_w × chips × time; {hp.provenance}")
     it = _q(_tri(f.it_energy_j, accelerator_energy, host_energy), "J",
@@ -140,14 +186,7 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
     life = sourced_quantity(default_value("embodied", "lifetime_s"), "s", "service life")
     util = sourced_quantity(default_value("embodied", "utilisation"), "", "utilisation")
     if hardware is not None:
-        emb_chip = Quantity(
-            hardware.embodied_co2e_g.value + hardware.host_embodied_co2e_g.value, "gCO2e",
-            f"embodied per chip of {hardware.id}: board {hardware.embodied_co2e_g.cite()} + "
-            f"host share {hardware.host_embodied_co2e_g.cite()}", "default",
-            (hardware.embodied_co2e_g.low or hardware.embodied_co2e_g.value)
-            + (hardware.host_embodied_co2e_g.low or hardware.host_embodied_co2e_g.value),
-            (hardware.embodied_co2e_g.high or hardware.embodied_co2e_g.value)
-            + (hardware.host_embodied_co2e_g.high or hardware.host_embodied_co2e_g.value))
+        _, emb_chip = _hardware_quantities(hardware)
         v = f.embodied_co2e_g(emb_chip.value, chips, time.value, life.value, util.value)
         lo = f.embodied_co2e_g(emb_chip.lo, chips, time.lo, life.hi, util.hi)
         hi = f.embodied_co2e_g(emb_chip.hi, chips, time.hi, life.lo, util.lo)

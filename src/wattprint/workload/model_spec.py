@@ -8,6 +8,7 @@ tied or untied embeddings. Parameter counts are derived from the shape, not copi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,7 @@ class ModelSpec:
         """Normalisation weights: two per layer plus the final norm (no FLOPs to speak of)."""
         return (2 * self.layers + 1) * self.hidden
 
-    @property
+    @cached_property  # frozen: computed once per spec, read on every estimate
     def body_params_total(self) -> int:
         """All transformer-block weights (attention, MLP/experts, router, norms)."""
         moe = self.moe_layers * (self.n_experts * self._expert_params() + self._shared_params()
@@ -196,7 +197,7 @@ class ModelSpec:
         return self.layers * self.attn_params_per_layer + self.dense_layers * \
             self.dense_mlp_params + moe + self.norm_params
 
-    @property
+    @cached_property  # frozen: computed once per spec, read on every estimate
     def body_params_active(self) -> int:
         """Block weights used per token (top-k experts + shared experts + router)."""
         moe = self.moe_layers * (self.experts_per_token * self._expert_params()
@@ -264,10 +265,26 @@ def load_config_file(path: str | Path) -> ModelSpec:
                             or "config", source=f"config file {p}")
 
 
+#: Specs built from catalog cards, by card identity: a card object is built once per catalog
+#: load, so clearing the catalog's caches (new cards) also retires these.
+_SPECS: dict[int, tuple[object, ModelSpec]] = {}
+
+
 def get_model_spec(name: str) -> ModelSpec:
-    """The :class:`ModelSpec` of a catalog model (case-insensitive name or alias)."""
+    """The :class:`ModelSpec` of a catalog model (case-insensitive name or alias).
+
+    Built once per catalog card and cached (a ``ModelSpec`` is frozen), so repeated
+    estimates do not re-derive it.
+    """
     from wattprint.catalog import get_model_card
 
     card = get_model_card(name)
-    return spec_from_config(dict(card.config), name=card.id, source=f"{card.source} "
+    hit = _SPECS.get(id(card))
+    if hit is not None and hit[0] is card:
+        return hit[1]
+    spec = spec_from_config(dict(card.config), name=card.id, source=f"{card.source} "
                             f"({card.year})")
+    if len(_SPECS) >= 512:
+        _SPECS.clear()
+    _SPECS[id(card)] = (card, spec)
+    return spec

@@ -9,7 +9,7 @@ half, unfused ones compute the full square and materialise the scores.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from wattprint.workload.model_spec import ModelSpec
@@ -58,26 +58,34 @@ class Work:
         """All device-memory bytes."""
         return self.weight_bytes + self.kv_bytes + self.activation_bytes + self.optimizer_bytes
 
+    def _values(self) -> dict[str, Any]:
+        """Field name → value (a shallow copy: every field is a number or the phase name;
+        ``dataclasses.asdict`` deep-copies and cost a quarter of a scalar estimate)."""
+        return {name: getattr(self, name) for name in _WORK_FIELDS}
+
     def scaled(self, k: float) -> Work:
         """This work repeated ``k`` times."""
-        d = asdict(self)
+        d = self._values()
         for key in d:
             if key not in self._INTENSIVE:
                 d[key] = d[key] * k
         return Work(**d)
 
     def __add__(self, other: Work) -> Work:
-        a, b = asdict(self), asdict(other)
+        a, b = self._values(), other._values()
         out: dict[str, Any] = {k: a[k] + b[k] for k in a if k not in self._INTENSIVE}
         return Work(phase=f"{self.phase}+{other.phase}", gemm_k=max(self.gemm_k, other.gemm_k),
                     **out)
 
     def to_dict(self) -> dict[str, float | str]:
         """Every intermediate, plus totals."""
-        d: dict[str, float | str] = dict(asdict(self))
+        d: dict[str, float | str] = self._values()
         d["flops"] = self.flops
         d["bytes"] = self.bytes
         return d
+
+
+_WORK_FIELDS = tuple(f.name for f in fields(Work))
 
 
 # --- small named formulas --------------------------------------------------------------
