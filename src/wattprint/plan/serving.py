@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,88 @@ from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import PrecisionPlan
 
 
+def _check_args(objective: str, ttft_s: float | None, tpot_s: float | None, top: int,
+                budgets: Sequence[Budget]) -> None:
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+    for v, what in ((ttft_s, "TTFT SLO"), (tpot_s, "TPOT SLO")):
+        if v is not None and not v > 0:
+            raise InputError(f"{what} must be > 0, got {v:g}")
+    if top < 1:
+        raise InputError(f"--top must be ≥ 1, got {top}")
+    for b in budgets:
+        if b.period_s is None:
+            raise InputError(f"serving budget {b.text!r} needs a period: /day or /year")
+
+
+def _serving_constraints(g: InferenceGrid, ttft_s: float | None, tpot_s: float | None,
+                         budgets: Sequence[Budget]) -> list[Constraint]:
+    """Memory, batch fill, the latency SLOs and the per-day budgets, in that order."""
+    d, day = g.dev, g.day
+    cons = [Constraint("memory", "fits in memory (weights + KV cache + 10 %)",
+                       (d["mem_need"] <= d["mem_have"])[..., None],
+                       (d["mem_need"] / d["mem_have"])[..., None], 1.0, "× usable memory"),
+            Constraint("batch fill", "the demand keeps the batch full (λ·T_cycle ≥ batch)",
+                       d["fill_ok"][..., None])]
+    for key, what, slo in (("ttft_s", "time to first token", ttft_s),
+                           ("tpot_s", "time per output token", tpot_s)):
+        if slo is not None:
+            cons.append(Constraint(key[:4], f"{what} ≤ {fmt_limit(slo, 's')}",
+                                   (d[key] <= slo)[..., None], d[key][..., None], slo, "s"))
+    for b in budgets:
+        key, unit, label = OBJECTIVES[b.metric]
+        lim = b.limit_per(S_PER_DAY)
+        cons.append(Constraint(f"budget {b.metric}", f"budget {b.text} ({label} ≤ "
+                               f"{fmt_limit(lim, unit)}/day)", day[key] <= lim, day[key], lim,
+                               unit))
+    return cons
+
+
+def _describe(g: InferenceGrid, ix: tuple[int, ...], light: bool = False, *, verify: bool,
+              profile: str | Profile | None, kv_cache: str | None) -> dict[str, Any]:
+    """One ranked row: the configuration, its per-day numbers, drivers and provenance."""
+    d, day, sites, spec, demand, stack_id = g.dev, g.day, g.sites, g.spec, g.demand, g.stack.id
+    k, c, b, s = (int(v) for v in ix)
+    hw, pl = g.combos[k]
+    sfac = sites.sites[s]
+    row: dict[str, Any] = {
+        "hardware": hw.id, "chips": int(g.chips[c]), "precision": pl.name,
+        "batch": int(g.batches[b]), "region": sfac.site_id, "stack": stack_id,
+        "replicas": int(d["replicas"][k, c, b]),
+        "utilisation": float(d["utilisation"][k, c, b]),
+        "ttft_s": float(d["ttft_s"][k, c, b]), "tpot_s": float(d["tpot_s"][k, c, b]),
+        "cycle_s": float(d["cycle_s"][k, c, b]),
+        "memory_gb": float(d["mem_need"][k, c, b] / 1e9),
+    }
+    for m in ("accelerator_energy_j", "host_energy_j", "it_energy_j", "facility_energy_j",
+              "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l", "water_onsite_l",
+              "cost_usd"):
+        row[m] = float(day[m][k, c, b, s])
+    row["per"] = "day"
+    row["facility_energy_per_request_j"] = row["facility_energy_j"] / demand.requests_per_day
+    if light:
+        return row
+    share = float(d["decode_memory_share"][k, c, b])
+    row["drivers"] = (
+        f"{row['facility_energy_per_request_j']:.3g} J/request at the wall; "
+        f"{row['replicas']} replica(s) of {row['chips']} × {hw.id} {pl.name} at batch "
+        f"{row['batch']}, {row['utilisation'] * 100:.0f} % busy; decode "
+        f"{'memory' if share >= 0.5 else 'compute/overhead'}-bound; {sfac.site_id}: PUE "
+        f"{sfac.pue.value:g}, {sfac.grid_gco2e_per_kwh.value:g} gCO2e/kWh, "
+        f"${sfac.price_usd_per_kwh.value:g}/kWh")
+    row["provenance"] = {
+        "site": sfac.to_dict(),
+        "hardware": f"{hw.id}: memory {hw.memory_bytes.cite()}; bandwidth "
+                    f"{hw.memory_bandwidth_bps.cite()}; host {hw.host_power_w.cite()}; "
+                    f"embodied {hw.embodied_co2e_g.cite()}",
+        "model": spec.source,
+    }
+    if verify:
+        row["check"] = _check_inference(spec, hw, pl, row, demand, stack_id, sfac,
+                                        profile, kv_cache, g, k, c, b, s)
+    return row
+
+
 def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
                    hardware: Sequence[str] | str | None = None,
                    precisions: Sequence[str] | str | None = None,
@@ -57,13 +140,7 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
     the constraint that emptied the set.
     """
     t0 = time.perf_counter()
-    if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
-    for v, what in ((ttft_s, "TTFT SLO"), (tpot_s, "TPOT SLO")):
-        if v is not None and not v > 0:
-            raise InputError(f"{what} must be > 0, got {v:g}")
-    if top < 1:
-        raise InputError(f"--top must be ≥ 1, got {top}")
+    _check_args(objective, ttft_s, tpot_s, top, budgets)
     spec = resolve_model(model)
     stack = stack or sweep_default("stack")
     hws = resolve_hardware_list(hardware)
@@ -71,80 +148,18 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
     ch = int_list(chips, "chips", sweep_default("chips"))
     bs = int_list(batches, "batch", sweep_default("batches"))
     sites = SiteArrays.build(resolve_regions(regions), pue=pue)
-    for b in budgets:
-        if b.period_s is None:
-            raise InputError(f"serving budget {b.text!r} needs a period: /day or /year")
     g = evaluate_inference_grid(spec, demand, hws, precs, ch, bs, sites, stack=stack,
                                 kv_cache=kv_cache, profile=profile, progress=progress)
     K, C, B, G = g.shape
-    d = g.dev
-    cons = [Constraint("memory", "fits in memory (weights + KV cache + 10 %)",
-                       (d["mem_need"] <= d["mem_have"])[..., None],
-                       (d["mem_need"] / d["mem_have"])[..., None], 1.0, "× usable memory"),
-            Constraint("batch fill", "the demand keeps the batch full (λ·T_cycle ≥ batch)",
-                       d["fill_ok"][..., None])]
-    if ttft_s is not None:
-        cons.append(Constraint("ttft", f"time to first token ≤ {fmt_limit(ttft_s, 's')}",
-                               (d["ttft_s"] <= ttft_s)[..., None], d["ttft_s"][..., None],
-                               ttft_s, "s"))
-    if tpot_s is not None:
-        cons.append(Constraint("tpot", f"time per output token ≤ {fmt_limit(tpot_s, 's')}",
-                               (d["tpot_s"] <= tpot_s)[..., None], d["tpot_s"][..., None],
-                               tpot_s, "s"))
-    day = g.day
-    for b in budgets:
-        key, unit, label = OBJECTIVES[b.metric]
-        lim = b.limit_per(S_PER_DAY)
-        cons.append(Constraint(f"budget {b.metric}", f"budget {b.text} ({label} ≤ "
-                               f"{fmt_limit(lim, unit)}/day)", day[key] <= lim, day[key], lim,
-                               unit))
+    d, day = g.dev, g.day
+    cons = _serving_constraints(g, ttft_s, tpot_s, budgets)
     cons += sweep_limits(per_chip_power_w([hw for hw, _ in g.combos]),
                          d["replicas"] * np.asarray(g.chips)[None, :, None], sites, max_power_w,
                          max_water_stress)
     alive = apply_constraints(cons, (K, C, B, G))
     stack_id = g.stack.id
 
-    def describe(ix: tuple[int, ...], light: bool = False) -> dict[str, Any]:
-        k, c, b, s = (int(v) for v in ix)
-        hw, pl = g.combos[k]
-        sfac = sites.sites[s]
-        row: dict[str, Any] = {
-            "hardware": hw.id, "chips": int(g.chips[c]), "precision": pl.name,
-            "batch": int(g.batches[b]), "region": sfac.site_id, "stack": stack_id,
-            "replicas": int(d["replicas"][k, c, b]),
-            "utilisation": float(d["utilisation"][k, c, b]),
-            "ttft_s": float(d["ttft_s"][k, c, b]), "tpot_s": float(d["tpot_s"][k, c, b]),
-            "cycle_s": float(d["cycle_s"][k, c, b]),
-            "memory_gb": float(d["mem_need"][k, c, b] / 1e9),
-        }
-        for m in ("accelerator_energy_j", "host_energy_j", "it_energy_j", "facility_energy_j",
-                  "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l", "water_onsite_l",
-                  "cost_usd"):
-            row[m] = float(day[m][k, c, b, s])
-        row["per"] = "day"
-        row["facility_energy_per_request_j"] = row["facility_energy_j"] / demand.requests_per_day
-        if light:
-            return row
-        share = float(d["decode_memory_share"][k, c, b])
-        row["drivers"] = (
-            f"{row['facility_energy_per_request_j']:.3g} J/request at the wall; "
-            f"{row['replicas']} replica(s) of {row['chips']} × {hw.id} {pl.name} at batch "
-            f"{row['batch']}, {row['utilisation'] * 100:.0f} % busy; decode "
-            f"{'memory' if share >= 0.5 else 'compute/overhead'}-bound; {sfac.site_id}: PUE "
-            f"{sfac.pue.value:g}, {sfac.grid_gco2e_per_kwh.value:g} gCO2e/kWh, "
-            f"${sfac.price_usd_per_kwh.value:g}/kWh")
-        row["provenance"] = {
-            "site": sfac.to_dict(),
-            "hardware": f"{hw.id}: memory {hw.memory_bytes.cite()}; bandwidth "
-                        f"{hw.memory_bandwidth_bps.cite()}; host {hw.host_power_w.cite()}; "
-                        f"embodied {hw.embodied_co2e_g.cite()}",
-            "model": spec.source,
-        }
-        if verify:
-            row["check"] = _check_inference(spec, hw, pl, row, demand, stack_id, sfac,
-                                            profile, kv_cache, g, k, c, b, s)
-        return row
-
+    describe = partial(_describe, g, verify=verify, profile=profile, kv_cache=kv_cache)
     inputs = {"model": spec.name, "demand": demand.to_dict(), "objective": objective,
               "ttft_slo_s": ttft_s, "tpot_slo_s": tpot_s,
               "budgets": [b.to_dict() for b in budgets], "stack": stack_id,
