@@ -213,17 +213,20 @@ def demo(
 ) -> None:
     """The main job on built-in defaults: train a well-known model, then serve it for a year.
 
-    Training: 15T tokens on 1,024 chips (bf16, distributed stack). Serving: 1 million requests a
-    day of 1,000 prompt + 300 output tokens on vLLM at batch 32, for 365 days.
+    Training: 15T tokens on 1,024 chips (bf16, distributed stack, the recipe's layout and
+    global batch, goodput). Serving: 1 million requests a day of 1,000 prompt + 300 output
+    tokens on a vLLM-like engine for 365 days (the batch it reaches at that load, replicas).
     """
     from rich.console import Console
 
-    from wattprint.engine import estimate_inference, estimate_training
+    from wattprint.engine import estimate_training
+    from wattprint.engine.serving_rate import estimate_serving
     from wattprint.report.tables import dump_json, footprint_table
 
     train_fp = estimate_training(model, hardware, tokens=15e12, chips=1024, site=site)
-    serve_fp = estimate_inference(model, hardware, batch=32, prompt_tokens=1000,
-                                  output_tokens=300, requests=365e6, stack="vllm", site=site)
+    serve_fp = estimate_serving(model, hardware, rate_rps=1e6 / 86400.0,
+                                duration_s=365 * 86400.0, prompt_tokens=1000,
+                                output_tokens=300, site=site)
     if json_out:
         dump_json({"training": train_fp.to_dict(), "serving_one_year": serve_fp.to_dict()})
         return
@@ -235,11 +238,15 @@ def demo(
                                   f"(1,000 + 300 tokens) on {serve_fp.inputs['hardware']}, vLLM",
                                   provenance=False))
     console.print(_assumed(train_fp.details.get("site"), site), markup=False)
+    for n in train_fp.notes:
+        if n.startswith(("parallelism", "time:")):
+            console.print(f"Training assumed: {n}", markup=False)
+    for n in serve_fp.notes:
+        console.print(f"Serving assumed: {n}", markup=False)
     ratio = serve_fp["facility_energy"].value / train_fp["facility_energy"].value
     console.print(f"A year of serving at this demand takes {ratio * 100:.2g} % of the training "
-                  "energy (serving time is the busy time of one replica; `wattprint lifecycle` "
-                  "adds idle replicas and finds the crossover day). Use --json for every "
-                  "number's provenance.")
+                  "energy (provisioned replicas included, idle time at the idle floor). Use "
+                  "--json for every number's provenance.")
 
 
 def _assumed(site: object, given: str | None) -> str:

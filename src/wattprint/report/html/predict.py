@@ -21,7 +21,8 @@ _INFER_INPUTS = (("hardware", "Hardware"), ("chips", "Chips per replica (paralle
                  ("sparsity", "Sparsity"), ("profile", "Calibration profile"))
 _TRAIN_INPUTS = (("hardware", "Hardware"), ("chips", "Chips (data × tensor × pipeline)"),
                  ("precision", "Precision"), ("stack", "Software stack"),
-                 ("tokens", "Training tokens"), ("batch", "Sequences per chip per step"),
+                 ("tokens", "Training tokens"), ("batch", "Sequences per step (one chip)"),
+                 ("global_batch_tokens", "Global batch (tokens per step)"),
                  ("seq_len", "Sequence length"), ("recompute", "Activation recomputation"),
                  ("mfu", "MFU given"), ("chip_hours", "Chip-hours given"),
                  ("profile", "Calibration profile"))
@@ -47,9 +48,33 @@ def estimate_assumptions(fp: dict[str, Any]) -> list[Assumption]:
     table = _TRAIN_INPUTS if inputs.get("kind") == "train" else _INFER_INPUTS
     out += [Assumption(label, _fmt_input(inputs.get(key))) for key, label in table
             if key in inputs]
-    out.append(Assumption("Goodput", "100 % — failures, restarts and checkpoint stalls are "
-                          "not modelled", "wattprint assumption", True))
+    out += _scale_assumptions(inputs, details)
     return out + site_assumptions(details.get("site"))
+
+
+def _scale_assumptions(inputs: dict[str, Any], details: dict[str, Any]) -> list[Assumption]:
+    """Parallel layout and goodput of a multi-chip run, or the load of a serving estimate."""
+    lay = details.get("layout")
+    if isinstance(lay, dict):
+        shares = lay.get("time_shares") or {}
+        return [Assumption("Parallelism", f"TP {lay.get('tp')} × PP {lay.get('pp')} × DP "
+                           f"{lay.get('dp')} (EP {lay.get('ep')}), global batch "
+                           f"{float(lay.get('global_batch_tokens', 0)) / 1e6:.3g}M tokens",
+                           "chosen like a Megatron/torchtitan recipe" if lay.get("chosen")
+                           else "given", bool(lay.get("chosen"))),
+                Assumption("Goodput", f"{(1 - float(shares.get('goodput loss', 0))) * 100:.0f} "
+                           "% of wall time advances training", "Llama 3 paper §3.3.4 "
+                           "(defaults.toml [training] goodput)", True)]
+    if inputs.get("kind") == "serve":
+        return [Assumption("Load", f"{inputs.get('rate_rps'):.4g} requests/s for "
+                           f"{inputs.get('duration_s'):g} s: steady batch "
+                           f"{details.get('steady_batch')}, {details.get('replicas')} "
+                           "replica(s) provisioned", "vLLM-like continuous batching, "
+                           "defaults.toml [serving]", True)]
+    if inputs.get("kind") == "train":
+        return [Assumption("Goodput", "100 % on one chip (no failures modelled)",
+                           "wattprint assumption", True)]
+    return []
 
 
 def _phase_sections(fp: dict[str, Any]) -> list[Section]:
