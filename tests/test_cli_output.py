@@ -108,3 +108,25 @@ def test_site_examples_in_help_and_docs_resolve() -> None:
     assert "fra" in names
     for name in sorted(names):
         resolve_site(name)  # raises on an example that would fail
+
+
+@pytest.mark.slow
+def test_run_device_table_keeps_words_whole(tmp_path: Path) -> None:
+    import sys
+
+    from wattprint.ledger.readonly import ReadOnlyLedger
+
+    db = tmp_path / "r.sqlite"
+    args = ["run", "--db", str(db), "--", sys.executable, "-c", "pass"]
+    res = RUNNER.invoke(build_app(args), args, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    table = res.output.split("devices")[1].split("└")[0]  # the summary goes to stderr
+    assert widest(table) <= 80
+    led = ReadOnlyLedger(db)
+    run = led.runs(limit=1)[0]
+    for d in led.devices(run["id"]):
+        assert d["key"] in table
+        for word in str(d["name"]).split():
+            assert word in table, (word, table)
+        assert str(d["method"]) in table  # one line, never folded
+    led.close()

@@ -336,13 +336,17 @@ def _report_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp
             rng = f"{q.lo:.3g} – {q.hi:.3g}" if q.low is not None else ""
         tab.add_row(name.replace("_", " "), val, rng, q.basis)
     con.print(tab)
+    narrow = con.width < 100  # fewer columns rather than words cut in half
+    cols = ("device", "name", "method", "energy", "peak W") if narrow else (
+        "device", "name", "method", "energy", "avg W", "peak W", "samples")
     dt = Table(title="devices", title_justify="left")
-    for c in ("device", "name", "method", "energy", "avg W", "peak W", "samples"):
-        # names and methods wrap between words, never inside one; keys and numbers never wrap
-        dt.add_column(c, no_wrap=c not in ("name", "method"), overflow="ellipsis")
+    for c in cols:  # only the name wraps, between words; keys, methods, numbers never wrap
+        dt.add_column(c, no_wrap=c != "name", overflow="ellipsis")
     for d in m.devices:
-        dt.add_row(d.device.key, d.device.name[:28], d.method, _energy(d.energy.value),
-                   _num(d.average_power_w(t)), _num(d.peak_power_w), str(d.samples))
+        cells = {"device": d.device.key, "name": d.device.name, "method": d.method,
+                 "energy": _energy(d.energy.value), "avg W": _num(d.average_power_w(t)),
+                 "peak W": _num(d.peak_power_w), "samples": str(d.samples)}
+        dt.add_row(*(cells[c] for c in cols))
     con.print(dt)
     for k, v in m.absent.items():
         con.print(f"not measured: {k}: {v}", markup=False, style="dim")
