@@ -334,3 +334,15 @@ class FakeClock:
         """Move the clock ``dt`` seconds forward; returns the new time (s)."""
         self.t += dt
         return self.t
+
+
+def install_fake_nvml(nvml: FakeNvml) -> FakeNvml:
+    """Make ``import pynvml`` (and the NVIDIA backend) use ``nvml`` in this process, e.g. in a
+    subprocess that runs the CLI with fake GPUs. Returns ``nvml``."""
+    import sys
+
+    from wattprint.meter.backends import nvidia
+
+    sys.modules["pynvml"] = nvml  # type: ignore[assignment]
+    nvidia.load_pynvml.cache_clear()
+    return nvml

@@ -36,8 +36,9 @@ def register(app: typer.Typer) -> None:
         "allow_extra_args": True, "ignore_unknown_options": True})(run_cmd)
     app.command("history", help="List recent measured runs (newest first).\n\nExample: "
                 "wattprint history --since 2026-01-01 --command-contains train")(history_cmd)
-    app.command("show", help="Show one run: devices, windows and its power timeline.\n\n"
-                "Example: wattprint show 3f2a9c")(show_cmd)
+    app.command("show", help="Show one run (devices, windows, power timeline) or one "
+                "distributed job (its node records merged).\n\nExample: wattprint show "
+                "3f2a9c")(show_cmd)
     app.command("export", help="Export runs (or, with --samples, power samples) as CSV or "
                 "JSON.\n\nExample: wattprint export --format csv -o runs.csv")(export_cmd)
 
@@ -151,10 +152,16 @@ def run_cmd(
     grace: float = typer.Option(10.0, "--grace", help="After forwarding a signal, wait this "
                                 "long (s) for the command to end, then SIGKILL it."),
 ) -> int:
-    from wattprint.cli.run_extras import ChildSteps, compile_step_regex
+    from wattprint.cli.run_extras import (
+        ChildSteps,
+        compile_step_regex,
+        lead_node_or_exec,
+        tag_job,
+    )
     from wattprint.errors import InputError, WattprintError
     from wattprint.ledger.recorder import RunRecorder
     from wattprint.meter import Meter
+    from wattprint.meter.launcher import detect_job
     from wattprint.meter.placement import measured_site
 
     argv = [*(command or []), *ctx.args]
@@ -167,9 +174,13 @@ def run_cmd(
     if not (math.isfinite(grace) and 0 <= grace <= 86400):
         raise InputError(f"--grace must be between 0 and 86400 s, got {grace:g}")
     pattern = compile_step_regex(step_regex)
-    factors, site_notes = measured_site(site)  # bad --site fails before anything runs
+    job = detect_job()
+    factors, site_notes = measured_site(site, job)  # bad --site fails before anything runs
+    lease, backends = lead_node_or_exec(job, argv)  # non-leader ranks exec the command
     rec = RunRecorder(db, argv, site=factors.site_id, interval_s=interval)
-    meter = Meter(site=factors.site_id, interval_s=interval, sink=rec.sink)
+    if job.distributed:
+        tag_job(rec, job)
+    meter = Meter(backends, site=factors.site_id, interval_s=interval, sink=rec.sink)
     steps: ChildSteps | None = None
     received: list[int] = []
     child: subprocess.Popen[bytes] | None = None
@@ -243,6 +254,10 @@ def run_cmd(
             t.cancel()
         with contextlib.suppress(Exception):
             meter.stop()
+        for b in backends or []:
+            b.close()
+        if lease is not None:
+            lease.release()
         for s, h in old.items():
             signal.signal(s, h)
         rec.close()
@@ -436,11 +451,19 @@ def history_cmd(
 
 
 def show_cmd(
-    run: str = typer.Argument(..., help="Run id (or a unique prefix of at least 4 characters)."),
+    run: str = typer.Argument(..., help="Run id (or a unique prefix of at least 4 "
+                             "characters), or a job id (Slurm, torchrun, WATTPRINT_JOB_ID)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     db: Path = typer.Option(None, "--db", help="Ledger file."),
 ) -> None:
+    from wattprint.ledger.jobs import job_record
+
     ledger = _open_ledger(db, create=False)
+    job = job_record(ledger, run)
+    if job is not None:
+        from wattprint.cli.job_view import show_job
+
+        return show_job(job, json_out)
     r = ledger.run(run)
     rid = r["id"]
     devices = ledger.devices(rid)

@@ -89,3 +89,57 @@ class ChildSteps:
             shutil.rmtree(self._dir)
         self._notes = self.windows.close()
         return self._notes
+
+
+def lead_node_or_exec(job: Any, argv: list[str]) -> tuple[Any, list[Any] | None]:
+    """For a distributed job: become the node's measuring leader, or run ``argv`` unmeasured.
+
+    Returns:
+        (lease, backends): the held :class:`~wattprint.meter.node_lease.NodeLease` (``None``
+        when the job is not distributed) and the backends to measure (``None``: detect as
+        usual). A process that is not the leader is *replaced* by the command
+        (``os.execvp``): its node is measured by the leader, so it records nothing.
+    """
+    from wattprint.meter.node_lease import NodeLease
+
+    if not job.distributed or job.job_id is None:
+        return None, None
+    lease = NodeLease(job.job_id, job.node)
+    if not lease.acquire(job.rank):
+        sys.stderr.write(f"wattprint: rank {job.rank} on {job.node}: this node is measured "
+                         f"by its leader (pid, rank: {lease.holder() or '?'}); running the "
+                         "command unmeasured\n")
+        sys.stderr.flush()
+        try:
+            os.execvp(argv[0], argv)
+        except OSError as exc:
+            sys.stderr.write(f"wattprint: error: cannot run {argv[0]!r}: "
+                             f"{exc.strerror or exc}\n")
+            os._exit(127)
+    return lease, node_backends(job)
+
+
+def node_backends(job: Any) -> list[Any] | None:
+    """Backends for a node leader: the GPUs the scheduler gave the job on this node (Slurm
+    GRES) when they are more than this rank sees; ``None`` = the usual detection."""
+    gres = job.gpus
+    cvd = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if not gres or cvd is None or len([x for x in cvd.split(",") if x.strip()]) >= len(gres):
+        return None
+    from wattprint.meter.backends import detect_backends
+    from wattprint.meter.backends.base import NullBackend
+
+    out = detect_backends(visible_devices=",".join(str(g) for g in gres))
+    if isinstance(out[0], NullBackend) and "hides every GPU" in (out[0].reason or ""):
+        for b in out:
+            b.close()
+        return None  # GRES indices are not NVML's here (cgroup-constrained): use the usual
+    return out
+
+
+def tag_job(rec: Any, job: Any) -> None:
+    """Tag the recorder's run with its job, node and rank (best effort: the ledger may be
+    unavailable, the run is measured anyway)."""
+    if rec.ledger is not None:
+        with contextlib.suppress(Exception):
+            rec.ledger.tag_job(rec.run_id, job.to_dict())

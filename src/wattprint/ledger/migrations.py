@@ -110,12 +110,21 @@ def _m004_grid_intensity(c: sqlite3.Connection) -> None:
         )""")
 
 
+def _m005_jobs(c: sqlite3.Connection) -> None:
+    """Distributed runs: the job a run belongs to and where it ran (one run per node)."""
+    for col in ("job_id TEXT", "node TEXT", "rank INTEGER", "launcher TEXT",
+                "world_size INTEGER"):
+        c.execute(f"ALTER TABLE runs ADD COLUMN {col}")
+    c.execute("CREATE INDEX runs_job ON runs(job_id)")
+
+
 #: Every migration, in order (the schema version is how many are applied).
 MIGRATIONS: list[Migration] = [
     ("001_initial", _m001_initial),
     ("002_indexes", _m002_indexes),
     ("003_application_id", _m003_application_id),
     ("004_grid_intensity", _m004_grid_intensity),
+    ("005_jobs", _m005_jobs),
 ]
 
 

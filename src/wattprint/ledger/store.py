@@ -235,6 +235,20 @@ class Ledger:
              os.getcwd(), _HOST, os.getpid(), wattprint_version(), site, interval_s)))
         return rid
 
+    def tag_job(self, run_id: str, job: dict[str, Any]) -> None:
+        """Record the job a run belongs to (``job_id``, ``node``, ``rank``, ``launcher``,
+        ``world_size``; see :class:`wattprint.meter.launcher.JobContext`)."""
+        self._write(lambda c: c.execute(
+            "UPDATE runs SET job_id = ?, node = ?, rank = ?, launcher = ?, world_size = ?"
+            " WHERE id = ?", (job.get("job_id"), job.get("node"), job.get("rank"),
+                              job.get("launcher"), job.get("world_size"), run_id)))
+
+    def job_runs(self, job_id: str) -> list[dict[str, Any]]:
+        """The runs of one job (one per node), by node."""
+        rows = self._query("SELECT * FROM runs WHERE job_id = ? ORDER BY node, rank",
+                           (job_id,))
+        return [self._decorate(r) for r in rows]
+
     def add_samples(self, run_id: str, rows: Iterable[tuple[float, str, float]]) -> int:
         """Append power samples ``(unix s, device key, W)``; returns how many."""
         data = [(run_id, float(t), str(k), float(p)) for t, k, p in rows

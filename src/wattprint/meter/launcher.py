@@ -128,6 +128,8 @@ def _job_id(env: Mapping[str, str]) -> str | None:
             if n == "SLURM_JOB_ID" and env.get("SLURM_ARRAY_TASK_ID"):
                 return f"{v}_{env['SLURM_ARRAY_TASK_ID']}"
             return v
+    if e_addr := env.get("MASTER_ADDR"):  # torch.distributed without a run id
+        return f"{e_addr}-{env.get('MASTER_PORT', '')}"
     return None
 
 
