@@ -13,7 +13,6 @@ import pytest
 from wattprint.errors import InputError
 from wattprint.ledger import MIGRATIONS, Ledger
 from wattprint.ledger.integrity import check_ledger, recover_ledger
-from wattprint.ledger.migrations import MIGRATIONS
 from wattprint.ledger.recorder import RunRecorder, import_record
 from wattprint.testing import cli_call as cli
 
