@@ -341,8 +341,10 @@ def install_fake_nvml(nvml: FakeNvml) -> FakeNvml:
     subprocess that runs the CLI with fake GPUs. Returns ``nvml``."""
     import sys
 
+    from wattprint.meter import backends
     from wattprint.meter.backends import nvidia
 
     sys.modules["pynvml"] = nvml  # type: ignore[assignment]
     nvidia.load_pynvml.cache_clear()
+    backends.NVIDIA_NODES = ("/",)  # the fake driver is "present": detection tries NVML
     return nvml
