@@ -346,5 +346,5 @@ def install_fake_nvml(nvml: FakeNvml) -> FakeNvml:
 
     sys.modules["pynvml"] = nvml  # type: ignore[assignment]
     nvidia.load_pynvml.cache_clear()
-    backends.NVIDIA_NODES = ("/",)  # the fake driver is "present": detection tries NVML
+    backends.NVIDIA_NODES = ("/",)  # type: ignore[assignment]  # the fake driver is present
     return nvml
