@@ -188,3 +188,16 @@ def test_history_limit_out_of_range_is_exit_2(tmp_path: Path, limit: str) -> Non
     make_ledger(db, n=1)
     code, _, err = cli("history", "--limit", limit, "--db", str(db))
     assert code == 2 and err.startswith("wattprint: error:") and len(err.splitlines()) == 1
+
+
+def test_run_never_appends_to_a_damaged_ledger(tmp_path: Path) -> None:
+    db = tmp_path / "l.sqlite"
+    make_ledger(db)
+    corrupt_page_with(db, b"marker-2-")
+    before = db.read_bytes()
+    code, out, err = cli("run", "--json", "--db", str(db), "--", "sh", "-c", "exit 5")
+    assert code == 5
+    res = json.loads(out.strip().splitlines()[-1])
+    assert res["stored"] is False and Path(res["fallback_file"]).is_file()
+    assert "damaged" in err and "ledger recover" in err
+    assert db.read_bytes() == before

@@ -8,8 +8,9 @@
   falls back to ``immutable=1``).
 * :func:`check_identity` refuses another application's SQLite file (its tables are never
   touched) and a ledger written by a newer wattprint (unknown migrations).
-* :func:`salvage_rows` reads a table row by row around damaged pages; :func:`check_ledger`
-  and :func:`recover_ledger` back ``wattprint ledger check`` / ``ledger recover``.
+* :func:`salvage_chunks` reads a table chunk by chunk, row by row around damaged pages;
+  :func:`check_ledger` and :func:`recover_ledger` back ``wattprint ledger check`` /
+  ``ledger recover``.
 """
 
 from __future__ import annotations
@@ -188,29 +189,38 @@ def _rows_between(conn: sqlite3.Connection, table: str, lo: int, hi: int,
     return out, bad
 
 
-def salvage_rows(conn: sqlite3.Connection, table: str) -> tuple[list[dict[str, Any]], int]:
-    """Every readable row of ``table`` (dicts with ``_rowid``), and how many rowids failed.
+def salvage_chunks(conn: sqlite3.Connection, table: str,
+                   ) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Readable rows of ``table`` (dicts with ``_rowid``) chunk by chunk, each with how many
+    rowids of the chunk failed.
 
-    Reads by rowid in chunks; a chunk that hits a damaged page is read row by row, so one
-    bad page costs only the rows on it. Without a readable ``MAX(rowid)`` it stops after
-    64 empty chunks in a row.
+    Reads by rowid in chunks of :data:`CHUNK`; a chunk that hits a damaged page is read row
+    by row, so one bad page costs only the rows on it. Without a readable ``MAX(rowid)`` it
+    stops after 64 empty chunks in a row. Memory stays one chunk.
     """
     old = conn.row_factory
     conn.row_factory = sqlite3.Row
     try:
         top = _max_rowid(conn, table)
-        rows: list[dict[str, Any]] = []
-        bad = empty = 0
+        empty = 0
         lo = 1
         while (lo <= top) if top is not None else (empty < 64):
-            got, b = _rows_between(conn, table, lo, lo + CHUNK)
-            rows.extend(got)
-            bad += b
-            empty = 0 if got or b else empty + 1
+            got, bad = _rows_between(conn, table, lo, lo + CHUNK)
+            empty = 0 if got or bad else empty + 1
             lo += CHUNK
-        return rows, bad
+            yield got, bad
     finally:
         conn.row_factory = old
+
+
+def salvage_rows(conn: sqlite3.Connection, table: str) -> tuple[list[dict[str, Any]], int]:
+    """Every readable row of ``table`` (see :func:`salvage_chunks`) and how many failed."""
+    rows: list[dict[str, Any]] = []
+    bad = 0
+    for got, b in salvage_chunks(conn, table):
+        rows.extend(got)
+        bad += b
+    return rows, bad
 
 
 def summarise_samples(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -251,8 +261,10 @@ def check_ledger(path: Path) -> dict[str, Any]:
         bad: dict[str, int] = {}
         for t in TABLES:
             with contextlib.suppress(sqlite3.DatabaseError):
-                got, b = salvage_rows(conn, t)
-                rows[t], bad[t] = len(got), b
+                rows[t] = bad[t] = 0
+                for got, b in salvage_chunks(conn, t):
+                    rows[t] += len(got)
+                    bad[t] += b
         known = [n for n, _ in MIGRATIONS]
         return {"path": str(path), "ok": msgs == ["ok"], "integrity": msgs,
                 "schema_version": len(done), "migrations": done,
@@ -277,15 +289,6 @@ def _insert_all(dst: sqlite3.Connection, *, table: str, rows: list[dict[str, Any
     before = dst.total_changes
     dst.executemany(sql, ([r.get(c) for c in cols] for r in rows))
     return dst.total_changes - before
-
-
-def _iter_tables(src: sqlite3.Connection) -> Iterator[tuple[str, list[dict[str, Any]], int]]:
-    for t in TABLES:
-        try:
-            rows, bad = salvage_rows(src, t)
-        except sqlite3.DatabaseError:
-            rows, bad = [], -1
-        yield t, rows, bad
 
 
 def recover_ledger(src_path: Path, dst_path: Path) -> dict[str, Any]:
@@ -317,12 +320,17 @@ def recover_ledger(src_path: Path, dst_path: Path) -> dict[str, Any]:
     try:
         check_identity(src, src_path)
         with Ledger(dst_path) as dst:
-            for table, rows, b in _iter_tables(src):
-                for r in rows:
-                    r.pop("_rowid", None)
-                copied[table] = dst._write(functools.partial(_insert_all, table=table,
-                                                             rows=rows))
-                bad[table] = b
+            for table in TABLES:
+                copied[table] = bad[table] = 0
+                try:
+                    for rows, b in salvage_chunks(src, table):
+                        for r in rows:
+                            r.pop("_rowid", None)
+                        copied[table] += dst._write(functools.partial(
+                            _insert_all, table=table, rows=rows))
+                        bad[table] += b
+                except sqlite3.DatabaseError:
+                    bad[table] = -1  # the table itself cannot be found
     finally:
         src.close()
     return {"source": str(src_path), "output": str(dst_path), "copied": copied,

@@ -67,11 +67,30 @@ class RunRecorder:
         self._started = False
         try:
             self.ledger = Ledger(self.path)
+            self._refuse_damaged(self.ledger)
         except NotALedgerError:
             raise  # the user's mistake (another file, a directory): nothing has run yet
         except STORAGE_ERRORS as exc:
             self._problem(exc)
+            if self.ledger is not None:
+                self.ledger.close()
+                self.ledger = None
         self._try_start()
+
+    @staticmethod
+    def _refuse_damaged(ledger: Ledger) -> None:
+        """Never append to a damaged ledger: check the tables every listing reads (runs,
+        windows; ~1 ms for a thousand runs) and raise if a page is bad."""
+        for table in ("runs", "windows"):
+            try:
+                res = [str(r[0]) for r in ledger.conn.execute(f"PRAGMA quick_check({table})")]
+            except sqlite3.DatabaseError as exc:
+                res = [str(exc)]
+            if res != ["ok"]:
+                why = " ".join(res[0].replace("*** in database main ***", "").split())
+                raise InputError(f"ledger {ledger.path} is damaged ({why}); this run is not "
+                                 "appended to it (see `wattprint ledger check` and "
+                                 "`wattprint ledger recover`)")
 
     def _problem(self, exc: BaseException) -> None:
         msg = _why(exc)
