@@ -12,9 +12,10 @@ Every sample is a fresh Python process (``--child TOOL``) that reports, on its o
   process (wattprint ``with Meter(): pass``; CodeCarbon tracker ``start()``/``stop()``; Zeus
   ``ZeusMonitor()`` + one window);
 * ``peak_rss_mib``: the process's peak resident memory at the end;
-* wattprint only: ``first_estimate_ms`` (``estimate_inference`` right after ``import
-  wattprint``) and ``estimate_us`` (each further call), and ``boundary_sensor_reads`` (how
-  many sensor reads the windows made: 0 on a machine whose devices are all estimated).
+* wattprint only: ``boundary_sensor_reads`` (sensor reads per window: 0 on a machine whose
+  devices are all estimated); and, in separate fresh processes (``wattprint:estimate``),
+  ``first_estimate_ms`` (``estimate_inference`` right after ``import wattprint``) and
+  ``estimate_us`` (each further call).
 
 Samples of all tools are interleaved (the order rotates every round) so that drifts of a
 shared machine hit them alike; the report gives medians (and min/max) and the ratios
@@ -45,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 TOOLS = ("wattprint", "codecarbon", "zeus")
 METRICS = ("import_s", "first_window_s", "window_us", "wrapper_s", "peak_rss_mib")
+EST = ("first_estimate_ms", "estimate_us")
 
 
 # -- children (one fresh process per sample) -----------------------------------------------
@@ -66,7 +68,7 @@ def _rss_mib() -> float:
 
 
 def child_wattprint(t0: float) -> dict[str, Any]:
-    import wattprint
+    import wattprint  # noqa: F401 - the import is what is timed
 
     t_import = time.perf_counter()
     from wattprint import Meter
@@ -92,14 +94,22 @@ def child_wattprint(t0: float) -> dict[str, Any]:
     with Meter():
         pass
     out["wrapper_s"] = time.perf_counter() - t
+    out["peak_rss_mib"] = _rss_mib()
+    return out
+
+
+def child_estimate(t0: float) -> dict[str, Any]:
+    """A separate fresh process: ``import wattprint``, then estimates (nothing else loaded)."""
+    import wattprint
+
     kw = {"prompt_tokens": 1000, "output_tokens": 300}
     t = time.perf_counter()
     wattprint.estimate_inference("llama-3.1-8b", "h100", **kw)
-    out["first_estimate_ms"] = (time.perf_counter() - t) * 1e3
-    out["estimate_us"] = _median_batch_us(
-        lambda: wattprint.estimate_inference("llama-3.1-8b", "h100", **kw), 200)
-    out["peak_rss_mib"] = _rss_mib()
-    return out
+    first = time.perf_counter() - t
+    return {"import_s": t - t0, "first_estimate_ms": first * 1e3,
+            "estimate_us": _median_batch_us(
+                lambda: wattprint.estimate_inference("llama-3.1-8b", "h100", **kw), 200),
+            "peak_rss_mib": _rss_mib()}
 
 
 def child_codecarbon(t0: float) -> dict[str, Any]:
@@ -161,6 +171,9 @@ def child_zeus(t0: float) -> dict[str, Any]:
 
 def run_child(tool: str) -> None:
     t0 = time.perf_counter()
+    if tool.endswith(":estimate"):
+        print("RESULT " + json.dumps(child_estimate(t0)))
+        return
     fn = {"wattprint": child_wattprint, "codecarbon": child_codecarbon,
           "zeus": child_zeus}[tool.split("@")[0]]
     print("RESULT " + json.dumps(fn(t0)))
@@ -209,9 +222,10 @@ def main() -> None:
     if args.child:
         run_child(args.child)
         return
-    tools: dict[str, Path] = {"wattprint": SRC}
+    tools: dict[str, Path] = {"wattprint": SRC, "wattprint:estimate": SRC}
     if args.baseline:
         tools["wattprint@baseline"] = args.baseline.resolve()
+        tools["wattprint@baseline:estimate"] = args.baseline.resolve()
     for peer, mod in (("codecarbon", "codecarbon"), ("zeus", "zeus.monitor")):
         if not args.no_peers and _installed(mod.split(".")[0]):
             tools[peer] = SRC
@@ -239,11 +253,12 @@ def main() -> None:
 def report(runs: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     summ = {t: summarise(r) for t, r in runs.items() if r}
     ratios: dict[str, dict[str, float]] = {}
-    wp = summ.get("wattprint", {})
     for tool, s in summ.items():
-        if tool == "wattprint":
+        ref = "wattprint:estimate" if tool.endswith(":estimate") else "wattprint"
+        wp = summ.get(ref, {})
+        if tool == ref:
             continue
-        ratios[tool] = {m: s[m]["median"] / wp[m]["median"] for m in METRICS
+        ratios[tool] = {m: s[m]["median"] / wp[m]["median"] for m in (*METRICS, *EST)
                         if m in s and m in wp and wp[m]["median"] > 0}
     versions = {"python": platform.python_version()}
     for mod in ("codecarbon", "zeus"):

@@ -47,7 +47,9 @@ def main() -> None:
         return pynvml.nvmlDeviceGetTotalEnergyConsumption(h) / 1000.0
 
     dev = torch.device("cuda")
-    meter = Meter(interval_s=0.2)
+    # the sampler reads the energy counter every 0.2 s (never at the window boundaries); a
+    # measurement read after the next counter read has the counter apportioned at both ends
+    meter = Meter(interval_s=0.2, counter_interval_s=0.2)
     meter.start()
 
     def measured(name: str, fn: Any) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def main() -> None:
         m = meter.end_window(name)
         t1 = time.perf_counter()
         e1 = counter_j()
+        time.sleep(0.3)  # let the sampler's next counter read close the segment
         gpu = m.gpus[0] if m.gpus else None
         rec = {
             "name": name,
