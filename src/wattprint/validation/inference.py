@@ -44,6 +44,13 @@ def _prompt_tokens(workload: str) -> int:
     return DEFAULT_PROMPT_TOKENS
 
 
+def _half_precision(hw: str) -> str:
+    """bf16, or fp16 on chips without bf16 units (V100): what the row's engine ran."""
+    from wattprint.catalog import get_hardware
+
+    return "bf16" if "bf16" in get_hardware(hw).peak_flops else "fp16"
+
+
 def _tensor_parallel(parallelism: str, chips: int) -> int:
     """The attention tensor-parallel degree in a ``parallelism`` cell (``TP=8;PP=2``,
     ``tensor_parallel=1;expert_parallel=8``): the rest of the chips split layers (pipeline) or
@@ -92,7 +99,7 @@ def validate_inference(c: Any) -> Any:
             c.skip(rid, "no batch size, output length or energy per output token")
             continue
         fp8 = "fp8" in row["model"].lower() or row.get("precision", "").lower() == "fp8"
-        precision = "fp8" if fp8 else "bf16"
+        precision = "fp8" if fp8 else _half_precision(hw)
         prompt = _prompt_tokens(row.get("workload", ""))
         try:
             fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,
