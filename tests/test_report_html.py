@@ -169,6 +169,12 @@ def test_hf_model_card_and_sci(docs) -> None:
     assert sci["E"]["unit"] == "kWh" and sci["I"]["unit"] == "gCO2e/kWh"
     with pytest.raises(InputError, match="no single footprint"):
         export(docs["plan"], "plan", "sci")
+    serve = command_json(RUNNER, ["estimate", "infer", "-m", "llama-3.1-8b", "-H", "h100",
+                                  "--rate", "50rps", "--duration", "1d", "--json"])
+    sci = json.loads(export(serve, "estimate", "sci"))
+    assert sci["R"] == {"value": serve["inputs"]["requests"], "unit": "request"}
+    with pytest.raises(InputError, match="training"):
+        export(serve, "estimate", "hf-model-card")
 
 
 def test_money_has_three_significant_figures() -> None:

@@ -144,3 +144,16 @@ def test_non_loopback_bind_needs_flag_and_token(tmp_path: Path) -> None:
 def test_missing_ledger_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no ledger"):
         ReadOnlyLedger(tmp_path / "nope.sqlite")
+
+
+def test_long_runs_are_thinned_inside_sqlite(app: Dashboard) -> None:
+    from wattprint.report.html.measure import run_document
+
+    led = app.ledger
+    assert led.sample_counts("run0000abcdef") == {"cpu": 600, "gpu0": 600}
+    rows = led.samples_thinned("run0000abcdef", 100)
+    gpu = [r["t"] for r in rows if r["device"] == "gpu0"]
+    assert len(gpu) == 100 and gpu == sorted(gpu)
+    assert gpu[1] - gpu[0] == pytest.approx(0.6)  # every 6th of 0.1 s samples
+    doc = run_document(led, "run0000abcdef", max_points=100)
+    assert doc["series"]["gpu0"]["samples"] == 600 and doc["series"]["gpu0"]["every"] == 6

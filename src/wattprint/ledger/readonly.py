@@ -110,3 +110,18 @@ class ReadOnlyLedger:
         """Power samples (``t, device, power_w``) of one run in time order."""
         return self._query("SELECT t, device, power_w FROM samples WHERE run_id = ? "
                            "ORDER BY t, device", (run_id,))
+
+    def sample_counts(self, run_id: str) -> dict[str, int]:
+        """Samples per device of a run."""
+        rows = self._query("SELECT device, COUNT(*) AS n FROM samples WHERE run_id = ? "
+                           "GROUP BY device", (run_id,))
+        return {str(r["device"]): int(r["n"]) for r in rows}
+
+    def samples_thinned(self, run_id: str, max_points: int) -> list[dict[str, Any]]:
+        """Every k-th sample per device (k so that at most ``max_points`` remain), thinned
+        inside SQLite so a long run is not read into Python whole; time order."""
+        return self._query(
+            "SELECT t, device, power_w FROM (SELECT t, device, power_w, ROW_NUMBER() OVER "
+            "(PARTITION BY device ORDER BY t) - 1 AS i, COUNT(*) OVER (PARTITION BY device) "
+            "AS n FROM samples WHERE run_id = ?) WHERE i % MAX(1, (n + ? - 1) / ?) = 0 "
+            "ORDER BY t, device", (run_id, int(max_points), int(max_points)))

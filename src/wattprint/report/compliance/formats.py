@@ -29,6 +29,9 @@ from wattprint.report.compliance.fields import (
 
 FORMATS = ("eu-ai-act", "ghg-scope2", "hf-model-card", "sci")
 
+#: ``inputs.kind`` of inference footprints (one batch, or serving at a request rate).
+INFERENCE_KINDS = ("infer", "serve")
+
 
 def _hardware(fp: dict[str, Any]) -> str:
     i = fp.get("inputs") or {}
@@ -44,7 +47,7 @@ def eu_ai_act(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     """Annex XI Section 1 point 2(d) and 2(e) of the EU AI Act for a training footprint."""
     fp, origin = footprint_of(doc, kind, want="training")
     i = fp.get("inputs") or {}
-    if i.get("kind") == "infer":
+    if i.get("kind") in INFERENCE_KINDS:
         raise InputError("eu-ai-act documents training: give a training estimate, demo, "
                          "lifecycle or a measured training run")
     energy = kwh(fp.get("facility_energy"))
@@ -125,7 +128,7 @@ def hf_model_card(doc: dict[str, Any], kind: str, *, training_type: str = "pre-t
                   ) -> str:
     """The ``co2_eq_emissions`` block of a Hugging Face model card, as YAML front matter."""
     fp, origin = footprint_of(doc, kind, want="training")
-    if (fp.get("inputs") or {}).get("kind") == "infer":
+    if (fp.get("inputs") or {}).get("kind") in INFERENCE_KINDS:
         raise InputError("hf-model-card co2_eq_emissions is for training: give a training "
                          "estimate, demo, lifecycle or a measured training run")
     q = fp.get("co2e") or {}
@@ -154,7 +157,7 @@ def sci(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     """Software Carbon Intensity: (E × I + M) per R, R a functional unit of the work."""
     fp, origin = footprint_of(doc, kind, want="serving")
     i = fp.get("inputs") or {}
-    if i.get("kind") == "infer":
+    if i.get("kind") in INFERENCE_KINDS:
         r_value, r_unit = float(i.get("requests") or i.get("batch") or 1), "request"
     elif i.get("kind") == "train":
         r_value, r_unit = 1.0, "training run"

@@ -34,16 +34,22 @@ def run_document(ledger: Any, run: str, *, max_points: int = MAX_POINTS) -> dict
     """
     r = ledger.run(run)
     rid = r["id"]
+    if hasattr(ledger, "samples_thinned"):  # read-only ledger: thinned inside SQLite
+        counts = ledger.sample_counts(rid)
+        rows, limit = ledger.samples_thinned(rid, max_points), None
+    else:
+        rows, limit, counts = ledger.samples(rid), max_points, {}
     series: dict[str, dict[str, list[float]]] = {}
-    for s in ledger.samples(rid):
+    for s in rows:
         d = series.setdefault(s["device"], {"t": [], "power_w": []})
         d["t"].append(s["t"])
         d["power_w"].append(s["power_w"])
     thinned = {}
     for dev, d in series.items():
-        step = max(1, -(-len(d["t"]) // max_points))
+        n = counts.get(dev, len(d["t"]))
+        step = max(1, -(-len(d["t"]) // limit)) if limit else 1
         thinned[dev] = {"t": d["t"][::step], "power_w": d["power_w"][::step],
-                        "samples": len(d["t"]), "every": step}
+                        "samples": n, "every": max(1, -(-n // max_points))}
     windows = [{k: v for k, v in w.items() if k != "measurement"} for w in ledger.windows(rid)]
     return {"kind": "run", "run": r, "devices": ledger.devices(rid), "windows": windows,
             "series": thinned, "ledger": str(ledger.path)}
