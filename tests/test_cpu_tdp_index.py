@@ -45,6 +45,7 @@ def test_unknown_cpu_gets_the_labelled_per_core_default() -> None:
     assert w == 350.0 and "intel-xeon-8480plus" in source and "2023" in source
 
 
+@pytest.mark.slow
 def test_meter_start_loads_neither_the_catalog_nor_pydantic_nor_psutil() -> None:
     code = ("import sys, wattprint.meter as wm; from wattprint.meter.backends.cpu_estimate "
             "import CpuEstimateBackend; m = wm.Meter(backends=[CpuEstimateBackend('test')]); "

@@ -320,3 +320,13 @@ def test_held_power_windows_are_never_negative_and_add_up() -> None:
         clock.advance(0.5)
     assert w.measurement.total_energy.value == pytest.approx(50.0 * 1.0 + 1.0 * 0.5)  # type: ignore[union-attr]
     m.stop()
+
+
+def test_apportioning_formulas() -> None:
+    from wattprint.meter.sampler import apportioned_energy_j, provisional_energy_j
+
+    # counter 100 -> 160 J while the power integral went 10 -> 40 J: a point at integral 25
+    # is half way, so it gets half the increment
+    assert apportioned_energy_j(100.0, 160.0, 10.0, 40.0, 25.0) == pytest.approx(130.0)
+    assert apportioned_energy_j(100.0, 160.0, 10.0, 40.0, 99.0) == pytest.approx(160.0)
+    assert provisional_energy_j(160.0, 40.0, 50.0, 1.1) == pytest.approx(171.0)

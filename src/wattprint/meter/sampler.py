@@ -79,6 +79,26 @@ class CounterTracker:
         return self.total
 
 
+def apportioned_energy_j(c0_j: float, c1_j: float, e0_j: float, e1_j: float,
+                        e_j: float) -> float:
+    """Counter-corrected energy [J] at a point between two reads of an energy counter.
+
+    ``C0 + (C1 − C0) × clamp((E − E0) / (E1 − E0), 0, 1)``: the counter at the first read
+    (``c0_j``) plus the counter's increment shared out along the power integral, whose
+    values at the reads are ``e0_j`` < ``e1_j`` and at the point ``e_j`` (all J,
+    cumulative).
+    """
+    share = (e_j - e0_j) / (e1_j - e0_j)
+    return c0_j + (c1_j - c0_j) * min(max(share, 0.0), 1.0)
+
+
+def provisional_energy_j(c_j: float, e_c_j: float, e_j: float, ratio: float) -> float:
+    """Counter-corrected energy [J] at a point after the latest counter read, until the next
+    read: ``C + k × (E − E_C)``, the counter ``c_j`` at that read plus the power integral
+    since (``e_j − e_c_j``, J) scaled by the counter/integral ratio ``k`` seen so far."""
+    return c_j + ratio * (e_j - e_c_j)
+
+
 @dataclass(slots=True)
 class Mark:
     """One device at one window boundary; energies are cumulative since the sampler started.
@@ -226,7 +246,7 @@ class _DevState:
             k = self.ratio()
             m.reads, m.ratio, m.counter_error = self.reads, k, self.c_error
             if self.reads:
-                m.corrected_j = self.c_total + k * (e - self.c_power_j)
+                m.corrected_j = provisional_energy_j(self.c_total, self.c_power_j, e, k)
                 self.pending.append(m)
         return m
 
@@ -246,15 +266,14 @@ class _DevState:
         total = self.tracker.update(raw)
         e = self.energy_at(t)
         if self.reads and self.tracker.resets == resets:
-            dc, de, dt = total - self.c_total, e - self.c_power_j, t - self.c_t
+            dc, de = total - self.c_total, e - self.c_power_j
             lo, hi = PLAUSIBLE_RATIO
             if de > 0 and lo <= dc / de <= hi:
                 self.k_num += dc
                 self.k_den += de
                 for m in self.pending:
-                    f = (m.power_j - self.c_power_j) / de if de > 0 else \
-                        (m.t - self.c_t) / dt if dt > 0 else 1.0
-                    m.corrected_j = self.c_total + min(max(f, 0.0), 1.0) * dc
+                    m.corrected_j = apportioned_energy_j(self.c_total, total, self.c_power_j,
+                                                         e, m.power_j)
         self.pending.clear()
         self.reads += 1
         self.c_t, self.c_total, self.c_power_j = t, total, e
