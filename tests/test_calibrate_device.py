@@ -23,6 +23,7 @@ from wattprint.errors import InputError
 from wattprint.meter import Meter
 from wattprint.meter.backends.base import Device, EnergyBackend
 from wattprint.meter.backends.cpu_estimate import CpuEstimateBackend
+from wattprint.testing import cli_run
 
 DATA = Path(__file__).parent / "data"
 
@@ -244,9 +245,8 @@ def test_builtin_h200_profile_matches_its_source_csv() -> None:
 
 
 def test_estimate_accepts_builtin_profile() -> None:
-    r = subprocess.run([sys.executable, "-m", "wattprint", "estimate", "infer", "--model",
-                        "llama-3.1-8b", "-H", "h200", "--profile", "h200-microbench", "--json"],
-                       capture_output=True, text=True, timeout=120)
+    r = cli_run("estimate", "infer", "--model",
+                        "llama-3.1-8b", "-H", "h200", "--profile", "h200-microbench", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     prov = d["details"]["device_provenance"]["j_per_flop"]
@@ -256,9 +256,9 @@ def test_estimate_accepts_builtin_profile() -> None:
 def test_cli_device_cpu_json(tmp_path: Path) -> None:
     out = tmp_path / "cpu.json"
     pic = tmp_path / "cpu.svg"
-    r = subprocess.run([sys.executable, "-m", "wattprint", "calibrate", "device", "--cpu",
+    r = cli_run("calibrate", "device", "--cpu",
                         "--budget", "1.5", "-o", str(out), "--plot", str(pic), "--json",
-                        "--force"], capture_output=True, text=True, timeout=120)
+                        "--force")
     assert r.returncode == 0, r.stderr
     assert "calibrate device: [0/6] cpu_idle" in r.stderr  # progress lines off a terminal
     d = json.loads(r.stdout)
@@ -267,8 +267,8 @@ def test_cli_device_cpu_json(tmp_path: Path) -> None:
     assert pic.is_file() and d["plot_kind"] == "svg"
     prof = load_profile(str(out))
     assert prof.device.achieved_flops["fp32"].value > 0
-    bad = subprocess.run([sys.executable, "-m", "wattprint", "calibrate", "device",
-                          "--budget", "-3"], capture_output=True, text=True, timeout=60)
+    bad = cli_run("calibrate", "device",
+                          "--budget", "-3")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
 
 

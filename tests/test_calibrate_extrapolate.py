@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from wattprint.errors import InputError
 from wattprint.ledger import Ledger
 from wattprint.meter import Measurement
 from wattprint.quantity import Quantity
+from wattprint.testing import cli_run
 
 
 def _measurement(name: str, t0: float, seconds: float, joules: float) -> Measurement:
@@ -80,14 +79,12 @@ def test_extrapolate_errors() -> None:
 def test_cli_extrapolate(tmp_path: Path) -> None:
     db = tmp_path / "l.sqlite"
     rid = _ledger_run(db)
-    cmd = [sys.executable, "-m", "wattprint", "calibrate", "extrapolate", rid,
-           "--total-steps", "500", "--db", str(db)]
-    r = subprocess.run([*cmd, "--json"], capture_output=True, text=True, timeout=60)
+    cmd = ["calibrate", "extrapolate", rid, "--total-steps", "500", "--db", str(db)]
+    r = cli_run(*cmd, "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["total_steps"] == 500 and d["time_s"]["low"] <= d["time_s"]["value"]
-    r = subprocess.run([*cmd, "--window", "eval"], capture_output=True, text=True, timeout=60)
+    r = cli_run(*cmd, "--window", "eval")
     assert r.returncode == 2 and "need at least 2" in r.stderr
-    r = subprocess.run([*cmd[:5], "nope", "--total-steps", "5", "--db", str(db)],
-                       capture_output=True, text=True, timeout=60)
+    r = cli_run(*cmd[:2], "nope", "--total-steps", "5", "--db", str(db))
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1

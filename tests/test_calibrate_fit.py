@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from wattprint.calibrate.measurements import (
 from wattprint.device.profile import load_profile, save_profile
 from wattprint.errors import DataError
 from wattprint.estimate import estimate_inference
+from wattprint.testing import cli_run
 from wattprint.workload.model_spec import spec_from_config
 
 DATA = Path(__file__).parent / "data" / "h200_workloads_dev.jsonl"
@@ -32,9 +32,8 @@ def fitted():
     return fit_measurements(read_measurements(DATA), stack="eager", source=DATA.name)
 
 
-def _cli(*args: str, **kw) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wattprint", *args], capture_output=True,
-                          text=True, timeout=120, **kw)
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return cli_run(*args)  # type: ignore[no-any-return]
 
 
 def test_leave_one_out_within_15_percent(fitted) -> None:

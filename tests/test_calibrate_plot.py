@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 import wattprint.calibrate.plot as plot
 from wattprint.device.profile import Profile, load_profile
 from wattprint.errors import InputError
+from wattprint.testing import cli_run
 
 
 def test_svg_written_without_plotly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,11 +40,10 @@ def test_plot_errors(tmp_path: Path) -> None:
 
 def test_cli_plot(tmp_path: Path) -> None:
     out = tmp_path / "h200.svg"
-    r = subprocess.run([sys.executable, "-m", "wattprint", "calibrate", "plot",
-                        "h200-microbench", "-o", str(out), "--json"],
-                       capture_output=True, text=True, timeout=60)
+    r = cli_run("calibrate", "plot",
+                        "h200-microbench", "-o", str(out), "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["kind"] == "svg" and out.is_file()
-    r = subprocess.run([sys.executable, "-m", "wattprint", "calibrate", "plot", "no-such",
-                        "-o", str(out)], capture_output=True, text=True, timeout=60)
+    r = cli_run("calibrate", "plot", "no-such",
+                        "-o", str(out))
     assert r.returncode == 2 and "no profile file or built-in profile" in r.stderr

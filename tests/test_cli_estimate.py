@@ -101,6 +101,7 @@ def test_catalog_lists(capsys):
         assert code == 0 and len(json.loads(out)) >= 4
 
 
+@pytest.mark.slow
 def test_subprocess_entry_point():
     p = subprocess.run([sys.executable, "-m", "wattprint", "estimate", "infer", "--model",
                         "llama-3.1-8b", "--hardware", "nope", "--json"], capture_output=True,

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 PY = sys.executable
+#: Every test here launches real processes and sends real signals: the slow tier.
+pytestmark = pytest.mark.slow
+
 CORE = ("time", "accelerator_energy", "it_energy", "facility_energy", "co2e", "water", "cost")
 
 

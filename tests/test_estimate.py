@@ -11,7 +11,7 @@ from wattprint.estimate import estimate_inference, estimate_training
 from wattprint.workload.model_spec import spec_from_config
 
 DEV = [json.loads(line) for line in (Path(__file__).parent / "data" /
-                                     "h200_dev_engine.jsonl").read_text().splitlines() if line]
+                                     "h200_workloads_dev.jsonl").read_text().splitlines() if line]
 
 
 def _predict(row):

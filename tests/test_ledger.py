@@ -155,6 +155,7 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     db = tmp_path / "shared.sqlite"
     n_proc, n_win = 8, 1000

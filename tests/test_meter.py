@@ -25,6 +25,7 @@ def replay(**kw: Any) -> ReplayBackend:
     return ReplayBackend(powers, kinds=kinds, **kw)
 
 
+@pytest.mark.slow
 def test_import_and_construction_do_no_work() -> None:
     code = ("import sys, threading, wattprint.meter as wm; m = wm.Meter(); "
             "assert 'pynvml' not in sys.modules and 'torch' not in sys.modules; "

@@ -348,3 +348,13 @@ def install_fake_nvml(nvml: FakeNvml) -> FakeNvml:
     nvidia.load_pynvml.cache_clear()
     backends.NVIDIA_NODES = ("/",)  # type: ignore[assignment]  # the fake driver is present
     return nvml
+
+
+def cli_run(*args: str) -> Any:
+    """:func:`cli_call` shaped like ``subprocess.run(..., capture_output=True, text=True)``: a
+    :class:`subprocess.CompletedProcess` with ``returncode``, ``stdout`` and ``stderr``, for
+    tests that used to launch ``python -m wattprint`` (the fast test tier runs in-process)."""
+    import subprocess
+
+    code, out, err = cli_call(*args)
+    return subprocess.CompletedProcess(["wattprint", *args], code, out, err)
