@@ -21,6 +21,7 @@ COOLING_FILE = "cooling.toml"
 WATER_STRESS_FILE = "water_stress.toml"
 HOUSEHOLDS_FILE = "households.toml"
 FUEL_FILE = "fuel_factors.toml"
+PRICES_FILE = "prices.toml"
 
 
 class _Strict(BaseModel):
@@ -124,6 +125,32 @@ class FuelFactor(_Strict):
     factor: Sourced  # gCO2e per kWh generated
 
 
+class Owner(_Strict):
+    """Owner's cost constants (``prices.toml [owner]``)."""
+
+    facility_capex_usd_per_mw: Sourced
+    facility_lifetime_s: Sourced
+    maintenance_per_year: Sourced
+    network_capex_usd_per_accelerator: Sourced
+
+
+class Price(_Strict):
+    """One dated price of an accelerator: per hour (rented) or per unit (owner capex)."""
+
+    id: str
+    hardware: str
+    kind: str = Field(pattern=r"^(on-demand|reserved|capacity-block|owner-capex)$")
+    provider: str
+    usd: Sourced
+
+
+class PriceData(_Strict):
+    """The whole ``prices.toml``."""
+
+    owner: Owner
+    price: list[Price] = Field(min_length=1)
+
+
 def _entries(file: str, table: str, model: type[BaseModel]) -> list[BaseModel]:
     doc = _read_toml(data_dir() / file, file)
     rows = doc.get(table)
@@ -192,8 +219,18 @@ def fuel_factors() -> dict[str, FuelFactor]:
             if isinstance(e, FuelFactor)}
 
 
+@lru_cache(maxsize=1)
+def price_data() -> PriceData:
+    """Accelerator prices and owner's cost constants (``prices.toml``)."""
+    doc = _read_toml(data_dir() / PRICES_FILE, PRICES_FILE)
+    try:
+        return PriceData.model_validate(doc)
+    except ValidationError as exc:
+        raise DataError(f"{PRICES_FILE}: {_first_error(exc)}") from None
+
+
 def clear_physical_caches() -> None:
     """Forget the parsed physical-data files."""
     for fn in (stations, station_for_site, cooling_data, water_stress_entries, households,
-               fuel_factors):
+               fuel_factors, price_data):
         fn.cache_clear()

@@ -30,7 +30,9 @@ def _rows(plan: Any) -> list[list[str]]:
                      f"{o.meter_average_w / 1e6:.1f}", f"{o.annual_energy_j / 3.6e9:,.0f}",
                      f"{o.pue:.3f}", f"{o.peak_pue:.3f}", f"{o.wue_l_per_kwh:.2f}",
                      f"{fmt(o.peak_month_water_l_per_day / 1e3)} ({o.peak_month})", stress,
-                     f"{o.co2e_g / 1e6:,.0f}", f"{o.electricity_usd / 1e6:,.1f}", hh,
+                     f"{o.co2e_g / 1e6:,.0f}", f"{o.electricity_usd / 1e6:,.1f}",
+                     "–" if o.owner_usd_per_year is None
+                     else f"{o.owner_usd_per_year / 1e6:,.0f}", hh,
                      "yes" if o.feasible else o.why_not])
     return rows
 
@@ -101,6 +103,7 @@ def _print(plan: Any, site: str | None) -> None:
               title_justify="left")
     for c in ["site", "cooling", "peak MW", "avg MW", "MWh/yr", "PUE", "peak PUE",
               "WUE L/kWh", "m3/day peak month", "water stress", "tCO2e/yr", "M USD elec/yr",
+              "M USD owner/yr",
               "households", "feasible"]:
         t.add_column(c, overflow="fold")
     for r in _rows(plan):

@@ -23,8 +23,12 @@ HwListOpt = Annotated[str | None, typer.Option("--hardware", "-H", help="Hardwar
 RegionOpt = Annotated[str | None, typer.Option("--region", help="Regions, comma-separated, or "
                                                "'all' (default: a spread of ~10 cloud "
                                                "regions).")]
-ObjOpt = Annotated[str, typer.Option("--objective", help="Rank by energy, co2e, water or "
-                                     "cost.")]
+ObjOpt = Annotated[str, typer.Option("--objective", help="Rank by energy, co2e, water, cost "
+                                     "(electricity) or total-cost (accelerator-hours + "
+                                     "electricity).")]
+PricingOpt = Annotated[str, typer.Option("--pricing", help="Accelerator-hour price for "
+                                         "hardware_usd: owner (TCO), on-demand, reserved or "
+                                         "capacity-block (data/prices.toml).")]
 TopOpt = Annotated[int, typer.Option("--top", help="How many ranked entries to show.")]
 WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, whatever the terminal "
                                        "width (narrow terminals get a compact table).")]
@@ -87,7 +91,7 @@ class _Progress:
 
 
 def _h(v: float | None, unit: str) -> str:
-    if v is None:
+    if v is None or v != v:  # None or NaN: unknown, said so
         return "–"
     from wattprint.quantity import Quantity
     from wattprint.units import human
@@ -254,6 +258,7 @@ def infer(
     profile: ProfileOpt = None,
     max_power: MaxPowerOpt = None,
     max_water_stress: MaxStressOpt = None,
+    pricing: PricingOpt = "owner",
     json_out: JsonOpt = False,
 ) -> None:
     """Best serving configurations for a demand: hardware × chips × precision × batch × region.
@@ -278,7 +283,8 @@ def infer(
                              stack=stack, ttft_s=t_slo, tpot_s=p_slo, budgets=_budgets(budget),
                              objective=objective, top=top, kv_cache=kv_cache, profile=profile,
                              pue=num(pue, "PUE"), progress=prog,
-                             max_power_w=lim[0], max_water_stress=lim[1])
+                             max_power_w=lim[0], max_water_stress=lim[1],
+                             pricing=pricing)
     finally:
         prog.close()
     if json_out:
@@ -313,6 +319,7 @@ def train(
     profile: ProfileOpt = None,
     max_power: MaxPowerOpt = None,
     max_water_stress: MaxStressOpt = None,
+    pricing: PricingOpt = "owner",
     json_out: JsonOpt = False,
 ) -> None:
     """Best training configurations: hardware × chips × precision × region, time to train.
@@ -336,7 +343,8 @@ def train(
                             seq_len=int(need(seq_len, "sequence length", "--seq-len",
                                              integer=True)),
                             profile=profile, pue=num(pue, "PUE"), progress=prog,
-                            max_power_w=lim[0], max_water_stress=lim[1])
+                            max_power_w=lim[0], max_water_stress=lim[1],
+                            pricing=pricing)
     finally:
         prog.close()
     if json_out:
@@ -709,6 +717,7 @@ def lifecycle_cmd(
     region: Annotated[str | None, typer.Option("--region", help="Serving site (default "
                                                "world).")] = None,
     objective: ObjOpt = "energy",
+    pricing: PricingOpt = "owner",
     json_out: JsonOpt = False,
 ) -> None:
     """Training plus serving over time: the crossover day and the totals (incl. embodied).
@@ -729,7 +738,8 @@ def lifecycle_cmd(
                     train_chips=int(need(train_chips, "chips", "--train-chips", integer=True)),
                     train_precision=train_precision, train_region=train_region,
                     serve_hardware=hardware, serve_chips=chips, serve_precision=precision,
-                    serve_batch=batch, serve_region=region, objective=objective)
+                    serve_batch=batch, serve_region=region, objective=objective,
+                    pricing=pricing)
     if json_out:
         dump_json(res)
         return
@@ -740,7 +750,9 @@ def lifecycle_cmd(
         cross = r["crossover_day"]
         rows.append([r["metric"], _h(r["training"], u), _h(r["serving_per_day"], u),
                      f"day {cross:,.1f}" if cross is not None else "never",
-                     _h(r["total_at_days"], u), f"{r['serving_share_at_days'] * 100:.0f} %"])
+                     _h(r["total_at_days"], u),
+                     "–" if r["serving_share_at_days"] != r["serving_share_at_days"]
+                     else f"{r['serving_share_at_days'] * 100:.0f} %"])
     con.print(_table(f"{res['model']}: training on {res['training']['tokens']:.3g} tokens, "
                      f"then {d.requests_per_day:,.0f} requests/day for {res['days']:g} days",
                      ["metric", "training", "serving/day", "serving overtakes", "total",

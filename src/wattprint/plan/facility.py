@@ -46,6 +46,7 @@ class FacilityOption:
     water_stress_category: str
     households: float | None
     grid_connection: str
+    owner_usd_per_year: float | None = None  # hardware + network + maintenance + building
     feasible: bool = True
     why_not: str = ""
 
@@ -171,12 +172,32 @@ def plan_facility(chips: int, hardware: str, sites: list[str], coolings: list[st
             o = _option(s, k, it_w, load)
             _apply_limits(o, max_power_w, max_water_stress)
             options.append(o)
+    owner = _owner_per_year(hw, chips)
+    for o in options:
+        o.owner_usd_per_year = owner[0]
     notes = [f"IT power = {chips} x ({hw.tdp_w.value:g} W power limit [{hw.tdp_w.cite()}] + "
              f"{hw.host_power_w.value:g} W host share [{hw.host_power_w.cite()}]) at "
              f"{load:.0%} load; network switches and storage not included",
              "facility constants: data/cooling.toml; climate: data/climate.toml; "
-             "water stress: WRI Aqueduct (data/water_stress.toml)"]
+             "water stress: WRI Aqueduct (data/water_stress.toml)", owner[1]]
     return FacilityPlan(chips, hw.id, it_w, load, options, notes)
+
+
+def _owner_per_year(hw: Any, chips: int) -> tuple[float | None, str]:
+    """Owner's annual cost of the cluster without electricity (USD/yr) and its provenance:
+    owner TCO per billable accelerator-hour x billable hours a year x chips."""
+    from wattprint.catalog.defaults import default_value
+    from wattprint.site.cost import accelerator_hour_price
+
+    try:
+        p = accelerator_hour_price(hw, "owner")
+    except UnsupportedError as exc:
+        return None, f"owner cost: {exc}"
+    util = default_value("embodied", "utilisation").value
+    per_year = p.usd * HOURS_PER_YEAR * util * chips
+    return per_year, (f"owner cost/yr = {chips} x ${p.usd:.3g}/billable hour x "
+                      f"{HOURS_PER_YEAR:g} h x utilisation {util:g} ({p.provenance}); "
+                      "electricity is the separate 'M USD elec/yr' column")
 
 
 def climate_sites() -> list[str]:

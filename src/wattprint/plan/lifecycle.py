@@ -37,7 +37,8 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
               serve_hardware: str | None = None, serve_chips: str | None = None,
               serve_precision: str | None = None, serve_batch: str | None = None,
               serve_region: str | None = None, stack: str = "vllm",
-              objective: str = "energy", profile: str | None = None) -> dict[str, Any]:
+              objective: str = "energy", profile: str | None = None,
+              pricing: str = "owner") -> dict[str, Any]:
     """Train once, then serve ``demand`` for ``days`` days.
 
     The serving configuration is the best one (by ``objective``) of the planner's sweep over
@@ -54,7 +55,7 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
     serve = plan_inference(spec, demand, hardware=serve_hardware, chips=serve_chips,
                            precisions=serve_precision, batches=serve_batch,
                            regions=serve_region or "world", stack=stack, objective=objective,
-                           top=1, profile=profile).ranked[0]
+                           top=1, profile=profile, pricing=pricing).ranked[0]
     rows = []
     for name, tq, sk, unit in METRICS:
         t_val = train[tq].value
@@ -66,6 +67,7 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
                      "serving_share_at_days": s_val * days / (t_val + s_val * days)
                      if t_val + s_val * days > 0 else 0.0,
                      "training_provenance": train[tq].provenance})
+    rows.append(_total_cost_row(train, serve, days, pricing))
     step = max(days / 20.0, 1e-9)
     curve = [{"day": d, **{r["metric"]: r["training"] + r["serving_per_day"] * d for r in rows}}
              for d in [i * step for i in range(21)]]
@@ -82,6 +84,33 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
                       f"{serve['precision']}, batch {serve['batch']}, {serve['region']})",
                       "embodied carbon: training chips amortised over the run "
                       "(estimate_training); serving replicas reserved full time"]}
+
+
+def _total_cost_row(train: Any, serve: dict[str, Any], days: float,
+                    pricing: str) -> dict[str, Any]:
+    """Accelerator-hours (``pricing``) + electricity, training and serving; NaN (and said so)
+    where the hardware has no price."""
+    import math
+
+    from wattprint.catalog import get_hardware
+    from wattprint.errors import UnsupportedError
+    from wattprint.site.cost import accelerator_hour_price
+
+    hours = train.inputs["chips"] * train["time"].value / 3600.0
+    try:
+        price = accelerator_hour_price(get_hardware(str(train.inputs["hardware"])), pricing)
+        t_hw, prov = hours * price.usd, price.provenance
+    except UnsupportedError as exc:
+        t_hw, prov = math.nan, str(exc)
+    t_val = t_hw + train["cost"].value
+    s_val = float(serve.get("total_cost_usd", math.nan))
+    cross = crossover_day(t_val, s_val) if math.isfinite(t_val + s_val) else None
+    total = t_val + s_val * days
+    return {"metric": "total-cost", "unit": "USD", "training": t_val, "serving_per_day": s_val,
+            "crossover_day": cross, "serving_at_days": s_val * days, "total_at_days": total,
+            "serving_share_at_days": s_val * days / total if total > 0 else math.nan,
+            "training_provenance": f"{hours:.4g} accelerator-hours x {pricing} price ({prov}) "
+                                   "+ electricity"}
 
 
 def days_in_seconds(days: float) -> float:

@@ -10,7 +10,9 @@ OBJECTIVES: dict[str, tuple[str, str, str]] = {
     "co2e": ("total_co2e_g", "gCO2e", "CO2e (operational + embodied)"),
     "water": ("water_l", "L", "water (on-site + off-site)"),
     "cost": ("cost_usd", "USD", "electricity cost"),
+    "total-cost": ("total_cost_usd", "USD", "total cost (accelerator-hours + electricity)"),
 }
-METRICS = tuple(v[0] for v in OBJECTIVES.values())
+#: The metrics of the Pareto frontier (total cost is ranked on, not part of the frontier).
+METRICS = ("facility_energy_j", "total_co2e_g", "water_l", "cost_usd")
 
 ProgressFn = Callable[[int, int], None]

@@ -90,10 +90,11 @@ def finish(kind: str, objective: str, inputs: dict[str, Any], space: dict[str, A
     """Rank the feasible configurations by ``objective``, explain the top ``top``, and
     compute the Pareto frontier (over the ``skyline`` candidates where given)."""
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
+                         "or total-cost")
     shape = alive.shape
     key = OBJECTIVES[objective][0]
-    flat = {m: metrics[m].reshape(-1) for m in METRICS}
+    flat = {m: metrics[m].reshape(-1) for m in (*METRICS, key)}
     flat_idx = np.flatnonzero(alive.reshape(-1))
     obj = flat[key][flat_idx]
     # top N: everything within rounding of the N-th best, then ties broken by the others

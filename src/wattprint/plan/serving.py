@@ -26,6 +26,7 @@ from wattprint.engine import (
 )
 from wattprint.errors import InputError
 from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
+from wattprint.plan.money import add_hardware_cost, price_per_hour, priced_constraint
 from wattprint.plan.objectives import OBJECTIVES, ProgressFn
 from wattprint.plan.parsing import Budget
 from wattprint.plan.results import PlanResult, finish
@@ -41,7 +42,8 @@ from wattprint.workload.precision import PrecisionPlan
 def _check_args(objective: str, ttft_s: float | None, tpot_s: float | None, top: int,
                 budgets: Sequence[Budget]) -> None:
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
+                         "or total-cost")
     for v, what in ((ttft_s, "TTFT SLO"), (tpot_s, "TPOT SLO")):
         if v is not None and not v > 0:
             raise InputError(f"{what} must be > 0, got {v:g}")
@@ -93,7 +95,7 @@ def _describe(g: InferenceGrid, ix: tuple[int, ...], light: bool = False, *, ver
     }
     for m in ("accelerator_energy_j", "host_energy_j", "it_energy_j", "facility_energy_j",
               "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l", "water_onsite_l",
-              "cost_usd"):
+              "cost_usd", "hardware_usd", "total_cost_usd"):
         row[m] = float(day[m][k, c, b, s])
     row["per"] = "day"
     row["facility_energy_per_request_j"] = row["facility_energy_j"] / demand.requests_per_day
@@ -131,7 +133,8 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
                    kv_cache: str | None = None, profile: str | Profile | None = None,
                    pue: float | None = None, progress: ProgressFn | None = None,
                    verify: bool = True, max_power_w: float | None = None,
-                   max_water_stress: float | None = None) -> PlanResult:
+                   max_water_stress: float | None = None, pricing: str = "owner"
+                   ) -> PlanResult:
     """Sweep serving configurations for ``demand``; rank feasible ones by ``objective``.
 
     Constraints, in order: fits in memory, the demand fills the batch (Little's law),
@@ -156,6 +159,10 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
     cons += sweep_limits(per_chip_power_w([hw for hw, _ in g.combos]),
                          d["replicas"] * np.asarray(g.chips)[None, :, None], sites, max_power_w,
                          max_water_stress)
+    prices, price_notes = price_per_hour([hw for hw, _ in g.combos], pricing)
+    add_hardware_cost(day, d["replicas"] * np.asarray(g.chips)[None, :, None] * 24.0, prices)
+    if objective == "total-cost":
+        cons.append(priced_constraint(prices, 4, pricing))
     alive = apply_constraints(cons, (K, C, B, G))
     stack_id = g.stack.id
 
@@ -172,7 +179,9 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
     notes = [
         "serving model: static batches; replicas = ⌈λ·T_cycle/batch⌉; idle replicas draw "
         "idle power, hosts are on all day; TTFT excludes queueing (docs/planning.md)",
-        "cost is electricity only (no hardware rental)",
+        f"cost_usd is electricity only; hardware_usd = accelerator-hours x {pricing} price; "
+        "total_cost_usd = both",
+        *price_notes,
     ]
     res = finish("plan-infer", objective, inputs, space, cons, day, alive, describe, top, t0,
                   g.n_configs, "day", notes,

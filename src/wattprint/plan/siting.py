@@ -37,7 +37,11 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
     runner-up, the median and the worst region.
     """
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
+                         "or total-cost")
+    if objective == "total-cost":
+        raise InputError("across regions the accelerator-hours cost the same: rank by "
+                         "--objective cost (electricity), the part that changes")
     for v, what in ((accelerator_energy_j, "accelerator energy"), (host_energy_j, "host energy"),
                     (embodied_co2e_g, "embodied CO2e")):
         if not np.isfinite(v) or v < 0:

@@ -24,6 +24,7 @@ from wattprint.engine import (
 from wattprint.errors import InputError
 from wattprint.numbers import parse_number
 from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
+from wattprint.plan.money import add_hardware_cost, price_per_hour, priced_constraint
 from wattprint.plan.objectives import OBJECTIVES, ProgressFn
 from wattprint.plan.parsing import Budget
 from wattprint.plan.results import PlanResult, finish
@@ -42,7 +43,8 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
                   seq_len: int = 2048, profile: str | Profile | None = None,
                   pue: float | None = None, progress: ProgressFn | None = None,
                   verify: bool = True, max_power_w: float | None = None,
-                  max_water_stress: float | None = None) -> PlanResult:
+                  max_water_stress: float | None = None, pricing: str = "owner"
+                  ) -> PlanResult:
     """Sweep hardware × chips × precision × region for a training run; rank by ``objective``.
 
     Constraints: weights + Adam state (16 B/parameter, ZeRO-3 sharded) fit, time ≤
@@ -53,7 +55,8 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
     if deadline_s is not None and not deadline_s > 0:
         raise InputError(f"deadline must be > 0, got {deadline_s:g}")
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water or cost")
+        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
+                         "or total-cost")
     if top < 1:
         raise InputError(f"--top must be ≥ 1, got {top}")
     spec = resolve_model(model)
@@ -83,6 +86,11 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
     cons += sweep_limits(per_chip_power_w([hw for hw, _ in g.combos]),
                          np.broadcast_to(np.asarray(g.chips, dtype=float)[None, :], (K, C)),
                          sites, max_power_w, max_water_stress)
+    prices, price_notes = price_per_hour([hw for hw, _ in g.combos], pricing)
+    add_hardware_cost(tot, np.asarray(g.chips, dtype=float)[None, :] * d["time_s"] / 3600.0,
+                      prices)
+    if objective == "total-cost":
+        cons.append(priced_constraint(prices, 3, pricing))
     alive = apply_constraints(cons, (K, C, G))
 
     def describe(ix: tuple[int, ...], light: bool = False) -> dict[str, Any]:
@@ -99,7 +107,7 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
                                "memory_per_chip_gb": float(d["mem_need"][k, c] / 1e9)}
         for m in ("accelerator_energy_j", "host_energy_j", "it_energy_j", "facility_energy_j",
                   "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l", "water_onsite_l",
-                  "cost_usd"):
+                  "cost_usd", "hardware_usd", "total_cost_usd"):
             row[m] = float(tot[m][k, c, s])
         row["per"] = "run"
         if light:
@@ -129,7 +137,9 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
              "chips": [int(c) for c in g.chips], "regions": [s.site_id for s in sites.sites],
              "stack": g.stacks, "hardware_precision_pairs": K, "skipped_pairs": g.skipped}
     notes = ["training time: roofline of one step per chip × steps + exposed gradient "
-             "all-reduce, as estimate_training; memory check counts weights and Adam state only"]
+             "all-reduce, as estimate_training; memory check counts weights and Adam state only",
+             f"cost_usd is electricity only; hardware_usd = accelerator-hours x {pricing} "
+             "price; total_cost_usd = both", *price_notes]
     res = finish("plan-train", objective, inputs, space, cons, tot, alive, describe, top, t0,
                   K * C * G, "run", notes,
                   skyline=(tot["it_energy_j"][..., 0], tot["embodied_co2e_g"][..., 0]))
