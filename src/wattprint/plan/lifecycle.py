@@ -8,6 +8,7 @@ at ``t`` days is ``T + s · t``.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,14 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
                      "serving_share_at_days": s_val * days / (t_val + s_val * days)
                      if t_val + s_val * days > 0 else 0.0,
                      "training_provenance": train[tq].provenance})
-    rows.append(_total_cost_row(train, serve, days, pricing))
+    total_cost = _total_cost_row(train, serve, days, pricing)
+    cost_note = (f"total-cost row: accelerator-hours at the {pricing} price + electricity "
+                 f"({total_cost['training_provenance']})")
+    if math.isfinite(total_cost["training"]) and math.isfinite(total_cost["serving_per_day"]):
+        rows.append(total_cost)
+    else:
+        cost_note = (f"no total-cost row: no {pricing} accelerator-hour price for the training "
+                     f"or serving hardware (data/prices.toml); {total_cost['training_provenance']}")
     step = max(days / 20.0, 1e-9)
     curve = [{"day": d, **{r["metric"]: r["training"] + r["serving_per_day"] * d for r in rows}}
              for d in [i * step for i in range(21)]]
@@ -83,15 +91,13 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
                       f"({serve['replicas']} × {serve['chips']} {serve['hardware']}, "
                       f"{serve['precision']}, batch {serve['batch']}, {serve['region']})",
                       "embodied carbon: training chips amortised over the run "
-                      "(estimate_training); serving replicas reserved full time"]}
+                      "(estimate_training); serving replicas reserved full time", cost_note]}
 
 
 def _total_cost_row(train: Any, serve: dict[str, Any], days: float,
                     pricing: str) -> dict[str, Any]:
     """Accelerator-hours (``pricing``) + electricity, training and serving; NaN (and said so)
     where the hardware has no price."""
-    import math
-
     from wattprint.catalog import get_hardware
     from wattprint.errors import UnsupportedError
     from wattprint.site.cost import accelerator_hour_price
