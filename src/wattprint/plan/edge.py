@@ -32,7 +32,7 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
                  precision: str | None = None, home: str = "residential-world",
                  stack: str | None = None) -> dict[str, Any]:
     """One request on a personal device, or ``{"fits": False, "message": ...}``."""
-    from wattprint.engine import estimate_inference, inference_memory_bytes
+    from wattprint.engine import compute_rate, estimate_inference, inference_memory_bytes
     from wattprint.workload.precision import precision_plan
 
     cls = _device_class(hw)
@@ -42,8 +42,9 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
     chosen = None
     for name in ([precision] if precision else EDGE_PRECISIONS):
         plan = precision_plan(name)
-        compute = plan.compute
-        if compute not in hw.peak_flops and not (compute == "bf16" and "fp16" in hw.peak_flops):
+        try:
+            compute_rate(hw, plan)  # the one rule: a precision the chip lacks is refused
+        except UnsupportedError:
             tried.append(f"{name}: not supported")
             continue
         need = inference_memory_bytes(spec, plan, 1, prompt_tokens + output_tokens)
