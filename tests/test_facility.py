@@ -219,3 +219,5 @@ def test_validation_facility_group():
     pue = [r for r in rep.rows if r.quantity == "pue"]
     assert len(pue) >= 5
     assert np.median([abs(r.error) for r in pue]) < 0.05
+    fleet = [r for r in rep.rows if r.id == "google-fleet"]
+    assert len(fleet) == 1 and fleet[0].unit == "L/kWh"  # fleet-level WUE check

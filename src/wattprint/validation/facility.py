@@ -26,6 +26,7 @@ def validate_facility(collector: Any) -> Any:
     from wattprint.errors import WattprintError
     from wattprint.site.facility import site_facility_year
 
+    wues: list[float] = []
     for row in load_pue_rows():
         rid = row["id"]
         try:
@@ -39,4 +40,19 @@ def validate_facility(collector: Any) -> Any:
                 f"modelled WUE {fy.wue_l_per_kwh:.2f} L/kWh; {row['source']}")
         collector.add(rid, "pue", fy.pue, published, "", note)
         collector.add(rid, "overhead (PUE-1)", fy.pue - 1.0, published - 1.0, "", note)
+        wues.append(fy.wue_l_per_kwh)
+    _fleet_wue(collector, wues)
     return collector
+
+
+def _fleet_wue(collector: Any, wues: list[float]) -> None:
+    """No operator publishes per-campus WUE in our sources: compare the mean modelled WUE of
+    the Google campuses with Google's fleet WUE (facilities.toml ``gcp``), a fleet-level check."""
+    from wattprint.catalog import get_facility
+
+    if not wues:
+        return
+    gcp = get_facility("gcp").wue_l_per_kwh
+    collector.add("google-fleet", "WUE (mean of campuses vs fleet)", sum(wues) / len(wues),
+                  gcp.value, "L/kWh", f"fleet-level check only: {gcp.cite()}; per-campus WUE "
+                  "not published in the sources used")
