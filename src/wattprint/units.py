@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from wattprint.quantity import J_PER_KWH, Quantity
+from wattprint.quantity import J_PER_KWH, S_PER_DAY, S_PER_HOUR, S_PER_YEAR, Quantity
+
+#: Time units → s: the one table every duration, period and rate option reads.
+TIME_UNITS: dict[str, float] = {
+    "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
+    "min": 60.0, "minute": 60.0, "minutes": 60.0, "h": S_PER_HOUR, "hr": S_PER_HOUR,
+    "hour": S_PER_HOUR, "hours": S_PER_HOUR, "d": S_PER_DAY, "day": S_PER_DAY,
+    "days": S_PER_DAY, "week": 7 * S_PER_DAY, "weeks": 7 * S_PER_DAY,
+    "month": S_PER_YEAR / 12, "months": S_PER_YEAR / 12, "mo": S_PER_YEAR / 12,
+    "y": S_PER_YEAR, "yr": S_PER_YEAR, "year": S_PER_YEAR, "years": S_PER_YEAR,
+    "a": S_PER_YEAR,
+}
 
 _ENERGY = ((J_PER_KWH * 1e6, "GWh"), (J_PER_KWH * 1e3, "MWh"), (J_PER_KWH, "kWh"),
            (3600.0, "Wh"), (1.0, "J"))

@@ -9,7 +9,7 @@ from typing import Any
 from wattprint.errors import InputError
 from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_number
 from wattprint.plan.objectives import OBJECTIVES
-from wattprint.quantity import S_PER_DAY, S_PER_YEAR
+from wattprint.units import TIME_UNITS
 
 _BUDGET_UNITS: dict[str, tuple[str, float]] = {
     **{u: ("energy", f) for u, f in ENERGY_UNITS.items()},
@@ -19,9 +19,7 @@ _BUDGET_UNITS: dict[str, tuple[str, float]] = {
     "MUSD": ("cost", 1e6), "kUSD": ("cost", 1e3), "USD": ("cost", 1.0), "usd": ("cost", 1.0),
     "$": ("cost", 1.0),
 }
-_PERIODS = {"s": 1.0, "h": 3600.0, "hour": 3600.0, "d": S_PER_DAY, "day": S_PER_DAY,
-            "week": 7 * S_PER_DAY, "month": S_PER_YEAR / 12, "mo": S_PER_YEAR / 12,
-            "y": S_PER_YEAR, "yr": S_PER_YEAR, "year": S_PER_YEAR, "a": S_PER_YEAR}
+_PERIODS = TIME_UNITS
 
 
 @dataclass(frozen=True)
@@ -76,11 +74,7 @@ def parse_budget(text: str) -> Budget:
                      "g/kg/t (CO2e), L/m3 (water) or USD/$ (cost), optionally /day or /year")
 
 
-_TIME_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "min": 60.0,
-               "h": 3600.0, "hr": 3600.0, "hour": 3600.0, "hours": 3600.0, "d": S_PER_DAY,
-               "day": S_PER_DAY, "days": S_PER_DAY, "week": 7 * S_PER_DAY,
-               "weeks": 7 * S_PER_DAY, "month": S_PER_YEAR / 12, "months": S_PER_YEAR / 12,
-               "y": S_PER_YEAR, "year": S_PER_YEAR, "years": S_PER_YEAR}
+_TIME_UNITS = TIME_UNITS
 
 
 def parse_duration(text: str | float, what: str) -> float:

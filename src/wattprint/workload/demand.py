@@ -13,12 +13,10 @@ from typing import Any
 
 from wattprint.errors import InputError
 from wattprint.numbers import check_number, parse_number
-from wattprint.quantity import S_PER_DAY, S_PER_HOUR, S_PER_YEAR
+from wattprint.quantity import S_PER_DAY
+from wattprint.units import TIME_UNITS
 
-_PER = {"s": 1.0, "sec": 1.0, "second": 1.0, "min": 60.0, "minute": 60.0, "h": S_PER_HOUR,
-        "hr": S_PER_HOUR, "hour": S_PER_HOUR, "d": S_PER_DAY, "day": S_PER_DAY,
-        "week": 7 * S_PER_DAY, "month": S_PER_YEAR / 12.0, "y": S_PER_YEAR, "yr": S_PER_YEAR,
-        "year": S_PER_YEAR}
+_PER = TIME_UNITS
 _RPS = re.compile(r"^(?P<n>[^a-zA-Z/]*[a-zA-Z]?)\s*(?P<what>rps|qps|tps|otps)$", re.I)
 _RATE = re.compile(r"^(?P<n>.+?)\s*(?P<what>(?:output\s*|out\s*)?(?:tokens?|tok|requests?|"
                    r"reqs?|queries|query|calls?)?)\s*(?:/|\s+per\s+)\s*(?P<per>[a-z]+)$", re.I)
