@@ -55,6 +55,7 @@ COMMAND_MODULES = (
     "wattprint.cli.plan_cmds",
     "wattprint.cli.report_cmds",
     "wattprint.cli.grid_cmds",
+    "wattprint.cli.fleet_cmds",
 )
 
 #: Top-level command → the module that registers it. Building every command's parser costs
@@ -68,6 +69,7 @@ COMMAND_OWNERS = {
     "show": "wattprint.cli.meter_cmds", "export": "wattprint.cli.meter_cmds",
     "ledger": "wattprint.cli.ledger_cmds",
     "calibrate": "wattprint.cli.calibrate_cmds",
+    "merge": "wattprint.cli.fleet_cmds", "exporter": "wattprint.cli.fleet_cmds",
     "plan": "wattprint.cli.plan_cmds", "lifecycle": "wattprint.cli.plan_cmds",
     "report": "wattprint.cli.report_cmds", "ui": "wattprint.cli.report_cmds",
     "grid": "wattprint.cli.grid_cmds",

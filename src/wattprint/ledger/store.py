@@ -131,6 +131,17 @@ class Ledger:
         InputError: the path cannot be opened or is not a wattprint ledger.
     """
 
+    def __new__(cls, path: str | Path | None = None, **kw: Any) -> Ledger:
+        """``Ledger(URL)`` with a ``postgresql://`` URL (or ``$WATTPRINT_DB``) gives a
+        :class:`~wattprint.ledger.postgres.PostgresLedger`."""
+        if cls is Ledger:
+            target = path if path is not None else os.environ.get(ENV_DB)
+            if target is not None and str(target).startswith(("postgresql:", "postgres:")):
+                from wattprint.ledger.postgres import PostgresLedger
+
+                return super().__new__(PostgresLedger)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path | None = None, *, create: bool = True,
                  readonly: bool = False, timeout_s: float = 60.0) -> None:
         self.path = Path(path).expanduser() if path is not None else default_db_path()

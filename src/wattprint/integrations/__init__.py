@@ -1,0 +1,1 @@
+"""Framework integrations: training callbacks (import the one you need)."""
