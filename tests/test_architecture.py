@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "engine": 5, "estimate": 5, "operator_price": 5, "module_estimate": 5, "catalog_estimate": 5,
     "meter": 6,
     "ledger": 7,
-    "calibrate": 8, "validation": 8,
+    "calibrate": 8, "validation": 8, "integrations": 8, "exporter": 8,
     "plan": 9,
     "report": 10,
     "ui": 11, "cli": 11, "testing": 11,
