@@ -19,6 +19,7 @@ from wattprint.errors import DataError
 CLIMATE_FILE = "climate.toml"
 COOLING_FILE = "cooling.toml"
 WATER_STRESS_FILE = "water_stress.toml"
+AWARE_FILE = "aware.toml"
 HOUSEHOLDS_FILE = "households.toml"
 FUEL_FILE = "fuel_factors.toml"
 PRICES_FILE = "prices.toml"
@@ -107,6 +108,21 @@ class WaterStress(_Strict):
     def _scale(cls, v: Sourced) -> Sourced:
         if not 0.0 <= v.value <= 5.0:
             raise ValueError("Aqueduct scores are on a 0-5 scale")
+        return v
+
+
+class ScarcityFactor(_Strict):
+    """AWARE water-scarcity characterisation factor (m3 world-eq per m3) for sites or countries."""
+
+    id: str
+    applies_to: list[str] = Field(min_length=1)
+    cf: Sourced
+
+    @field_validator("cf")
+    @classmethod
+    def _aware_range(cls, v: Sourced) -> Sourced:
+        if not 0.1 <= v.value <= 100.0:
+            raise ValueError("AWARE factors lie between 0.1 and 100")
         return v
 
 
@@ -206,6 +222,13 @@ def water_stress_entries() -> list[WaterStress]:
 
 
 @lru_cache(maxsize=1)
+def scarcity_entries() -> list[ScarcityFactor]:
+    """Every AWARE scarcity-factor entry (``aware.toml``), in file order."""
+    return [e for e in _entries(AWARE_FILE, "scarcity", ScarcityFactor)
+            if isinstance(e, ScarcityFactor)]
+
+
+@lru_cache(maxsize=1)
 def households() -> dict[str, Household]:
     """Household electricity use by ISO3 country (``households.toml``)."""
     return {e.id: e for e in _entries(HOUSEHOLDS_FILE, "household", Household)
@@ -231,6 +254,7 @@ def price_data() -> PriceData:
 
 def clear_physical_caches() -> None:
     """Forget the parsed physical-data files."""
-    for fn in (stations, station_for_site, cooling_data, water_stress_entries, households,
+    for fn in (stations, station_for_site, cooling_data, water_stress_entries, scarcity_entries,
+               households,
                fuel_factors, price_data):
         fn.cache_clear()

@@ -26,10 +26,13 @@ def _rows(plan: Any) -> list[list[str]]:
         stress = ("–" if o.water_stress is None
                   else f"{o.water_stress:g} {o.water_stress_category}")
         hh = "–" if o.households is None else f"{o.households:,.0f}"
+        scarce = ("–" if o.annual_water_scarcity_l is None
+                  else fmt(o.annual_water_scarcity_l / 1e3))
         rows.append([o.site, o.cooling, f"{o.meter_peak_w / 1e6:.1f}",
                      f"{o.meter_average_w / 1e6:.1f}", f"{o.annual_energy_j / 3.6e9:,.0f}",
                      f"{o.pue:.3f}", f"{o.peak_pue:.3f}", f"{o.wue_l_per_kwh:.2f}",
                      f"{fmt(o.peak_month_water_l_per_day / 1e3)} ({o.peak_month})", stress,
+                     scarce,
                      f"{o.co2e_g / 1e6:,.0f}", f"{o.electricity_usd / 1e6:,.1f}",
                      "–" if o.owner_usd_per_year is None
                      else f"{o.owner_usd_per_year / 1e6:,.0f}", hh,
@@ -102,7 +105,8 @@ def _print(plan: Any, site: str | None) -> None:
               f"at {plan.load:.0%} load, by site and cooling (typical climate year)",
               title_justify="left")
     for c in ["site", "cooling", "peak MW", "avg MW", "MWh/yr", "PUE", "peak PUE",
-              "WUE L/kWh", "m3/day peak month", "water stress", "tCO2e/yr", "M USD elec/yr",
+              "WUE L/kWh", "m3/day peak month", "water stress", "m3 world-eq/yr (AWARE)",
+              "tCO2e/yr", "M USD elec/yr",
               "M USD owner/yr",
               "households", "feasible"]:
         t.add_column(c, overflow="fold")

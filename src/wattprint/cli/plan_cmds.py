@@ -24,8 +24,9 @@ RegionOpt = Annotated[str | None, typer.Option("--region", help="Regions, comma-
                                                "'all' (default: a spread of ~10 cloud "
                                                "regions).")]
 ObjOpt = Annotated[str, typer.Option("--objective", help="Rank by energy, co2e, water, cost "
-                                     "(electricity) or total-cost (accelerator-hours + "
-                                     "electricity).")]
+                                     "(electricity), total-cost (accelerator-hours + "
+                                     "electricity), water-scarcity (litres × AWARE factor) "
+                                     "or water-stress (Aqueduct 0-5 of the site).")]
 PricingOpt = Annotated[str, typer.Option("--pricing", help="Accelerator-hour price for "
                                          "hardware_usd: owner (TCO), on-demand, reserved or "
                                          "capacity-block (data/prices.toml).")]
@@ -505,12 +506,15 @@ def regions_cmd(
              f"{r['price_usd_per_kwh']:g}", _h(r["facility_energy_j"], "J"),
              _h(r["total_co2e_g"], "gCO2e"), _h(r["water_onsite_l"], "L"),
              _h(r["water_offsite_l"], "L"),
+             _h(r["water_scarcity_l"], "L") if r["water_scarcity_l"] == r["water_scarcity_l"]
+             else "–",
              "–" if r["water_stress"] is None else f"{r['water_stress']:g} "
              f"{r['water_stress_category']}", _h(r['cost_usd'], "USD")] for r in res["rows"]]
     con = _console()
     con.print(_table(f"{what} by region, ranked by {objective}",
                      ["region", "cooling", "PUE", "gCO2e/kWh", "USD/kWh", "energy", "CO2e",
-                      "water on-site", "water off-site", "water stress", "cost"], rows))
+                      "water on-site", "water off-site", "water world-eq (AWARE)", "water stress",
+                      "cost"], rows))
     con.print(res["verdict"]["why"])
     for r in res["excluded"]:
         con.print(f"excluded {r['region']}: {r['why_not']}", style="yellow")

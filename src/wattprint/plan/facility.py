@@ -44,6 +44,7 @@ class FacilityOption:
     electricity_usd: float
     water_stress: float | None
     water_stress_category: str
+    annual_water_scarcity_l: float | None  # L world-eq (AWARE); None: no factor shipped
     households: float | None
     grid_connection: str
     owner_usd_per_year: float | None = None  # hardware + network + maintenance + building
@@ -102,7 +103,8 @@ def households_equivalent(annual_energy_j: float, country: str) -> float | None:
 
 def _option(site_id: str, cooling: str, it_w: float, load: float) -> FacilityOption:
     from wattprint.catalog import get_site
-    from wattprint.site.water_stress import water_stress
+    from wattprint.site.formulas import scarcity_weighted_water_l
+    from wattprint.site.water_stress import scarcity_factor, water_stress
 
     site = get_site(site_id)
     fy = site_facility_year(site.id, cooling, load)
@@ -114,6 +116,7 @@ def _option(site_id: str, cooling: str, it_w: float, load: float) -> FacilityOpt
     per_day = monthly_l / days
     peak_m = int(per_day.argmax())
     stress = water_stress(site.id, site.country)
+    aware = scarcity_factor(site.id, site.country)
     kwh = energy_j / J_PER_KWH
     return FacilityOption(
         site=site.id, cooling=fy.cooling, it_peak_w=it_w * load,
@@ -126,6 +129,8 @@ def _option(site_id: str, cooling: str, it_w: float, load: float) -> FacilityOpt
         electricity_usd=kwh * site.price_usd_per_kwh.value,
         water_stress=None if stress is None else stress.score,
         water_stress_category="no data" if stress is None else stress.category,
+        annual_water_scarcity_l=None if aware is None else float(
+            scarcity_weighted_water_l(water_l_h.sum(), aware.value)),
         households=households_equivalent(energy_j, site.country),
         grid_connection=grid_connection(float(meter_w.max())))
 
@@ -179,7 +184,9 @@ def plan_facility(chips: int, hardware: str, sites: list[str], coolings: list[st
              f"{hw.host_power_w.value:g} W host share [{hw.host_power_w.cite()}]) at "
              f"{load:.0%} load; network switches and storage not included",
              "facility constants: data/cooling.toml; climate: data/climate.toml; "
-             "water stress: WRI Aqueduct (data/water_stress.toml)", owner[1]]
+             "water stress: WRI Aqueduct (data/water_stress.toml)",
+             "scarcity-weighted water: on-site litres × AWARE 1.2 factor "
+             "(data/aware.toml)", owner[1]]
     return FacilityPlan(chips, hw.id, it_w, load, options, notes)
 
 

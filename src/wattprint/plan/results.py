@@ -9,9 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from wattprint.errors import InputError
+from wattprint.errors import InputError, UnsupportedError
 from wattprint.plan.constraints import Constraint
-from wattprint.plan.objectives import METRICS, OBJECTIVES
+from wattprint.plan.objectives import (
+    METRICS,
+    OBJECTIVES,
+    SITE_DATA_OBJECTIVES,
+    objective_names,
+)
 from wattprint.plan.pareto import pareto_mask, skyline_candidates
 
 
@@ -82,6 +87,21 @@ def _why(rows: list[dict[str, Any]], i: int, objective: str, per: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
+def _drop_missing(alive: np.ndarray, values: np.ndarray, objective: str,
+                  notes: list[str]) -> np.ndarray:
+    """Feasible configurations that have data for ``objective`` (sites can lack an AWARE or
+    Aqueduct figure); the others are left out with a note, never ranked as zero."""
+    has = np.isfinite(np.broadcast_to(values, alive.shape))
+    lost = int(np.count_nonzero(alive & ~has))
+    if lost:
+        notes.append(f"{lost} feasible configuration(s) left out: their region has no "
+                     f"{objective} data")
+    out = alive & has
+    if not out.any():
+        raise UnsupportedError(f"no feasible configuration has {objective} data for its region")
+    return out
+
+
 def finish(kind: str, objective: str, inputs: dict[str, Any], space: dict[str, Any],
             constraints: list[Constraint], metrics: dict[str, np.ndarray], alive: np.ndarray,
             describe: Callable[..., dict[str, Any]], top: int, t0: float,
@@ -90,10 +110,11 @@ def finish(kind: str, objective: str, inputs: dict[str, Any], space: dict[str, A
     """Rank the feasible configurations by ``objective``, explain the top ``top``, and
     compute the Pareto frontier (over the ``skyline`` candidates where given)."""
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
-                         "or total-cost")
+        raise InputError(f"unknown objective {objective!r}; choose {objective_names()}")
     shape = alive.shape
     key = OBJECTIVES[objective][0]
+    if objective in SITE_DATA_OBJECTIVES:
+        alive = _drop_missing(alive, metrics[key], objective, notes)
     flat = {m: metrics[m].reshape(-1) for m in (*METRICS, key)}
     flat_idx = np.flatnonzero(alive.reshape(-1))
     obj = flat[key][flat_idx]

@@ -27,7 +27,7 @@ from wattprint.engine import (
 from wattprint.errors import InputError
 from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
 from wattprint.plan.money import add_hardware_cost, price_per_hour, priced_constraint
-from wattprint.plan.objectives import OBJECTIVES, ProgressFn
+from wattprint.plan.objectives import OBJECTIVES, ProgressFn, objective_names
 from wattprint.plan.parsing import Budget
 from wattprint.plan.results import PlanResult, finish
 from wattprint.plan.site_limits import per_chip_power_w, sweep_limits
@@ -42,8 +42,7 @@ from wattprint.workload.precision import PrecisionPlan
 def _check_args(objective: str, ttft_s: float | None, tpot_s: float | None, top: int,
                 budgets: Sequence[Budget]) -> None:
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
-                         "or total-cost")
+        raise InputError(f"unknown objective {objective!r}; choose {objective_names()}")
     for v, what in ((ttft_s, "TTFT SLO"), (tpot_s, "TPOT SLO")):
         if v is not None and not v > 0:
             raise InputError(f"{what} must be > 0, got {v:g}")
@@ -95,6 +94,7 @@ def _describe(g: InferenceGrid, ix: tuple[int, ...], light: bool = False, *, ver
     }
     for m in ("accelerator_energy_j", "host_energy_j", "it_energy_j", "facility_energy_j",
               "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l", "water_onsite_l",
+              "water_scarcity_l", "water_stress",
               "cost_usd", "hardware_usd", "total_cost_usd"):
         row[m] = float(day[m][k, c, b, s])
     row["per"] = "day"

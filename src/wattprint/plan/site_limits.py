@@ -34,23 +34,12 @@ def per_chip_power_w(hws: Sequence[Hardware]) -> np.ndarray:
     return np.array([h.tdp_w.value + h.host_power_w.value for h in hws], dtype=float)
 
 
-def stress_scores(site_ids: Sequence[str], countries: Sequence[str]) -> np.ndarray:
-    """Aqueduct score per region (NaN where none is shipped)."""
-    out = []
-    for sid, cc in zip(site_ids, countries, strict=True):
-        st = water_stress(sid, cc)
-        out.append(np.nan if st is None else st.score)
-    return np.array(out, dtype=float)
-
-
 def sweep_limits(per_chip_w: np.ndarray, n_chips: np.ndarray, sites: Any,
                  max_power_w: float | None, max_water_stress: float | None
                  ) -> list[Constraint]:
     """The limit constraints of a sweep: ``per_chip_w`` has the hardware axis first,
     ``n_chips`` the sweep shape without the region axis; ``sites`` is the engine's
     ``SiteArrays`` (region = last axis)."""
-    from wattprint.catalog import get_site
-
     check_limits(max_power_w, max_water_stress)
     out = []
     if max_power_w is not None:
@@ -58,9 +47,7 @@ def sweep_limits(per_chip_w: np.ndarray, n_chips: np.ndarray, sites: Any,
         peak_it = n_chips * per_chip_w.reshape(shape)
         out.append(power_constraint(peak_it[..., None] * sites.pue, max_power_w))
     if max_water_stress is not None:
-        ids = [f.site_id for f in sites.sites]
-        scores = stress_scores(ids, [get_site(i).country for i in ids])
-        out.append(stress_constraint(scores, sites.wue, max_water_stress))
+        out.append(stress_constraint(sites.stress, sites.wue, max_water_stress))
     return out
 
 

@@ -19,10 +19,40 @@ from wattprint.engine import SiteArrays, site_chain
 from wattprint.errors import InputError
 from wattprint.footprint import Footprint
 from wattprint.plan.data import HourlyProfile
-from wattprint.plan.objectives import OBJECTIVES
+from wattprint.plan.objectives import OBJECTIVES, objective_names
 from wattprint.plan.site_limits import check_limits, limit_rows
 from wattprint.plan.space import resolve_regions
 from wattprint.quantity import J_PER_KWH
+
+
+def _drop_missing(rows: list[dict[str, Any]], excluded: list[dict[str, Any]], key: str,
+                  label: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Leave out (and list) regions without data for the objective (NaN), never rank them."""
+    def has(r: dict[str, Any]) -> bool:
+        return r[key] is not None and bool(np.isfinite(r[key]))
+
+    keep = [r for r in rows if has(r)]
+    gone = [{**r, "why_not": f"no {label} data for this site"} for r in rows if not has(r)]
+    if not keep:
+        raise InputError(f"no candidate region has {label} data")
+    keep.sort(key=lambda r: r[key])
+    return keep, excluded + gone
+
+
+def _driver(best: dict[str, Any], objective: str) -> str:
+    """What makes the winning region win on ``objective`` (its site factors)."""
+    if objective == "energy":
+        return f"PUE {best['pue']:g}"
+    if objective == "co2e":
+        return f"grid {best['grid_gco2e_per_kwh']:g} gCO2e/kWh, PUE {best['pue']:g}"
+    if objective == "water":
+        return (f"on-site WUE {best['wue_l_per_kwh']:g} L/kWh + off-site "
+                f"{best['offsite_water_l_per_kwh']:g} L/kWh × PUE {best['pue']:g}")
+    if objective == "water-scarcity":
+        return f"AWARE factor {best['aware_cf']:g} × {best['water_l']:.3g} L"
+    if objective == "water-stress":
+        return f"Aqueduct score {best['water_stress']:g}"
+    return f"${best['price_usd_per_kwh']:g}/kWh × PUE {best['pue']:g}"
 
 
 def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_co2e_g: float,
@@ -37,8 +67,7 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
     runner-up, the median and the worst region.
     """
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
-                         "or total-cost")
+        raise InputError(f"unknown objective {objective!r}; choose {objective_names()}")
     if objective == "total-cost":
         raise InputError("across regions the accelerator-hours cost the same: rank by "
                          "--objective cost (electricity), the part that changes")
@@ -65,13 +94,15 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
             "price_usd_per_kwh": f.price_usd_per_kwh.value,
             **{k: float(np.asarray(m[k]).reshape(-1)[i]) for k in
                ("facility_energy_j", "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l",
-                "water_onsite_l", "cost_usd")},
+                "water_onsite_l", "water_scarcity_l", "water_stress", "cost_usd")},
+            "aware_cf": float(s.aware[i]),
             "provenance": f.to_dict(),
         })
     for r in rows:
         r["water_offsite_l"] = r["water_l"] - r["water_onsite_l"]
     check_limits(max_power_w, max_water_stress)
     rows, excluded = limit_rows(rows, peak_it_power_w, max_power_w, max_water_stress)
+    rows, excluded = _drop_missing(rows, excluded, key, label)
     vals = np.array([r[key] for r in rows])
     best = rows[0]
     worst = rows[-1]
@@ -86,12 +117,7 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
         verdict.update(runner_up=rows[1]["region"],
                        saving_vs_runner_up=rows[1][key] - best[key],
                        saving_vs_runner_up_pct=_pct_saved(best[key], rows[1][key]))
-    drivers = {"energy": f"PUE {best['pue']:g}",
-               "co2e": f"grid {best['grid_gco2e_per_kwh']:g} gCO2e/kWh, PUE {best['pue']:g}",
-               "water": f"on-site WUE {best['wue_l_per_kwh']:g} L/kWh + off-site "
-                        f"{best['offsite_water_l_per_kwh']:g} L/kWh × PUE {best['pue']:g}",
-               "cost": f"${best['price_usd_per_kwh']:g}/kWh × PUE {best['pue']:g}"}
-    verdict["why"] = (f"{best['region']} has the lowest {label} ({drivers[objective]}): "
+    verdict["why"] = (f"{best['region']} has the lowest {label} ({_driver(best, objective)}): "
                       f"{verdict['saving_vs_worst_pct']:.0f} % below the worst region "
                       f"({worst['region']}) and {verdict['saving_vs_median_pct']:.0f} % below "
                       "the median")

@@ -25,7 +25,7 @@ from wattprint.errors import InputError
 from wattprint.numbers import parse_number
 from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
 from wattprint.plan.money import add_hardware_cost, price_per_hour, priced_constraint
-from wattprint.plan.objectives import OBJECTIVES, ProgressFn
+from wattprint.plan.objectives import OBJECTIVES, ProgressFn, objective_names
 from wattprint.plan.parsing import Budget
 from wattprint.plan.results import PlanResult, finish
 from wattprint.plan.site_limits import per_chip_power_w, sweep_limits
@@ -55,8 +55,7 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
     if deadline_s is not None and not deadline_s > 0:
         raise InputError(f"deadline must be > 0, got {deadline_s:g}")
     if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; choose energy, co2e, water, cost "
-                         "or total-cost")
+        raise InputError(f"unknown objective {objective!r}; choose {objective_names()}")
     if top < 1:
         raise InputError(f"--top must be ≥ 1, got {top}")
     spec = resolve_model(model)
@@ -107,6 +106,7 @@ def plan_training(model: str | ModelSpec | Path, tokens: float, *,
                                "memory_per_chip_gb": float(d["mem_need"][k, c] / 1e9)}
         for m in ("accelerator_energy_j", "host_energy_j", "it_energy_j", "facility_energy_j",
                   "co2e_g", "embodied_co2e_g", "total_co2e_g", "water_l", "water_onsite_l",
+                  "water_scarcity_l", "water_stress",
                   "cost_usd", "hardware_usd", "total_cost_usd"):
             row[m] = float(tot[m][k, c, s])
         row["per"] = "run"

@@ -22,6 +22,7 @@ TITLES = {
     "embodied_co2e": "Embodied CO2e",
     "total_co2e": "Total CO2e",
     "water": "Water (on-site + off-site)",
+    "water_scarcity_weighted": "Water, scarcity-weighted (AWARE)",
     "cost": "Electricity cost",
     "time_to_first_token": "Time to first token",
     "time_per_output_token": "Time per output token",

@@ -17,6 +17,7 @@ from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
 from wattprint.site import formulas as f
+from wattprint.site.water_stress import scarcity_factor
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,13 @@ class SiteFactors:
     grid_gco2e_per_kwh: Quantity
     price_usd_per_kwh: Quantity
     market_gco2e_per_kwh: Quantity | None = None
+    aware_cf: Quantity | None = None  # AWARE m3 world-eq per m3 (None: no factor shipped)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready factors."""
         d: dict[str, Any] = {"site": self.site_id, "name": self.site_name}
         for k in ("pue", "wue_l_per_kwh", "water_l_per_kwh", "grid_gco2e_per_kwh",
-                  "price_usd_per_kwh", "market_gco2e_per_kwh"):
+                  "price_usd_per_kwh", "market_gco2e_per_kwh", "aware_cf"):
             v = getattr(self, k)
             d[k] = v.to_dict() if v is not None else None
         return d
@@ -107,6 +109,7 @@ def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
         price_usd_per_kwh=pick(price_usd_per_kwh, s.price_usd_per_kwh, "USD/kWh",
                                "electricity price", allow_zero=True),
         market_gco2e_per_kwh=market,
+        aware_cf=scarcity_factor(s.id, s.country),
     )
 
 
@@ -146,6 +149,16 @@ def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
         _HW_QUANTITIES.clear()
     _HW_QUANTITIES[id(hardware)] = (hardware, hp, emb_chip)
     return hp, emb_chip
+
+
+def _scarcity_water(water: Quantity, site: SiteFactors) -> Quantity | None:
+    """Litres × the site's AWARE factor [L world-eq], or ``None`` without a factor."""
+    cf = site.aware_cf
+    if cf is None:
+        return None
+    return _q(_tri(f.scarcity_weighted_water_l, water, cf), "L world-eq",
+              "scarcity_weighted_water_l = water × AWARE factor (the site's watershed factor "
+              f"applied to on-site and off-site litres alike); {cf.provenance}", "modelled")
 
 
 def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity, chips: int,
@@ -212,6 +225,12 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
         "water": water,
         "cost": cost,
     }
+    scarce = _scarcity_water(water, site)
+    if scarce is None:
+        notes.append(f"scarcity-weighted water not given: no AWARE factor for site "
+                     f"{site.site_id} in data/aware.toml")
+    else:
+        q["water_scarcity_weighted"] = scarce
     if site.market_gco2e_per_kwh is not None:
         q["co2e_market"] = _q(_tri(f.operational_co2e_g, fac, site.market_gco2e_per_kwh),
                               "gCO2e", "operational_co2e_g with the user's market-based factor")

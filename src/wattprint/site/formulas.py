@@ -43,6 +43,15 @@ def water_l(it_energy_j: F, facility_energy_j: F, wue_l_per_kwh: F, water_l_per_
             + facility_energy_j / J_PER_KWH * water_l_per_kwh)
 
 
+def scarcity_weighted_water_l(water_l: F, aware_cf: F) -> F:
+    """Scarcity-weighted water = litres consumed × AWARE factor [L world-eq].
+
+    AWARE (WULCA, Boulay et al. 2018) is m3 world-eq per m3 consumed: 1 where as much water
+    remains per area as on the world average, up to 100 where almost none remains.
+    """
+    return water_l * aware_cf
+
+
 def energy_cost_usd(facility_energy_j: F, price_usd_per_kwh: F) -> F:
     """Electricity cost = facility energy [kWh] × price [USD/kWh]."""
     return facility_energy_j / J_PER_KWH * price_usd_per_kwh

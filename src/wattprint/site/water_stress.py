@@ -4,11 +4,17 @@ A litre evaporated in a basin that already withdraws more than 80 % of its renew
 (Aqueduct "extremely high", score 4-5) is not the same as a litre in a basin that withdraws
 under 10 % (score 0-1). Scores come from ``data/water_stress.toml``: a site id entry wins over
 its country's entry. A site with neither gets ``None`` and the reason, never a zero.
+
+Scarcity-weighted water uses AWARE factors (WULCA, Boulay et al. 2018) from ``data/aware.toml``:
+litres × factor = litres world-equivalent (1 = a litre where water is as available as on the
+world average; 100 = the most depleted basins).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from wattprint.quantity import Quantity
 
 #: Aqueduct baseline-water-stress categories: (upper score, label, share of supply withdrawn).
 CATEGORIES: tuple[tuple[float, str, str], ...] = (
@@ -54,3 +60,20 @@ def water_stress(site_id: str, country: str) -> Stress | None:
     label, share = category(s.value)
     return Stress(s.value, s.low if s.low is not None else s.value,
                   s.high if s.high is not None else s.value, label, share, s.cite())
+
+
+def scarcity_factor(site_id: str, country: str) -> Quantity | None:
+    """AWARE water-scarcity factor of a site [m3 world-eq per m3] (site entry first, then its
+    ISO3 country), with the watershed's monthly minimum and maximum as its range; ``None``
+    when ``data/aware.toml`` has neither (said so by the caller, never a silent 1)."""
+    from wattprint.catalog.physical import scarcity_entries
+
+    entries = scarcity_entries()
+    hit = next((e for e in entries if site_id in e.applies_to), None)
+    if hit is None:
+        hit = next((e for e in entries if country.upper() in e.applies_to), None)
+    if hit is None:
+        return None
+    c = hit.cf
+    return Quantity(c.value, "m3 world-eq/m3", f"AWARE factor of site {site_id}: {c.cite()}",
+                    "default", c.low, c.high)
