@@ -6,7 +6,7 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 
-from wattprint.catalog.loader import data_dir
+from wattprint.catalog.loader import data_dir, read_data_toml
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError
 from wattprint.quantity import Quantity
@@ -17,7 +17,7 @@ def defaults_table() -> dict[str, dict[str, Sourced]]:
     """Every ``[section] name`` of defaults.toml as a sourced value (read once)."""
     path = data_dir() / "defaults.toml"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_data_toml(path)
         return {sec: {k: Sourced(**v) for k, v in vals.items()} for sec, vals in raw.items()}
     except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
         raise DataError(f"defaults.toml: {exc}".splitlines()[0]) from exc

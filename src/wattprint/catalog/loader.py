@@ -18,10 +18,11 @@ import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from wattprint.catalog.parsed import parsed_twin
 from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site, Sourced
 from wattprint.errors import DataError, UnknownNameError
 
@@ -68,6 +69,7 @@ class Catalog(Generic[E]):
         self._rows = rows
         self._model: type[E] = model
         self._valid: dict[str, E] = {}
+        self._resolved: dict[tuple[str, tuple[str, ...]], str] = {}  # typed name -> id
 
     def get(self, eid: str) -> E:
         """The validated entry ``eid`` (DataError naming the file and entry if invalid)."""
@@ -98,12 +100,25 @@ def _read_toml(path: Traversable | Path, label: str) -> dict[str, object]:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{label}: cannot read data file ({exc.strerror or exc})") from exc
+    if isinstance(path, Path):
+        doc = parsed_twin(path, raw)  # packaged file: its generated JSON twin, hash-checked
+        if doc is not None:
+            return doc
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise DataError(f"{label}: not UTF-8 text ({exc.reason})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise DataError(f"{label}: invalid TOML: {exc}".splitlines()[0]) from exc
+
+
+def read_data_toml(path: Path) -> dict[str, Any]:
+    """A data file parsed: from its hash-checked JSON twin when it is a packaged file that has
+    one (:mod:`wattprint.catalog.parsed`), else with ``tomllib``. ``OSError``,
+    ``UnicodeDecodeError`` and ``tomllib.TOMLDecodeError`` propagate."""
+    raw = path.read_bytes()
+    doc = parsed_twin(path, raw)
+    return doc if doc is not None else tomllib.loads(raw.decode("utf-8"))
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -248,10 +263,15 @@ def _candidates(name: str, prefixes: tuple[str, ...] = ()) -> list[str]:
 def _lookup(cat: Catalog[E], name: str, what: str, prefixes: tuple[str, ...] = ()) -> E:
     if not isinstance(name, str) or not name.strip():
         raise UnknownNameError(what, str(name), cat.names())
+    hit = cat._resolved.get((name, prefixes))  # a name typed before: no normalising again
+    if hit is not None:
+        return cat.get(hit)
     for key in _candidates(name, prefixes):
         eid = cat.index.get(key)
         if eid is not None:
-            return cat.get(eid)
+            entry = cat.get(eid)  # validates (DataError) before the name is remembered
+            cat._resolved[(name, prefixes)] = eid
+            return entry
     raise UnknownNameError(what, name, cat.names())
 
 

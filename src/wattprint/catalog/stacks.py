@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from wattprint.catalog.loader import data_dir
+from wattprint.catalog.loader import data_dir, read_data_toml
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError, UnknownNameError
 
@@ -42,7 +41,7 @@ class Stack(BaseModel):
 def stack_catalog() -> dict[str, Stack]:
     """All stacks by id (loaded once, validated)."""
     path = data_dir() / "stacks.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = read_data_toml(path)
     out: dict[str, Stack] = {}
     for entry in raw.get("stack", []):
         try:

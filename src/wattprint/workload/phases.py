@@ -208,7 +208,10 @@ def kv_copies(spec: ModelSpec, chips: Any) -> Any:
 def replicate_kv(work: Work, spec: ModelSpec, chips: Any) -> Work:
     """``work`` with its KV-cache traffic multiplied by :func:`kv_copies` (every copy is
     written, and each chip reads its own copy)."""
-    return replace(work, kv_bytes=work.kv_bytes * kv_copies(spec, chips))
+    copies = kv_copies(spec, chips)
+    if isinstance(copies, float) and copies == 1.0 and isinstance(work.kv_bytes, float):
+        return work  # one copy (the common scalar case): the same Work, no rebuild
+    return replace(work, kv_bytes=work.kv_bytes * copies)
 
 
 def kv_bytes_per_token(spec: ModelSpec, plan: PrecisionPlan) -> float:

@@ -1,0 +1,75 @@
+"""The parsed JSON twins of the data files stay byte-for-byte what the generator writes from
+the TOML, are used only while their hash matches, and estimates from them are identical."""
+
+from __future__ import annotations
+
+import json
+import runpy
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from wattprint import estimate_inference, estimate_training
+from wattprint.catalog import clear_caches, load_hardware_file
+from wattprint.catalog.loader import read_data_toml
+from wattprint.catalog.parsed import TWINNED, packaged_data_dir, parsed_twin, twin_path
+from wattprint.errors import DataError
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOL = ROOT / "tools" / "gen_parsed_data.py"
+
+
+@pytest.mark.parametrize("name", TWINNED)
+def test_twin_is_what_the_generator_writes_from_the_toml(name: str) -> None:
+    render = runpy.run_path(str(TOOL))["render"]
+    assert twin_path(name).read_text(encoding="utf-8") == render(name), (
+        f"{name} twin is stale: run `PYTHONPATH=src python tools/gen_parsed_data.py`")
+
+
+@pytest.mark.parametrize("name", TWINNED)
+def test_twin_document_equals_the_toml_parse(name: str) -> None:
+    path = packaged_data_dir() / name
+    raw = path.read_bytes()
+    doc = parsed_twin(path, raw)
+    assert doc is not None
+    assert doc == tomllib.loads(raw.decode("utf-8"))
+    assert read_data_toml(path) == doc
+
+
+def test_twin_is_ignored_for_other_bytes_and_for_user_files(tmp_path: Path) -> None:
+    path = packaged_data_dir() / "hardware.toml"
+    assert parsed_twin(path, path.read_bytes() + b"\n# edited\n") is None
+    user = tmp_path / "hardware.toml"
+    user.write_bytes(path.read_bytes())
+    assert parsed_twin(user, user.read_bytes()) is None  # user files: TOML, full validation
+    user.write_text(path.read_text(encoding="utf-8").replace("year = ", "year = 1", 1),
+                    encoding="utf-8")
+    with pytest.raises(DataError, match="hardware.toml.*year"):
+        load_hardware_file(user)
+
+
+def _estimates() -> list[str]:
+    out = []
+    for model, hw, site in [("llama-3.1-8b", "h100", "world"), ("llama-3.1-70b", "h200", "fra"),
+                            ("mixtral-8x7b", "a100", "us-ca"), ("qwen3-8b", "l4", "swe")]:
+        out.append(json.dumps(estimate_inference(model, hw, batch=8, prompt_tokens=512, chips=2,
+                                                 output_tokens=128, site=site).to_dict(),
+                              sort_keys=True))
+        out.append(json.dumps(estimate_training(model, hw, tokens=1e11, chips=8,
+                                                site=site).to_dict(), sort_keys=True))
+    return out
+
+
+def test_estimates_from_the_twins_equal_those_from_the_toml(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_caches()
+    fast = _estimates()
+    monkeypatch.setattr("wattprint.catalog.loader.parsed_twin", lambda path, raw: None)
+    clear_caches()
+    try:
+        slow = _estimates()
+    finally:
+        monkeypatch.undo()
+        clear_caches()
+    assert fast == slow
