@@ -56,6 +56,7 @@ COMMAND_MODULES = (
     "wattprint.cli.report_cmds",
     "wattprint.cli.grid_cmds",
     "wattprint.cli.fleet_cmds",
+    "wattprint.cli.serve_cmds",
 )
 
 #: Top-level command → the module that registers it. Building every command's parser costs
@@ -70,6 +71,7 @@ COMMAND_OWNERS = {
     "ledger": "wattprint.cli.ledger_cmds",
     "calibrate": "wattprint.cli.calibrate_cmds",
     "merge": "wattprint.cli.fleet_cmds", "exporter": "wattprint.cli.fleet_cmds",
+    "serve-meter": "wattprint.cli.serve_cmds",
     "plan": "wattprint.cli.plan_cmds", "lifecycle": "wattprint.cli.plan_cmds",
     "report": "wattprint.cli.report_cmds", "ui": "wattprint.cli.report_cmds",
     "grid": "wattprint.cli.grid_cmds",

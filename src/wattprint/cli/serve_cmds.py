@@ -1,0 +1,169 @@
+"""``wattprint serve-meter``: measured J per output token and per request of a serving
+engine (vLLM, SGLang, TGI), next to wattprint's prediction. Library code is imported inside
+the command so that ``wattprint --help`` stays fast."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve-meter`` to ``app``."""
+    app.command("serve-meter", help="Measure a serving engine's energy per output token and "
+                "per request: scrape its Prometheus /metrics (token and request counters) and "
+                "meter this node's devices over the same intervals; sliding-window results "
+                "next to wattprint's prediction at the observed load; stored in the ledger."
+                "\n\nExample: wattprint serve-meter --engine vllm --url "
+                "http://127.0.0.1:8000/metrics --model llama-3.1-8b --hardware h100-sxm")(
+                    serve_meter_cmd)
+
+
+def parse_seconds(text: str, flag: str) -> float:
+    """``5s``, ``250ms``, ``10m``/``10min``, ``2h`` → seconds (> 0); one-line error
+    otherwise."""
+    from wattprint.errors import InputError
+    from wattprint.units import TIME_UNITS
+
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zµ]*)\s*", text)
+    unit = (m.group(2) or "s") if m else ""
+    unit = "min" if unit == "m" else unit
+    if not m or unit not in TIME_UNITS:
+        raise InputError(f"{flag}: cannot read {text!r} (e.g. 5s, 500ms, 10m, 2h)")
+    value = float(m.group(1)) * TIME_UNITS[unit]
+    if not value > 0:
+        raise InputError(f"{flag} must be > 0, got {text!r}")
+    return value
+
+
+def _row_text(r: dict[str, Any]) -> list[str]:
+    from wattprint.units import fmt
+
+    def f(x: float | None, d: str = "") -> str:
+        return "—" if x is None else (format(x, d) if d else fmt(x))
+
+    p = r["predicted"] or {}
+    pred_tok = (f"{fmt(p['j_per_output_token'])} ({fmt(p['j_per_output_token_low'])}–"
+                f"{fmt(p['j_per_output_token_high'])})") if p else (r["prediction_note"] or "—")
+    return [str(r["interval"]), f(r["window_s"], ".1f"), f(r["energy_j"]),
+            f(r["output_tokens"], ".0f"), f(r["requests"], ".0f"),
+            f(r["output_tokens_per_s"]), f(r["j_per_output_token"]), f(r["j_per_request"]),
+            pred_tok, f(p.get("j_per_request")) if p else "—"]
+
+
+_COLS = ["#", "window s", "energy J", "out tokens", "requests", "tok/s", "J/token",
+         "J/request", "predicted J/token (range)", "predicted J/request"]
+
+
+def _emit(r: dict[str, Any], json_out: bool, console: Any) -> None:
+    if json_out:
+        from wattprint.report.tables import dumps_json
+
+        sys.stdout.write(dumps_json(r).replace("\n", " ") + "\n")
+        sys.stdout.flush()
+        return
+    from rich.table import Table
+
+    t = Table(title=f"serve-meter window {r['interval']} (energy: {r['energy_scope']}"
+              + (f"; {r['counter_resets']} counter reset(s)" if r["counter_resets"] else "")
+              + ")")
+    for c in _COLS:
+        t.add_column(c, justify="right")
+    t.add_row(*_row_text(r))
+    console.print(t)
+
+
+def _check(engine: str, model: str | None, hardware: str | None) -> None:
+    from wattprint.errors import InputError
+    from wattprint.integrations.serving_metrics import ENGINE_METRICS
+
+    if engine not in ENGINE_METRICS:
+        raise InputError(f"--engine must be one of {', '.join(ENGINE_METRICS)}, got "
+                         f"{engine!r}")
+    if bool(model) != bool(hardware):
+        raise InputError("give both --model and --hardware for a prediction, or neither")
+    if model and hardware:
+        from wattprint.engine.inputs import resolve_hardware, resolve_model
+
+        resolve_model(model)
+        resolve_hardware(hardware)
+
+
+def serve_meter_cmd(
+    engine: str = typer.Option(..., "--engine", help="vllm, sglang or tgi."),
+    url: str = typer.Option(..., "--url", help="The engine's metrics URL, e.g. "
+                            "http://127.0.0.1:8000/metrics (http/https; redirects refused)."),
+    interval: str = typer.Option("5s", "--interval", help="Scrape and meter period."),
+    window: str = typer.Option("60s", "--window", help="Sliding window for J/token."),
+    model: str = typer.Option(None, "--model", help="Catalog model for the prediction."),
+    hardware: str = typer.Option(None, "--hardware", help="Catalog hardware for the "
+                                 "prediction."),
+    duration: str = typer.Option(None, "--duration", help="Stop after this long (default: "
+                                 "until Ctrl-C)."),
+    db: str = typer.Option(None, "--db", help="Ledger (default $WATTPRINT_DB)."),
+    no_ledger: bool = typer.Option(False, "--no-ledger", help="Do not store the run."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON line per window."),
+) -> None:
+    from wattprint.integrations.serving_metrics import check_url
+
+    iv_s = parse_seconds(interval, "--interval")
+    win_s = parse_seconds(window, "--window")
+    dur_s = parse_seconds(duration, "--duration") if duration else None
+    check_url(url)
+    _check(engine, model, hardware)
+    _loop(engine, url, iv_s, win_s, dur_s, model, hardware, None if no_ledger else db,
+          not no_ledger, json_out)
+
+
+def _loop(engine: str, url: str, iv_s: float, win_s: float, dur_s: float | None,
+          model: str | None, hardware: str | None, db: str | None, store: bool,
+          json_out: bool) -> None:
+    import signal
+    import threading
+    import time
+
+    from rich.console import Console
+
+    from wattprint.integrations.serve_meter import ServeMeter
+    from wattprint.meter import Meter
+
+    sm = ServeMeter(engine, url, Meter(), window_s=win_s, model=model, hardware=hardware)
+    sm.start()  # the first scrape checks the endpoint before anything is stored
+    ledger = None
+    if store:
+        from wattprint.ledger import Ledger
+
+        ledger = Ledger(db)
+        sm.ledger, sm.run_id = ledger, ledger.start_run(
+            ["wattprint", "serve-meter", "--engine", engine, "--url", url], interval_s=iv_s)
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, lambda *_: stop.set())
+    console = Console()
+    end = time.monotonic() + dur_s if dur_s else None
+    ok = False
+    try:
+        while not stop.wait(iv_s if end is None else max(min(iv_s, end - time.monotonic()),
+                                                         0.0)):
+            _emit(sm.step(), json_out, console)
+            if end is not None and time.monotonic() >= end - 1e-3:
+                break
+        ok = True
+    finally:
+        _finish(sm, ok)
+        if ledger is not None:
+            ledger.close()
+    run_id = sm.run_id
+    if run_id and not json_out:
+        sys.stderr.write(f"stored as run {run_id}\n")
+
+
+def _finish(sm: Any, ok: bool) -> None:
+    try:
+        sm.finish(ok)
+    except Exception:  # noqa: BLE001 - the windows already stored stay; never a traceback
+        sys.stderr.write("serve-meter: could not close the run cleanly\n")
