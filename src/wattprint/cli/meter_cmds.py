@@ -151,6 +151,15 @@ def run_cmd(
                                    "wattprint.step() in the script."),
     grace: float = typer.Option(10.0, "--grace", help="After forwarding a signal, wait this "
                                 "long (s) for the command to end, then SIGKILL it."),
+    budget: str = typer.Option(None, "--budget", help="Energy (5kWh, 500Wh, 2MJ: measured "
+                               "device energy, before PUE) or CO2e (2kgCO2e, 300g: with the "
+                               "site's PUE and grid) budget for the run."),
+    on_exceed: str = typer.Option("warn", "--on-exceed", help="warn: one warning line, never "
+                                  "stop; stop: SIGTERM the command (SIGKILL after --grace) "
+                                  "before the budget is crossed."),
+    total_steps: int = typer.Option(None, "--total-steps", help="The run's number of steps: "
+                                    "with step marks, the total is projected from the first "
+                                    "steps and a projection over --budget warns early."),
 ) -> int:
     from wattprint.cli.run_extras import (
         ChildSteps,
@@ -176,11 +185,22 @@ def run_cmd(
     pattern = compile_step_regex(step_regex)
     job = detect_job()
     factors, site_notes = measured_site(site, job)  # bad --site fails before anything runs
+    from wattprint.cli.run_budget import make_guard
+
+    budget_stop: list[str] = []
+
+    def stop_for_budget(why: str) -> None:
+        budget_stop.append(why)
+        escalate(signal.SIGTERM)
+
+    guard = make_guard(budget, on_exceed, total_steps, factors, grace + 2 * interval,
+                       stop_for_budget)
     lease, backends = lead_node_or_exec(job, argv)  # non-leader ranks exec the command
     rec = RunRecorder(db, argv, site=factors.site_id, interval_s=interval)
     if job.distributed:
         tag_job(rec, job)
-    meter = Meter(backends, site=factors.site_id, interval_s=interval, sink=rec.sink)
+    meter = Meter(backends, site=factors.site_id, interval_s=interval, sink=rec.sink,
+                  budget=guard)
     steps: ChildSteps | None = None
     received: list[int] = []
     child: subprocess.Popen[bytes] | None = None
@@ -189,6 +209,10 @@ def run_cmd(
 
     def on_signal(signum: int, _frame: Any) -> None:
         received.append(signum)
+        escalate(signum)
+
+    def escalate(signum: int) -> None:
+        """Send ``signum`` to the command, then SIGKILL it after the grace period."""
         if child is None or child.returncode is not None:
             return
         if not killer:  # escalate if the command ignores the signal
@@ -208,10 +232,13 @@ def run_cmd(
         try:
             if received:  # stopped before the command could start: do not start it
                 raise InterruptedError(f"{_signame(received[0])} before the command started")
-            steps = ChildSteps(meter, rec, rec.run_id, pattern)
+            steps = ChildSteps(meter, rec, rec.run_id, pattern,
+                               guard.on_step if guard is not None else None)
             child = subprocess.Popen(argv, preexec_fn=_die_with_parent,
                                      **steps.popen_kwargs())
             steps.started(child)
+            if budget_stop:  # the budget ran out while the command was starting
+                escalate(signal.SIGTERM)
         except OSError as exc:
             code = 128 + received[0] if received else 127
             m = meter.end_window("run", complete=False)
@@ -223,8 +250,10 @@ def run_cmd(
             return code
         rc = child.wait()
         code = 128 - rc if rc < 0 else rc
-        complete = rc >= 0 and not received
-        notes: list[str] = [*site_notes, *steps.finish()]
+        complete = rc >= 0 and not received and not budget_stop
+        notes: list[str] = [*budget_stop, *site_notes, *steps.finish()]
+        if guard is not None:
+            notes += guard.notes
         if rc < 0:
             notes.append(f"the command was killed by signal {-rc} "
                          f"({_signame(-rc)}); measured up to its end")

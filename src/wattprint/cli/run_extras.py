@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from wattprint.errors import InputError
@@ -42,11 +43,18 @@ class ChildSteps:
         run_id: the run's id.
         pattern: ``--step-regex`` (the child's stdout and stderr are then piped through
             wattprint, line by line); ``None`` leaves them alone.
+        on_step: also called with each step's measurement (the budget guard's projection).
     """
 
     def __init__(self, meter: Any, ledger: Any, run_id: str,
-                 pattern: re.Pattern[str] | None) -> None:
-        self.windows = StepWindows(meter, lambda m: ledger.add_window(run_id, m))
+                 pattern: re.Pattern[str] | None,
+                 on_step: Callable[[Any], None] | None = None) -> None:
+        def on_window(m: Any) -> None:
+            ledger.add_window(run_id, m)
+            if on_step is not None:
+                on_step(m)
+
+        self.windows = StepWindows(meter, on_window)
         self.pattern = pattern
         self._dir = tempfile.mkdtemp(prefix="wattprint-run-")
         self.pipe: StepPipe | None = None

@@ -28,6 +28,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from wattprint.errors import InputError
 from wattprint.meter.backends.base import Device, EnergyBackend, NullBackend
+from wattprint.meter.budget import ON_EXCEED, Budget, BudgetGuard, parse_budget, site_g_per_j
 from wattprint.meter.energy import RANGES, WindowRecord, build_measurement
 from wattprint.meter.measurement import LazyMeasurement, Measurement
 from wattprint.meter.sampler import Clock, Mark, Sampler, Sink, WindowStats
@@ -66,6 +67,13 @@ class Meter:
         counter_interval_s: seconds between the sampler's reads of slow energy counters
             (NVML: 3.9 ms a read on an H200), ≥ 0; 0 reads them on every tick. Default 1 s.
         clock: monotonic clock in seconds (tests inject a fake one).
+        budget: an energy or CO2e budget (``"5kWh"``, ``"2kgCO2e"``, a
+            :class:`~wattprint.meter.budget.Budget`, or a ready
+            :class:`~wattprint.meter.budget.BudgetGuard`), checked at the sampler's pace
+            (:mod:`wattprint.meter.budget`); ``meter.budget_guard`` holds its state.
+        on_exceed: ``warn`` (one stderr line, never stops) or ``stop`` (calls ``on_stop``
+            once, before the budget is crossed: the caller decides how to stop).
+        on_stop: called with the reason when ``on_exceed="stop"`` triggers.
 
     Windows may nest and overlap; a name may not be open twice at once. Use as ``with
     Meter() as m:`` (one window named ``meter`` around the block, then ``m.measurement``),
@@ -75,7 +83,9 @@ class Meter:
 
     def __init__(self, backends: list[EnergyBackend] | None = None, site: str | None = None,
                  interval_s: float = 0.2, sink: Sink | None = None,
-                 counter_interval_s: float = 1.0, clock: Clock | None = None) -> None:
+                 counter_interval_s: float = 1.0, clock: Clock | None = None,
+                 budget: Budget | BudgetGuard | str | None = None, on_exceed: str = "warn",
+                 on_stop: Callable[[str], None] | None = None) -> None:
         if not (isinstance(interval_s, int | float) and math.isfinite(interval_s)
                 and interval_s > 0):
             raise InputError(f"sampling interval must be a positive number of seconds, got "
@@ -100,6 +110,12 @@ class Meter:
         self._lock = threading.RLock()
         self.measurements: list[Measurement] = []
         self.measurement: Measurement | None = None
+        self.budget_guard: BudgetGuard | None = None
+        self._budget = (budget, on_exceed, on_stop)
+        if isinstance(budget, str):
+            self._budget = (parse_budget(budget), on_exceed, on_stop)
+        if budget is not None and on_exceed not in ON_EXCEED:
+            raise InputError(f"on_exceed must be warn or stop, got {on_exceed!r}")
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> Meter:
@@ -125,8 +141,28 @@ class Meter:
             self._sampler = Sampler(pairs, self.interval_s, self.sink,
                                     counter_interval_s=self.counter_interval_s,
                                     clock=self._clock)
+            self._watch_budget(self._sampler)
             self._sampler.start()
             return self
+
+    def _watch_budget(self, sampler: Sampler) -> None:
+        """Attach the budget guard (if any) to the sampler."""
+        budget, on_exceed, on_stop = self._budget
+        if budget is None:
+            return
+        if isinstance(budget, BudgetGuard):
+            guard = budget
+        else:
+            assert isinstance(budget, Budget)
+            g_per_j = 0.0
+            if budget.kind == "co2e":
+                from wattprint.meter.placement import measured_site
+
+                g_per_j = site_g_per_j(measured_site(self.site)[0])
+            guard = BudgetGuard(budget, sampler.clock, on_exceed=on_exceed, g_per_j=g_per_j,
+                                horizon_s=2 * self.interval_s, on_stop=on_stop)
+        self.budget_guard = guard
+        sampler.add_observer(guard)
 
     def stop(self) -> None:
         """Stop sampling, flush the sink and release backends the meter probed itself."""

@@ -1,0 +1,51 @@
+"""``wattprint run --budget``: build the budget guard for a run (see
+:mod:`wattprint.meter.budget`); the projection reuses
+:func:`wattprint.calibrate.extrapolate.extrapolate_windows`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from wattprint.errors import InputError
+from wattprint.meter.budget import ON_EXCEED, BudgetGuard, parse_budget, site_g_per_j
+
+
+def make_guard(budget: str | None, on_exceed: str, total_steps: int | None, factors: Any,
+               horizon_s: float, on_stop: Callable[[str], None],
+               clock: Callable[[], float] | None = None) -> BudgetGuard | None:
+    """The guard for ``--budget`` (``None`` without one); ``horizon_s`` is how long the
+    command may take to stop (s: grace period plus a sampling interval);
+    ``clock`` is the sampler's monotonic clock (default ``time.monotonic``).
+
+    Raises:
+        InputError: a bad ``--budget``, ``--on-exceed`` or ``--total-steps``.
+    """
+    if on_exceed not in ON_EXCEED:
+        raise InputError(f"--on-exceed must be warn or stop, got {on_exceed!r}")
+    if total_steps is not None and total_steps < 1:
+        raise InputError(f"--total-steps must be a positive integer, got {total_steps}")
+    if budget is None:
+        if total_steps is not None:
+            raise InputError("--total-steps is used with --budget (to project the run's "
+                             "total from its first steps)")
+        return None
+    b = parse_budget(budget)
+    projector = None
+    if total_steps is not None:
+        n = total_steps
+
+        def projector(rows: list[dict[str, Any]]) -> float | None:
+            from wattprint.calibrate.extrapolate import extrapolate_windows
+
+            if len(rows) > n:
+                return None
+            ex = extrapolate_windows(rows, n, window="step")
+            fig = ex.figures.get("total_energy_j")
+            return None if fig is None else float(fig["value"])
+
+    import time
+
+    return BudgetGuard(b, clock or time.monotonic, on_exceed=on_exceed,
+                       g_per_j=site_g_per_j(factors), horizon_s=horizon_s,
+                       projector=projector, on_stop=on_stop)
