@@ -77,12 +77,12 @@ def check_physical(quantities: dict[str, Quantity]) -> None:
     Raises:
         InputError: names the first offending quantity (the inputs are out of range).
     """
-    from wattprint.errors import InputError
-
     for name, q in quantities.items():
         for which, v in (("value", q.value), ("low", q.low), ("high", q.high)):
-            if v is None:
+            if v is None or 0.0 <= v < math.inf:  # finite and not negative (NaN fails both)
                 continue
+            from wattprint.errors import InputError
+
             if not math.isfinite(v):
                 raise InputError(f"{name} {which} is {'infinite' if math.isinf(v) else 'NaN'}"
                                  ": the inputs are out of the range wattprint can compute "
