@@ -49,7 +49,7 @@ def estimate_operator_model(model: str | OperatorModel, hardware: str | Hardware
                             units: float | None = None, batch: int = 1,
                             steps: int | None = None, tokens: int | None = None,
                             train: bool = False, precision: str = "bf16",
-                            stack: str | Stack = "eager", activation: str | None = None,
+                            stack: str | Stack | None = None, activation: str | None = None,
                             op_precision: dict[str, str] | None = None,
                             site: str | SiteFactors | None = None, pue: float | None = None,
                             profile: str | Profile | None = None,

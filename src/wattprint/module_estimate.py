@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from wattprint.catalog.defaults import default_stack
 from wattprint.catalog.schema import Hardware
 from wattprint.catalog.stacks import Stack, get_stack
 from wattprint.device.coefficients import coefficients_for
@@ -220,7 +221,7 @@ def estimate_parts(parts: list[Part], o: Options, *, name: str, unit: str,
 
 
 def options(hardware: str | Hardware, *, precision: str = "bf16",
-            stack: str | Stack = "eager", activation: str | None = None,
+            stack: str | Stack | None = None, activation: str | None = None,
             op_precision: dict[str, str] | None = None, train: bool = False,
             profile: str | Profile | None = None) -> tuple[Options, list[str]]:
     """Resolve hardware, stack, precision and device parameters (plus notes)."""
@@ -229,7 +230,7 @@ def options(hardware: str | Hardware, *, precision: str = "bf16",
     if train and not plan.trainable:
         raise UnsupportedError(f"training in {plan.name} is not modelled; use bf16, fp16, fp8, "
                                "tf32 or fp32")
-    st = get_stack(stack)
+    st = get_stack(stack if stack is not None else default_stack("train" if train else "infer"))
     params, pnote = device_for(hw, st, plan, profile)
     return (Options(hw, st, plan, params, activation, op_precision, train),
             [pnote] if pnote else [])
@@ -237,7 +238,7 @@ def options(hardware: str | Hardware, *, precision: str = "bf16",
 
 def estimate_operators(summary: OperatorSummary, hardware: str | Hardware, *, batch: int = 1,
                        samples: float | None = None, train: bool = False,
-                       precision: str = "bf16", stack: str | Stack = "eager",
+                       precision: str = "bf16", stack: str | Stack | None = None,
                        activation: str | None = None,
                        op_precision: dict[str, str] | None = None,
                        site: str | SiteFactors | None = None, pue: float | None = None,

@@ -7,6 +7,7 @@ import tomllib
 from functools import lru_cache
 
 from wattprint.catalog.loader import data_dir, read_data_toml
+from wattprint.catalog.planning import planning_data
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError
 from wattprint.quantity import Quantity
@@ -38,12 +39,16 @@ def sourced_quantity(s: Sourced, unit: str, what: str) -> Quantity:
 
 #: Default software stack of an estimate when none is given: ``eager`` (plain PyTorch) for
 #: inference and single-chip training, ``megatron`` (a distributed framework) for multi-chip
-#: training. The planner's serving default is ``[sweep] stack`` of planning.toml.
+#: training. Serving (``serve``: a rate, the planner) uses ``[sweep] stack`` of planning.toml,
+#: a personal device (``edge``) ``[edge] stack``.
 DEFAULT_STACKS = {"infer": "eager", "train": "eager", "train-distributed": "megatron"}
 
 
 def default_stack(kind: str, chips: int = 1) -> str:
-    """The default stack id for ``kind`` (``infer`` or ``train``) on ``chips`` chips."""
+    """THE default stack id for ``kind`` (``infer``, ``train``, ``serve`` or ``edge``) on
+    ``chips`` chips; every default stack in the code comes from here."""
+    if kind in ("serve", "edge"):
+        return str(planning_data()["sweep" if kind == "serve" else "edge"]["stack"])
     if kind == "train" and chips > 1:
         return DEFAULT_STACKS["train-distributed"]
     return DEFAULT_STACKS[kind]

@@ -232,11 +232,12 @@ def _models() -> Catalog[ModelCard]:
 
 def clear_caches() -> None:
     """Forget every parsed data file: catalogs, stacks, defaults, planning data, grid
-    profiles and calibration profiles (the next call re-reads the files)."""
-    from wattprint.catalog import defaults, physical, planning, profiles, stacks
+    profiles, calibration profiles and operator costs (the next call re-reads the files)."""
+    from wattprint.catalog import defaults, operator_costs, physical, planning, profiles, stacks
 
     physical.clear_physical_caches()
     for fn in (_hardware, _sites, _facilities, _models, stacks.stack_catalog,
+               operator_costs.operator_costs,
                defaults.defaults_table, planning.planning_data, planning.grid_profile_entries,
                profiles.cached_profile):
         fn.cache_clear()

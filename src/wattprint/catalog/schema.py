@@ -7,12 +7,30 @@ otherwise (``_per_kwh`` fields keep the kWh people publish in; code converts wit
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-Precision = Literal["fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4", "fp4"]
-PRECISIONS: tuple[str, ...] = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "int4", "fp4")
+from wattprint.catalog.precisions import COMPUTE_FORMATS
+
+#: The formats a chip may list (derived from the one table, catalog/precisions.py).
+PRECISIONS: tuple[str, ...] = COMPUTE_FORMATS
+
+
+def _compute_format(name: str) -> str:
+    if name not in COMPUTE_FORMATS:
+        raise ValueError(f"unknown precision {name!r}; choose one of {', '.join(COMPUTE_FORMATS)}")
+    return name
+
+
+Precision = Annotated[str, AfterValidator(_compute_format)]
 Status = Literal["primary", "secondary", "derived", "unconfirmed", "measured", "assumption"]
 
 

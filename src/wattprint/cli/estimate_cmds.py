@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from wattprint.catalog.defaults import default_stack
+from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS
 from wattprint.cli.options import JsonOpt, ProfileOpt, PueOpt, SiteOpt, model_arg, need, num
 
 estimate_app = typer.Typer(help="Predict the footprint of training or inference before running "
@@ -18,8 +20,8 @@ ConfigOpt = Annotated[str | None, typer.Option("--model-config", help="Path to a
 HwOpt = Annotated[str, typer.Option("--hardware", "-H", help="Accelerator (see `wattprint "
                                     "hardware list`).")]
 ChipsOpt = Annotated[str, typer.Option("--chips", help="Number of chips.")]
-PrecOpt = Annotated[str, typer.Option("--precision", "-p", help="fp32, tf32, bf16, fp16, fp8, "
-                                      "int8, int4 (weight-only) or fp4.")]
+PrecOpt = Annotated[str, typer.Option("--precision", "-p", help=", ".join(PRECISIONS)
+                                      + " (int4: weight-only).")]
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -143,8 +145,8 @@ def infer(
     requests: Annotated[str | None, typer.Option("--requests", help="Total requests (default: "
                                                  "one batch).")] = None,
     precision: PrecOpt = "bf16",
-    kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format (bf16, "
-                                                 "fp8, ...).")] = None,
+    kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format ("
+                                                 + ", ".join(KV_FORMATS) + ").")] = None,
     stack: Annotated[str | None, typer.Option("--stack", help="eager, graphs, vllm, unfused "
                                               "(see `wattprint stacks list`; default eager, "
                                               "vllm with --rate).")] = None,
@@ -172,7 +174,8 @@ def infer(
     """
     if rate is not None:
         _serve(_model(model, model_config), hardware, rate, duration, prompt_tokens,
-               output_tokens, precision, chips, stack or "vllm", kv_cache, site, pue, json_out)
+               output_tokens, precision, chips, stack or default_stack("serve"), kv_cache, site,
+               pue, json_out)
         return
     from wattprint.engine import estimate_inference
 
@@ -182,7 +185,8 @@ def infer(
         prompt_tokens=int(need(prompt_tokens, "prompt tokens", "--prompt-tokens", integer=True)),
         output_tokens=int(need(output_tokens, "output tokens", "--output-tokens", integer=True)),
         requests=num(requests, "requests"), precision=precision, kv_cache=kv_cache,
-        chips=int(need(chips, "chips", "--chips", integer=True)), stack=stack or "eager",
+        chips=int(need(chips, "chips", "--chips", integer=True)),
+        stack=stack or default_stack("infer"),
         site=site,
         pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
         market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),

@@ -242,14 +242,15 @@ def infer(
     budget: BudgetOpt = None,
     hardware: HwListOpt = None,
     precision: Annotated[str | None, typer.Option("--precision", "-p", help="Precisions, "
-                                                  "comma-separated (default bf16,fp8,int8,"
-                                                  "int4).")] = None,
+                                                  "comma-separated (default: [sweep] "
+                                                  "precisions in planning.toml).")] = None,
     chips: Annotated[str | None, typer.Option("--chips", help="Chip counts per replica "
                                               "(default 1,2,4,8).")] = None,
     batch: Annotated[str | None, typer.Option("--batch", help="Batch sizes (default 1-256, "
                                               "powers of two).")] = None,
     region: RegionOpt = None,
-    stack: Annotated[str, typer.Option("--stack", help="Serving stack.")] = "vllm",
+    stack: Annotated[str | None, typer.Option("--stack", help="Serving stack (default: "
+                                                     "[sweep] stack in planning.toml).")] = None,
     kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format.")] = None,
     objective: ObjOpt = "energy",
     top: TopOpt = 5,
@@ -426,8 +427,10 @@ def budget_cmd(
 
 def _workload(model: str | None, model_config: str | None, hardware: str | None,
               tokens: str | None, chips: str, demand: str | None, batch: str,
-              precision: str, prompt_tokens: str, output_tokens: str, stack: str) -> Any:
+              precision: str, prompt_tokens: str, output_tokens: str,
+              stack: str | None) -> Any:
     """An engine footprint for `plan regions` / `plan when`: training or one day of serving."""
+    from wattprint.catalog.defaults import default_stack
     from wattprint.engine import estimate_inference, estimate_training
     from wattprint.errors import InputError
     from wattprint.workload.demand import parse_demand
@@ -450,7 +453,7 @@ def _workload(model: str | None, model_config: str | None, hardware: str | None,
                               prompt_tokens=d.prompt_tokens, output_tokens=d.output_tokens,
                               requests=d.requests_per_day, precision=precision,
                               chips=int(need(chips, "chips", "--chips", integer=True)),
-                              stack=stack)
+                              stack=stack or default_stack("serve"))
 
 
 @plan_app.command("regions")
@@ -466,7 +469,7 @@ def regions_cmd(
     chips: Annotated[str, typer.Option("--chips")] = "1",
     batch: Annotated[str, typer.Option("--batch")] = "32",
     precision: Annotated[str, typer.Option("--precision", "-p")] = "bf16",
-    stack: Annotated[str, typer.Option("--stack")] = "vllm",
+    stack: Annotated[str | None, typer.Option("--stack")] = None,
     prompt_tokens: PromptOpt = "512",
     output_tokens: OutputOpt = "256",
     region: RegionOpt = None,

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from wattprint.catalog.defaults import default_value
+from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.profiles import Profile
 from wattprint.catalog.schema import Hardware
 from wattprint.catalog.stacks import Stack, get_stack
@@ -159,7 +159,7 @@ def _serving_day(dev: dict[str, np.ndarray], combos: list[tuple[Hardware, Precis
 def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[Hardware],
                             precisions: Sequence[str], chips: Sequence[int],
                             batches: Sequence[int], sites: SiteArrays, *,
-                            stack: str | Stack = "vllm", kv_cache: str | None = None,
+                            stack: str | Stack | None = None, kv_cache: str | None = None,
                             profile: str | Profile | None = None,
                             progress: ProgressFn | None = None) -> InferenceGrid:
     """Evaluate every hardware × precision × chips × batch (× region) serving configuration.
@@ -168,7 +168,7 @@ def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[
     ``ttft_s``, ``tpot_s``, memory need/have [B], replicas, utilisation); ``day`` the
     per-day totals per region (J, gCO2e, L, USD).
     """
-    st = get_stack(stack)
+    st = get_stack(stack if stack is not None else default_stack("serve"))
     prof = resolve_profile(profile)
     combos, skipped = hardware_precision_pairs(hardware, precisions, st, kv_cache)
     if not combos:

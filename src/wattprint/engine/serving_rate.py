@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wattprint.catalog.defaults import default_value
+from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.schema import Hardware
 from wattprint.engine.inference import estimate_inference
 from wattprint.engine.inputs import resolve_hardware, resolve_model
@@ -91,7 +91,7 @@ def steady_batch(points: list[ServingPoint], rate_per_replica: float) -> Serving
 def estimate_serving(model: str | ModelSpec | Path, hardware: str | Hardware, *,
                      rate_rps: float, duration_s: float = 86400.0, prompt_tokens: int = 512,
                      output_tokens: int = 256, precision: str = "bf16", chips: int = 1,
-                     stack: str = "vllm", kv_cache: str | None = None,
+                     stack: str | None = None, kv_cache: str | None = None,
                      site: str | SiteFactors | None = None, pue: float | None = None
                      ) -> Footprint:
     """Footprint of serving ``rate_rps`` requests/s for ``duration_s`` seconds.
@@ -103,6 +103,7 @@ def estimate_serving(model: str | ModelSpec | Path, hardware: str | Hardware, *,
     if not (rate_rps > 0 and math.isfinite(rate_rps)):
         raise InputError(f"request rate must be a positive number, got {rate_rps!r}")
     spec, hw = resolve_model(model), resolve_hardware(hardware)
+    stack = stack or default_stack("serve")
     b_max = paged_kv_max_batch(spec, hw, precision, chips, prompt_tokens, output_tokens,
                                kv_cache)
     if b_max < 1:

@@ -14,14 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wattprint.catalog.defaults import default_value
+from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.planning import planning_value
 from wattprint.catalog.schema import Hardware
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.quantity import J_PER_KWH
 from wattprint.workload.model_spec import ModelSpec
-
-EDGE_PRECISIONS = ("int4", "int8", "fp16", "bf16")
 
 
 def _device_class(hw: Hardware) -> str:
@@ -40,7 +38,7 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
     have = hw.memory_bytes.value * usable.value
     tried = []
     chosen = None
-    for name in ([precision] if precision else EDGE_PRECISIONS):
+    for name in ([precision] if precision else planning_value_raw("edge", "precisions")):
         plan = precision_plan(name)
         try:
             compute_rate(hw, plan)  # the one rule: a precision the chip lacks is refused
@@ -59,7 +57,7 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
                             f"{have / 1e9:.1f} GB of its {hw.memory_bytes.value / 1e9:.0f} GB "
                             f"({usable.value:.0%}, {usable.cite()}); tried "
                             f"{'; '.join(tried)}")}
-    st = stack or str(planning_value_raw("edge", "stack"))
+    st = stack or default_stack("edge")
     fp = estimate_inference(spec, hw, batch=1, prompt_tokens=prompt_tokens,
                             output_tokens=output_tokens, precision=chosen.name, stack=st,
                             site=home)
@@ -113,7 +111,7 @@ def network_bytes(prompt_tokens: int, output_tokens: int) -> tuple[float, str]:
 
 def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tokens: int, *,
                   batch: int = 32, chips: int | None = None, precision: str = "bf16",
-                  region: str | None = None, stack: str = "vllm",
+                  region: str | None = None, stack: str | None = None,
                   home: str = "residential-world") -> dict[str, Any]:
     """One request served in a data centre at ``batch``, plus the network to the user."""
     from wattprint.catalog import get_site
@@ -126,6 +124,7 @@ def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tok
     from wattprint.workload.precision import precision_plan
 
     hw = resolve_hardware(hardware)
+    stack = stack or default_stack("serve")
     if chips is None:
         need = inference_memory_bytes(spec, precision_plan(precision), batch,
                                       prompt_tokens + output_tokens)
@@ -163,7 +162,7 @@ def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: 
                   home: str = "residential-world", cloud_hardware: str = "h100",
                   cloud_region: str | None = None, cloud_batch: int = 32,
                   cloud_chips: int | None = None, cloud_precision: str = "bf16",
-                  cloud_stack: str = "vllm") -> dict[str, Any]:
+                  cloud_stack: str | None = None) -> dict[str, Any]:
     """Energy, CO2e and latency per request on ``device`` vs in the cloud, and break-evens."""
     from wattprint.engine import resolve_hardware, resolve_model
 

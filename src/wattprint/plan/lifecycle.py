@@ -37,7 +37,7 @@ def lifecycle(model: str | ModelSpec | Path, training_tokens: float, demand: Dem
               train_precision: str = "bf16", train_region: str | None = None,
               serve_hardware: str | None = None, serve_chips: str | None = None,
               serve_precision: str | None = None, serve_batch: str | None = None,
-              serve_region: str | None = None, stack: str = "vllm",
+              serve_region: str | None = None, stack: str | None = None,
               objective: str = "energy", profile: str | None = None,
               pricing: str = "owner") -> dict[str, Any]:
     """Train once, then serve ``demand`` for ``days`` days.

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from wattprint.catalog.defaults import default_value
+from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.planning import sweep_default
 from wattprint.catalog.profiles import Profile
 from wattprint.catalog.schema import Hardware
@@ -145,7 +145,7 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
     t0 = time.perf_counter()
     _check_args(objective, ttft_s, tpot_s, top, budgets)
     spec = resolve_model(model)
-    stack = stack or sweep_default("stack")
+    stack = stack or default_stack("serve")
     hws = resolve_hardware_list(hardware)
     precs = split_names(precisions) or list(sweep_default("precisions"))
     ch = int_list(chips, "chips", sweep_default("chips"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from wattprint.catalog.defaults import default_stack
 from wattprint.errors import InputError
 from wattprint.report.html.model import Report
 from wattprint.report.html.page import esc, page_html, report_body
@@ -176,9 +177,10 @@ def compare_page(ledger: Any, q: dict[str, str]) -> tuple[int, str, bytes]:
 
 # -- what-if estimate and planner ------------------------------------------------------------
 
-_EST_FIELDS = (("model", "llama-3.1-8b"), ("hardware", "h100"), ("precision", "bf16"),
-               ("stack", "vllm"), ("site", "world"), ("chips", "1"), ("batch", "8"),
-               ("prompt_tokens", "512"), ("output_tokens", "256"))
+def _est_fields() -> tuple[tuple[str, str], ...]:
+    return (("model", "llama-3.1-8b"), ("hardware", "h100"), ("precision", "bf16"),
+            ("stack", default_stack("serve")), ("site", "world"), ("chips", "1"),
+            ("batch", "8"), ("prompt_tokens", "512"), ("output_tokens", "256"))
 
 
 def _estimate(q: dict[str, str]) -> dict[str, Any]:
@@ -191,7 +193,7 @@ def _estimate(q: dict[str, str]) -> dict[str, Any]:
         prompt_tokens=_int(q, "prompt_tokens", 512, 1_000_000),
         output_tokens=_int(q, "output_tokens", 256, 1_000_000),
         chips=_int(q, "chips", 1, 1024), precision=_name(q, "precision", "bf16") or "",
-        stack=_name(q, "stack", "vllm") or "", site=_name(q, "site", "world"))
+        stack=_name(q, "stack", default_stack("serve")) or "", site=_name(q, "site", "world"))
     return fp.to_dict()
 
 
@@ -214,7 +216,7 @@ def estimate_page(_ledger: Any, q: dict[str, str]) -> tuple[int, str, bytes]:
 
     from wattprint.report.html.predict import estimate_report
 
-    form = "<h1>Estimate what-if</h1>" + _form("/estimate", _EST_FIELDS, q)
+    form = "<h1>Estimate what-if</h1>" + _form("/estimate", _est_fields(), q)
     if not _given(q):
         return _page("wattprint: what-if", form, "estimate")
     rep: Report = estimate_report(_estimate(q))

@@ -1,48 +1,16 @@
-"""Numeric formats: bytes per weight/activation/KV element and the compute path they use."""
+"""Numeric formats: bytes per weight/activation/KV element and the compute path they use.
+
+The one table is :data:`wattprint.catalog.precisions.PRECISIONS` (re-exported here).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS, PrecisionPlan
 from wattprint.errors import InputError
 
-
-@dataclass(frozen=True)
-class PrecisionPlan:
-    """How a precision setting maps onto storage and compute.
-
-    ``compute`` is the key into a chip's ``peak_flops`` used by the matrix products.
-    ``dequant_ops_per_weight`` > 0 marks weight-only quantisation: each weight element is
-    expanded to ``compute`` format once per 128-row tile of activations (on the vector units).
-    """
-
-    name: str
-    compute: str
-    weight_bytes: float
-    act_bytes: float
-    kv_bytes: float
-    dequant_ops_per_weight: float = 0.0
-    trainable: bool = True
-    #: Bytes per weight of the embedding, LM head (and vision tower): weight-only and fp8
-    #: quantisers leave these in 16 bit (AutoAWQ/GPTQ quantise decoder linear layers only;
-    #: llm-compressor FP8/INT4 recipes use ``ignore=["lm_head"]``; vLLM keeps a bf16 head).
-    head_bytes: float = 2.0
-
-
-# Group-wise scales add storage: int4 with a 16-bit scale per 128 weights = 0.5 + 2/128 B.
-PRECISIONS: dict[str, PrecisionPlan] = {
-    "fp32": PrecisionPlan("fp32", "fp32", 4.0, 4.0, 4.0, head_bytes=4.0),
-    "tf32": PrecisionPlan("tf32", "tf32", 4.0, 4.0, 4.0, head_bytes=4.0),
-    "bf16": PrecisionPlan("bf16", "bf16", 2.0, 2.0, 2.0),
-    "fp16": PrecisionPlan("fp16", "fp16", 2.0, 2.0, 2.0),
-    "fp8": PrecisionPlan("fp8", "fp8", 1.0, 2.0, 2.0),
-    "int8": PrecisionPlan("int8", "int8", 1.0, 2.0, 2.0, trainable=False),
-    "int4": PrecisionPlan("int4", "bf16", 0.5 + 2.0 / 128.0, 2.0, 2.0,
-                          dequant_ops_per_weight=4.0, trainable=False),
-    "fp4": PrecisionPlan("fp4", "fp4", 0.5 + 1.0 / 16.0, 2.0, 2.0, trainable=False),
-}
-
-KV_FORMATS = {"bf16": 2.0, "fp16": 2.0, "fp32": 4.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
+__all__ = ["KV_FORMATS", "PRECISIONS", "PrecisionPlan", "precision_plan"]
 
 
 def precision_plan(name: str, kv_cache: str | None = None) -> PrecisionPlan:

@@ -19,11 +19,7 @@ Torch-free: the tracer (``trace.py``) and the catalog summaries share these name
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
-from typing import Any
-
-from wattprint.catalog.loader import data_dir
+from wattprint.catalog.operator_costs import operator_costs
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError
 
@@ -143,23 +139,6 @@ def _base_name(op_name: str) -> str:
     if len(parts) >= 2 and parts[0] in ("aten", "prims", "torch"):
         return parts[1]
     return parts[0]
-
-
-@lru_cache(maxsize=1)
-def operator_costs() -> dict[str, Any]:
-    """Parsed and validated ``operator_costs.toml`` (cached)."""
-    path = data_dir() / "operator_costs.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    out: dict[str, Any] = {"fusion": dict(raw.get("fusion", {}))}
-    for cls in ("activation", "normalisation", "elementwise", "reduction"):
-        table: dict[str, Sourced] = {}
-        for key, entry in raw.get(cls, {}).items():
-            try:
-                table[key] = Sourced(**entry["flops_per_element"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise DataError(f"operator_costs.toml: {cls}.{key}: {exc}") from exc
-        out[cls] = table
-    return out
 
 
 def flops_per_element(cls: str, key: str | None) -> Sourced:
