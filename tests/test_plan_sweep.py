@@ -26,6 +26,7 @@ from wattprint.plan.sweep import (
     skyline_candidates,
 )
 from wattprint.quantity import J_PER_KWH, S_PER_DAY
+from wattprint.site.embodied import embodied_per_chip
 
 REL = 1e-6
 
@@ -106,8 +107,7 @@ def test_daily_serving_model_by_hand():
     fac = (accel + host) * site.pue.value
     assert g.dev["replicas"][0, 0, 0] == replicas
     assert _close(g.day["facility_energy_j"][0, 0, 0, 0], fac)
-    emb = (hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value) * replicas * S_PER_DAY / \
-        126144000.0
+    emb = embodied_per_chip(hw).value * replicas * S_PER_DAY / 126144000.0
     assert _close(g.day["total_co2e_g"][0, 0, 0, 0],
                   fac / J_PER_KWH * site.grid_gco2e_per_kwh.value + emb)
 

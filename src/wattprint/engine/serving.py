@@ -38,6 +38,7 @@ from wattprint.errors import UnsupportedError
 from wattprint.quantity import S_PER_DAY
 from wattprint.site import formulas as sf
 from wattprint.site.arrays import SiteArrays, site_chain
+from wattprint.site.embodied import embodied_per_chip
 from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import Work, decode_work, prefill_work, replicate_kv
@@ -135,8 +136,7 @@ def _serving_day(dev: dict[str, np.ndarray], combos: list[tuple[Hardware, Precis
                  ) -> dict[str, Any]:
     """Replicas, utilisation and the per-day totals through the site chain."""
     host_w = np.array([hw.host_power_w.value for hw, _ in combos])[:, None, None]
-    emb_chip = np.array([hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value
-                         for hw, _ in combos])[:, None, None]
+    emb_chip = np.array([embodied_per_chip(hw).value for hw, _ in combos])[:, None, None]
     # per batch-cycle (comparable with estimate_inference for one batch)
     dev["host_cycle_j"] = sf.host_energy_j(host_w, n, dev["cycle_s"])
     lam = demand.requests_per_s

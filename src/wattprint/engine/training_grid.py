@@ -29,6 +29,7 @@ from wattprint.engine.training_scale import scaled_totals
 from wattprint.errors import UnsupportedError
 from wattprint.site import formulas as sf
 from wattprint.site.arrays import SiteArrays, site_chain
+from wattprint.site.embodied import embodied_per_chip
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import train_step_work
 from wattprint.workload.precision import PrecisionPlan
@@ -132,8 +133,7 @@ def evaluate_training_grid(spec: ModelSpec, tokens: float, hardware: Sequence[Ha
     wall = power_capped_wall_s(p["t"], comm_t, steps, dyn, p["tdp_w"] - p["idle_w"], n)
     accel = training_energy_j(wall, dyn, p["idle_w"], p["tdp_w"], n)
     host_w = np.array([hw.host_power_w.value for hw, _ in combos])[:, None]
-    emb_chip = np.array([hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value
-                         for hw, _ in combos])[:, None]
+    emb_chip = np.array([embodied_per_chip(hw).value for hw, _ in combos])[:, None]
     flops = p["flops"] * steps * n
     step_s = np.array(p["t"], dtype=float)
     comm_t = np.array(comm_t + 0 * wall, dtype=float)

@@ -70,7 +70,9 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
     t = fp["time"].value
     life = planning_value("edge", f"{cls}_lifetime_s")
     active = planning_value("edge", f"{cls}_active_h_per_day")
-    emb_dev = hw.embodied_co2e_g.value + hw.host_embodied_co2e_g.value
+    from wattprint.site.embodied import embodied_per_chip
+
+    emb_dev = embodied_per_chip(hw).value
     emb = emb_dev * t / (life.value * active.value / 24.0)
     co2 = wall / J_PER_KWH * grid
     water = wall / J_PER_KWH * site["water_l_per_kwh"]["value"]

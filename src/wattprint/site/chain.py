@@ -17,6 +17,7 @@ from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
 from wattprint.site import formulas as f
+from wattprint.site.embodied import embodied_per_chip
 from wattprint.site.water_stress import scarcity_factor
 
 
@@ -133,18 +134,14 @@ _HW_QUANTITIES: dict[int, tuple[Hardware, Quantity, Quantity]] = {}
 
 
 def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
-    """(host share power W, embodied gCO2e per chip incl. host share) of a hardware entry,
+    """(host share power W, embodied gCO2e per chip incl. host, network and building share)
+    of a hardware entry,
     built once per entry (their provenance strings cost more than the arithmetic)."""
     hit = _HW_QUANTITIES.get(id(hardware))
     if hit is not None and hit[0] is hardware:
         return hit[1], hit[2]
     hp = sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}")
-    b, h = hardware.embodied_co2e_g, hardware.host_embodied_co2e_g
-    emb_chip = Quantity(
-        b.value + h.value, "gCO2e",
-        f"embodied per chip of {hardware.id}: board {b.cite()} + host share {h.cite()}",
-        "default", (b.low or b.value) + (h.low or h.value),
-        (b.high or b.value) + (h.high or h.value))
+    emb_chip = embodied_per_chip(hardware)
     if len(_HW_QUANTITIES) >= 1024:
         _HW_QUANTITIES.clear()
     _HW_QUANTITIES[id(hardware)] = (hardware, hp, emb_chip)

@@ -57,11 +57,25 @@ def energy_cost_usd(facility_energy_j: F, price_usd_per_kwh: F) -> F:
     return facility_energy_j / J_PER_KWH * price_usd_per_kwh
 
 
+def embodied_per_chip_g(board_g: F, host_g: F, network_g: F, building_g_per_w: F,
+                        it_power_w: F, lifetime_s: F, building_lifetime_s: F) -> F:
+    """Embodied CO2e per accelerator over its service life [g]:
+    ``board + host share + network share + building/W × IT W × lifetime / building lifetime``.
+
+    The building (shell, power and cooling plant, per W of IT capacity) lasts longer than the
+    hardware, so an accelerator's service life carries only ``lifetime / building_lifetime``
+    of its slice of the building.
+    """
+    return (board_g + host_g + network_g
+            + building_g_per_w * it_power_w * lifetime_s / building_lifetime_s)
+
+
 def embodied_co2e_g(embodied_per_chip_g: F, chips: F, time_s: F, lifetime_s: F,
                     utilisation: F) -> F:
     """Embodied CO2e charged to the work: ``E_emb × chips × t / (lifetime × utilisation)`` [g].
 
-    ``embodied_per_chip_g`` includes the chip (board) and its share of the host server.
+    ``embodied_per_chip_g`` includes the chip (board), its share of the host server and, for
+    data-centre hardware, of the network and the building (``embodied_per_chip_g()``).
     Dividing by utilisation charges the idle part of the hardware's life to the work done.
     """
     return (embodied_per_chip_g * chips * time_s
