@@ -113,6 +113,23 @@ def test_edge_does_not_fit_and_fits():
     assert set(res["comparison"]) >= {"energy_j", "total_co2e_g", "latency_s"}
 
 
+def test_edge_footprint_goes_through_the_site_chain():
+    """Edge CO2e, water and cost are the site chain of the wall energy at the home site: a
+    home with a facility overhead (here a data-centre site) gets its PUE and WUE applied."""
+    from wattprint.catalog import get_site
+
+    for home in ("residential-world", "gcp-us-east4"):
+        e = edge_vs_cloud("llama-3.2-1b", "apple-a17-pro-ane", home=home)["edge"]
+        s = get_site(home)
+        kwh = e["energy_j"] / 3.6e6
+        fac = kwh * s.pue.value
+        assert e["co2e_g"] == pytest.approx(fac * s.grid_gco2e_per_kwh.value, rel=1e-12)
+        assert e["water_l"] == pytest.approx(kwh * s.wue_l_per_kwh.value
+                                             + fac * s.water_l_per_kwh.value, rel=1e-12)
+        assert e["cost_usd"] == pytest.approx(fac * s.price_usd_per_kwh.value, rel=1e-12)
+        assert e["total_co2e_g"] == pytest.approx(e["co2e_g"] + e["embodied_co2e_g"])
+
+
 def test_chinchilla_closed_form():
     f = get_fit("hoffmann2022")
     c = 1e23

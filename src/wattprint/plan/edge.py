@@ -1,8 +1,9 @@
 """Edge vs cloud: the same request on a phone/laptop (NPU or GPU) or in a data centre.
 
 Edge: the engine's estimate at batch 1 on the device; energy at the wall = (accelerator +
-rest of the device) / charging efficiency (battery devices); residential grid and price
-(PUE 1); the device's embodied carbon amortised over its active use:
+rest of the device) / charging efficiency (battery devices); CO2e, water and cost through
+the site chain at the home site (residential: PUE 1, WUE 0, household grid and price); the
+device's embodied carbon amortised over its active use:
 ``E_emb · t / (lifetime · active_hours_per_day / 24)``.
 Cloud: the engine's estimate at a serving batch in a data centre (PUE, WUE, grid, embodied)
 divided per request, plus network transfer ``bytes × J/byte`` (defaults.toml [network]) and a
@@ -65,8 +66,6 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
     ce = hw.charging_efficiency.value if hw.charging_efficiency is not None else 1.0
     wall = it / ce
     site = fp.details["site"]
-    grid = site["grid_gco2e_per_kwh"]["value"]
-    price = site["price_usd_per_kwh"]["value"]
     t = fp["time"].value
     life = planning_value("edge", f"{cls}_lifetime_s")
     active = planning_value("edge", f"{cls}_active_h_per_day")
@@ -74,15 +73,15 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
 
     emb_dev = embodied_per_chip(hw).value
     emb = emb_dev * t / (life.value * active.value / 24.0)
-    co2 = wall / J_PER_KWH * grid
-    water = wall / J_PER_KWH * site["water_l_per_kwh"]["value"]
+    chain = home_chain(wall, emb, home)
+    co2, water = chain["co2e_g"], chain["water_l"]
     latency = fp["time_to_first_token"].value + (output_tokens - 1) * \
         fp["time_per_output_token"].value
     return {"fits": True, "device": hw.id, "device_class": cls, "precision": chosen.name,
             "stack": st, "home_site": site["site"], "time_s": t, "latency_s": latency,
             "ttft_s": fp["time_to_first_token"].value, "it_energy_j": it,
             "charging_efficiency": ce, "energy_j": wall, "co2e_g": co2, "embodied_co2e_g": emb,
-            "total_co2e_g": co2 + emb, "water_l": water, "cost_usd": wall / J_PER_KWH * price,
+            "total_co2e_g": chain["total_co2e_g"], "water_l": water, "cost_usd": chain["cost_usd"],
             "provenance": {
                 "energy": f"estimate_inference on {hw.id} at batch 1 ({chosen.name}, {st}): "
                           f"{fp['it_energy'].provenance}; wall = IT / charging efficiency ("
@@ -92,6 +91,17 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
                             f"(lifetime × active share): {life.cite()}; {active.cite()}",
                 "grid": site["grid_gco2e_per_kwh"]["provenance"],
                 "memory": f"usable share {usable.cite()}"}}
+
+
+def home_chain(wall_j: float, embodied_g: float, home: str) -> dict[str, float]:
+    """CO2e [g], water [L] and cost [USD] of ``wall_j`` J drawn at home, through the one site
+    chain (:func:`wattprint.engine.site_chain`): the device's wall energy is its IT energy
+    (the home site's PUE, 1 by definition, and WUE, 0, apply as for any site)."""
+    from wattprint.catalog import get_site
+    from wattprint.engine import SiteArrays, site_chain
+
+    out = site_chain(wall_j, 0.0, embodied_g, SiteArrays.build([get_site(home)]))
+    return {k: float(out[k][0]) for k in ("co2e_g", "total_co2e_g", "water_l", "cost_usd")}
 
 
 def planning_value_raw(section: str, name: str) -> Any:
