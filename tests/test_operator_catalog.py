@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from wattprint.catalog_estimate import estimate_operator_model, match_config
+from wattprint.engine.catalog_models import estimate_operator_model, match_config
 from wattprint.errors import InputError, UnknownNameError, UnsupportedError
 from wattprint.workload.operators.catalog import load_summary, operator_models
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from wattprint.engine.modules import estimate_operators
 from wattprint.errors import DataError, InputError
-from wattprint.module_estimate import estimate_operators
 from wattprint.workload.operators.classes import classify, stack_fuses
 from wattprint.workload.operators.summary import OperatorSummary, OpGroup
 

@@ -12,8 +12,8 @@ if os.environ.get("CI") == "true":
 torch = pytest.importorskip("torch", reason="tracer tests need the torch extra")
 torchvision = pytest.importorskip("torchvision", reason="tracer tests need torchvision")
 
+from wattprint.engine.modules import estimate_module, estimate_operators  # noqa: E402
 from wattprint.errors import InputError  # noqa: E402
-from wattprint.module_estimate import estimate_module, estimate_operators  # noqa: E402
 from wattprint.workload.operators.trace import (  # noqa: E402
     TraceError,
     load_factory,

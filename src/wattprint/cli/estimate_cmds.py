@@ -9,6 +9,7 @@ import typer
 from wattprint.catalog.defaults import default_stack
 from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS
 from wattprint.cli.options import JsonOpt, ProfileOpt, PueOpt, SiteOpt, model_arg, need, num
+from wattprint.errors import InputError
 
 estimate_app = typer.Typer(help="Predict the footprint of training or inference before running "
                            "it.", no_args_is_help=True)
@@ -22,6 +23,24 @@ HwOpt = Annotated[str, typer.Option("--hardware", "-H", help="Accelerator (see `
 ChipsOpt = Annotated[str, typer.Option("--chips", help="Number of chips.")]
 PrecOpt = Annotated[str, typer.Option("--precision", "-p", help=", ".join(PRECISIONS)
                                       + " (int4: weight-only).")]
+ModuleOpt = Annotated[str | None, typer.Option("--module", help="Any PyTorch module, traced on "
+                                               "the meta device: package.module:factory, e.g. "
+                                               "torchvision.models:resnet50 (torch extra).")]
+InputOpt = Annotated[str | None, typer.Option("--input", help="One sample's input shape for "
+                                              "--module: 3x224x224; int:128 for token ids; "
+                                              "comma-separated for several inputs.")]
+SamplesOpt = Annotated[str | None, typer.Option("--samples", help="Samples (images, sequences, "
+                                                "seconds of audio…) for --module or a "
+                                                "non-LLM catalog model.")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Where the joules go by operator "
+                                          "class (compute vs memory, bytes fusion saved).")]
+ActOpt = Annotated[str | None, typer.Option("--activation", help="What-if: price every "
+                                            "activation as relu, gelu, silu, …")]
+OpPrecOpt = Annotated[list[str] | None, typer.Option("--op-precision", help="Per operator "
+                                                     "class, e.g. normalisation=fp32 "
+                                                     "(repeatable).")]
+StepsOpt = Annotated[str | None, typer.Option("--steps", help="Denoising steps of a diffusion "
+                                              "model (default: its pipeline's).")]
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -32,8 +51,13 @@ def _model(model: str | None, config: str | None) -> str | Path:
 @estimate_app.command("train")
 def train(
     hardware: HwOpt,
-    tokens: Annotated[str, typer.Option("--tokens", help="Training tokens, e.g. 2T or 1.5e12.")],
+    tokens: Annotated[str | None, typer.Option("--tokens", help="Training tokens, e.g. 2T or "
+                                               "1.5e12 (LLMs).")] = None,
     model: ModelOpt = None,
+    module: ModuleOpt = None,
+    input_shape: InputOpt = None,
+    samples: SamplesOpt = None,
+    explain: ExplainOpt = False,
     model_config: ConfigOpt = None,
     chips: ChipsOpt = "1",
     chip_hours: Annotated[str | None, typer.Option("--chip-hours", help="Measured chip-hours "
@@ -66,8 +90,17 @@ def train(
     """Footprint of a training run.
 
     Example: wattprint estimate train --model llama-3.1-8b --tokens 15T --hardware h100 --chips 1024
+
+    Any module: wattprint estimate train --module torchvision.models:resnet50 --input 3x224x224
+    --samples 1.28M --batch 256 --hardware h100
     """
     from wattprint.engine import estimate_training
+
+    if module or (model or model_config) and _operator_model(model, model_config):
+        _operator_train(module, input_shape, model, model_config, hardware, samples, batch,
+                        precision, stack, site, pue, profile, market_intensity, json_out,
+                        explain, chips)
+        return
 
     fp = estimate_training(
         _model(model, model_config), hardware,
@@ -135,9 +168,17 @@ def infer(
     hardware: HwOpt,
     model: ModelOpt = None,
     model_config: ConfigOpt = None,
+    module: ModuleOpt = None,
+    input_shape: InputOpt = None,
+    samples: SamplesOpt = None,
+    steps: StepsOpt = None,
+    explain: ExplainOpt = False,
+    activation: ActOpt = None,
+    op_precision: OpPrecOpt = None,
     chips: ChipsOpt = "1",
     batch: Annotated[str | None, typer.Option("--batch", "-b", help="Concurrent sequences "
-                                              "(default 1).")] = None,
+                                              "(default 1; samples per call for --module and "
+                                              "non-LLM models).")] = None,
     prompt_tokens: Annotated[str, typer.Option("--prompt-tokens", help="Prompt length.")] = "512",
     output_tokens: Annotated[str, typer.Option("--output-tokens", help="Generated tokens per "
                                                "sequence (1 prefill + N−1 decode steps).")]
@@ -171,6 +212,9 @@ def infer(
 
     Example: wattprint estimate infer --model llama-3.1-8b --hardware h100 --batch 32
     --prompt-tokens 1000 --output-tokens 300 --stack vllm
+
+    Any module: wattprint estimate infer --module torchvision.models:resnet50 --input 3x224x224
+    --batch 64 --stack compiled --explain; catalog: --model sdxl, --model whisper-large-v3
     """
     if rate is not None:
         _serve(_model(model, model_config), hardware, rate, duration, prompt_tokens,
@@ -178,6 +222,12 @@ def infer(
                pue, json_out)
         return
     from wattprint.engine import estimate_inference
+
+    if module or _operator_model(model, model_config):
+        _operator_infer(module, input_shape, model, model_config, hardware, samples or requests,
+                        batch, steps, precision, stack, activation, op_precision, site, pue,
+                        profile, market_intensity, json_out, explain, chips)
+        return
 
     fp = estimate_inference(
         _model(model, model_config), hardware,
@@ -198,6 +248,73 @@ def infer(
     _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
           f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "
           f"{i['output_tokens']} tokens ({i['precision']}, {i['stack']}, {i['site']})")
+
+
+def _operator_model(model: str | None, model_config: str | None) -> object:
+    from wattprint.cli.operator_cmds import operator_model
+
+    return operator_model(model, model_config)
+
+
+def _one_chip(chips: str) -> None:
+    if int(need(chips, "chips", "--chips", integer=True)) != 1:
+        from wattprint.errors import UnsupportedError
+
+        raise UnsupportedError("--module and non-LLM catalog models are estimated on one chip; "
+                               "multiply by replicas for data parallelism")
+
+
+def _operator_infer(module, input_shape, model, model_config, hardware, samples, batch, steps,
+                    precision, stack, activation, op_precision, site, pue, profile,
+                    market_intensity, json_out, explain, chips) -> None:
+    from wattprint.cli import operator_cmds as oc
+
+    _one_chip(chips)
+    kw = dict(precision=precision, stack=stack or "eager", activation=activation,
+              op_precision=oc.op_precisions(op_precision), site=site, pue=num(pue, "PUE"),
+              profile=profile,
+              market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
+    b = int(need(batch or "1", "batch", "--batch", integer=True))
+    if module:
+        if model or model_config:
+            raise InputError("give --module or --model/--model-config, not both")
+        fp = oc.module_footprint(module, input_shape, hardware, batch=b,
+                                 samples=num(samples, "samples"), train=False, **kw)
+    else:
+        from wattprint.engine.catalog_models import estimate_operator_model
+
+        fp = estimate_operator_model(oc.operator_model(model, model_config), hardware,
+                                     units=num(samples, "samples"), batch=b,
+                                     steps=None if steps is None else
+                                     int(need(steps, "steps", "--steps", integer=True)), **kw)
+    i = fp.inputs
+    oc.emit(fp, json_out, explain, f"Inference {i['model']} on {i['hardware']}: "
+            f"{i['units']:g} {i['unit']}(s), batch {b} ({i['precision']}, {i['stack']}, "
+            f"{i['site']})")
+
+
+def _operator_train(module, input_shape, model, model_config, hardware, samples, batch,
+                    precision, stack, site, pue, profile, market_intensity, json_out,
+                    explain, chips) -> None:
+    from wattprint.cli import operator_cmds as oc
+
+    _one_chip(chips)
+    kw = dict(precision=precision, stack=stack or "eager", site=site, pue=num(pue, "PUE"),
+              profile=profile,
+              market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
+    b = int(need(batch or "8", "batch", "--batch", integer=True))
+    n = need(samples, "samples", "--samples")
+    if module:
+        fp = oc.module_footprint(module, input_shape, hardware, batch=b, samples=n, train=True,
+                                 **kw)
+    else:
+        from wattprint.engine.catalog_models import estimate_operator_model
+
+        fp = estimate_operator_model(oc.operator_model(model, model_config), hardware,
+                                     units=n, batch=b, train=True, **kw)
+    i = fp.inputs
+    oc.emit(fp, json_out, explain, f"Training {i['model']} on {i['units']:.3g} {i['unit']}(s), "
+            f"batch {b}, {i['hardware']} ({i['precision']}, {i['site']})")
 
 
 def _emit(fp: object, json_out: bool, title: str) -> None:

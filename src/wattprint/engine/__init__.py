@@ -20,6 +20,7 @@ from wattprint.device.execute import (
     evaluate_phase,
     run_work,
 )
+from wattprint.engine.catalog_models import estimate_operator_model, match_config
 from wattprint.engine.inference import (
     estimate_inference,
     held_context_tokens,
@@ -41,6 +42,8 @@ from wattprint.engine.memory import (
     training_memory_bytes,
     usable_memory_bytes,
 )
+from wattprint.engine.modules import estimate_module, estimate_operators, estimate_parts
+from wattprint.engine.operators import price_operators
 from wattprint.engine.params import params_for, profile_for, resolve_profile, traffic_of
 from wattprint.engine.training import (
     EXPOSED_GRAD_COMM,
@@ -94,10 +97,16 @@ __all__ = [
     "compute_rate",
     "device_params",
     "estimate_inference",
+    "estimate_module",
+    "estimate_operator_model",
+    "estimate_operators",
+    "estimate_parts",
     "estimate_training",
     "evaluate_inference_grid",
     "evaluate_phase",
     "evaluate_training_grid",
+    "match_config",
+    "price_operators",
     "gradient_allreduce_s",
     "hardware_precision_pairs",
     "held_context_tokens",

@@ -3,7 +3,7 @@ encoder–decoders, diffusion pipelines, state-space models) — no torch needed
 
 ``estimate_operator_model`` builds the pipeline's parts (text encoders once, the denoiser
 ``steps`` times with the batch doubled by classifier-free guidance, the VAE once; a decoder
-token by token) and prices them with :func:`wattprint.module_estimate.estimate_parts`.
+token by token) and prices them with :func:`wattprint.engine.modules.estimate_parts`.
 ``match_config`` recognises a model from its standard config file (``config.json``, a diffusers
 ``model_index.json`` or a unet/transformer ``config.json``).
 """
@@ -14,12 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from wattprint.catalog.profiles import Profile
 from wattprint.catalog.schema import Hardware
-from wattprint.device.profile import Profile
-from wattprint.device.stacks import Stack
+from wattprint.catalog.stacks import Stack
+from wattprint.engine.modules import Part, estimate_parts, options
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
-from wattprint.module_estimate import Part, estimate_parts, options
 from wattprint.numbers import check_number
 from wattprint.site.chain import SiteFactors
 from wattprint.workload.operators.catalog import (

@@ -13,15 +13,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from wattprint.catalog.defaults import default_stack
+from wattprint.catalog.profiles import Profile
 from wattprint.catalog.schema import Hardware
 from wattprint.catalog.stacks import Stack, get_stack
-from wattprint.device.coefficients import coefficients_for
-from wattprint.device.execute import DeviceParams, device_params
-from wattprint.device.profile import Profile, apply_profile, load_profile
+from wattprint.device.execute import DeviceParams
+from wattprint.engine.inputs import resolve_hardware
+from wattprint.engine.memory import USABLE_MEMORY
+from wattprint.engine.operators import OpPrice, price_operators
+from wattprint.engine.params import params_for
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
-from wattprint.operator_price import OpPrice, price_operators
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.operators.classes import stack_fuses
@@ -38,31 +40,8 @@ from wattprint.workload.precision import PrecisionPlan, precision_plan
 #: A training step of a forward-only summary: backward ≈ 2 × forward FLOPs and bytes
 #: (Kaplan et al. 2020, "Scaling Laws", §2.1: C ≈ 6N per token, forward 2N).
 BACKWARD_FACTOR = 2.0
-#: Share of device memory usable for weights and activations (as for LLMs).
-USABLE_MEMORY = 0.92
 #: Adam's fused step launches (one foreach kernel per parameter group, ~a few per model).
 OPTIMIZER_LAUNCHES = 4.0
-
-
-def _hardware(hardware: str | Hardware) -> Hardware:
-    if isinstance(hardware, Hardware):
-        return hardware
-    from wattprint.catalog import get_hardware
-
-    return get_hardware(hardware)
-
-
-def device_for(hw: Hardware, st: Stack, plan: PrecisionPlan,
-               profile: str | Profile | None) -> tuple[DeviceParams, str | None]:
-    """Device parameters (with an optional calibration profile) and a note if mismatched."""
-    p = device_params(hw, coefficients_for(hw), st, plan, 1)
-    if profile is None:
-        return p, None
-    prof = profile if isinstance(profile, Profile) else load_profile(str(profile))
-    note = None
-    if prof.hardware and prof.hardware.lower() not in (hw.id, *hw.aliases):
-        note = f"profile {prof.name} was measured on {prof.hardware}, applied to {hw.id}"
-    return apply_profile(p, prof, p.compute_precision, p.peak_flops), note
 
 
 def training_work(work: OperatorWork, traced_step: bool) -> tuple[OperatorWork, str]:
@@ -225,15 +204,14 @@ def options(hardware: str | Hardware, *, precision: str = "bf16",
             op_precision: dict[str, str] | None = None, train: bool = False,
             profile: str | Profile | None = None) -> tuple[Options, list[str]]:
     """Resolve hardware, stack, precision and device parameters (plus notes)."""
-    hw = _hardware(hardware)
+    hw = resolve_hardware(hardware)
     plan = precision_plan(precision)
     if train and not plan.trainable:
         raise UnsupportedError(f"training in {plan.name} is not modelled; use bf16, fp16, fp8, "
                                "tf32 or fp32")
     st = get_stack(stack if stack is not None else default_stack("train" if train else "infer"))
-    params, pnote = device_for(hw, st, plan, profile)
-    return (Options(hw, st, plan, params, activation, op_precision, train),
-            [pnote] if pnote else [])
+    params, notes = params_for(hw, st, plan, 1, profile)
+    return Options(hw, st, plan, params, activation, op_precision, train), notes
 
 
 def estimate_operators(summary: OperatorSummary, hardware: str | Hardware, *, batch: int = 1,
