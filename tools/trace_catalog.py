@@ -173,6 +173,8 @@ def _t5_base(part: str) -> Callable[[], nn.Module]:
 ENTRIES: dict[str, tuple[Callable[[], nn.Module], list[Any], dict[str, Any], str, str]] = {
     "resnet50": (_tv("resnet50"), [_x(1, 3, 224, 224)], {}, "image",
                  "torchvision.models.resnet50 (He et al. 2016), 224×224"),
+    "resnet18": (_tv("resnet18"), [_x(1, 3, 224, 224)], {}, "image",
+                 "torchvision.models.resnet18 (He et al. 2016), 224×224"),
     "efficientnet_b0": (_tv("efficientnet_b0"), [_x(1, 3, 224, 224)], {}, "image",
                         "torchvision.models.efficientnet_b0 (Tan & Le 2019), 224×224"),
     "convnext_tiny": (_tv("convnext_tiny"), [_x(1, 3, 224, 224)], {}, "image",

@@ -403,6 +403,7 @@ _RUNNERS: dict[str, Callable[[], _Collector]] = {
     "training-architecture": lambda: validate_training("architecture"),
     "inference": lambda: _inference(),
     "facility": lambda: _facility(),
+    "non-llm": lambda: _nonllm(),
 }
 
 
@@ -411,6 +412,14 @@ def _inference() -> _Collector:
 
     c = _Collector("inference")
     validate_inference(c)
+    return c
+
+
+def _nonllm() -> _Collector:
+    from wattprint.validation.nonllm import validate_nonllm
+
+    c = _Collector("non-llm")
+    validate_nonllm(c)
     return c
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 #: Group names in display order.
 GROUPS: tuple[str, ...] = ("h200", "training-chip-hours", "training-architecture", "inference",
-                           "facility")
+                           "facility", "non-llm")
 
 
 @dataclass(frozen=True)
