@@ -81,14 +81,18 @@ def models_list(json_out: JsonOpt = False, wide: WideOpt = False) -> None:
     from wattprint.catalog import model_catalog
     from wattprint.report.tables import dump_json
     from wattprint.workload.model_spec import spec_from_config
+    from wattprint.workload.operators.catalog import operator_models
 
     cards = list(model_catalog().values())
+    ops = list(operator_models().values())
     if json_out:
         out = []
         for c in cards:
             s = spec_from_config(dict(c.config), name=c.id)
             out.append({**c.model_dump(exclude_none=True), "derived_params_total":
                         s.params_total, "derived_params_active": s.params_active})
+        out.extend({**m.model_dump(exclude_none=True), "priced_by": "traced operators"}
+                   for m in ops)
         dump_json(out)
         return
     rows = []
@@ -100,6 +104,10 @@ def models_list(json_out: JsonOpt = False, wide: WideOpt = False) -> None:
     _table("Models (parameters derived from the architecture, in billions)",
            ["id", "total B", "active B", "layers", "hidden", "type", "aliases", "source"],
            rows, wide)
+    _table("Models priced from traced operators (any architecture)",
+           ["id", "family", "task", "unit", "parts", "aliases"],
+           [[m.id, m.family, m.task, m.unit, " + ".join(c.role for c in m.components),
+             ", ".join(m.aliases[:2])] for m in ops], wide)
 
 
 def sites_list(json_out: JsonOpt = False,
