@@ -52,7 +52,7 @@ def test_config_file_routes_to_operator_catalog(tmp_path, capsys) -> None:
 
 def test_unknown_architecture_config_is_a_clear_error(tmp_path, capsys) -> None:
     cfg = tmp_path / "config.json"
-    cfg.write_text(json.dumps({"model_type": "resnet", "hidden_sizes": [64, 128, 256, 512]}))
+    cfg.write_text(json.dumps({"model_type": "swin", "embed_dim": 96, "depths": [2, 2, 6, 2]}))
     code, _, err = cli(["estimate", "infer", "--model-config", str(cfg), "--hardware", "a100"],
                        capsys)
     assert code == 2 and "--module" in err and "Traceback" not in err
