@@ -20,6 +20,8 @@ def operator_model(model: str | None, model_config: str | None) -> Any:
         if p.is_dir():
             p = p / ("model_index.json" if (p / "model_index.json").is_file()
                      else "config.json")
+        if not p.is_file():
+            return None  # missing, a directory without config, a FIFO: the LLM path reports it
         try:
             found = match_config(p)
         except InputError:
@@ -37,7 +39,7 @@ def _is_non_llm_config(p: Any) -> bool:
 
     try:
         cfg = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(cfg, dict) and ("_class_name" in cfg or (
         "hidden_size" not in cfg and "d_model" not in cfg and "n_embd" not in cfg))

@@ -115,7 +115,7 @@ def match_config(path: Path | str) -> OperatorModel | None:
     p = Path(path)
     try:
         cfg = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{p}: cannot read config: {exc}") from exc
     if not isinstance(cfg, dict):
         raise InputError(f"{p}: a config file must hold a JSON object")
