@@ -34,7 +34,11 @@ pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=F
 NOT_NUMERIC = {"check_count", "check_limit", "compute_rate", "device_params",
                "hardware_precision_pairs", "params_for", "profile_for", "resolve_hardware",
                "resolve_model", "resolve_profile", "run_work", "sparsify", "stack_params",
-               "stack_works", "traffic_of"}
+               "stack_works", "traffic_of",
+               # operator-level estimates (issue #10): scalar loops over traced operators,
+               # not vectorised over hardware/batch arrays yet
+               "estimate_module", "estimate_operator_model", "estimate_operators",
+               "estimate_parts", "match_config", "price_operators"}
 CHECKED = {"evaluate_phase", "serving_latencies", "tensor_parallel_comm",
            "held_context_tokens", "inference_memory_bytes", "training_memory_bytes",
            "usable_memory_bytes", "gradient_allreduce_s", "power_capped_wall_s",
