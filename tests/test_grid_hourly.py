@@ -138,6 +138,24 @@ def test_plan_when_uses_real_hourly_data_or_says_it_falls_back(tmp_path, capsys)
     assert doc["best_hour"] in (4, 5, 6)  # the sample's trough is at 06:00 UTC
 
 
+def test_plan_when_on_a_ledger_older_than_the_grid_cache(tmp_path, capsys):
+    """A ledger from before migration 004, opened read-only (no migration runs), has no
+    grid cache: plan when falls back to the typical profile instead of failing."""
+    import sqlite3
+
+    from wattprint.ledger.migrations import MIGRATIONS, apply_migrations
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    apply_migrations(conn, MIGRATIONS[:2])
+    conn.close()
+    code, out, _ = cli(["plan", "when", "--region", "gbr", "--duration", "2h", "--energy",
+                        "1MWh", "--db", str(db), "--json"], capsys)
+    assert code == 0 and "falling back" in json.loads(out)["profile_source"]
+    code, out, _ = cli(["grid", "zones", "--db", str(db), "--json"], capsys)
+    assert code == 0 and json.loads(out) == []
+
+
 class _Recorded(BaseHTTPRequestHandler):
     body = (GRID / "uk_carbon_intensity_sample.json").read_bytes()
     paths: list[str] = []

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 
 from wattprint.ledger.store import Ledger
 
+GRID_MIGRATION = "004_grid_intensity"  # the migration that creates ``grid_intensity``
+
 
 def store_intensities(ledger: Ledger, zone: str, rows: Iterable[tuple[float, float]],
                       source: str) -> int:
@@ -25,9 +27,19 @@ def store_intensities(ledger: Ledger, zone: str, rows: Iterable[tuple[float, flo
     return len(data)
 
 
+def has_cache(ledger: Ledger) -> bool:
+    """Whether the ledger has the grid cache: a ledger written by an older wattprint and opened
+    read-only (no migration runs then) has none, which reads as "nothing cached"."""
+    rows = ledger._query("SELECT name FROM _migrations WHERE name = ?", [GRID_MIGRATION])
+    return bool(rows)
+
+
 def load_intensities(ledger: Ledger, zone: str, start_s: float | None = None,
                      end_s: float | None = None) -> list[dict[str, float | str]]:
-    """Cached rows of ``zone`` (``hour_start, gco2e_per_kwh, source``), oldest first."""
+    """Cached rows of ``zone`` (``hour_start, gco2e_per_kwh, source``), oldest first; none
+    on a ledger that predates the cache."""
+    if not has_cache(ledger):
+        return []
     sql = "SELECT hour_start, gco2e_per_kwh, source FROM grid_intensity WHERE zone = ?"
     params: list[object] = [zone]
     if start_s is not None:
@@ -41,6 +53,8 @@ def load_intensities(ledger: Ledger, zone: str, start_s: float | None = None,
 
 def zones(ledger: Ledger) -> list[dict[str, float | str]]:
     """Each cached zone with its hour count and first/last hour."""
+    if not has_cache(ledger):
+        return []
     return ledger._query("SELECT zone, COUNT(*) AS hours, MIN(hour_start) AS first,"
                          " MAX(hour_start) AS last FROM grid_intensity GROUP BY zone ORDER BY"
                          " zone")
