@@ -7,8 +7,6 @@ fixed SQL text with ``?`` parameters; no caller-supplied text is ever put into S
 
 from __future__ import annotations
 
-import contextlib
-import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -16,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wattprint.errors import InputError
-from wattprint.ledger.store import default_db_path, run_state
+from wattprint.ledger.store import decorate_run, default_db_path
 
 
 class ReadOnlyLedger:
@@ -52,21 +50,11 @@ class ReadOnlyLedger:
         with self._lock:
             return [dict(r) for r in self.conn.execute(sql, params).fetchall()]
 
-    @staticmethod
-    def _decorate(r: dict[str, Any]) -> dict[str, Any]:
-        r["state"] = run_state(r)
-        r["complete"] = r["state"] == "complete"
-        for k in ("command", "notes", "measurement", "footprint"):
-            if isinstance(r.get(k), str):
-                with contextlib.suppress(ValueError):
-                    r[k] = json.loads(r[k])
-        return r
-
     def runs(self, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         """Recent runs, newest first (every column, JSON columns decoded)."""
         rows = self._query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC "
                            "LIMIT ? OFFSET ?", (int(limit), int(offset)))
-        return [self._decorate(r) for r in rows]
+        return [decorate_run(r) for r in rows]
 
     def count(self) -> int:
         """How many runs the ledger holds."""
@@ -92,7 +80,7 @@ class ReadOnlyLedger:
     def run(self, run: str) -> dict[str, Any]:
         """One run by id or unique prefix."""
         rid = self.resolve_id(run)
-        return self._decorate(self._query("SELECT * FROM runs WHERE id = ?", (rid,))[0])
+        return decorate_run(self._query("SELECT * FROM runs WHERE id = ?", (rid,))[0])
 
     def windows(self, run_id: str) -> list[dict[str, Any]]:
         """The windows of a run, in order of ending."""

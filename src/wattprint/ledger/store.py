@@ -118,6 +118,17 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in msg or "busy" in msg
 
 
+
+def decorate_run(r: dict[str, Any]) -> dict[str, Any]:
+    """A runs row as readers see it: its state, ``complete`` and the JSON columns decoded."""
+    r["state"] = run_state(r)
+    r["complete"] = r["state"] == "complete"
+    for k in ("command", "notes", "measurement", "footprint"):
+        if isinstance(r.get(k), str):
+            with contextlib.suppress(ValueError):
+                r[k] = json.loads(r[k])
+    return r
+
 class Ledger:
     """The measurement ledger (SQLite).
 
@@ -258,7 +269,7 @@ class Ledger:
         """The runs of one job (one per node), by node."""
         rows = self._query("SELECT * FROM runs WHERE job_id = ? ORDER BY node, rank",
                            (job_id,))
-        return [self._decorate(r) for r in rows]
+        return [decorate_run(r) for r in rows]
 
     def add_samples(self, run_id: str, rows: Iterable[tuple[float, str, float]]) -> int:
         """Append power samples ``(unix s, device key, W)``; returns how many."""
@@ -370,16 +381,7 @@ class Ledger:
             rows = rows[:limit] if limit is not None else rows
             for r in rows:
                 r.pop("_rowid", None)
-        return [self._decorate(r) for r in rows]
-
-    def _decorate(self, r: dict[str, Any]) -> dict[str, Any]:
-        r["state"] = run_state(r)
-        r["complete"] = r["state"] == "complete"
-        for k in ("command", "notes", "measurement", "footprint"):
-            if isinstance(r.get(k), str):
-                with contextlib.suppress(ValueError):
-                    r[k] = json.loads(r[k])
-        return r
+        return [decorate_run(r) for r in rows]
 
     def resolve_id(self, run: str) -> str:
         """The full id of a run given its id or a unique prefix (≥ 4 characters).
@@ -412,7 +414,7 @@ class Ledger:
         row = self._query("SELECT * FROM runs WHERE id = ?", (rid,), table="runs",
                           keep=lambda r: r["id"] == rid)[0]
         row.pop("_rowid", None)
-        return self._decorate(row)
+        return decorate_run(row)
 
     def windows(self, run_id: str) -> list[dict[str, Any]]:
         """The windows of a run, in order of ending."""
