@@ -18,7 +18,8 @@ def register(app: typer.Typer) -> None:
                 "Example: wattprint merge node*/ledger.sqlite --db team.sqlite")(merge_cmd)
     app.command("exporter", help="Serve Prometheus metrics of this node's devices: "
                 "hw_energy_joules_total, hw_power_watts (OpenTelemetry hw.* names), CO2e and "
-                "water, with job and node labels.\n\nExample: wattprint exporter --port "
+                "water, with job and node labels; --otlp also exports them as OpenTelemetry "
+                "metrics.\n\nExample: wattprint exporter --port "
                 "9464")(exporter_cmd)
 
 
@@ -51,6 +52,10 @@ def exporter_cmd(
     site: str = typer.Option(None, "--site", help="Site for CO2e and water."),
     push_gateway: str = typer.Option(None, "--push-gateway", help="Also push to this "
                                      "Pushgateway every interval (batch jobs)."),
+    otlp: str = typer.Option(None, "--otlp", help="Also export OpenTelemetry metrics "
+                             "(hw.energy, hw.power ...) over OTLP/HTTP to this endpoint "
+                             "every interval, e.g. http://127.0.0.1:4318 (needs "
+                             "'wattprint[otel]')."),
 ) -> None:
     import math
     import signal
@@ -73,6 +78,16 @@ def exporter_cmd(
     except OSError as exc:
         col.stop()
         raise InputError(f"cannot serve on {addr}:{port}: {exc.strerror or exc}") from exc
+    bridge = None
+    if otlp:
+        from wattprint.exporter.otel import start_otlp
+
+        try:
+            bridge = start_otlp(col, otlp, interval)
+        except InputError:
+            col.stop()
+            server.shutdown()
+            raise
     stop = threading.Event()
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, lambda *_: stop.set())
@@ -86,5 +101,7 @@ def exporter_cmd(
                 except OSError as exc:
                     sys.stderr.write(f"wattprint exporter: push failed: {exc}\n")
     finally:
+        if bridge is not None:
+            bridge.shutdown()
         col.stop()
         server.shutdown()

@@ -20,10 +20,13 @@ def serve(collector: FleetCollector, port: int, addr: str = "127.0.0.1") -> Any:
     return out[0] if isinstance(out, tuple) else out
 
 
-def push(collector: FleetCollector, gateway: str, job: str = "wattprint") -> None:
-    """Push the current metrics to a Prometheus Pushgateway (batch jobs), grouped by node."""
+def push(collector: FleetCollector, gateway: str, job: str | None = None) -> None:
+    """Push the current metrics to a Prometheus Pushgateway (batch jobs), grouped by job
+    (default: the collector's job, so the gateway keeps the ``job`` label as exported) and
+    node. ``gateway``: ``host:port`` or an ``http://`` URL."""
     from prometheus_client import CollectorRegistry, push_to_gateway
 
     reg = CollectorRegistry()
     reg.register(collector)
-    push_to_gateway(gateway, job=job, registry=reg, grouping_key={"node": collector.node})
+    push_to_gateway(gateway, job=job or collector.job, registry=reg,
+                    grouping_key={"node": collector.node})

@@ -37,6 +37,19 @@ class _DeviceState:
     errors: int = 0
 
 
+@dataclass(frozen=True)
+class DeviceReading:
+    """One device's cached numbers: ``energy_j`` since the collector started (J),
+    ``power_w`` (W, NaN when the device has no power sensor) and failed reads."""
+
+    hw_id: str
+    hw_type: str
+    hw_name: str
+    energy_j: float
+    power_w: float
+    errors: int
+
+
 class FleetCollector:
     """A prometheus-client collector over wattprint backends.
 
@@ -116,6 +129,16 @@ class FleetCollector:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def snapshot(self) -> tuple[list[DeviceReading], float, float]:
+        """The cached numbers, consistent with each other: per-device readings, and the
+        node's CO2e (g) and water (L) of their summed energy (both exporters read this)."""
+        with self._lock:
+            rows = [DeviceReading(s.device.key, _TYPE.get(s.device.kind, s.device.kind),
+                                  s.device.name, s.energy_j, s.power_w, s.errors)
+                    for s in self.states]
+        total = sum(r.energy_j for r in rows)
+        return rows, total * self.g_per_j, total * self.l_per_j
+
     def collect(self) -> Iterator[Any]:
         """Metric families for prometheus-client (called on every scrape)."""
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -127,22 +150,19 @@ class FleetCollector:
                                   "OpenTelemetry hw.power", labels=labels)
         errs = CounterMetricFamily("wattprint_device_read_errors", "Failed device reads",
                                    labels=labels)
-        total = 0.0
-        with self._lock:
-            for s in self.states:
-                d = s.device
-                lv = [d.key, _TYPE.get(d.kind, d.kind), d.name, self.job, self.node]
-                energy.add_metric(lv, s.energy_j)
-                total += s.energy_j
-                if not math.isnan(s.power_w):
-                    power.add_metric(lv, s.power_w)
-                errs.add_metric(lv, s.errors)
+        rows, co2e_g, water_l = self.snapshot()
+        for r in rows:
+            lv = [r.hw_id, r.hw_type, r.hw_name, self.job, self.node]
+            energy.add_metric(lv, r.energy_j)
+            if not math.isnan(r.power_w):
+                power.add_metric(lv, r.power_w)
+            errs.add_metric(lv, r.errors)
         node = ["job", "node"]
         co2 = CounterMetricFamily("wattprint_co2e_grams", "Operational CO2e of the node's "
                                   "measured energy (g): energy × PUE × grid", labels=node)
-        co2.add_metric([self.job, self.node], total * self.g_per_j)
+        co2.add_metric([self.job, self.node], co2e_g)
         water = CounterMetricFamily("wattprint_water_litres", "Water of the node's measured "
                                     "energy (L): on-site WUE + off-site intensity",
                                     labels=node)
-        water.add_metric([self.job, self.node], total * self.l_per_j)
+        water.add_metric([self.job, self.node], water_l)
         yield from (energy, power, errs, co2, water)
