@@ -4,6 +4,7 @@ and fake GPUs (two per node) produce one job record with every device counted on
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -80,3 +81,65 @@ def test_two_nodes_two_ranks_one_job_record(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     shown = json.loads(res.output)
     assert shown["kind"] == "job" and len(shown["runs"]) == 2
+
+
+def _rank_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, rank: int) -> None:
+    for k in list(os.environ):
+        if k.startswith(("SLURM", "OMPI_", "PMI", "TORCHELASTIC", "MASTER_", "ACCELERATE_")):
+            monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("WATTPRINT_LOCK_DIR", str(tmp_path))
+    for k, v in {"RANK": rank, "LOCAL_RANK": rank, "WORLD_SIZE": 2, "LOCAL_WORLD_SIZE": 2,
+                 "TORCHELASTIC_RUN_ID": "job-py", "WATTPRINT_NODE": "n0"}.items():
+        monkeypatch.setenv(k, str(v))
+
+
+def test_meter_in_python_elects_one_leader_per_node(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two ranks of a torchrun job on one node, each with ``Meter()`` over the node's two
+    (fake) GPUs: one measures them, the other measures nothing and says why."""
+    from wattprint.meter import Meter
+    from wattprint.meter.backends.nvidia import NvidiaBackend
+    from wattprint.testing import FakeClock, FakeGpu, FakeNvml
+
+    nvml = FakeNvml([FakeGpu(uuid=f"GPU-{i}", has_counter=False, power_w=POWER_W)
+                     for i in range(2)])
+    clock = FakeClock()
+    meters = []
+    for rank in (0, 1):
+        _rank_env(monkeypatch, tmp_path, rank)
+        m = Meter([NvidiaBackend(nvml=nvml)], clock=clock, interval_s=0.5)
+        m.start()
+        m.begin_window("step")
+        meters.append(m)
+    clock.advance(2.0)
+    res = [m.end_window("step") for m in meters]
+    for m in meters:
+        m.stop()
+    assert [m.leader for m in meters] == [True, False]
+    keys = [d.device.key for r in res for d in r.devices]
+    assert sorted(keys) == ["nvidia:0", "nvidia:1"]  # each device once, over both ranks
+    assert "measured by its leader" in meters[1].absent["node"]
+    assert math.isnan(res[1].total_energy.value)  # not a silent zero
+    assert res[0].accelerator_energy.value == pytest.approx(2 * POWER_W * 2.0, rel=0.05)
+    # the lead is given back when the leader stops: the next meter of the job leads
+    assert Meter([NvidiaBackend(nvml=nvml)], clock=clock).start().leader
+
+
+def test_meter_reenters_its_own_lead_and_can_opt_out(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from wattprint.meter import Meter
+    from wattprint.testing import ReplayBackend
+
+    _rank_env(monkeypatch, tmp_path, 1)
+    lease = NodeLease("job-py", "n0")
+    assert lease.acquire(1)  # e.g. a framework callback of this rank leads already
+    m = Meter([ReplayBackend({"g": 10.0})]).start()
+    assert m.leader and m.devices
+    m.stop()
+    assert not NodeLease("job-py", "n0").acquire(0)  # still held by the callback's lease
+    lease.release()
+    assert NodeLease("job-py", "n0").acquire(0)
+    _rank_env(monkeypatch, tmp_path, 1)
+    free = Meter([ReplayBackend({"g": 10.0})], node_leader=False).start()
+    assert free.leader and free.devices  # no election: measures whatever the others do
+    free.stop()

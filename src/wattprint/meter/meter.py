@@ -74,6 +74,12 @@ class Meter:
         on_exceed: ``warn`` (one stderr line, never stops) or ``stop`` (calls ``on_stop``
             once, before the budget is crossed: the caller decides how to stop).
         on_stop: called with the reason when ``on_exceed="stop"`` triggers.
+        node_leader: ``None`` (default): in a distributed job (a launcher's environment with a
+            job id, :func:`~wattprint.meter.launcher.detect_job`) the job's processes on one
+            node elect one leader (:mod:`wattprint.meter.node_lease`), which measures the
+            node's devices; the others measure nothing (``meter.leader`` is false and
+            ``meter.absent`` says who measures), so each device is counted once. ``False``:
+            always measure (no election).
 
     Windows may nest and overlap; a name may not be open twice at once. Use as ``with
     Meter() as m:`` (one window named ``meter`` around the block, then ``m.measurement``),
@@ -85,7 +91,8 @@ class Meter:
                  interval_s: float = 0.2, sink: Sink | None = None,
                  counter_interval_s: float = 1.0, clock: Clock | None = None,
                  budget: Budget | BudgetGuard | str | None = None, on_exceed: str = "warn",
-                 on_stop: Callable[[str], None] | None = None) -> None:
+                 on_stop: Callable[[str], None] | None = None,
+                 node_leader: bool | None = None) -> None:
         if not (isinstance(interval_s, int | float) and math.isfinite(interval_s)
                 and interval_s > 0):
             raise InputError(f"sampling interval must be a positive number of seconds, got "
@@ -116,6 +123,10 @@ class Meter:
             self._budget = (parse_budget(budget), on_exceed, on_stop)
         if budget is not None and on_exceed not in ON_EXCEED:
             raise InputError(f"on_exceed must be warn or stop, got {on_exceed!r}")
+        self._elect = node_leader is None
+        self._lease: Any = None
+        #: Whether this meter measures its node's devices (false for a follower rank).
+        self.leader = True
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> Meter:
@@ -123,7 +134,10 @@ class Meter:
         with self._lock:
             if self._sampler is not None:
                 return self
-            if self._given is None:
+            follower = self._follow_leader() if self._elect else None
+            if follower is not None:
+                self._backends = [follower]
+            elif self._given is None:
                 from wattprint.meter.backends import detect_backends
 
                 self._backends = detect_backends()
@@ -137,13 +151,33 @@ class Meter:
             self._pairs = pairs
             self._absent = {b.name: b.reason or "no device" for b in self._backends
                             if isinstance(b, NullBackend) or not b.devices()}
-            self._unmeasured = _unmeasured_gpus(self._absent)
+            self._unmeasured = _unmeasured_gpus(self._absent) if follower is None else \
+                [follower.reason]  # NaN, not 0 J: the leader measures these GPUs
             self._sampler = Sampler(pairs, self.interval_s, self.sink,
                                     counter_interval_s=self.counter_interval_s,
                                     clock=self._clock)
             self._watch_budget(self._sampler)
             self._sampler.start()
             return self
+
+    def _follow_leader(self) -> NullBackend | None:
+        """In a distributed job, take the node's lead or return the null backend of a
+        follower (``None``: this meter measures)."""
+        from wattprint.meter.launcher import detect_job
+
+        job = detect_job()
+        if not job.distributed or job.job_id is None:
+            return None
+        from wattprint.meter.node_lease import NodeLease
+
+        lease = NodeLease(job.job_id, job.node)
+        if lease.acquire(job.rank):
+            self._lease = lease
+            return None
+        self.leader = False
+        return NullBackend("node", f"rank {job.rank}: node {job.node} of job {job.job_id} is "
+                           f"measured by its leader (pid, rank: {lease.holder() or '?'}); "
+                           "not measured here, so no device is counted twice")
 
     def _watch_budget(self, sampler: Sampler) -> None:
         """Attach the budget guard (if any) to the sampler."""
@@ -174,6 +208,9 @@ class Meter:
             if self._given is None and self._backends:
                 for b in self._backends:
                     b.close()
+            if self._lease is not None:
+                self._lease.release()
+                self._lease = None
 
     @property
     def backends(self) -> list[EnergyBackend]:

@@ -5,6 +5,10 @@ The first process of job ``J`` on node ``N`` to take an exclusive, non-blocking 
 the others measure nothing (so no device is counted twice). The lock is released when the
 leader ends (even by SIGKILL: the kernel drops it). The lock directory is node-local:
 ``$WATTPRINT_LOCK_DIR``, else ``/dev/shm``, else the temporary directory.
+
+Within one process the lease is re-entrant for the same rank: a process that already leads
+(say a framework callback) leads again when a ``Meter`` of the same job asks; the lock is
+released when the last holder releases it. Another rank is refused, as across processes.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import fcntl
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path
 
 ENV_LOCK_DIR = "WATTPRINT_LOCK_DIR"
@@ -26,6 +31,11 @@ def lock_dir() -> Path:
         return Path(env)
     shm = Path("/dev/shm")
     return shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
+
+
+#: Leases this process holds: lock path → [fd, holders, rank].
+_HELD: dict[str, list[int]] = {}
+_HELD_LOCK = threading.Lock()
 
 
 def _safe(s: str) -> str:
@@ -45,18 +55,32 @@ class NodeLease:
         self._fd: int | None = None
 
     def acquire(self, rank: int = 0) -> bool:
-        """Try to become the leader (never blocks); records ``pid rank`` in the file."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        os.set_inheritable(fd, False)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()} {rank}\n".encode())
-        self._fd = fd
-        return True
+        """Try to become the leader (never blocks); records ``pid rank`` in the file.
+        Re-entrant within a process: a second lease of the same job and node in a process
+        that leads succeeds too."""
+        if self._fd is not None:
+            return True
+        key = str(self.path)
+        with _HELD_LOCK:
+            held = _HELD.get(key)
+            if held is not None:
+                if held[2] != rank:
+                    return False
+                held[1] += 1
+                self._fd = held[0]
+                return True
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+            os.set_inheritable(fd, False)
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()} {rank}\n".encode())
+            _HELD[key] = [fd, 1, rank]
+            self._fd = fd
+            return True
 
     def holder(self) -> str:
         """``pid rank`` of the current leader, as written in the lock file ('' if unknown)."""
@@ -67,7 +91,17 @@ class NodeLease:
 
     def release(self) -> None:
         """Give the lead up (idempotent)."""
-        if self._fd is not None:
+        if self._fd is None:
+            return
+        key = str(self.path)
+        with _HELD_LOCK:
+            held = _HELD.get(key)
+            if held is not None and held[0] == self._fd:
+                held[1] -= 1
+                if held[1] > 0:
+                    self._fd = None
+                    return
+                del _HELD[key]
             with contextlib.suppress(OSError):
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
                 os.close(self._fd)
