@@ -151,8 +151,9 @@ class Meter:
             self._pairs = pairs
             self._absent = {b.name: b.reason or "no device" for b in self._backends
                             if isinstance(b, NullBackend) or not b.devices()}
+            # a follower: NaN with the reason, not 0 J (the leader measures the GPUs)
             self._unmeasured = _unmeasured_gpus(self._absent) if follower is None else \
-                [follower.reason]  # NaN, not 0 J: the leader measures these GPUs
+                [follower.reason or "measured by the node leader"]
             self._sampler = Sampler(pairs, self.interval_s, self.sink,
                                     counter_interval_s=self.counter_interval_s,
                                     clock=self._clock)
