@@ -160,6 +160,11 @@ def run_cmd(
     total_steps: int = typer.Option(None, "--total-steps", help="The run's number of steps: "
                                     "with step marks, the total is projected from the first "
                                     "steps and a projection over --budget warns early."),
+    workload: str = typer.Option(None, "--workload", help="What the command will do, as "
+                                 "`wattprint estimate` arguments, e.g. \"train --model "
+                                 "llama-3.1-8b --tokens 1e9 --hardware h100\": predicted "
+                                 "before it starts; over --budget it warns, or with "
+                                 "--on-exceed stop it is not started (exit 2)."),
 ) -> int:
     from wattprint.cli.run_extras import (
         ChildSteps,
@@ -194,7 +199,7 @@ def run_cmd(
         escalate(signal.SIGTERM)
 
     guard = make_guard(budget, on_exceed, total_steps, factors, grace + 2 * interval,
-                       stop_for_budget)
+                       stop_for_budget, workload=workload)
     lease, backends = lead_node_or_exec(job, argv)  # non-leader ranks exec the command
     rec = RunRecorder(db, argv, site=factors.site_id, interval_s=interval)
     if job.distributed:
@@ -268,6 +273,8 @@ def run_cmd(
         fp = None
         try:
             fp = m.to_footprint(site=factors)
+            if guard is not None:  # the budget, its projection and prediction, in the record
+                fp.details["budget"] = guard.to_dict()
         except WattprintError as exc:
             notes.append(f"footprint not computed: {exc}")
         where = _store(rec, complete=complete, exit_code=code, measurement=m, footprint=fp,

@@ -13,19 +13,26 @@ from wattprint.meter.budget import ON_EXCEED, BudgetGuard, parse_budget, site_g_
 
 def make_guard(budget: str | None, on_exceed: str, total_steps: int | None, factors: Any,
                horizon_s: float, on_stop: Callable[[str], None],
-               clock: Callable[[], float] | None = None) -> BudgetGuard | None:
+               clock: Callable[[], float] | None = None,
+               workload: str | None = None) -> BudgetGuard | None:
     """The guard for ``--budget`` (``None`` without one); ``horizon_s`` is how long the
     command may take to stop (s: grace period plus a sampling interval);
-    ``clock`` is the sampler's monotonic clock (default ``time.monotonic``).
+    ``clock`` is the sampler's monotonic clock (default ``time.monotonic``). With
+    ``--workload`` the run is predicted first (:mod:`wattprint.meter.prediction`).
 
     Raises:
-        InputError: a bad ``--budget``, ``--on-exceed`` or ``--total-steps``.
+        InputError: a bad ``--budget``, ``--on-exceed``, ``--total-steps`` or
+            ``--workload``.
+        BudgetRefused: the prediction is over the budget under ``--on-exceed stop``.
     """
     if on_exceed not in ON_EXCEED:
         raise InputError(f"--on-exceed must be warn or stop, got {on_exceed!r}")
     if total_steps is not None and total_steps < 1:
         raise InputError(f"--total-steps must be a positive integer, got {total_steps}")
     if budget is None:
+        if workload is not None:
+            raise InputError("--workload is used with --budget (to predict the run against "
+                             "it before it starts)")
         if total_steps is not None:
             raise InputError("--total-steps is used with --budget (to project the run's "
                              "total from its first steps)")
@@ -46,6 +53,11 @@ def make_guard(budget: str | None, on_exceed: str, total_steps: int | None, fact
 
     import time
 
-    return BudgetGuard(b, clock or time.monotonic, on_exceed=on_exceed,
-                       g_per_j=site_g_per_j(factors), horizon_s=horizon_s,
-                       projector=projector, on_stop=on_stop)
+    guard = BudgetGuard(b, clock or time.monotonic, on_exceed=on_exceed,
+                        g_per_j=site_g_per_j(factors), horizon_s=horizon_s,
+                        projector=projector, on_stop=on_stop)
+    if workload is not None:
+        from wattprint.meter.prediction import parse_workload, predict_for_budget
+
+        guard.predict(predict_for_budget(parse_workload(workload), b.kind, guard.g_per_j))
+    return guard

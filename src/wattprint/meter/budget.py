@@ -17,6 +17,11 @@ projects the whole run's energy from the first steps; the guard warns once (one 
 line) when the projection exceeds the budget. With ``on_exceed="stop"`` it calls
 ``on_stop(reason)`` once, *before* the budget is crossed: as soon as the running total plus
 the current power held for ``horizon_s`` (the time the child needs to stop) reaches it.
+
+When the workload is known before the run (``--workload``, :mod:`.prediction`),
+:meth:`BudgetGuard.predict` records the prediction and its range, says it on one line, and
+returns whether it is over the budget (the caller refuses to start under ``stop``:
+:class:`BudgetRefused`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,10 @@ ON_EXCEED = ("warn", "stop")
 #: Projections are recomputed for the first steps, then when the step count grew by 10 %.
 EARLY_STEPS = 20
 REGROW = 1.1
+
+
+class BudgetRefused(InputError):
+    """The run is predicted to exceed its budget and ``on_exceed`` is ``stop``: not started."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,7 @@ class BudgetGuard(WindowStats):
         self.on_stop, self.say = on_stop, say or _stderr
         self.energy_j = 0.0
         self.projected_j: float | None = None
+        self.predicted: Any = None  # a prediction.Prediction made before the run
         self.stopped: str | None = None
         self.notes: list[str] = []
         self._last: tuple[float, float] | None = None
@@ -176,6 +186,27 @@ class BudgetGuard(WindowStats):
         self.notes.append(text)
         self.say(f"wattprint: warning: {text}")
 
+    # -- before the run -------------------------------------------------------------------
+    def predict(self, prediction: Any) -> bool:
+        """Record ``prediction`` (a :class:`~wattprint.meter.prediction.Prediction` in the
+        budget's unit), say it on one line, and return whether its central value is over
+        the budget. Under ``stop`` an over-budget prediction raises :class:`BudgetRefused`
+        (nothing has started yet)."""
+        self.predicted = prediction
+        b, p = self.budget, prediction
+        rng = f" (range {b.show(p.low)} – {b.show(p.high)})" \
+            if p.low is not None and p.high is not None else ""
+        over = p.value > b.limit
+        verdict = ("over the budget" if over else "may exceed the budget (high end)"
+                   if p.high is not None and p.high > b.limit else "within the budget")
+        line = f"budget {b.text}: predicted {b.show(p.value)}{rng} for `{p.workload}`: {verdict}"
+        if over and self.on_exceed == "stop":
+            raise BudgetRefused(f"{line}; not started (--on-exceed stop). Raise the budget, "
+                                "shrink the workload, or use --on-exceed warn")
+        self.notes.append(line)
+        self.say(f"wattprint: {'warning: ' if over else ''}{line}")
+        return over
+
     # -- step side -----------------------------------------------------------------------
     def on_step(self, m: Any) -> None:
         """A step window ended (measurement ``m``): update the projection (not on the
@@ -208,7 +239,8 @@ class BudgetGuard(WindowStats):
                 "limit": self.budget.limit, "unit": self.budget.unit,
                 "on_exceed": self.on_exceed, "used": self.amount(self.energy_j),
                 "projected": None if self.projected_j is None
-                else self.amount(self.projected_j), "stopped": self.stopped}
+                else self.amount(self.projected_j), "stopped": self.stopped,
+                "predicted": None if self.predicted is None else self.predicted.to_dict()}
 
 
 def _stderr(line: str) -> None:

@@ -74,6 +74,11 @@ class Meter:
         on_exceed: ``warn`` (one stderr line, never stops) or ``stop`` (calls ``on_stop``
             once, before the budget is crossed: the caller decides how to stop).
         on_stop: called with the reason when ``on_exceed="stop"`` triggers.
+        workload: the run's workload when known, written as ``wattprint estimate``'s
+            arguments (``"train --model llama-3.1-8b --tokens 1e9 --hardware h100"``, see
+            :mod:`wattprint.meter.prediction`): with a budget, it is predicted on
+            :meth:`start`; over the budget it warns, or under ``on_exceed="stop"`` raises
+            :class:`~wattprint.meter.budget.BudgetRefused` before anything is measured.
         node_leader: ``None`` (default): in a distributed job (a launcher's environment with a
             job id, :func:`~wattprint.meter.launcher.detect_job`) the job's processes on one
             node elect one leader (:mod:`wattprint.meter.node_lease`), which measures the
@@ -92,7 +97,7 @@ class Meter:
                  counter_interval_s: float = 1.0, clock: Clock | None = None,
                  budget: Budget | BudgetGuard | str | None = None, on_exceed: str = "warn",
                  on_stop: Callable[[str], None] | None = None,
-                 node_leader: bool | None = None) -> None:
+                 workload: str | None = None, node_leader: bool | None = None) -> None:
         if not (isinstance(interval_s, int | float) and math.isfinite(interval_s)
                 and interval_s > 0):
             raise InputError(f"sampling interval must be a positive number of seconds, got "
@@ -123,6 +128,14 @@ class Meter:
             self._budget = (parse_budget(budget), on_exceed, on_stop)
         if budget is not None and on_exceed not in ON_EXCEED:
             raise InputError(f"on_exceed must be warn or stop, got {on_exceed!r}")
+        self._workload = None
+        if workload is not None:
+            from wattprint.meter.prediction import parse_workload
+
+            if budget is None:
+                raise InputError("workload= is used with budget= (to predict the run against "
+                                 "it before it starts)")
+            self._workload = parse_workload(workload)  # a bad workload fails at once
         self._elect = node_leader is None
         self._lease: Any = None
         #: Whether this meter measures its node's devices (false for a follower rank).
@@ -154,31 +167,35 @@ class Meter:
             # a follower: NaN with the reason, not 0 J (the leader measures the GPUs)
             self._unmeasured = _unmeasured_gpus(self._absent) if follower is None else \
                 [follower.reason or "measured by the node leader"]
-            self._sampler = Sampler(pairs, self.interval_s, self.sink,
-                                    counter_interval_s=self.counter_interval_s,
-                                    clock=self._clock)
-            self._watch_budget(self._sampler)
+            sampler = Sampler(pairs, self.interval_s, self.sink,
+                              counter_interval_s=self.counter_interval_s, clock=self._clock)
+            try:
+                self._watch_budget(sampler)  # may refuse: nothing has started yet
+            except BaseException:
+                self._undo_start()
+                raise
+            self._sampler = sampler
             self._sampler.start()
             return self
 
+    def _undo_start(self) -> None:
+        """A start that failed (the budget refused the run): release what it took."""
+        if self._given is None:
+            for b in self._backends or []:
+                b.close()
+        self._backends = None
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
     def _follow_leader(self) -> NullBackend | None:
-        """In a distributed job, take the node's lead or return the null backend of a
-        follower (``None``: this meter measures)."""
-        from wattprint.meter.launcher import detect_job
+        """In a distributed job, take the node's lead, or return a follower's null backend
+        (``None``: this meter measures)."""
+        from wattprint.meter.node_lease import elect
 
-        job = detect_job()
-        if not job.distributed or job.job_id is None:
-            return None
-        from wattprint.meter.node_lease import NodeLease
-
-        lease = NodeLease(job.job_id, job.node)
-        if lease.acquire(job.rank):
-            self._lease = lease
-            return None
-        self.leader = False
-        return NullBackend("node", f"rank {job.rank}: node {job.node} of job {job.job_id} is "
-                           f"measured by its leader (pid, rank: {lease.holder() or '?'}); "
-                           "not measured here, so no device is counted twice")
+        self._lease, why = elect()
+        self.leader = why is None
+        return None if why is None else NullBackend("node", why)
 
     def _watch_budget(self, sampler: Sampler) -> None:
         """Attach the budget guard (if any) to the sampler."""
@@ -196,6 +213,10 @@ class Meter:
                 g_per_j = site_g_per_j(measured_site(self.site)[0])
             guard = BudgetGuard(budget, sampler.clock, on_exceed=on_exceed, g_per_j=g_per_j,
                                 horizon_s=2 * self.interval_s, on_stop=on_stop)
+        if self._workload is not None and guard.predicted is None:
+            from wattprint.meter.prediction import predict_for_budget
+
+            guard.predict(predict_for_budget(self._workload, guard.budget.kind, guard.g_per_j))
         self.budget_guard = guard
         sampler.add_observer(guard)
 

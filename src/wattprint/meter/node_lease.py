@@ -20,6 +20,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 ENV_LOCK_DIR = "WATTPRINT_LOCK_DIR"
 
@@ -106,3 +107,24 @@ class NodeLease:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
                 os.close(self._fd)
             self._fd = None
+
+
+def elect(job: Any = None) -> tuple[NodeLease | None, str | None]:
+    """Elect this process for its node in a distributed job (``job``: default
+    :func:`~wattprint.meter.launcher.detect_job`).
+
+    Returns:
+        ``(lease, None)`` for the leader (release the lease when done), ``(None, reason)``
+        for a follower, ``(None, None)`` outside a distributed job (measure as usual).
+    """
+    from wattprint.meter.launcher import detect_job
+
+    job = job if job is not None else detect_job()
+    if not job.distributed or job.job_id is None:
+        return None, None
+    lease = NodeLease(job.job_id, job.node)
+    if lease.acquire(job.rank):
+        return lease, None
+    return None, (f"rank {job.rank}: node {job.node} of job {job.job_id} is measured by its "
+                  f"leader (pid, rank: {lease.holder() or '?'}); not measured here, so no "
+                  "device is counted twice")
