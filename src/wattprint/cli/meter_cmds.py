@@ -165,6 +165,10 @@ def run_cmd(
                                  "llama-3.1-8b --tokens 1e9 --hardware h100\": predicted "
                                  "before it starts; over --budget it warns, or with "
                                  "--on-exceed stop it is not started (exit 2)."),
+    budget_scope: str = typer.Option("job", "--budget-scope", help="job: in a distributed "
+                                     "job the budget counts every node (shared through the "
+                                     "ledger: WATTPRINT_DB=postgresql://... or a shared "
+                                     "file); node: this node only."),
 ) -> int:
     from wattprint.cli.run_extras import (
         ChildSteps,
@@ -190,7 +194,7 @@ def run_cmd(
     pattern = compile_step_regex(step_regex)
     job = detect_job()
     factors, site_notes = measured_site(site, job)  # bad --site fails before anything runs
-    from wattprint.cli.run_budget import make_guard
+    from wattprint.cli.run_budget import BUDGET_SCOPES, make_guard, start_job_budget
 
     budget_stop: list[str] = []
 
@@ -200,6 +204,8 @@ def run_cmd(
 
     guard = make_guard(budget, on_exceed, total_steps, factors, grace + 2 * interval,
                        stop_for_budget, workload=workload)
+    if budget_scope not in BUDGET_SCOPES:
+        raise InputError(f"--budget-scope must be job or node, got {budget_scope!r}")
     lease, backends = lead_node_or_exec(job, argv)  # non-leader ranks exec the command
     rec = RunRecorder(db, argv, site=factors.site_id, interval_s=interval)
     if job.distributed:
@@ -207,6 +213,7 @@ def run_cmd(
     meter = Meter(backends, site=factors.site_id, interval_s=interval, sink=rec.sink,
                   budget=guard)
     steps: ChildSteps | None = None
+    job_budget: Any = None
     received: list[int] = []
     child: subprocess.Popen[bytes] | None = None
     killer: list[threading.Timer] = []
@@ -234,6 +241,7 @@ def run_cmd(
     try:
         meter.start()
         meter.begin_window("run")
+        job_budget = start_job_budget(guard, rec, job, budget_scope, interval)
         try:
             if received:  # stopped before the command could start: do not start it
                 raise InterruptedError(f"{_signame(received[0])} before the command started")
@@ -257,6 +265,9 @@ def run_cmd(
         code = 128 - rc if rc < 0 else rc
         complete = rc >= 0 and not received and not budget_stop
         notes: list[str] = [*budget_stop, *site_notes, *steps.finish()]
+        if job_budget is not None:
+            job_budget.stop()
+            notes += job_budget.notes()
         if guard is not None:
             notes += guard.notes
         if rc < 0:
@@ -283,6 +294,8 @@ def run_cmd(
             _report_run(rec.run_id, argv, code, complete, m, fp, notes, json_out, where)
         return code
     finally:
+        if job_budget is not None:
+            job_budget.stop()
         if steps is not None:
             with contextlib.suppress(Exception):
                 steps.finish()

@@ -61,3 +61,29 @@ def make_guard(budget: str | None, on_exceed: str, total_steps: int | None, fact
 
         guard.predict(predict_for_budget(parse_workload(workload), b.kind, guard.g_per_j))
     return guard
+
+
+BUDGET_SCOPES = ("job", "node")
+
+
+def start_job_budget(guard: BudgetGuard | None, rec: Any, job: Any, scope: str,
+                     interval_s: float) -> Any:
+    """In a distributed job with ``--budget-scope job`` (the default), count the budget over
+    the whole job through the ledger (:mod:`wattprint.ledger.job_budget`); returns the
+    started sharing thread, or ``None`` (no budget, not distributed, ``node`` scope, or no
+    ledger for this run).
+
+    Raises:
+        InputError: an unknown scope.
+    """
+    if scope not in BUDGET_SCOPES:
+        raise InputError(f"--budget-scope must be job or node, got {scope!r}")
+    if guard is None or scope != "job" or not job.distributed or job.job_id is None \
+            or rec.ledger is None:
+        return None
+    from wattprint.ledger import Ledger
+    from wattprint.ledger.job_budget import JobBudgetSync, sharing_period_s
+
+    path = rec.path
+    return JobBudgetSync(lambda: Ledger(path), rec.run_id, job.job_id, guard,
+                         sharing_period_s(interval_s)).start()

@@ -62,3 +62,30 @@ def job_record(ledger: Any, job_id: str) -> dict[str, Any] | None:
         notes.append("more than one record for a node: devices may be counted twice")
     out["notes"] = notes
     return out
+
+
+def record_progress(ledger: Any, run_id: str, energy_j: float, at: float) -> None:
+    """Write a running run's energy so far (J at the devices) at Unix time ``at`` (s)."""
+    ledger._write(lambda c: c.execute(
+        "UPDATE runs SET progress_energy_j = ?, progress_at = ? WHERE id = ?",
+        (float(energy_j), float(at), run_id)))
+
+
+def job_energy_j(ledger: Any, job_id: str, *, exclude: str | None = None
+                 ) -> tuple[float, int]:
+    """The energy (J at the devices) of ``job_id``'s runs so far, as the ledger has it, and
+    how many runs that is: a finished run counts its measured total, a running one its
+    last written progress (0 before its first). ``exclude``: leave this run out (the
+    caller's own, which it knows better)."""
+    rows = ledger._query(
+        "SELECT id, status, total_energy_j, progress_energy_j FROM runs WHERE job_id = ?",
+        (job_id,))
+    total, n = 0.0, 0
+    for r in rows:
+        if r["id"] == exclude:
+            continue
+        n += 1
+        done = r["status"] != "running" and r["total_energy_j"] is not None
+        v = r["total_energy_j"] if done else r["progress_energy_j"]
+        total += float(v or 0.0)
+    return total, n

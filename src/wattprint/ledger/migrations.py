@@ -118,6 +118,14 @@ def _m005_jobs(c: sqlite3.Connection) -> None:
     c.execute("CREATE INDEX runs_job ON runs(job_id)")
 
 
+def _m006_run_progress(c: sqlite3.Connection) -> None:
+    """A running run's energy so far (J at the devices) and when it was written (Unix s):
+    each node's leader writes it periodically, so a job-wide budget can read the job's total
+    while it runs (:mod:`wattprint.ledger.job_budget`)."""
+    for col in ("progress_energy_j REAL", "progress_at REAL"):
+        c.execute(f"ALTER TABLE runs ADD COLUMN {col}")
+
+
 #: Every migration, in order (the schema version is how many are applied).
 MIGRATIONS: list[Migration] = [
     ("001_initial", _m001_initial),
@@ -125,6 +133,7 @@ MIGRATIONS: list[Migration] = [
     ("003_application_id", _m003_application_id),
     ("004_grid_intensity", _m004_grid_intensity),
     ("005_jobs", _m005_jobs),
+    ("006_run_progress", _m006_run_progress),
 ]
 
 

@@ -132,6 +132,9 @@ class BudgetGuard(WindowStats):
         self.energy_j = 0.0
         self.projected_j: float | None = None
         self.predicted: Any = None  # a prediction.Prediction made before the run
+        self.others_j = self.others_w = 0.0  # the job's other node runs (job budget)
+        self.other_runs: int | None = None
+        self._others_at: float | None = None
         self.stopped: str | None = None
         self.notes: list[str] = []
         self._last: tuple[float, float] | None = None
@@ -156,28 +159,69 @@ class BudgetGuard(WindowStats):
         return budget_amount(self.budget, energy_j, self.g_per_j)
 
     def check(self, power_w: float) -> None:
-        """Compare the running total (and the projection) with the budget; warn/stop once."""
-        b, limit = self.budget, self.budget.limit
-        proj = self.projected_j
+        """Compare the running total (and the projection) with the budget; warn/stop once.
+        With a job-wide budget the total includes the job's other runs (:meth:`set_others`,
+        extrapolated at their last power) and the projection is this node's plus theirs so
+        far (a lower bound of the job's: its warning is never a false alarm)."""
+        b, limit, scope = self.budget, self.budget.limit, self.scope
+        others, others_w = self.others_now(), self.others_w
+        proj = None if self.projected_j is None else self.projected_j + others
         if proj is not None and self.amount(proj) > limit:
-            self._warn_once("projection", f"budget {b.text}: the run is projected to use "
+            self._warn_once("projection", f"{scope} {b.text}: the run is projected to use "
                             f"{b.show(self.amount(proj))} (from its first steps), over the "
                             "budget" + ("; it will be stopped before crossing it"
                                         if self.on_exceed == "stop" else ""))
-        now = self.amount(self.energy_j)
+        now = self.amount(self.energy_j + others)
         if self.on_exceed == "stop":
-            soon = self.amount(self.energy_j + power_w * self.horizon_s)
+            soon = self.amount(self.energy_j + others + (power_w + others_w) * self.horizon_s)
             if soon >= limit and self.stopped is None:
                 shown = b.show(self.amount(proj)) if proj is not None else \
-                    f"{b.show(soon)} within {self.horizon_s:.3g} s at {power_w:.3g} W"
-                self.stopped = (f"stopped: budget {b.text} would be crossed; projected "
-                                f"{shown} (used {b.show(now)} so far)")
+                    f"{b.show(soon)} within {self.horizon_s:.3g} s at " \
+                    f"{power_w + others_w:.3g} W"
+                self.stopped = (f"stopped: {scope} {b.text} would be crossed; projected "
+                                f"{shown} ({self._used(now)})")
                 self.say(f"wattprint: {self.stopped}; stopping the command")
                 if self.on_stop is not None:
                     self.on_stop(self.stopped)
         elif now >= limit:
-            self._warn_once("crossed", f"budget {b.text} crossed: used {b.show(now)} so far "
+            self._warn_once("crossed", f"{scope} {b.text} crossed: {self._used(now)} "
                             "(--on-exceed warn: the command keeps running)")
+
+    @property
+    def scope(self) -> str:
+        """``budget``, or ``job budget`` once the job's other runs are counted."""
+        return "job budget" if self.other_runs is not None else "budget"
+
+    def _used(self, now: float) -> str:
+        b = self.budget
+        if self.other_runs is None:
+            return f"used {b.show(now)} so far"
+        return (f"the job used {b.show(now)} so far: this node "
+                f"{b.show(self.amount(self.energy_j))}, {self.other_runs} other node run(s) "
+                f"{b.show(self.amount(self.others_now()))}")
+
+    # -- the job's other nodes (job-wide budget) ---------------------------------------------
+    def set_others(self, energy_j: float, runs: int) -> None:
+        """The job's other node runs: their energy so far (J at the devices, as the shared
+        ledger has it) and how many; their power (W) is estimated from successive calls."""
+        t = self.clock()
+        last = self._others_at
+        if last is not None and t > last and runs == self.other_runs:
+            self.others_w = max(0.0, (energy_j - self.others_j) / (t - last))
+        elif runs != self.other_runs:  # a run came or went: its jump is not power
+            self.others_w = 0.0
+        self.others_j, self._others_at, self.other_runs = max(0.0, energy_j), t, runs
+
+    def count_job(self) -> None:
+        """Count the job's other node runs from now on (none seen yet)."""
+        if self.other_runs is None:
+            self.other_runs = 0
+
+    def others_now(self) -> float:
+        """The other runs' energy now (J): the last reading plus their power since."""
+        if self._others_at is None:
+            return 0.0
+        return self.others_j + self.others_w * max(0.0, self.clock() - self._others_at)
 
     def _warn_once(self, key: str, text: str) -> None:
         if key in self._warned:
@@ -240,7 +284,11 @@ class BudgetGuard(WindowStats):
                 "on_exceed": self.on_exceed, "used": self.amount(self.energy_j),
                 "projected": None if self.projected_j is None
                 else self.amount(self.projected_j), "stopped": self.stopped,
-                "predicted": None if self.predicted is None else self.predicted.to_dict()}
+                "predicted": None if self.predicted is None else self.predicted.to_dict(),
+                "scope": "job" if self.other_runs is not None else "run",
+                "job_used": None if self.other_runs is None
+                else self.amount(self.energy_j + self.others_now()),
+                "other_node_runs": self.other_runs}
 
 
 def _stderr(line: str) -> None:
