@@ -221,3 +221,36 @@ def test_validation_facility_group():
     assert np.median([abs(r.error) for r in pue]) < 0.05
     fleet = [r for r in rep.rows if r.id == "google-fleet"]
     assert len(fleet) == 1 and fleet[0].unit == "L/kWh"  # fleet-level WUE check
+
+
+def test_humidification_of_dry_winter_air():
+    from wattprint.site.facility import (
+        humidification_kg_per_j,
+        humidity_ratio,
+        outside_air_fraction,
+    )
+
+    # humidity ratio at 0 C dew point ~3.8 g/kg (psychrometric tables)
+    assert float(humidity_ratio(0.0)) == pytest.approx(0.00377, rel=0.03)
+    t = np.array([-10.0, 10.0, 24.0, 30.0, 40.0])
+    f = outside_air_fraction(t, 24.0, 12.0)
+    assert f[0] == pytest.approx(12.0 / 46.0) and f[2] == 1.0 and f[4] == 0.0
+    dry = humidification_kg_per_j(t, np.full(5, -15.0), 24.0, 12.0, 5.5)
+    moist = humidification_kg_per_j(t, np.full(5, 10.0), 24.0, 12.0, 5.5)
+    assert (dry[:4] > 0).all() and dry[4] == 0.0 and (moist == 0).all()
+    # a stricter (2011) envelope costs more water than the current one at a dry site
+    old = site_facility_year("us-az", "evaporative", min_dew_point_c=5.5)
+    new = site_facility_year("us-az", "evaporative")
+    assert old.wue_l_per_kwh > new.wue_l_per_kwh
+
+
+def test_validation_facility_wue_sites_and_swing():
+    from wattprint.validation.harness import run_validation
+
+    rep = run_validation(["facility"])
+    wue = [r for r in rep.rows if r.quantity == "WUE"]
+    assert len({r.id for r in wue}) >= 3 and all(r.unit == "L/kWh" for r in wue)
+    prineville = next(r for r in wue if r.id == "meta-prineville")
+    assert abs(prineville.error) < 0.25  # humidification + summer evaporation
+    assert all("monthly PUE" in r.note and "peak" in r.note for r in rep.rows
+               if r.quantity == "pue")

@@ -87,6 +87,8 @@ class Common(_Strict):
     liquid_capture: Sourced
     air_condenser_approach_k: Sourced
     tower_condenser_rise_k: Sourced
+    min_dew_point_c: Sourced
+    min_dew_point_2011_c: Sourced
 
 
 class CoolingData(_Strict):

@@ -75,6 +75,7 @@ class TypicalYear:
     wet_bulb_c: FloatArray
     month: npt.NDArray[np.int64]  # 0-11 for each hour
     provenance: str
+    dew_point_c: FloatArray | None = None  # hourly dew point (degrees C), when known
 
 
 def typical_day_c(tmin_c: float, tmax_c: float) -> FloatArray:
@@ -93,7 +94,7 @@ def typical_year(station_id: str) -> TypicalYear:
     st = stations().get(station_id)
     if st is None:
         raise UnsupportedError(f"no climate station {station_id!r} in climate.toml")
-    db_parts, wb_parts, month_parts = [], [], []
+    db_parts, wb_parts, month_parts, dew_parts = [], [], [], []
     for m, days in enumerate(DAYS_IN_MONTH):
         if st.tmax_c[m] < st.tmin_c[m]:
             raise UnsupportedError(f"climate station {st.id!r}: month {m + 1} has max < min")
@@ -103,10 +104,11 @@ def typical_year(station_id: str) -> TypicalYear:
         db_parts.append(np.tile(day, days))
         wb_parts.append(np.tile(wb, days))
         month_parts.append(np.full(24 * days, m, dtype=np.int64))
+        dew_parts.append(np.minimum(np.full(24 * days, dew), np.tile(day, days)))
     prov = (f"typical year from monthly normals of {st.name}: temperature "
             f"{st.temperature.cite()}; humidity {st.humidity.cite()}")
     return TypicalYear(st.id, np.concatenate(db_parts), np.concatenate(wb_parts),
-                       np.concatenate(month_parts), prov)
+                       np.concatenate(month_parts), prov, np.concatenate(dew_parts))
 
 
 def station_of(site_id: str) -> str | None:

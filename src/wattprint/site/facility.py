@@ -25,7 +25,7 @@ import numpy as np
 
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.quantity import J_PER_KWH
-from wattprint.site.climate import FloatArray, TypicalYear
+from wattprint.site.climate import FloatArray, TypicalYear, saturation_vapour_pressure_pa
 
 if TYPE_CHECKING:
     from wattprint.catalog.physical import Common
@@ -38,6 +38,11 @@ CHW_RISE_K = 6.0
 LIQUID_RISE_K = 10.0
 #: Evaporator below the supply temperature for direct-expansion / chiller trim (K).
 EVAPORATOR_DROP_K = 8.0
+#: Specific heat of dry air (J/(kg K)) and sea-level pressure (Pa), for humidification.
+CP_AIR_J_PER_KG_K = 1006.0
+P_ATM_PA = 101325.0
+#: Cooling types that bring outside air into the hall (and so humidify it in dry winters).
+OUTSIDE_AIR_TYPES = ("air-economiser", "evaporative")
 
 
 def latent_heat_j_per_kg(t_c: FloatArray | float) -> FloatArray:
@@ -80,6 +85,32 @@ def with_blowdown(evaporated: FloatArray, cycles: float) -> FloatArray:
     if cycles <= 1.0:
         raise InputError(f"cycles of concentration must exceed 1 (got {cycles})")
     return np.asarray(evaporated * cycles / (cycles - 1.0))
+
+
+def humidity_ratio(dew_c: FloatArray | float) -> FloatArray:
+    """Humidity ratio (kg water per kg dry air) of air with dew point ``dew_c`` at sea level:
+    ``0.622 e / (p - e)``."""
+    e = saturation_vapour_pressure_pa(dew_c)
+    return np.asarray(0.622 * e / (P_ATM_PA - e))
+
+
+def outside_air_fraction(t_db_c: FloatArray, t_supply_c: float, rise_k: float) -> FloatArray:
+    """Share (0-1) of outside air in the supply of an air-side economiser: mixed with return
+    air (``supply + rise``) to reach the supply temperature when it is colder
+    (``rise / (return - t_db)``), 100 % between supply and return, 0 above the return
+    (recirculation through the chiller)."""
+    ret = t_supply_c + rise_k
+    mix = rise_k / np.maximum(ret - t_db_c, rise_k)
+    return np.asarray(np.where(t_db_c < ret, mix, 0.0))
+
+
+def humidification_kg_per_j(t_db_c: FloatArray, dew_c: FloatArray, t_supply_c: float,
+                            rise_k: float, min_dew_c: float) -> FloatArray:
+    """Water (kg per J of heat removed) to humidify dry outside air up to the minimum dew
+    point: outside-air mass ``f / (cp * rise)`` x ``max(0, w(min_dew) - w(dew))``."""
+    f = outside_air_fraction(t_db_c, t_supply_c, rise_k)
+    dw = np.maximum(humidity_ratio(min_dew_c) - humidity_ratio(dew_c), 0.0)
+    return np.asarray(f * dw / (CP_AIR_J_PER_KG_K * rise_k))
 
 
 # --------------------------------------------------------------------------- cooling types
@@ -206,9 +237,11 @@ class FacilityYear:
 
 
 def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
-                  site: str = "") -> FacilityYear:
+                  site: str = "", min_dew_point_c: float | None = None) -> FacilityYear:
     """Hour-by-hour facility power and water for ``cooling`` in the climate ``air`` at an IT
-    load of ``load`` x design power (see the module docstring for the formulas)."""
+    load of ``load`` x design power (see the module docstring for the formulas). Outside-air
+    types also humidify dry air up to ``min_dew_point_c`` (default: cooling.toml
+    ``min_dew_point_c``, the current ASHRAE recommended envelope)."""
     from wattprint.catalog.physical import cooling_data
 
     if not 0.0 < load <= 1.0:
@@ -220,12 +253,17 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     if ctype is None:
         raise UnsupportedError(f"cooling.toml has no [[cooling]] entry {kind!r}")
     chiller_w_per_w, water_kg_per_j = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c)
+    if kind in OUTSIDE_AIR_TYPES and air.dew_point_c is not None:
+        min_dew = c.min_dew_point_c.value if min_dew_point_c is None else min_dew_point_c
+        water_kg_per_j = water_kg_per_j + humidification_kg_per_j(
+            air.dry_bulb_c, air.dew_point_c, c.supply_air_c.value, c.air_rise_k.value, min_dew)
     heat = load / c.ups_efficiency.value
     cooling_w = heat * (ctype.fan_fraction.value + chiller_w_per_w)
     facility = (heat + cooling_w + c.fixed_fraction.value) / c.transformer_efficiency.value
     water_kg_per_wh_it = water_kg_per_j * heat / load * 3600.0  # kg per Wh of IT energy
     prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
-            f"water = evaporation/h_fg + blowdown; {air.provenance}")
+            f"water = evaporation/h_fg + blowdown (+ winter humidification of outside air); "
+            f"{air.provenance}")
     return FacilityYear(site or air.station, kind, load, np.asarray(facility), load,
                         np.asarray(water_kg_per_wh_it), np.asarray(chiller_w_per_w),
                         air.month.astype(float), prov,
@@ -233,7 +271,8 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
                          c.transformer_efficiency.cite(), c.cycles_of_concentration.cite()])
 
 
-def site_facility_year(site_id: str, cooling: str, load: float = 1.0) -> FacilityYear:
+def site_facility_year(site_id: str, cooling: str, load: float = 1.0,
+                       min_dew_point_c: float | None = None) -> FacilityYear:
     """:func:`facility_year` in the typical year of the climate station standing for a site."""
     from wattprint.site.climate import station_of, typical_year
 
@@ -243,7 +282,8 @@ def site_facility_year(site_id: str, cooling: str, load: float = 1.0) -> Facilit
 
         raise UnsupportedError(f"no climate data for site {site_id!r}; sites with climate "
                                f"data: {', '.join(sorted(station_for_site()))}")
-    return facility_year(typical_year(station), cooling, load, site=site_id)
+    return facility_year(typical_year(station), cooling, load, site=site_id,
+                         min_dew_point_c=min_dew_point_c)
 
 
 def annual_it_energy_j(it_power_w: float, load: float = 1.0) -> float:

@@ -1,10 +1,13 @@
-"""Validation group ``facility``: the hour-by-hour facility model vs operator-reported PUE.
+"""Validation group ``facility``: the hour-by-hour facility model vs operator-reported PUE/WUE.
 
-Each row of ``data/validation/facility_pue.csv`` names a catalog site (with shipped climate
-data), the operator's cooling type and its published annual PUE. The model runs the site's
-typical climate year at full load with the constants of ``data/cooling.toml`` (nothing fitted
-to these rows) and is compared on PUE and on the overhead PUE - 1 (the part the model
-predicts; PUE errors look small because every PUE is close to 1).
+Each row of ``data/validation/facility_pue.csv`` names a catalog site or a climate station
+(``data/climate.toml``), the operator's cooling type, its published annual PUE and, where the
+operator publishes it, its annual WUE (L per kWh of IT energy). The model runs the typical
+climate year at full load with the constants of ``data/cooling.toml`` (nothing fitted to these
+rows) and is compared on PUE, on the overhead PUE - 1 (the part the model predicts; PUE errors
+look small because every PUE is close to 1) and on WUE. Each row's note explains the seasonal
+swing: the months with the highest PUE and water use and the months a chiller or the
+evaporative media run.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from __future__ import annotations
 import csv
 import io
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wattprint.site.facility import FacilityYear
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def load_pue_rows() -> list[dict[str, str]]:
@@ -21,33 +29,81 @@ def load_pue_rows() -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def row_facility_year(row: dict[str, str]) -> FacilityYear:
+    """The modelled year of one validation row: its station's climate when it names one,
+    else the climate of its catalog site."""
+    from wattprint.site.climate import typical_year
+    from wattprint.site.facility import facility_year, site_facility_year
+
+    station = (row.get("station") or "").strip()
+    min_dew = envelope_min_dew_point_c(row.get("humidity_envelope") or "")
+    if station:
+        return facility_year(typical_year(station), row["cooling"], site=row["id"],
+                             min_dew_point_c=min_dew)
+    return site_facility_year(row["site"], row["cooling"], min_dew_point_c=min_dew)
+
+
+def envelope_min_dew_point_c(envelope: str) -> float | None:
+    """The minimum dew point (degrees C) of the ASHRAE recommended envelope a row's facility
+    ran under: ``ashrae-2011`` (reported before the 2015 edition) or None for the current one."""
+    from wattprint.catalog.physical import cooling_data
+
+    if envelope.strip() == "ashrae-2011":
+        return cooling_data().common.min_dew_point_2011_c.value
+    return None
+
+
+def _month_list(values: list[float], threshold: float) -> str:
+    months = [MONTHS[i] for i, v in enumerate(values) if v > threshold]
+    return "-".join((months[0], months[-1])) if len(months) > 2 else ", ".join(months) or "none"
+
+
+def swing_note(fy: FacilityYear) -> str:
+    """One line explaining the seasonal swing of a modelled year: monthly PUE and WUE range
+    with their peak months, the months the chiller runs and the share of the year's water used
+    in the three wettest months."""
+    pue, wue = fy.monthly_pue(), fy.monthly_wue()
+    chill = fy.monthly_chiller_hours()
+    peak_p = MONTHS[max(range(12), key=pue.__getitem__)]
+    peak_w = MONTHS[max(range(12), key=wue.__getitem__)]
+    total = sum(wue)
+    top3 = sum(sorted(wue)[-3:]) / total if total > 0 else 0.0
+    water = (f"monthly WUE {min(wue):.2f}-{max(wue):.2f} L/kWh (peak {peak_w}; "
+             f"{top3:.0%} of the water in the 3 wettest months)" if total > 0
+             else "no evaporation in any month")
+    return (f"monthly PUE {min(pue):.3f}-{max(pue):.3f} (peak {peak_p}); chiller runs in "
+            f"{_month_list(chill, 0.0)}; {water}")
+
+
 def validate_facility(collector: Any) -> Any:
-    """Add PUE and overhead comparisons to ``collector`` (a harness ``_Collector``)."""
+    """Add PUE, overhead and WUE comparisons to ``collector`` (a harness ``_Collector``)."""
     from wattprint.errors import WattprintError
-    from wattprint.site.facility import site_facility_year
 
     wues: list[float] = []
     for row in load_pue_rows():
         rid = row["id"]
         try:
-            fy = site_facility_year(row["site"], row["cooling"])
+            fy = row_facility_year(row)
         except WattprintError as exc:
             collector.skip(rid, str(exc))
             continue
         published = float(row["pue"])
-        swing = fy.monthly_pue()
-        note = (f"{row['cooling']}; monthly PUE {min(swing):.3f}-{max(swing):.3f}; "
-                f"modelled WUE {fy.wue_l_per_kwh:.2f} L/kWh; {row['source']}")
+        note = (f"{row['cooling']}; {swing_note(fy)}; modelled WUE {fy.wue_l_per_kwh:.2f} "
+                f"L/kWh; {row['source']}")
         collector.add(rid, "pue", fy.pue, published, "", note)
         collector.add(rid, "overhead (PUE-1)", fy.pue - 1.0, published - 1.0, "", note)
-        wues.append(fy.wue_l_per_kwh)
+        wue = (row.get("wue_l_per_kwh") or "").strip()
+        if wue:
+            collector.add(rid, "WUE", fy.wue_l_per_kwh, float(wue), "L/kWh", note)
+        elif rid.startswith("google-"):
+            wues.append(fy.wue_l_per_kwh)
     _fleet_wue(collector, wues)
     return collector
 
 
 def _fleet_wue(collector: Any, wues: list[float]) -> None:
-    """No operator publishes per-campus WUE in our sources: compare the mean modelled WUE of
-    the Google campuses with Google's fleet WUE (facilities.toml ``gcp``), a fleet-level check."""
+    """Google publishes no per-campus WUE: compare the mean modelled WUE of the Google
+    campuses with Google's fleet WUE (facilities.toml ``gcp``), a fleet-level check."""
     from wattprint.catalog import get_facility
 
     if not wues:
