@@ -128,13 +128,18 @@ def test_plan_when_uses_real_hourly_data_or_says_it_falls_back(tmp_path, capsys)
     args = ["plan", "when", "--region", "gbr", "--duration", "2h", "--energy", "1MWh",
             "--db", str(db), "--json"]
     code, out, _ = cli(args, capsys)
+    # nothing cached: GB has shipped real data (Electricity Maps GB 2023)
+    assert code == 0 and json.loads(out)["profile_source"].startswith("shipped real hourly")
+    other = ["plan", "when", "--region", "us-ca", "--duration", "2h", "--energy", "1MWh",
+             "--db", str(db), "--json"]
+    code, out, _ = cli(other, capsys)
     assert code == 0 and "falling back to the typical profile" in json.loads(out)[
         "profile_source"]
     cli(["grid", "import", str(GRID / "electricity_maps_GB_sample.csv"), "--zone", "gbr",
          "--db", str(db)], capsys)
     code, out, _ = cli(args, capsys)
     doc = json.loads(out)
-    assert "real hourly data" in doc["profile_source"]
+    assert doc["profile_source"].startswith("real hourly data")  # the cache comes first
     assert doc["best_hour"] in (4, 5, 6)  # the sample's trough is at 06:00 UTC
 
 
@@ -149,7 +154,7 @@ def test_plan_when_on_a_ledger_older_than_the_grid_cache(tmp_path, capsys):
     conn = sqlite3.connect(db, isolation_level=None)
     apply_migrations(conn, MIGRATIONS[:2])
     conn.close()
-    code, out, _ = cli(["plan", "when", "--region", "gbr", "--duration", "2h", "--energy",
+    code, out, _ = cli(["plan", "when", "--region", "us-ca", "--duration", "2h", "--energy",
                         "1MWh", "--db", str(db), "--json"], capsys)
     assert code == 0 and "falling back" in json.loads(out)["profile_source"]
     code, out, _ = cli(["grid", "zones", "--db", str(db), "--json"], capsys)
@@ -192,3 +197,49 @@ def test_live_provider_unreachable_is_one_line(capsys):
     code, _, err = cli(["grid", "fetch", "--from", "2018-01-20T12:00Z", "--to",
                         "2018-01-20T14:00Z", "--base-url", "http://127.0.0.1:9"], capsys)
     assert code == 2 and "not reachable" in err
+
+
+# --------------------------------------------------------------------------- shipped data
+
+
+def test_shipped_gb_2023_is_a_real_year():
+    from wattprint.site.grid_shipped import month_hour_means, shipped_series, zone_for
+
+    s = shipped_series("GB")
+    assert s is not None and s.hour_start_s.size == 8760
+    assert s.hour_start_s[0] == ts("2023-01-01T00:00")
+    assert np.all(np.diff(s.hour_start_s) == 3600.0)
+    assert "ODbL" in s.provenance and "Electricity Maps" in s.provenance
+    # annual mean within the catalog's GB range (OWID/Ember 2023: 211-238 g direct+LCA mix)
+    assert 150.0 < s.gco2e_per_kwh.mean() < 260.0
+    prof = s.daily_profile()
+    assert prof[18] > prof[3] * 1.1  # the evening peak is dirtier than the night
+    table = month_hour_means(s)
+    assert np.isfinite(table).all() and table.shape == (12, 24)
+    assert zone_for("gbr") == "GB" and zone_for("aws-eu-west-2") == "GB"
+    assert zone_for("us-az") is None and shipped_series("XX") is None
+
+
+def test_electricity_maps_life_cycle_header():
+    text = ("Datetime (UTC),Country,Zone name,Zone id,Carbon intensity gCO\u2082eq/kWh (direct),"
+            "Carbon intensity gCO\u2082eq/kWh (Life cycle)\n"
+            "2023-01-01 00:00:00,Great Britain,Great Britain,GB,62.4,91.22\n")
+    s = read_electricity_maps_csv(text)
+    assert s.gco2e_per_kwh[0] == pytest.approx(91.22) and "life-cycle" in s.provenance
+
+
+def test_cli_run_hour_by_hour_on_shipped_data(tmp_path, capsys):
+    db = tmp_path / "l.db"
+    with Ledger(db):
+        pass
+    rid = _run_with_samples(db)  # 2024-03-01 17:30-19:30 UTC, 700 W
+    code, out, _ = cli(["grid", "run", rid, "--zone", "gbr", "--db", str(db), "--json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["coverage"] == pytest.approx(1.0)
+    assert "typical hour" in doc["provenance"] and "GB-2023" in doc["provenance"]
+    from wattprint.site.grid_shipped import month_hour_means, shipped_series
+
+    march = month_hour_means(shipped_series("GB"))[2]
+    per_kwh = doc["co2e_g"] / (doc["energy_j"] / 3.6e6)
+    assert march[17] * 0.9 < per_kwh < march[19] * 1.1

@@ -143,10 +143,11 @@ def run_co2e_cmd(
     if not samples:
         raise InputError(f"run {r['id']} has no power samples in the ledger")
     t0, t1 = min(s["t"] for s in samples), max(s["t"] for s in samples)
-    series = cached_series(zone, db, t0 - 3600.0, t1 + 3600.0)
+    series = cached_series(zone, db, t0 - 3600.0, t1 + 3600.0) or shipped_run_series(
+        zone, t0, t1)
     if series is None:
-        raise InputError(f"no cached hourly data for zone {zone!r} around run {r['id']} "
-                         "(wattprint grid import / fetch)")
+        raise InputError(f"no cached or shipped hourly data for zone {zone!r} around run "
+                         f"{r['id']} (wattprint grid import / fetch)")
     fallback = get_site(r.get("site") or "world").grid_gco2e_per_kwh.value
     res = time_resolved_co2e_g(samples, series, fallback, pue)
     annual = res.energy_j / 3.6e6 * fallback
@@ -172,8 +173,7 @@ def measured_profile(zone: str, db: Path | None) -> tuple[Any, str]:
 
     series = cached_series(zone, db)
     if series is None:
-        return None, (f"no real hourly data cached for zone {zone!r}: falling back to the "
-                      "typical profile (wattprint grid import / fetch to use real data)")
+        return shipped_profile(zone)
     prof = series.daily_profile()
     if np.isnan(prof).any():
         return None, (f"cached data for zone {zone!r} misses some hours of the day: falling "
@@ -182,6 +182,32 @@ def measured_profile(zone: str, db: Path | None) -> tuple[Any, str]:
     return (HourlyProfile(f"{zone}-measured", f"{zone}: mean of {n} real hours by UTC hour",
                           prof, series.provenance, "measured"),
             f"real hourly data: mean by UTC hour of {n} cached hours of zone {zone}")
+
+
+def shipped_run_series(zone: str, t0: float, t1: float) -> Any:
+    """Typical hours (same month and UTC hour) from the shipped real data of ``zone`` over a
+    run's span, or None when nothing is shipped for it."""
+    from wattprint.site.grid_shipped import month_hour_series, shipped_series, zone_for
+
+    z = zone_for(zone)
+    s = shipped_series(z) if z else None
+    return month_hour_series(s, t0 - 3600.0, t1 + 3600.0) if s is not None else None
+
+
+def shipped_profile(zone: str) -> tuple[Any, str]:
+    """(HourlyProfile from the shipped real hourly data of ``zone``, or None; a note)."""
+    from wattprint.plan.data import HourlyProfile
+    from wattprint.site.grid_shipped import shipped_series, zone_for
+
+    z = zone_for(zone)
+    s = shipped_series(z) if z else None
+    if s is None:
+        return None, (f"no real hourly data cached or shipped for zone {zone!r}: falling back "
+                      "to the typical profile (wattprint grid import / fetch to use real data)")
+    n = s.hour_start_s.size
+    return (HourlyProfile(f"{z}-shipped", f"{z}: mean of {n} shipped real hours by UTC hour",
+                          s.daily_profile(), s.provenance, "measured"),
+            f"shipped real hourly data: mean by UTC hour of {n} hours of zone {z}")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,8 @@ emissions of a measured run.
 Importers (all offline; each returns an :class:`HourlySeries` in UTC hours):
 
 * :func:`read_electricity_maps_csv` - an Electricity Maps data-portal CSV export
-  (``Datetime (UTC)``, ``Carbon Intensity gCO₂eq/kWh (LCA)`` / ``(direct)``);
+  (``Datetime (UTC)``, ``Carbon Intensity gCO₂eq/kWh (LCA)`` or ``(Life cycle)`` /
+  ``(direct)``);
 * :func:`read_uk_carbon_intensity_json` - a response of the GB Carbon Intensity API
   (``{"data": [{"from", "to", "intensity": {"forecast", "actual"}}]}``, half-hourly, averaged to
   hours; ``actual`` when present, else ``forecast``, and the provenance says how many of each);
@@ -121,7 +122,8 @@ def read_electricity_maps_csv(text: str, zone: str | None = None) -> HourlySerie
         raise InputError("Electricity Maps CSV: no rows")
     cols = list(rows[0])
     tcol = next((c for c in cols if c.lower().startswith("datetime")), None)
-    lca = next((c for c in cols if "carbon intensity" in c.lower() and "lca" in c.lower()), None)
+    lca = next((c for c in cols if "carbon intensity" in c.lower()
+                and ("lca" in c.lower() or "life cycle" in c.lower())), None)
     direct = next((c for c in cols if "carbon intensity" in c.lower() and "direct" in c.lower()),
                   None)
     icol = lca or direct
