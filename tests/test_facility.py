@@ -249,8 +249,27 @@ def test_validation_facility_wue_sites_and_swing():
 
     rep = run_validation(["facility"])
     wue = [r for r in rep.rows if r.quantity == "WUE"]
-    assert len({r.id for r in wue}) >= 3 and all(r.unit == "L/kWh" for r in wue)
+    assert len({r.id for r in wue}) >= 4 and all(r.unit == "L/kWh" for r in wue)
     prineville = next(r for r in wue if r.id == "meta-prineville")
     assert abs(prineville.error) < 0.25  # humidification + summer evaporation
     assert all("monthly PUE" in r.note and "peak" in r.note for r in rep.rows
                if r.quantity == "pue")
+
+
+def test_liquid_hybrid_dry_in_winter_wet_in_summer_and_design_values():
+    from wattprint.site.facility import facility_year, with_design
+
+    fy = site_facility_year("us-az", "liquid-hybrid")
+    wue = fy.monthly_wue()
+    assert wue[0] < 0.1 < wue[6]  # dry coolers in January, the tower in July
+    dry = site_facility_year("us-az", "liquid-dry")
+    assert fy.pue < dry.pue and fy.wue_l_per_kwh > dry.wue_l_per_kwh  # water buys energy
+    warm = facility_year(typical_year("phoenix"), "liquid-hybrid",
+                         design={"liquid_supply_c": 40.0})
+    assert warm.wue_l_per_kwh < fy.wue_l_per_kwh  # warmer water: more dry-cooler hours
+    from wattprint.catalog.physical import cooling_data
+
+    c = with_design(cooling_data().common, {"cycles_of_concentration": 12.8})
+    assert c.cycles_of_concentration.value == 12.8
+    with pytest.raises(InputError, match="design constant"):
+        with_design(cooling_data().common, {"nonsense": 1.0})

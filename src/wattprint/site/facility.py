@@ -30,7 +30,8 @@ from wattprint.site.climate import FloatArray, TypicalYear, saturation_vapour_pr
 if TYPE_CHECKING:
     from wattprint.catalog.physical import Common
 
-COOLING_TYPES: tuple[str, ...] = ("air-economiser", "evaporative", "chiller-tower", "liquid-dry")
+COOLING_TYPES: tuple[str, ...] = ("air-economiser", "evaporative", "chiller-tower", "liquid-dry",
+                                  "liquid-hybrid")
 KELVIN = 273.15
 #: Chilled-water temperature rise across the cooling coils (K); wattprint assumption.
 CHW_RISE_K = 6.0
@@ -168,11 +169,32 @@ def _liquid_dry(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArr
     return np.asarray(share * m / cop + (1.0 - share) * air_chiller), np.zeros_like(t_db)
 
 
+def _liquid_hybrid(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
+                                                                          FloatArray]:
+    """Warm-water liquid cooling rejected first by dry coolers, the rest by an evaporative
+    tower (chiller only when even the tower water is warmer than the supply)."""
+    share = c.liquid_capture.value
+    supply = c.liquid_supply_c.value
+    # share of the loop's heat the dry cooler takes: all of it when dry bulb + approach is at
+    # or below the supply, none when it is at or above the return (supply + rise)
+    wet = mechanical_share(t_db + c.dry_cooler_approach_k.value, supply, LIQUID_RISE_K)
+    t_tower = t_wb + c.tower_approach_k.value
+    m = wet * mechanical_share(t_tower, supply, LIQUID_RISE_K)
+    cop = chiller_cop(supply - 2.0, t_tower + c.tower_condenser_rise_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    chiller_w = share * m / cop
+    latent = share * (wet + chiller_w) * latent_share(t_db, c.latent_share.value)
+    water = with_blowdown(evaporation_kg_per_j(latent, t_db), c.cycles_of_concentration.value)
+    air_chiller, _ = _air_economiser(c, t_db, t_wb)
+    return np.asarray(chiller_w + (1.0 - share) * air_chiller), water
+
+
 _KERNELS = {
     "air-economiser": _air_economiser,
     "evaporative": _evaporative,
     "chiller-tower": _chiller_tower,
     "liquid-dry": _liquid_dry,
+    "liquid-hybrid": _liquid_hybrid,
 }
 
 
@@ -182,7 +204,7 @@ def cooling_kind(name: str) -> str:
     aliases = {"air": "air-economiser", "economiser": "air-economiser",
                "economizer": "air-economiser", "adiabatic": "evaporative",
                "tower": "chiller-tower", "chiller": "chiller-tower", "liquid": "liquid-dry",
-               "dlc": "liquid-dry"}
+               "dlc": "liquid-dry", "hybrid": "liquid-hybrid"}
     key = aliases.get(key, key)
     if key not in _KERNELS:
         raise InputError(f"unknown cooling type {name!r}; choose from {', '.join(COOLING_TYPES)}")
@@ -236,8 +258,25 @@ class FacilityYear:
         return [float((self.chiller_share[self.month == m] > 0).mean()) for m in range(12)]
 
 
+def with_design(c: Common, design: dict[str, float] | None) -> Common:
+    """``c`` with some constants replaced by a facility's published design values (e.g. the
+    liquid supply temperature or measured cycles of concentration); InputError for an unknown
+    name."""
+    if not design:
+        return c
+    update = {}
+    for name, value in design.items():
+        old = getattr(c, name, None)
+        if old is None:
+            raise InputError(f"unknown facility design constant {name!r}")
+        update[name] = old.model_copy(update={"value": float(value), "low": None, "high": None,
+                                              "note": "site design value"})
+    return c.model_copy(update=update)
+
+
 def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
-                  site: str = "", min_dew_point_c: float | None = None) -> FacilityYear:
+                  site: str = "", min_dew_point_c: float | None = None,
+                  design: dict[str, float] | None = None) -> FacilityYear:
     """Hour-by-hour facility power and water for ``cooling`` in the climate ``air`` at an IT
     load of ``load`` x design power (see the module docstring for the formulas). Outside-air
     types also humidify dry air up to ``min_dew_point_c`` (default: cooling.toml
@@ -248,7 +287,7 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
         raise InputError(f"IT load must be in (0, 1] of design power (got {load})")
     kind = cooling_kind(cooling)
     data = cooling_data()
-    c = data.common
+    c = with_design(data.common, design)
     ctype = next((t for t in data.cooling if t.id == kind), None)
     if ctype is None:
         raise UnsupportedError(f"cooling.toml has no [[cooling]] entry {kind!r}")
@@ -263,7 +302,7 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     water_kg_per_wh_it = water_kg_per_j * heat / load * 3600.0  # kg per Wh of IT energy
     prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
             f"water = evaporation/h_fg + blowdown (+ winter humidification of outside air); "
-            f"{air.provenance}")
+            f"{air.provenance}" + (f"; site design values {design}" if design else ""))
     return FacilityYear(site or air.station, kind, load, np.asarray(facility), load,
                         np.asarray(water_kg_per_wh_it), np.asarray(chiller_w_per_w),
                         air.month.astype(float), prov,

@@ -37,10 +37,20 @@ def row_facility_year(row: dict[str, str]) -> FacilityYear:
 
     station = (row.get("station") or "").strip()
     min_dew = envelope_min_dew_point_c(row.get("humidity_envelope") or "")
+    design = parse_design(row.get("design") or "")
     if station:
         return facility_year(typical_year(station), row["cooling"], site=row["id"],
-                             min_dew_point_c=min_dew)
+                             min_dew_point_c=min_dew, design=design)
     return site_facility_year(row["site"], row["cooling"], min_dew_point_c=min_dew)
+
+
+def parse_design(text: str) -> dict[str, float]:
+    """``name=value;name=value`` published design values of a facility (cooling.toml names)."""
+    out: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _, value = part.partition("=")
+        out[name.strip()] = float(value)
+    return out
 
 
 def envelope_min_dew_point_c(envelope: str) -> float | None:
