@@ -35,8 +35,6 @@ LAYERS: dict[str, int] = {
 #: Modules allowed over MAX_LINES, each with the reason (split them when next touched).
 MAX_LINES = 400
 LONG_MODULES: dict[str, str] = {
-    "cli/plan_cmds.py": "one Typer command per plan kind with its renderers; renderers move "
-                        "to report/ (issue #8 follow-up)",
     "cli/meter_cmds.py": "meter/run CLI, actively extended by the integrations and faults "
                          "work (issues #11, #14); split after they land",
     "calibrate/microbench.py": "micro-benchmark kernels (GPU-only code paths); owned by the "
