@@ -84,7 +84,7 @@ def test_plan_when_says_no_difference_on_a_flat_profile(tmp_path: Path) -> None:
     from wattprint.plan.data import read_profile_csv
     from wattprint.plan.siting import best_start_hour
 
-    assert best_start_hour(read_profile_csv(csv), 4.0, 2000.0)["no_difference"] is True
+    assert best_start_hour(read_profile_csv(csv), 4.0, 2000.0).no_difference is True
 
 
 def test_demo_states_the_grid_pue_and_price_it_assumed() -> None:

@@ -13,7 +13,7 @@ from wattprint.estimate import estimate_training
 from wattprint.plan.budget import dense_spec, get_fit, right_size
 from wattprint.plan.data import HourlyProfile, read_profile_csv, site_profile
 from wattprint.plan.demand import parse_demand
-from wattprint.plan.edge import edge_vs_cloud
+from wattprint.plan.edge import EdgeSide, edge_vs_cloud
 from wattprint.plan.lifecycle import crossover_day, lifecycle
 from wattprint.plan.siting import best_start_hour, compare_regions, window_integrals
 
@@ -24,12 +24,14 @@ def test_regions_lower_intensity_wins_by_hand():
     res = compare_regions(acc, host, 0.0, ["aws-us-east-1", "aws-eu-north-1"],
                           objective="co2e")
     a, b = get_site("aws-eu-north-1"), get_site("aws-us-east-1")
-    assert res["verdict"]["winner"] == "aws-eu-north-1"
+    assert res.verdict.winner == "aws-eu-north-1"
     exp_a = 1100 * a.pue.value * a.grid_gco2e_per_kwh.value
     exp_b = 1100 * b.pue.value * b.grid_gco2e_per_kwh.value
-    rows = {r["region"]: r for r in res["rows"]}
+    rows = {r["region"]: r for r in res.rows}
     assert rows[a.id]["total_co2e_g"] == pytest.approx(exp_a)
-    assert res["verdict"]["saving_vs_worst"] == pytest.approx(exp_b - exp_a)
+    assert res.verdict.best.value == pytest.approx(exp_a)
+    assert res.verdict.best.unit == "gCO2e" and "aws-eu-north-1" in res.verdict.best.provenance
+    assert res.to_dict()["verdict"]["saving_vs_worst"] == pytest.approx(exp_b - exp_a)
     # water = IT kWh × WUE + facility kWh × off-site; on-site + off-site adds up
     r = rows[a.id]
     assert r["water_onsite_l"] == pytest.approx(1100 * a.wue_l_per_kwh.value)
@@ -52,12 +54,14 @@ def test_best_start_hour_single_dip():
     vals[13] = 100.0
     p = HourlyProfile("t", "test", vals, "test", "user")
     res = best_start_hour(p, 1.0, 10.0, now_hour=18)
-    assert res["best_hour"] == 13
-    assert res["best_co2e_g"] == pytest.approx(10 * 100)
-    assert res["saving_vs_now_g"] == pytest.approx(10 * 300)
-    assert res["saving_vs_average_g"] == pytest.approx(10 * (vals.mean() - 100))
+    assert res.best_hour == 13
+    assert res.best.value == pytest.approx(10 * 100)
+    assert res.best.unit == "gCO2e" and "window_integrals" in res.best.provenance
+    doc = res.to_dict()
+    assert doc["saving_vs_now_g"] == pytest.approx(10 * 300)
+    assert doc["saving_vs_average_g"] == pytest.approx(10 * (vals.mean() - 100))
     flat = HourlyProfile("f", "flat", np.full(24, 200.0), "flat", "user")
-    assert best_start_hour(flat, 3.0, 5.0)["saving_vs_worst_g"] == pytest.approx(0.0)
+    assert best_start_hour(flat, 3.0, 5.0).to_dict()["saving_vs_worst_g"] == pytest.approx(0.0)
     with pytest.raises(InputError):
         best_start_hour(p, 0.0, 1.0)
 
@@ -89,28 +93,32 @@ def test_lifecycle_crossover_closed_form():
     res = lifecycle("llama-3.1-8b", 2e12, d, 400, train_chips=256, serve_hardware="h100",
                     serve_region="aws-us-east-1")
     train = estimate_training("llama-3.1-8b", "h100", tokens=2e12, chips=256)
-    row = next(r for r in res["rows"] if r["metric"] == "energy")
-    assert row["training"] == pytest.approx(train["facility_energy"].value)
-    s = res["serving"]["facility_energy_j"]
-    assert row["crossover_day"] == pytest.approx(train["facility_energy"].value / s)
-    assert row["total_at_days"] == pytest.approx(train["facility_energy"].value + 400 * s)
-    co2 = next(r for r in res["rows"] if r["metric"] == "co2e")
-    assert co2["training"] == pytest.approx(train["total_co2e"].value)  # embodied included
+    row = res.row("energy")
+    assert row.training.value == pytest.approx(train["facility_energy"].value)
+    assert row.training.unit == "J" and row.training.provenance  # the engine's provenance
+    s = res.serving["facility_energy_j"]
+    assert row.crossover_day == pytest.approx(train["facility_energy"].value / s)
+    assert row.total_at_days == pytest.approx(train["facility_energy"].value + 400 * s)
+    co2 = res.row("co2e")
+    assert co2.training.value == pytest.approx(train["total_co2e"].value)  # embodied included
+    assert res.to_dict()["rows"][0]["training"] == row.training.value
     assert crossover_day(10.0, 0.0) is None
     assert crossover_day(10.0, 4.0) == 2.5
 
 
 def test_edge_does_not_fit_and_fits():
     res = edge_vs_cloud("llama-3.1-70b", "apple-a17-pro-ane")
-    assert res["edge"]["fits"] is False
-    assert "does not fit" in res["verdict"]
+    assert res.edge.fits is False
+    assert "does not fit" in res.verdict
     res = edge_vs_cloud("llama-3.2-1b", "apple-a17-pro-ane", cloud_region="aws-us-east-1")
-    e = res["edge"]
-    assert e["fits"] and e["precision"] == "int4"
-    assert e["energy_j"] == pytest.approx(e["it_energy_j"] / 0.85)  # charging efficiency
-    c = res["cloud"]
-    assert c["energy_j"] == pytest.approx(c["datacenter_energy_j"] + c["network_energy_j"])
-    assert set(res["comparison"]) >= {"energy_j", "total_co2e_g", "latency_s"}
+    e = res.edge
+    assert isinstance(e, EdgeSide) and e.precision == "int4"
+    assert e.energy.value == pytest.approx(e.it_energy_j / 0.85)  # charging efficiency
+    assert "charging efficiency" in e.energy.provenance
+    c = res.cloud
+    assert c.energy_j == pytest.approx(c.datacenter.value + c.network.value)
+    assert res.comparison is not None
+    assert set(res.comparison) >= {"energy_j", "total_co2e_g", "latency_s"}
 
 
 def test_edge_footprint_goes_through_the_site_chain():
@@ -119,7 +127,7 @@ def test_edge_footprint_goes_through_the_site_chain():
     from wattprint.catalog import get_site
 
     for home in ("residential-world", "gcp-us-east4"):
-        e = edge_vs_cloud("llama-3.2-1b", "apple-a17-pro-ane", home=home)["edge"]
+        e = edge_vs_cloud("llama-3.2-1b", "apple-a17-pro-ane", home=home).edge.to_dict()
         s = get_site(home)
         kwh = e["energy_j"] / 3.6e6
         fac = kwh * s.pue.value
@@ -148,9 +156,10 @@ def test_chinchilla_closed_form():
 
 def test_right_size_uses_engine_cost_per_flop():
     res = right_size(energy_j=500 * 3.6e9, hardware="h100", chips=512)
-    assert res["flops"] == pytest.approx(6 * res["params"] * res["tokens"])
+    assert res.flops == pytest.approx(6 * res.params * res.tokens)
     # the budget is spent: tokens × cost per token ≈ budget (model shape rounded)
-    assert res["tokens"] * res["cost_per_token"] == pytest.approx(500 * 3.6e9, rel=0.05)
-    assert math.isfinite(res["predicted_loss"])
+    assert res.tokens * res.cost_per_token.value == pytest.approx(500 * 3.6e9, rel=0.05)
+    assert res.cost_per_token.unit == "J/token" and res.budget.basis == "user"
+    assert math.isfinite(res.predicted_loss)
     with pytest.raises(InputError):
         right_size(energy_j=1.0, co2e_g=1.0)

@@ -53,9 +53,9 @@ def test_serving_max_power_counts_replicas():
 def test_regions_stress_column_and_exclusions():
     res = compare_regions(1e12, 1e11, 0.0, "us-az,gcp-europe-north1,deu",
                           peak_it_power_w=1e6, max_water_stress=3.0, max_power_w=1.7e6)
-    kept = {r["region"]: r for r in res["rows"]}
+    kept = {r["region"]: r for r in res.rows}
     assert set(kept) == {"gcp-europe-north1"}
-    why = {r["region"]: r["why_not"] for r in res["excluded"]}
+    why = {r["region"]: r["why_not"] for r in res.excluded}
     assert "water stress 4.5" in why["us-az"]
     assert "no water-stress figure" in why["deu"]
     assert kept["gcp-europe-north1"]["water_stress_category"] == "low"

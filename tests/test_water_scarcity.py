@@ -63,14 +63,14 @@ def test_footprint_shows_scarcity_weighted_water_beside_litres():
 def test_regions_rank_by_scarcity_and_by_stress():
     regions = ["us-az", "us-va", "irl", "world"]
     res = compare_regions(1e10, 2e9, 1e5, regions, objective="water-scarcity")
-    order = [r["region"] for r in res["rows"]]
+    order = [r["region"] for r in res.rows]
     assert order[-1] == "us-az" and order[0] in ("irl", "us-va")
-    for r in res["rows"]:
+    for r in res.rows:
         assert r["water_scarcity_l"] == pytest.approx(r["water_l"] * r["aware_cf"])
     st = compare_regions(1e10, 2e9, 1e5, regions, objective="water-stress")
-    assert [r["region"] for r in st["rows"]] == ["us-va", "us-az"]  # 2.9 < 4.5
-    assert {r["region"] for r in st["excluded"]} == {"irl", "world"}
-    assert all("no basin water stress" in r["why_not"] for r in st["excluded"])
+    assert [r["region"] for r in st.rows] == ["us-va", "us-az"]  # 2.9 < 4.5
+    assert {r["region"] for r in st.excluded} == {"irl", "world"}
+    assert all("no basin water stress" in r["why_not"] for r in st.excluded)
     with pytest.raises(InputError, match="no candidate region"):
         compare_regions(1e10, 2e9, 1e5, ["irl"], objective="water-stress")
 

@@ -100,7 +100,7 @@ def regions_cmd(
                                 max_power_w=lim[0], max_water_stress=lim[1])
         what = f"{fp.inputs['model']} on {fp.inputs['chips']} × {fp.inputs['hardware']}"
     if json_out:
-        dump_json(res)
+        dump_json(res.to_dict())
         return
     print_regions(res, what)
 
@@ -177,11 +177,11 @@ def when_cmd(
                                     ) * dur_h
     res = best_start_hour(prof, dur_h, e_kwh, now)
     if source_note:
-        res["profile_source"] = source_note
+        res.profile_source = source_note
     if json_out:
-        dump_json(res)
+        dump_json(res.to_dict())
         return
-    print_when(res, prof, e_kwh, dur_h, now, source_note)
+    print_when(res)
 
 
 def edge_cmd(
@@ -225,6 +225,6 @@ def edge_cmd(
                                              integer=True)) if cloud_chips else None,
                         cloud_precision=cloud_precision)
     if json_out:
-        dump_json(res)
+        dump_json(res.to_dict())
         return
     print_edge(res)

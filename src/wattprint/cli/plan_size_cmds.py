@@ -55,7 +55,7 @@ def budget_cmd(
                      precision=precision, region=region, fit=fit, demand=d,
                      days=need(days, "days", "--days"))
     if json_out:
-        dump_json(res)
+        dump_json(res.to_dict())
         return
     print_budget(res, days)
 
@@ -105,6 +105,6 @@ def lifecycle_cmd(
                     serve_batch=batch, serve_region=region, objective=objective,
                     pricing=pricing)
     if json_out:
-        dump_json(res)
+        dump_json(res.to_dict())
         return
     print_lifecycle(res, d.requests_per_day)

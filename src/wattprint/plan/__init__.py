@@ -8,5 +8,9 @@
   :mod:`~wattprint.plan.constraints`, :mod:`~wattprint.plan.pareto`,
   :mod:`~wattprint.plan.results` (the typed :class:`PlanResult`).
 
+Every plan returns a dataclass (``PlanResult``, ``RegionComparison``, ``StartHourPlan``,
+``EdgeVsCloud``, ``LifecyclePlan``, ``RightSizePlan``, ``FacilityPlan``) with ``to_dict()``
+for JSON; rendering is in :mod:`wattprint.report` (``plan_tables``, ``plan_views``).
+
 Submodules are imported on use (numpy is loaded only by a sweep).
 """

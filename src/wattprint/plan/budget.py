@@ -20,12 +20,13 @@ point. A smaller model trained longer to the same loss has ``D' = (B / (L* − E
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from wattprint.catalog.planning import planning_data, planning_value
 from wattprint.errors import InputError, UnsupportedError
+from wattprint.quantity import Quantity
 from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec, spec_from_config
 
@@ -65,6 +66,77 @@ class ScalingFit:
     def cite(self) -> str:
         """Citation."""
         return f"{self.source} ({self.year}, {self.status})"
+
+
+#: How the compute-optimal split is found (``RightSizePlan.provenance["formula"]``).
+FORMULA = ("N_opt = G (C/6)^(β/(α+β)), D_opt = (C/6)^(α/(α+β)) / G, G = (αA/(βB))^(1/(α+β)); "
+           "C = budget / ε(N), ε = cost per token / (6N)")
+
+NOTES = ("C = 6ND counts the Chinchilla convention; the engine's FLOPs add attention and the LM "
+         "head, which the cost per token includes",
+         "the scaling law predicts pre-training loss on the MassiveText mix; other data shifts E",
+         "Hoffmann et al.'s rounded Approach 3 values imply far more tokens per parameter at "
+         "large C (about 90 at 1e24 FLOPs) than their Approaches 1-2 (~20); Besiroglu et al. "
+         "2024 trace this to the fit and their refit (--fit besiroglu2024) gives ~20")
+
+
+@dataclass
+class RightSizePlan:
+    """The compute-optimal model for a budget: ``budget`` (the user's, in J or gCO2e) and
+    ``cost_per_token`` (the engine's, with its provenance) are :class:`Quantity`; with a
+    demand, ``alternatives`` compares smaller models trained longer over a lifecycle."""
+
+    budget: Quantity
+    metric: str
+    hardware: str
+    chips: int
+    precision: str
+    region: str | None
+    fit: ScalingFit
+    flops: float
+    params: float
+    tokens: float
+    predicted_loss: float
+    cost_per_chinchilla_flop: float
+    cost_per_token: Quantity
+    seconds_per_token: float
+    model_shape: dict[str, Any]
+    iterations: list[dict[str, float]]
+    notes: list[str] = field(default_factory=lambda: list(NOTES))
+    alternatives: list[dict[str, Any]] | None = None
+
+    @property
+    def tokens_per_param(self) -> float:
+        """Training tokens per parameter."""
+        return self.tokens / self.params
+
+    @property
+    def training_time_s(self) -> float:
+        """Wall-clock time to train the compute-optimal model [s]."""
+        return self.seconds_per_token * self.tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        sf = self.fit
+        out: dict[str, Any] = {
+            "budget": {"metric": self.metric, "value": self.budget.value,
+                       "unit": self.budget.unit},
+            "hardware": self.hardware, "chips": self.chips, "precision": self.precision,
+            "region": self.region,
+            "fit": {"id": sf.id, "E": sf.E, "A": sf.A, "B": sf.B, "alpha": sf.alpha,
+                    "beta": sf.beta, "source": sf.cite()},
+            "flops": self.flops, "params": self.params, "tokens": self.tokens,
+            "tokens_per_param": self.tokens_per_param, "predicted_loss": self.predicted_loss,
+            "cost_per_chinchilla_flop": self.cost_per_chinchilla_flop,
+            "cost_per_token": self.cost_per_token.value,
+            "training_time_s": self.training_time_s, "model_shape": self.model_shape,
+            "iterations": self.iterations,
+            "provenance": {"cost_per_token": self.cost_per_token.provenance,
+                           "formula": FORMULA},
+            "notes": self.notes}
+        if self.alternatives is not None:
+            out["alternatives"] = self.alternatives
+        return out
 
 
 def get_fit(name: str = "hoffmann2022") -> ScalingFit:
@@ -127,7 +199,7 @@ def right_size(*, energy_j: float | None = None, co2e_g: float | None = None,
                region: str | None = None, fit: str = "hoffmann2022",
                demand: Demand | None = None, days: float = 365.0,
                shrink: tuple[float, ...] = (1.0, 0.5, 0.25, 0.125),
-               serve_region: str | None = None) -> dict[str, Any]:
+               serve_region: str | None = None) -> RightSizePlan:
     """Compute-optimal model size and tokens for an energy or CO2e budget on ``hardware``.
 
     With ``demand``, also the lifecycle total (training + ``days`` of serving) of smaller
@@ -167,32 +239,16 @@ def right_size(*, energy_j: float | None = None, co2e_g: float | None = None,
     unit = "J" if metric == "energy" else "gCO2e"
     m_opt, s_per_tok, prov = cost_per_token(spec, hardware, chips=chips, precision=precision,
                                             region=region, metric=metric)
-    out: dict[str, Any] = {
-        "budget": {"metric": metric, "value": budget, "unit": unit},
-        "hardware": hardware, "chips": chips, "precision": precision, "region": region,
-        "fit": {"id": sf.id, "E": sf.E, "A": sf.A, "B": sf.B, "alpha": sf.alpha,
-                "beta": sf.beta, "source": sf.cite()},
-        "flops": c, "params": n_opt, "tokens": d_opt, "tokens_per_param": d_opt / n_opt,
-        "predicted_loss": loss, "cost_per_chinchilla_flop": eps,
-        "cost_per_token": m_opt, "training_time_s": s_per_tok * d_opt,
-        "model_shape": spec.to_dict(), "iterations": history,
-        "provenance": {"cost_per_token": prov,
-                       "formula": "N_opt = G (C/6)^(β/(α+β)), D_opt = (C/6)^(α/(α+β)) / G, "
-                                  "G = (αA/(βB))^(1/(α+β)); C = budget / ε(N), ε = cost per "
-                                  "token / (6N)"},
-        "notes": ["C = 6ND counts the Chinchilla convention; the engine's FLOPs add attention "
-                  "and the LM head, which the cost per token includes",
-                  "the scaling law predicts pre-training loss on the MassiveText mix; other data "
-                  "shifts E",
-                  "Hoffmann et al.'s rounded Approach 3 values imply far more tokens per "
-                  "parameter at large C (about 90 at 1e24 FLOPs) than their Approaches 1-2 (~20); "
-                  "Besiroglu et al. 2024 trace this to the fit and their refit (--fit "
-                  "besiroglu2024) gives ~20"],
-    }
+    plan = RightSizePlan(
+        budget=Quantity(budget, unit, "the user's budget", basis="user"), metric=metric,
+        hardware=hardware, chips=chips, precision=precision, region=region, fit=sf, flops=c,
+        params=n_opt, tokens=d_opt, predicted_loss=loss, cost_per_chinchilla_flop=eps,
+        cost_per_token=Quantity(m_opt, f"{unit}/token", prov),
+        seconds_per_token=s_per_tok, model_shape=spec.to_dict(), iterations=history)
     if demand is not None:
-        out["alternatives"] = _alternatives(sf, n_opt, d_opt, loss, hardware, chips, precision,
-                                            region, metric, demand, days, shrink, serve_region)
-    return out
+        plan.alternatives = _alternatives(sf, n_opt, d_opt, loss, hardware, chips, precision,
+                                          region, metric, demand, days, shrink, serve_region)
+    return plan
 
 
 def _alternatives(sf: ScalingFit, n_opt: float, d_opt: float, loss: float, hardware: str,
@@ -231,5 +287,6 @@ def _alternatives(sf: ScalingFit, n_opt: float, d_opt: float, loss: float, hardw
     base: Any = rows[0].get("lifecycle_total")
     for r in rows:
         lt: Any = r.get("lifecycle_total")
-        r["vs_compute_optimal_pct"] = (lt - base) / base * 100 if lt and base else None
+        r["vs_compute_optimal_pct"] = ((lt - base) / base * 100
+                                       if lt is not None and base else None)
     return rows

@@ -12,6 +12,7 @@ round trip for latency.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,156 @@ from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.planning import planning_value
 from wattprint.catalog.schema import Hardware
 from wattprint.errors import InputError, UnsupportedError
-from wattprint.quantity import J_PER_KWH
+from wattprint.quantity import J_PER_KWH, Quantity
 from wattprint.workload.model_spec import ModelSpec
+
+
+@dataclass
+class EdgeMisfit:
+    """The model does not fit in the memory an app may use on the device."""
+
+    device: str
+    device_class: str
+    usable_memory_gb: float
+    message: str
+    fits: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"fits": False, "device": self.device, "device_class": self.device_class,
+                "usable_memory_gb": self.usable_memory_gb, "message": self.message}
+
+
+@dataclass
+class EdgeSide:
+    """One request on a personal device: ``energy`` (at the wall) and ``embodied`` (the
+    device's share) are :class:`Quantity` with their provenance; CO2e, water and cost from
+    the home site's chain."""
+
+    device: str
+    device_class: str
+    precision: str
+    stack: str
+    home_site: Any
+    time_s: float
+    latency_s: float
+    ttft_s: float
+    it_energy_j: float
+    charging_efficiency: float
+    energy: Quantity
+    co2e_g: float
+    embodied: Quantity
+    total_co2e_g: float
+    water_l: float
+    cost_usd: float
+    provenance: dict[str, str] = field(default_factory=dict)
+    fits: bool = True
+
+    @property
+    def energy_j(self) -> float:
+        """Energy at the wall per request [J]."""
+        return self.energy.value
+
+    @property
+    def embodied_co2e_g(self) -> float:
+        """The device's embodied CO2e amortised over this request [g]."""
+        return self.embodied.value
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (energy and embodied as values; their provenance alongside)."""
+        return {"fits": True, "device": self.device, "device_class": self.device_class,
+                "precision": self.precision, "stack": self.stack, "home_site": self.home_site,
+                "time_s": self.time_s, "latency_s": self.latency_s, "ttft_s": self.ttft_s,
+                "it_energy_j": self.it_energy_j,
+                "charging_efficiency": self.charging_efficiency, "energy_j": self.energy_j,
+                "co2e_g": self.co2e_g, "embodied_co2e_g": self.embodied_co2e_g,
+                "total_co2e_g": self.total_co2e_g, "water_l": self.water_l,
+                "cost_usd": self.cost_usd,
+                "provenance": {"energy": self.energy.provenance,
+                               "embodied": self.embodied.provenance, **self.provenance}}
+
+
+@dataclass
+class CloudSide:
+    """One request served in a data centre plus the network to the user: ``datacenter``
+    and ``network`` energy are :class:`Quantity` with their provenance."""
+
+    hardware: str
+    chips: int
+    batch: int
+    precision: str
+    stack: str
+    region: Any
+    latency_s: float
+    ttft_s: float
+    datacenter: Quantity
+    network_bytes: float
+    network: Quantity
+    co2e_g: float
+    embodied_co2e_g: float
+    total_co2e_g: float
+    water_l: float
+    cost_usd: float
+    round_trip: str
+
+    @property
+    def datacenter_energy_j(self) -> float:
+        """Facility energy per request in the data centre [J]."""
+        return self.datacenter.value
+
+    @property
+    def network_energy_j(self) -> float:
+        """Network transfer energy per request [J]."""
+        return self.network.value
+
+    @property
+    def energy_j(self) -> float:
+        """Data centre plus network energy per request [J]."""
+        return self.datacenter.value + self.network.value
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (energies as values; their provenance alongside)."""
+        return {"hardware": self.hardware, "chips": self.chips, "batch": self.batch,
+                "precision": self.precision, "stack": self.stack, "region": self.region,
+                "latency_s": self.latency_s, "ttft_s": self.ttft_s,
+                "datacenter_energy_j": self.datacenter_energy_j,
+                "network_bytes": self.network_bytes,
+                "network_energy_j": self.network_energy_j, "energy_j": self.energy_j,
+                "co2e_g": self.co2e_g, "embodied_co2e_g": self.embodied_co2e_g,
+                "total_co2e_g": self.total_co2e_g, "water_l": self.water_l,
+                "cost_usd": self.cost_usd,
+                "provenance": {"datacenter": self.datacenter.provenance,
+                               "network": self.network.provenance,
+                               "round_trip": self.round_trip}}
+
+
+@dataclass
+class EdgeVsCloud:
+    """The same request on a device and in the cloud; with a fitting model also the
+    per-metric ``comparison``, the ``break_even`` points and the verdict."""
+
+    model: str
+    prompt_tokens: int
+    output_tokens: int
+    edge: EdgeSide | EdgeMisfit
+    cloud: CloudSide
+    verdict: str
+    notes: list[str] = field(default_factory=list)
+    comparison: dict[str, dict[str, Any]] | None = None
+    break_even: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        out: dict[str, Any] = {"model": self.model, "prompt_tokens": self.prompt_tokens,
+                               "output_tokens": self.output_tokens,
+                               "edge": self.edge.to_dict(), "cloud": self.cloud.to_dict(),
+                               "notes": self.notes}
+        if self.comparison is not None:
+            out["comparison"] = self.comparison
+        if self.break_even is not None:
+            out["break_even"] = self.break_even
+        out["verdict"] = self.verdict
+        return out
 
 
 def _device_class(hw: Hardware) -> str:
@@ -29,8 +178,8 @@ def _device_class(hw: Hardware) -> str:
 
 def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_tokens: int, *,
                  precision: str | None = None, home: str = "residential-world",
-                 stack: str | None = None) -> dict[str, Any]:
-    """One request on a personal device, or ``{"fits": False, "message": ...}``."""
+                 stack: str | None = None) -> EdgeSide | EdgeMisfit:
+    """One request on a personal device, or why it does not fit."""
     from wattprint.engine import compute_rate, estimate_inference, inference_memory_bytes
     from wattprint.workload.precision import precision_plan
 
@@ -52,12 +201,10 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
             chosen = plan
             break
     if chosen is None:
-        return {"fits": False, "device": hw.id, "device_class": cls,
-                "usable_memory_gb": have / 1e9,
-                "message": (f"{spec.name} does not fit on {hw.id}: an app can use about "
-                            f"{have / 1e9:.1f} GB of its {hw.memory_bytes.value / 1e9:.0f} GB "
-                            f"({usable.value:.0%}, {usable.cite()}); tried "
-                            f"{'; '.join(tried)}")}
+        return EdgeMisfit(hw.id, cls, have / 1e9,
+                          f"{spec.name} does not fit on {hw.id}: an app can use about "
+                          f"{have / 1e9:.1f} GB of its {hw.memory_bytes.value / 1e9:.0f} GB "
+                          f"({usable.value:.0%}, {usable.cite()}); tried {'; '.join(tried)}")
     st = stack or default_stack("edge")
     fp = estimate_inference(spec, hw, batch=1, prompt_tokens=prompt_tokens,
                             output_tokens=output_tokens, precision=chosen.name, stack=st,
@@ -77,20 +224,21 @@ def edge_request(spec: ModelSpec, hw: Hardware, prompt_tokens: int, output_token
     co2, water = chain["co2e_g"], chain["water_l"]
     latency = fp["time_to_first_token"].value + (output_tokens - 1) * \
         fp["time_per_output_token"].value
-    return {"fits": True, "device": hw.id, "device_class": cls, "precision": chosen.name,
-            "stack": st, "home_site": site["site"], "time_s": t, "latency_s": latency,
-            "ttft_s": fp["time_to_first_token"].value, "it_energy_j": it,
-            "charging_efficiency": ce, "energy_j": wall, "co2e_g": co2, "embodied_co2e_g": emb,
-            "total_co2e_g": chain["total_co2e_g"], "water_l": water, "cost_usd": chain["cost_usd"],
-            "provenance": {
-                "energy": f"estimate_inference on {hw.id} at batch 1 ({chosen.name}, {st}): "
-                          f"{fp['it_energy'].provenance}; wall = IT / charging efficiency ("
-                          + (hw.charging_efficiency.cite() if hw.charging_efficiency else
-                             "mains powered: 1") + ")",
-                "embodied": f"E_emb {emb_dev:g} g ({hw.embodied_co2e_g.cite()}) × t / "
-                            f"(lifetime × active share): {life.cite()}; {active.cite()}",
-                "grid": site["grid_gco2e_per_kwh"]["provenance"],
-                "memory": f"usable share {usable.cite()}"}}
+    energy_prov = (f"estimate_inference on {hw.id} at batch 1 ({chosen.name}, {st}): "
+                   f"{fp['it_energy'].provenance}; wall = IT / charging efficiency ("
+                   + (hw.charging_efficiency.cite() if hw.charging_efficiency else
+                      "mains powered: 1") + ")")
+    return EdgeSide(
+        device=hw.id, device_class=cls, precision=chosen.name, stack=st,
+        home_site=site["site"], time_s=t, latency_s=latency,
+        ttft_s=fp["time_to_first_token"].value, it_energy_j=it, charging_efficiency=ce,
+        energy=Quantity(wall, "J", energy_prov), co2e_g=co2,
+        embodied=Quantity(emb, "gCO2e",
+                          f"E_emb {emb_dev:g} g ({hw.embodied_co2e_g.cite()}) × t / "
+                          f"(lifetime × active share): {life.cite()}; {active.cite()}"),
+        total_co2e_g=chain["total_co2e_g"], water_l=water, cost_usd=chain["cost_usd"],
+        provenance={"grid": site["grid_gco2e_per_kwh"]["provenance"],
+                    "memory": f"usable share {usable.cite()}"})
 
 
 def home_chain(wall_j: float, embodied_g: float, home: str) -> dict[str, float]:
@@ -124,7 +272,7 @@ def network_bytes(prompt_tokens: int, output_tokens: int) -> tuple[float, str]:
 def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tokens: int, *,
                   batch: int = 32, chips: int | None = None, precision: str = "bf16",
                   region: str | None = None, stack: str | None = None,
-                  home: str = "residential-world") -> dict[str, Any]:
+                  home: str = "residential-world") -> CloudSide:
     """One request served in a data centre at ``batch``, plus the network to the user."""
     from wattprint.catalog import get_site
     from wattprint.engine import (
@@ -154,19 +302,19 @@ def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tok
     dc_energy = fp["facility_energy"].value * per
     latency = fp["time_to_first_token"].value + (output_tokens - 1) * \
         fp["time_per_output_token"].value + rtt.value
-    return {"hardware": hw.id, "chips": chips, "batch": batch, "precision": precision,
-            "stack": stack, "region": fp.inputs["site"], "latency_s": latency,
-            "ttft_s": fp["time_to_first_token"].value + rtt.value,
-            "datacenter_energy_j": dc_energy, "network_bytes": nbytes,
-            "network_energy_j": net_j, "energy_j": dc_energy + net_j,
-            "co2e_g": fp["co2e"].value * per + net_co2,
-            "embodied_co2e_g": fp["embodied_co2e"].value * per,
-            "total_co2e_g": fp["total_co2e"].value * per + net_co2,
-            "water_l": fp["water"].value * per, "cost_usd": fp["cost"].value * per,
-            "provenance": {"datacenter": fp["facility_energy"].provenance,
-                           "network": f"{nprov}; × {jpb.value:g} J/B ({jpb.cite()}); CO2e at "
-                                      f"the user's grid ({home_site.id})",
-                           "round_trip": rtt.cite()}}
+    return CloudSide(
+        hardware=hw.id, chips=chips, batch=batch, precision=precision, stack=stack,
+        region=fp.inputs["site"], latency_s=latency,
+        ttft_s=fp["time_to_first_token"].value + rtt.value,
+        datacenter=Quantity(dc_energy, "J", fp["facility_energy"].provenance),
+        network_bytes=nbytes,
+        network=Quantity(net_j, "J", f"{nprov}; × {jpb.value:g} J/B ({jpb.cite()}); CO2e at "
+                                     f"the user's grid ({home_site.id})"),
+        co2e_g=fp["co2e"].value * per + net_co2,
+        embodied_co2e_g=fp["embodied_co2e"].value * per,
+        total_co2e_g=fp["total_co2e"].value * per + net_co2,
+        water_l=fp["water"].value * per, cost_usd=fp["cost"].value * per,
+        round_trip=rtt.cite())
 
 
 def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: int = 500,
@@ -174,7 +322,7 @@ def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: 
                   home: str = "residential-world", cloud_hardware: str = "h100",
                   cloud_region: str | None = None, cloud_batch: int = 32,
                   cloud_chips: int | None = None, cloud_precision: str = "bf16",
-                  cloud_stack: str | None = None) -> dict[str, Any]:
+                  cloud_stack: str | None = None) -> EdgeVsCloud:
     """Energy, CO2e and latency per request on ``device`` vs in the cloud, and break-evens."""
     from wattprint.engine import resolve_hardware, resolve_model
 
@@ -192,34 +340,48 @@ def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: 
     cloud = cloud_request(spec, cloud_hardware, prompt_tokens, output_tokens,
                           batch=cloud_batch, chips=cloud_chips, precision=cloud_precision,
                           region=cloud_region, stack=cloud_stack, home=home)
-    out: dict[str, Any] = {"model": spec.name, "prompt_tokens": prompt_tokens,
-                           "output_tokens": output_tokens, "edge": edge, "cloud": cloud,
-                           "notes": notes}
-    if not edge["fits"]:
-        out["verdict"] = edge["message"] + "; only the cloud can serve it"
-        return out
+    if isinstance(edge, EdgeMisfit):
+        return EdgeVsCloud(spec.name, prompt_tokens, output_tokens, edge, cloud,
+                           edge.message + "; only the cloud can serve it", notes)
     cmp = {}
     for k in ("energy_j", "total_co2e_g", "latency_s", "water_l", "cost_usd"):
-        e, c = edge[k], cloud[k]
+        e, c = getattr(edge, k), getattr(cloud, k)
         cmp[k] = {"edge": e, "cloud": c, "winner": "edge" if e < c else "cloud",
                   "ratio_edge_over_cloud": e / c if c else None}
-    out["comparison"] = cmp
-    # break-evens
+    be = _break_even(spec, edge, cloud, cloud_hardware, prompt_tokens, output_tokens,
+                     cloud_chips=cloud_chips, cloud_precision=cloud_precision,
+                     cloud_region=cloud_region, cloud_stack=cloud_stack, home=home)
+    w = cmp["energy_j"]["winner"]
+    ratio = cmp["energy_j"]["ratio_edge_over_cloud"]
+    verdict = (f"{w} uses less energy per request ({edge.energy_j:.3g} J on "
+               f"{hw.id} vs {cloud.energy_j:.3g} J in the cloud, ×{ratio:.2g}); "
+               f"{cmp['total_co2e_g']['winner']} emits less CO2e; "
+               f"{cmp['latency_s']['winner']} answers faster")
+    return EdgeVsCloud(spec.name, prompt_tokens, output_tokens, edge, cloud, verdict, notes,
+                       cmp, be)
+
+
+def _break_even(spec: ModelSpec, edge: EdgeSide, cloud: CloudSide, cloud_hardware: str,
+                prompt_tokens: int, output_tokens: int, *, cloud_chips: int | None,
+                cloud_precision: str, cloud_region: str | None, cloud_stack: str | None,
+                home: str) -> dict[str, Any]:
+    """Where the answer flips: the network J/byte, the home grid intensity and the cloud
+    batch at which the cloud would match the edge."""
+    from wattprint.catalog import get_site
+
     be: dict[str, Any] = {}
     jpb = default_value("network", "j_per_byte").value
-    dc_only = cloud["datacenter_energy_j"]
-    if edge["energy_j"] > dc_only:
-        be["network_j_per_byte"] = (edge["energy_j"] - dc_only) / cloud["network_bytes"]
+    dc_only = cloud.datacenter_energy_j
+    if edge.energy_j > dc_only:
+        be["network_j_per_byte"] = (edge.energy_j - dc_only) / cloud.network_bytes
         be["network_text"] = (f"the cloud uses less energy while the network costs less than "
                               f"{be['network_j_per_byte']:.3g} J/byte (now {jpb:.3g})")
     else:
         be["network_j_per_byte"] = None
         be["network_text"] = "the edge uses less energy even with a free network"
-    from wattprint.catalog import get_site
-
-    e_kwh = edge["energy_j"] / J_PER_KWH
+    e_kwh = edge.energy_j / J_PER_KWH
     if e_kwh > 0:
-        g_star = (cloud["total_co2e_g"] - edge["embodied_co2e_g"]) / e_kwh
+        g_star = (cloud.total_co2e_g - edge.embodied_co2e_g) / e_kwh
         be["home_grid_gco2e_per_kwh"] = g_star if g_star > 0 else None
         be["grid_text"] = (f"on CO2e the edge wins while the home grid is below {g_star:.0f} "
                            f"gCO2e/kWh (now {get_site(home).grid_gco2e_per_kwh.value:g})"
@@ -233,18 +395,11 @@ def edge_vs_cloud(model: str | ModelSpec | Path, device: str, *, prompt_tokens: 
                               stack=cloud_stack, home=home)
         except UnsupportedError:
             break
-        if c["energy_j"] <= edge["energy_j"]:
+        if c.energy_j <= edge.energy_j:
             batch_be = b
             break
     be["cloud_batch"] = batch_be
     be["batch_text"] = (f"the cloud uses less energy per request from batch {batch_be} "
                         "(requests sharing each pass)" if batch_be else
                         "the cloud does not beat the edge on energy at any batch up to 256")
-    out["break_even"] = be
-    w = cmp["energy_j"]["winner"]
-    ratio = cmp["energy_j"]["ratio_edge_over_cloud"]
-    out["verdict"] = (f"{w} uses less energy per request ({edge['energy_j']:.3g} J on "
-                      f"{hw.id} vs {cloud['energy_j']:.3g} J in the cloud, ×{ratio:.2g}); "
-                      f"{cmp['total_co2e_g']['winner']} emits less CO2e; "
-                      f"{cmp['latency_s']['winner']} answers faster")
-    return out
+    return be

@@ -10,6 +10,7 @@ repeats every day).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,124 @@ from wattprint.plan.data import HourlyProfile
 from wattprint.plan.objectives import OBJECTIVES, objective_names
 from wattprint.plan.site_limits import check_limits, limit_rows
 from wattprint.plan.space import resolve_regions
-from wattprint.quantity import J_PER_KWH
+from wattprint.quantity import J_PER_KWH, Quantity
+
+#: The site chain written out (``RegionComparison.formulas``).
+FORMULAS = ("facility = (accelerator + host) × PUE; CO2e = facility kWh × grid + embodied; "
+            "water = IT kWh × WUE + facility kWh × off-site; cost = facility kWh × price")
+
+
+@dataclass
+class RegionVerdict:
+    """The winning region on the objective: ``best`` (a :class:`Quantity`, provenance the
+    reason) and its margins against the runner-up, the median and the worst region."""
+
+    winner: str
+    objective: str
+    best: Quantity
+    worst: str
+    worst_value: float
+    median_value: float
+    runner_up: str | None = None
+    runner_up_value: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready verdict (margins in the objective's unit and in %)."""
+        v = self.best.value
+        out: dict[str, Any] = {
+            "winner": self.winner, "objective": self.objective, "unit": self.best.unit,
+            "value": v, "worst": self.worst, "worst_value": self.worst_value,
+            "saving_vs_worst": self.worst_value - v,
+            "saving_vs_worst_pct": _pct_saved(v, self.worst_value),
+            "median_value": self.median_value,
+            "saving_vs_median_pct": _pct_saved(v, self.median_value)}
+        if self.runner_up is not None and self.runner_up_value is not None:
+            out.update(runner_up=self.runner_up,
+                       saving_vs_runner_up=self.runner_up_value - v,
+                       saving_vs_runner_up_pct=_pct_saved(v, self.runner_up_value))
+        out["why"] = self.best.provenance
+        return out
+
+
+@dataclass
+class RegionComparison:
+    """One workload in each candidate region, ranked by ``objective``: ``rows`` (per region:
+    site factors, facility energy, CO2e, water, cost, provenance), the ``excluded`` regions
+    with the reason, the verdict, the inputs and the formulas."""
+
+    objective: str
+    rows: list[dict[str, Any]]
+    excluded: list[dict[str, Any]]
+    verdict: RegionVerdict
+    inputs: dict[str, Any]
+    formulas: str = FORMULAS
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result."""
+        return {"objective": self.objective, "rows": self.rows, "excluded": self.excluded,
+                "verdict": self.verdict.to_dict(), "inputs": self.inputs,
+                "formulas": self.formulas}
+
+
+@dataclass
+class StartHourPlan:
+    """The CO2e of a deferrable job for each start hour of a 24-hour profile, the best and
+    worst hour and the savings; ``best`` is a :class:`Quantity` whose provenance is the
+    formula and the profile."""
+
+    profile: HourlyProfile
+    duration_h: float
+    energy_kwh: float
+    co2e_g_by_start_hour: list[float]
+    best_hour: int
+    worst_hour: int
+    now_hour: int | None = None
+    profile_source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def power_kw(self) -> float:
+        """Average power of the job [kW]."""
+        return self.energy_kwh / self.duration_h
+
+    @property
+    def best(self) -> Quantity:
+        """CO2e of the job started at the best hour."""
+        return Quantity(self.co2e_g_by_start_hour[self.best_hour], "gCO2e",
+                        f"{START_FORMULA}; profile {self.profile.name}")
+
+    @property
+    def no_difference(self) -> bool:
+        """A flat profile (or a job covering whole days) has no better hour."""
+        g = self.co2e_g_by_start_hour
+        return bool(g[self.worst_hour] - g[self.best_hour]
+                    <= FLAT_TOLERANCE * max(float(g[self.worst_hour]), 1e-300))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready result (``now_*`` only with a start hour to compare against)."""
+        g = self.co2e_g_by_start_hour
+        best, worst = g[self.best_hour], g[self.worst_hour]
+        mean = float(np.mean(g))
+        out: dict[str, Any] = {
+            "profile": self.profile.to_dict(), "duration_h": self.duration_h,
+            "energy_kwh": self.energy_kwh, "power_kw": self.power_kw,
+            "co2e_g_by_start_hour": g, "best_hour": self.best_hour, "best_co2e_g": best,
+            "worst_hour": self.worst_hour, "no_difference": self.no_difference,
+            "worst_co2e_g": worst, "average_start_co2e_g": mean,
+            "saving_vs_average_g": mean - best,
+            "saving_vs_average_pct": _pct_saved(best, mean),
+            "saving_vs_worst_g": worst - best,
+            "saving_vs_worst_pct": _pct_saved(best, worst),
+            "formula": START_FORMULA}
+        if self.now_hour is not None:
+            now = g[self.now_hour]
+            out.update(now_hour=self.now_hour, now_co2e_g=now, saving_vs_now_g=now - best,
+                       saving_vs_now_pct=_pct_saved(best, now))
+        if self.notes:
+            out["note"] = "; ".join(self.notes)
+        if self.profile_source is not None:
+            out["profile_source"] = self.profile_source
+        return out
 
 
 def _drop_missing(rows: list[dict[str, Any]], excluded: list[dict[str, Any]], key: str,
@@ -59,7 +177,7 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
                     regions: Sequence[Site] | Sequence[str] | str | None = None, *,
                     objective: str = "co2e", pue: float | None = None,
                     peak_it_power_w: float | None = None, max_power_w: float | None = None,
-                    max_water_stress: float | None = None) -> dict[str, Any]:
+                    max_water_stress: float | None = None) -> RegionComparison:
     """Footprint of one workload in each region, ranked by ``objective``, with the margins.
 
     Returns ``rows`` (per region: PUE, cooling, grid, price, WUE, facility energy, CO2e,
@@ -103,36 +221,26 @@ def compare_regions(accelerator_energy_j: float, host_energy_j: float, embodied_
     check_limits(max_power_w, max_water_stress)
     rows, excluded = limit_rows(rows, peak_it_power_w, max_power_w, max_water_stress)
     rows, excluded = _drop_missing(rows, excluded, key, label)
-    vals = np.array([r[key] for r in rows])
     best = rows[0]
     worst = rows[-1]
-    median = float(np.median(vals))
-    verdict = {"winner": best["region"], "objective": objective, "unit": unit,
-               "value": best[key], "worst": worst["region"], "worst_value": worst[key],
-               "saving_vs_worst": worst[key] - best[key],
-               "saving_vs_worst_pct": _pct_saved(best[key], worst[key]),
-               "median_value": median,
-               "saving_vs_median_pct": _pct_saved(best[key], median)}
-    if len(rows) > 1:
-        verdict.update(runner_up=rows[1]["region"],
-                       saving_vs_runner_up=rows[1][key] - best[key],
-                       saving_vs_runner_up_pct=_pct_saved(best[key], rows[1][key]))
-    verdict["why"] = (f"{best['region']} has the lowest {label} ({_driver(best, objective)}): "
-                      f"{verdict['saving_vs_worst_pct']:.0f} % below the worst region "
-                      f"({worst['region']}) and {verdict['saving_vs_median_pct']:.0f} % below "
-                      "the median")
-    return {"objective": objective, "rows": rows, "excluded": excluded, "verdict": verdict,
-            "inputs": {"accelerator_energy_j": accelerator_energy_j,
-                       "host_energy_j": host_energy_j, "embodied_co2e_g": embodied_co2e_g,
-                       "pue_override": pue},
-            "formulas": "facility = (accelerator + host) × PUE; CO2e = facility kWh × grid + "
-                        "embodied; water = IT kWh × WUE + facility kWh × off-site; cost = "
-                        "facility kWh × price"}
+    median = float(np.median(np.array([r[key] for r in rows])))
+    pct_worst = _pct_saved(best[key], worst[key])
+    why = (f"{best['region']} has the lowest {label} ({_driver(best, objective)}): "
+           f"{pct_worst:.0f} % below the worst region ({worst['region']}) and "
+           f"{_pct_saved(best[key], median):.0f} % below the median")
+    verdict = RegionVerdict(best["region"], objective, Quantity(best[key], unit, why),
+                            worst["region"], worst[key], median,
+                            rows[1]["region"] if len(rows) > 1 else None,
+                            rows[1][key] if len(rows) > 1 else None)
+    return RegionComparison(objective, rows, excluded, verdict,
+                            {"accelerator_energy_j": accelerator_energy_j,
+                             "host_energy_j": host_energy_j,
+                             "embodied_co2e_g": embodied_co2e_g, "pue_override": pue})
 
 
 def compare_footprint(fp: Footprint, regions: Sequence[str] | str | None = None, *,
                       objective: str = "co2e", max_power_w: float | None = None,
-                      max_water_stress: float | None = None) -> dict[str, Any]:
+                      max_water_stress: float | None = None) -> RegionComparison:
     """:func:`compare_regions` for an engine footprint (its accelerator, host, embodied);
     its rated IT power is chips x (power limit + host share) of its hardware."""
     from wattprint.catalog import get_hardware
@@ -145,7 +253,7 @@ def compare_footprint(fp: Footprint, regions: Sequence[str] | str | None = None,
                           fp["embodied_co2e"].value, regions, objective=objective,
                           peak_it_power_w=peak_it, max_power_w=max_power_w,
                           max_water_stress=max_water_stress)
-    out["inputs"]["workload"] = fp.inputs
+    out.inputs["workload"] = fp.inputs
     return out
 
 
@@ -180,10 +288,13 @@ def window_integrals(profile: np.ndarray, duration_h: float) -> np.ndarray:
 
 #: Start hours whose CO2e differ by at most this fraction are "no difference".
 FLAT_TOLERANCE = 1e-3
+#: The start-hour formula (``StartHourPlan`` JSON ``formula``).
+START_FORMULA = ("co2e(h) = P · ∫_h^{h+d} I(t) dt, P = energy / d, I the hourly profile "
+                 "repeated daily (window_integrals)")
 
 
 def best_start_hour(profile: HourlyProfile, duration_h: float, energy_kwh: float,
-                    now_hour: int | None = None) -> dict[str, Any]:
+                    now_hour: int | None = None) -> StartHourPlan:
     """Best start hour for a deferrable job of ``energy_kwh`` spread evenly over
     ``duration_h`` hours, and what it saves against starting now, a random hour and the worst.
     """
@@ -193,35 +304,13 @@ def best_start_hour(profile: HourlyProfile, duration_h: float, energy_kwh: float
         raise InputError(f"--now must be an hour 0-23, got {now_hour}")
     if not np.isfinite(duration_h) or duration_h <= 0:
         raise InputError(f"duration must be > 0, got {duration_h:g} h")
-    power_kw = energy_kwh / duration_h
-    g = power_kw * window_integrals(profile.values, duration_h)  # gCO2e per start hour
-    best = int(np.argmin(g))
-    worst = int(np.argmax(g))
-    mean = float(g.mean())
-    out: dict[str, Any] = {
-        "profile": profile.to_dict(), "duration_h": duration_h, "energy_kwh": energy_kwh,
-        "power_kw": power_kw, "co2e_g_by_start_hour": [float(v) for v in g],
-        "best_hour": best, "best_co2e_g": float(g[best]), "worst_hour": worst,
-        # a flat profile (or a job covering whole days) has no better hour: say so
-        "no_difference": bool(g[worst] - g[best] <= FLAT_TOLERANCE * max(float(g[worst]),
-                                                                         1e-300)),
-        "worst_co2e_g": float(g[worst]), "average_start_co2e_g": mean,
-        "saving_vs_average_g": mean - float(g[best]),
-        "saving_vs_average_pct": _pct_saved(float(g[best]), mean),
-        "saving_vs_worst_g": float(g[worst] - g[best]),
-        "saving_vs_worst_pct": _pct_saved(float(g[best]), float(g[worst])),
-        "formula": "co2e(h) = P · ∫_h^{h+d} I(t) dt, P = energy / d, I the hourly profile "
-                   "repeated daily (window_integrals)",
-    }
-    if now_hour is not None:
-        out["now_hour"] = now_hour
-        out["now_co2e_g"] = float(g[now_hour])
-        out["saving_vs_now_g"] = float(g[now_hour] - g[best])
-        out["saving_vs_now_pct"] = _pct_saved(float(g[best]), float(g[now_hour]))
+    g = (energy_kwh / duration_h) * window_integrals(profile.values, duration_h)
+    notes = []
     if duration_h >= 24:
-        out["note"] = ("a job of a day or more covers every hour; shifting its start only moves "
-                       "the partial day")
-    return out
+        notes.append("a job of a day or more covers every hour; shifting its start only moves "
+                     "the partial day")
+    return StartHourPlan(profile, duration_h, energy_kwh, [float(v) for v in g],
+                         int(np.argmin(g)), int(np.argmax(g)), now_hour, notes=notes)
 
 
 def energy_kwh_from_j(j: float) -> float:

@@ -1,17 +1,24 @@
 """Text rendering of the planner's other answers: regions, start hour, edge vs cloud,
-lifecycle and right-sizing. Each renderer takes the result's JSON form (``to_dict()``), so the
-text shows exactly the numbers ``--json`` gives."""
+lifecycle and right-sizing. Each renderer takes the typed result and reads its JSON form
+(``to_dict()``), so the text shows exactly the numbers ``--json`` gives."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wattprint.report.plan_tables import console, human_or_dash, table
 
+if TYPE_CHECKING:
+    from wattprint.plan.budget import RightSizePlan
+    from wattprint.plan.edge import EdgeVsCloud
+    from wattprint.plan.lifecycle import LifecyclePlan
+    from wattprint.plan.siting import RegionComparison, StartHourPlan
 
-def print_regions(res: dict[str, Any], what: str) -> None:
+
+def print_regions(result: RegionComparison, what: str) -> None:
     """The regions table of :func:`wattprint.plan.siting.compare_regions`, the verdict and
     the excluded regions; ``what`` names the workload."""
+    res = result.to_dict()
     objective = res["objective"]
     rows = [[r["region"], r["cooling"], f"{r['pue']:g}", f"{r['grid_gco2e_per_kwh']:g}",
              f"{r['price_usd_per_kwh']:g}", human_or_dash(r["facility_energy_j"], "J"),
@@ -32,10 +39,12 @@ def print_regions(res: dict[str, Any], what: str) -> None:
     con.print(f"Formulas: {res['formulas']}. Sources per region in --json (sites.toml).")
 
 
-def print_when(res: dict[str, Any], prof: Any, e_kwh: float, dur_h: float, now: int | None,
-               source_note: str | None) -> None:
-    """The CO2e of each start hour (:func:`wattprint.plan.siting.best_start_hour`) and the
-    best one; ``prof`` is the hourly profile used."""
+def print_when(result: StartHourPlan) -> None:
+    """The CO2e of each start hour (:func:`wattprint.plan.siting.best_start_hour`), the best
+    one, the profile and where it came from."""
+    res = result.to_dict()
+    prof, e_kwh, dur_h = result.profile, result.energy_kwh, result.duration_h
+    now, source_note = result.now_hour, result.profile_source
     con = console()
     g = res["co2e_g_by_start_hour"]
     flat = res.get("no_difference", False)
@@ -65,9 +74,10 @@ def print_when(res: dict[str, Any], prof: Any, e_kwh: float, dur_h: float, now: 
         con.print(f"note: {res['note']}", style="yellow")
 
 
-def print_edge(res: dict[str, Any]) -> None:
+def print_edge(result: EdgeVsCloud) -> None:
     """One request on the device vs in the cloud (:func:`wattprint.plan.edge.edge_vs_cloud`)
     with the break-even points."""
+    res = result.to_dict()
     con = console()
     e, c = res["edge"], res["cloud"]
     if not e["fits"]:
@@ -96,8 +106,9 @@ def print_edge(res: dict[str, Any]) -> None:
         con.print(f"note: {n}", style="yellow")
 
 
-def print_lifecycle(res: dict[str, Any], requests_per_day: float) -> None:
+def print_lifecycle(result: LifecyclePlan, requests_per_day: float) -> None:
     """Training plus serving over time (:func:`wattprint.plan.lifecycle.lifecycle`)."""
+    res = result.to_dict()
     con = console()
     rows = []
     for r in res["rows"]:
@@ -118,9 +129,10 @@ def print_lifecycle(res: dict[str, Any], requests_per_day: float) -> None:
         con.print(f"note: {n}", style="yellow")
 
 
-def print_budget(res: dict[str, Any], days: str) -> None:
+def print_budget(result: RightSizePlan, days: str) -> None:
     """The compute-optimal model for a budget (:func:`wattprint.plan.budget.right_size`) and
     the smaller models trained longer; ``days`` as the user gave it."""
+    res = result.to_dict()
     con = console()
     unit = res["budget"]["unit"]
     con.print(f"Budget {human_or_dash(res['budget']['value'], unit)} on {res['chips']} × "
