@@ -39,14 +39,16 @@ def sourced_quantity(s: Sourced, unit: str, what: str) -> Quantity:
 
 #: Default software stack of an estimate when none is given: ``eager`` (plain PyTorch) for
 #: inference and single-chip training, ``megatron`` (a distributed framework) for multi-chip
-#: training. Serving (``serve``: a rate, the planner) uses ``[sweep] stack`` of planning.toml,
-#: a personal device (``edge``) ``[edge] stack``.
-DEFAULT_STACKS = {"infer": "eager", "train": "eager", "train-distributed": "megatron"}
+#: training, ``eager`` (unfused operators) for a model priced by traced operators
+#: (``module``). Serving (``serve``: a rate, the planner) uses ``[sweep] stack`` of
+#: planning.toml, a personal device (``edge``) ``[edge] stack``.
+DEFAULT_STACKS = {"infer": "eager", "train": "eager", "train-distributed": "megatron",
+                  "module": "eager"}
 
 
 def default_stack(kind: str, chips: int = 1) -> str:
-    """THE default stack id for ``kind`` (``infer``, ``train``, ``serve`` or ``edge``) on
-    ``chips`` chips; every default stack in the code comes from here."""
+    """THE default stack id for ``kind`` (``infer``, ``train``, ``serve``, ``edge`` or
+    ``module``) on ``chips`` chips; every default stack in the code comes from here."""
     if kind in ("serve", "edge"):
         return str(planning_data()["sweep" if kind == "serve" else "edge"]["stack"])
     if kind == "train" and chips > 1:

@@ -139,24 +139,21 @@ def _serve(model: str | Path, hardware: str, rate: str, duration: str, prompt: s
           f"{i['duration_s']:g} s on {i['chips']} × {i['hardware']} ({i['site']})")
 
 
-_DURATION_UNITS = {"s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "day": 86400.0,
-                   "days": 86400.0, "week": 604800.0, "y": 31536000.0, "year": 31536000.0}
-
-
 def _duration_s(text: str) -> float:
     """``1d``, ``3600s``, ``2 h``, ``1 week`` → seconds (one-line error otherwise)."""
     import re
 
     from wattprint.errors import InputError
+    from wattprint.units import TIME_UNITS
 
     m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([a-z]*)\s*", text)
     unit = (m.group(2) or "s") if m else ""
-    if not m or unit not in _DURATION_UNITS:
+    if not m or unit not in TIME_UNITS:
         raise InputError(f"--duration: cannot read {text!r} (e.g. 1d, 3600s, 2h, 1week)")
     value = num(m.group(1), "duration")
     if value is None or value <= 0:
         raise InputError(f"--duration must be > 0, got {text!r}")
-    return value * _DURATION_UNITS[unit]
+    return value * TIME_UNITS[unit]
 
 
 def _opt_int(value: str | None, what: str, flag: str) -> int | None:
@@ -270,9 +267,9 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
     from wattprint.cli import operator_cmds as oc
 
     _one_chip(chips)
-    kw = dict(precision=precision, stack=stack or "eager", activation=activation,
-              op_precision=oc.op_precisions(op_precision), site=site, pue=num(pue, "PUE"),
-              profile=profile,
+    kw = dict(precision=precision, stack=stack or default_stack("module"),
+              activation=activation, op_precision=oc.op_precisions(op_precision), site=site,
+              pue=num(pue, "PUE"), profile=profile,
               market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
     b = int(need(batch or "1", "batch", "--batch", integer=True))
     if module:
@@ -299,8 +296,8 @@ def _operator_train(module, input_shape, model, model_config, hardware, samples,
     from wattprint.cli import operator_cmds as oc
 
     _one_chip(chips)
-    kw = dict(precision=precision, stack=stack or "eager", site=site, pue=num(pue, "PUE"),
-              profile=profile,
+    kw = dict(precision=precision, stack=stack or default_stack("module"), site=site,
+              pue=num(pue, "PUE"), profile=profile,
               market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
     b = int(need(batch or "8", "batch", "--batch", integer=True))
     n = need(samples, "samples", "--samples")

@@ -510,7 +510,7 @@ def show_cmd(
     ledger = _open_ledger(db, create=False)
     job = job_record(ledger, run)
     if job is not None:
-        from wattprint.cli.job_view import show_job
+        from wattprint.report.job_view import show_job
 
         return show_job(job, json_out)
     r = ledger.run(run)

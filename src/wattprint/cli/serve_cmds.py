@@ -39,25 +39,6 @@ def parse_seconds(text: str, flag: str) -> float:
     return value
 
 
-def _row_text(r: dict[str, Any]) -> list[str]:
-    from wattprint.units import fmt
-
-    def f(x: float | None, d: str = "") -> str:
-        return "—" if x is None else (format(x, d) if d else fmt(x))
-
-    p = r["predicted"] or {}
-    pred_tok = (f"{fmt(p['j_per_output_token'])} ({fmt(p['j_per_output_token_low'])}–"
-                f"{fmt(p['j_per_output_token_high'])})") if p else (r["prediction_note"] or "—")
-    return [str(r["interval"]), f(r["window_s"], ".1f"), f(r["energy_j"]),
-            f(r["output_tokens"], ".0f"), f(r["requests"], ".0f"),
-            f(r["output_tokens_per_s"]), f(r["j_per_output_token"]), f(r["j_per_request"]),
-            pred_tok, f(p.get("j_per_request")) if p else "—"]
-
-
-_COLS = ["#", "window s", "energy J", "out tokens", "requests", "tok/s", "J/token",
-         "J/request", "predicted J/token (range)", "predicted J/request"]
-
-
 def _emit(r: dict[str, Any], json_out: bool, console: Any) -> None:
     if json_out:
         from wattprint.report.tables import dumps_json
@@ -65,15 +46,9 @@ def _emit(r: dict[str, Any], json_out: bool, console: Any) -> None:
         sys.stdout.write(dumps_json(r).replace("\n", " ") + "\n")
         sys.stdout.flush()
         return
-    from rich.table import Table
+    from wattprint.report.serve_tables import serve_window_table
 
-    t = Table(title=f"serve-meter window {r['interval']} (energy: {r['energy_scope']}"
-              + (f"; {r['counter_resets']} counter reset(s)" if r["counter_resets"] else "")
-              + ")")
-    for c in _COLS:
-        t.add_column(c, justify="right")
-    t.add_row(*_row_text(r))
-    console.print(t)
+    console.print(serve_window_table(r))
 
 
 def _check(engine: str, model: str | None, hardware: str | None) -> None:

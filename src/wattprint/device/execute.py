@@ -60,6 +60,13 @@ def _tri(q: Any) -> tuple[float, float, float]:
     return (q.value, lo, hi)
 
 
+def _best_first(q: Any) -> tuple[float, float, float]:
+    """(central, high, low) of an efficiency: the high end is the optimistic case (a missing
+    end is the central value; a 0.0 end is kept, never taken for missing)."""
+    v, lo, hi = _tri(q)
+    return (v, hi, lo)
+
+
 def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | None]:
     """The key into ``hw.peak_flops`` that ``plan``'s matrix products run at, and a note
     when that is an emulation.
@@ -116,17 +123,15 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         j_per_flop=_tri(jf),
         j_per_vector_op=_tri(jv),
         j_per_byte=_tri(coeffs.j_per_byte),
-        compute_eff=(ce.value, ce.high or ce.value, ce.low or ce.value),
-        memory_eff=(me.value, me.high or me.value, me.low or me.value),
+        compute_eff=_best_first(ce),
+        memory_eff=_best_first(me),
         per_step_s=_tri(stack.per_step_s),
         per_layer_s=_tri(stack.per_layer_s),
         per_loop_step_s=_tri(stack.per_loop_step_s),
         per_layer_seq_s=_tri(stack.per_layer_seq_s),
         link_bps=link,
-        dvfs_factor=(dvfs.value, dvfs.low or dvfs.value, dvfs.high or dvfs.value),
-        moe_eff=(stack.moe_efficiency.value, stack.moe_efficiency.high or
-                 stack.moe_efficiency.value, stack.moe_efficiency.low or
-                 stack.moe_efficiency.value),
+        dvfs_factor=_tri(dvfs),
+        moe_eff=_best_first(stack.moe_efficiency),
         provenance={
             "dvfs_factor": f"boost-clock energy factor: {dvfs.cite()}",
             "peak_flops": f"{hw.id} peak {compute}: {hw.peak_flops[compute].cite()}",

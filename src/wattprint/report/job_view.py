@@ -11,7 +11,7 @@ def _e(j: float | None) -> str:
     if j is None or (isinstance(j, float) and math.isnan(j)):
         return "n/a"
     from wattprint.quantity import Quantity
-    from wattprint.report.units import human
+    from wattprint.units import human
 
     return human(Quantity(j, "J", ""))[0]
 
