@@ -28,8 +28,10 @@ CONFIG = {"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 3
           "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256,
           "max_position_embeddings": 8192}
 
-#: name → arguments (without ``--json``). The README's Predict and Plan examples, the catalog
-#: listings, the demo and the two V100 bf16 cases named in issue #8.
+#: name → arguments (without ``--json``). The README's Predict and Plan examples, a few more
+#: plan paths (a model that does not fit on the device, a start hour against now, an energy
+#: alone across regions, a CO2e budget), the catalog listings, the demo and the two V100 bf16
+#: cases named in issue #8.
 COMMANDS: dict[str, str] = {
     "est_train1": "estimate train --model llama-3.1-70b --tokens 15T --hardware h100 --chips 2048 "
                   "--site gcp-us-east4",
@@ -63,6 +65,11 @@ COMMANDS: dict[str, str] = {
                      "--max-water-stress 3",
     "lifecycle": "lifecycle --model llama-3.1-8b --training-tokens 15T --demand 1M/day "
                  "--days 365",
+    "plan_edge_misfit": "plan edge --model llama-3.1-70b --device apple-a17-pro",
+    "plan_when_now": "plan when --region us-ca --duration 30h --energy 2MWh --now 18",
+    "plan_regions_energy": "plan regions --energy 10MWh --region us-az,irl,deu "
+                           "--objective water-stress",
+    "plan_budget_co2e": "plan budget --co2e 100t",
     "demo": "demo",
     "hw_list": "hardware list",
     "models_list": "models list",
