@@ -133,6 +133,9 @@ def diff(before: Path, after: Path, shown: int = 8) -> int:
     changed = 0
     for name in COMMANDS:
         p, q = before / f"{name}.json", after / f"{name}.json"
+        if not p.exists():
+            print(p.name, "not recorded before (skipped)")
+            continue
         ds = json_diffs(_load(p), _load(q)) if q.exists() else [("", "present", "missing")]
         changed += bool(ds)
         print(p.name, "identical" if not ds else f"{len(ds)} diffs")
@@ -140,13 +143,16 @@ def diff(before: Path, after: Path, shown: int = 8) -> int:
             print("   ", d)
     for name in COMMANDS:
         p, q = before / f"{name}.txt", after / f"{name}.txt"
+        if not p.exists():
+            continue
         same = q.exists() and _text(p) == _text(q)
         changed += not same
         print(p.name, "identical" if same else "text differs")
-    for p in ("codes.json",):
-        if _load(before / p) != _load(after / p):
-            changed += 1
-            print(p, "exit codes differ:", _load(before / p), _load(after / p))
+    a, b = _load(before / "codes.json"), _load(after / "codes.json")
+    moved = {k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)}
+    if moved:
+        changed += 1
+        print("exit codes differ (before, after):", moved)
     return changed
 
 

@@ -267,7 +267,6 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
     from wattprint.cli import operator_cmds as oc
 
     _one_chip(chips)
-    stack = stack or default_stack("module")
     kw = dict(precision=precision, stack=stack, activation=activation,
               op_precision=oc.op_precisions(op_precision), site=site, pue=num(pue, "PUE"),
               profile=profile,
@@ -297,7 +296,6 @@ def _operator_train(module, input_shape, model, model_config, hardware, samples,
     from wattprint.cli import operator_cmds as oc
 
     _one_chip(chips)
-    stack = stack or default_stack("module")
     kw = dict(precision=precision, stack=stack, site=site, pue=num(pue, "PUE"),
               profile=profile,
               market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))

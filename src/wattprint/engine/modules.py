@@ -209,7 +209,7 @@ def options(hardware: str | Hardware, *, precision: str = "bf16",
     if train and not plan.trainable:
         raise UnsupportedError(f"training in {plan.name} is not modelled; use bf16, fp16, fp8, "
                                "tf32 or fp32")
-    st = get_stack(stack if stack is not None else default_stack("train" if train else "infer"))
+    st = get_stack(stack if stack is not None else default_stack("module"))
     params, notes = params_for(hw, st, plan, 1, profile)
     return Options(hw, st, plan, params, activation, op_precision, train), notes
 
