@@ -117,6 +117,14 @@ def test_recorded_samples_parse() -> None:
     assert got["tgi"].prompt_tokens == 402771
 
 
+def test_recorded_vllm_v0_output_parses() -> None:
+    """Real vLLM /metrics lines pasted in a public thread (tests/data/serving/README.md):
+    the older V0 format, without the request counter (requests then unknown, not 0)."""
+    _prom()
+    got = parse_counters("vllm", (DATA / "recorded" / "vllm_v0_bloom560m.prom").read_text())
+    assert (got.prompt_tokens, got.generation_tokens, got.requests) == (1196, 218152, None)
+
+
 def test_counter_increase_never_negative() -> None:
     assert counter_increase(100.0, 150.0) == 50.0
     assert counter_increase(100.0, 30.0) == 30.0  # restart: counted from 0
