@@ -7,6 +7,8 @@
   on a meter over 8 fake NVML GPUs (each boundary reads 8 counters); per step = total / steps
   (window boundaries amortised over the log interval). Goal ≤ 1 ms per step.
 * exporter: one HTTP scrape of ``/metrics`` on 127.0.0.1 with 8 fake GPUs + host. Goal ≤ 10 ms.
+* OpenTelemetry: one collection of the same numbers through the SDK's
+  ``InMemoryMetricReader`` (what a periodic OTLP export collects before sending).
 """
 
 from __future__ import annotations
@@ -100,10 +102,30 @@ def bench_scrape(n: int = 200) -> dict[str, float]:
             "p95_ms": sorted(times)[int(0.95 * n)]}
 
 
+def bench_otel(n: int = 200) -> dict[str, float]:
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    from wattprint.exporter import FleetCollector
+    from wattprint.exporter.otel import OtelBridge
+
+    col = FleetCollector(backends(), job="bench", node="n0", interval_s=3600)
+    reader = InMemoryMetricReader()
+    bridge = OtelBridge(col, [reader])
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        reader.get_metrics_data()
+        times.append((time.perf_counter() - t0) * 1e3)
+    bridge.shutdown()
+    return {"median_ms": statistics.median(times), "max_ms": max(times),
+            "p95_ms": sorted(times)[int(0.95 * n)]}
+
+
 def main() -> None:
     out = {"callback_ms_per_step": {"hf": bench_hf(), "lightning": bench_lightning(),
                                     "keras": bench_keras()},
-           "exporter_scrape_8_gpus": bench_scrape()}
+           "exporter_scrape_8_gpus": bench_scrape(),
+           "otel_collect_8_gpus": bench_otel()}
     path = Path(__file__).parent / "results" / "fleet.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
