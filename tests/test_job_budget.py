@@ -129,3 +129,11 @@ def test_two_node_processes_share_a_sqlite_ledger(tmp_path: Path) -> None:
 def test_two_node_processes_share_a_postgres_ledger(tmp_path: Path,
                                                     pg_url: str) -> None:  # noqa: F811
     _check(_two_nodes(tmp_path, pg_url), pg_url)
+
+
+def test_bad_budget_scope_is_one_line_exit_2() -> None:
+    from wattprint.testing import cli_call
+
+    code, _, err = cli_call("run", "--budget", "1kWh", "--budget-scope", "cluster", "--",
+                            "true")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--budget-scope" in err
