@@ -134,3 +134,50 @@ def test_otlp_endpoint_and_bad_url() -> None:
     assert otlp_endpoint("https://otel.example/v1/metrics") == "https://otel.example/v1/metrics"
     with pytest.raises(InputError, match="http"):
         otlp_endpoint("127.0.0.1:4318")
+
+
+@pytest.mark.slow
+def test_exporter_cli_exports_otlp(tmp_path: Any) -> None:
+    """``wattprint exporter --otlp URL``: the CLI's periodic OTLP export reaches a receiver."""
+    _sdk()
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+        ExportMetricsServiceRequest,
+    )
+
+    _Receiver.bodies = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="-1",
+               WATTPRINT_POWERCAP_ROOT=str(tmp_path / "none"))
+    proc = subprocess.Popen([sys.executable, "-m", "wattprint", "exporter", "--port", str(port),
+                             "--job", "cli-job", "--interval", "0.2", "--otlp",
+                             f"http://127.0.0.1:{server.server_address[1]}"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):  # the first export comes one interval after start (≤ 30 s)
+            if _Receiver.bodies or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        server.shutdown()
+    assert _Receiver.bodies, err
+    req = ExportMetricsServiceRequest()
+    req.ParseFromString(_Receiver.bodies[0])
+    names = {m.name for rm in req.resource_metrics for sm in rm.scope_metrics
+             for m in sm.metrics}
+    assert {"wattprint.co2e", "wattprint.water"} <= names
+    jobs = {a.value.string_value for rm in req.resource_metrics for sm in rm.scope_metrics
+            for m in sm.metrics if m.name == "wattprint.co2e"
+            for p in m.sum.data_points for a in p.attributes if a.key == "job"}
+    assert jobs == {"cli-job"}
