@@ -3,11 +3,9 @@ and the default software stacks."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 
 from wattprint.catalog.loader import data_dir, read_data_toml
-from wattprint.catalog.planning import planning_data
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError
 from wattprint.quantity import Quantity
@@ -20,7 +18,7 @@ def defaults_table() -> dict[str, dict[str, Sourced]]:
     try:
         raw = read_data_toml(path)
         return {sec: {k: Sourced(**v) for k, v in vals.items()} for sec, vals in raw.items()}
-    except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError) as exc:
+    except (OSError, TypeError, ValueError) as exc:  # TOMLDecodeError is a ValueError
         raise DataError(f"defaults.toml: {exc}".splitlines()[0]) from exc
 
 
@@ -50,6 +48,8 @@ def default_stack(kind: str, chips: int = 1) -> str:
     """THE default stack id for ``kind`` (``infer``, ``train``, ``serve``, ``edge`` or
     ``module``) on ``chips`` chips; every default stack in the code comes from here."""
     if kind in ("serve", "edge"):
+        from wattprint.catalog.planning import planning_data
+
         return str(planning_data()["sweep" if kind == "serve" else "edge"]["stack"])
     if kind == "train" and chips > 1:
         return DEFAULT_STACKS["train-distributed"]

@@ -14,7 +14,6 @@ underscores count as hyphens, so ``"NVIDIA H100 80GB HBM3"`` (an NVML device nam
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -104,6 +103,8 @@ def _read_toml(path: Traversable | Path, label: str) -> dict[str, object]:
         doc = parsed_twin(path, raw)  # packaged file: its generated JSON twin, hash-checked
         if doc is not None:
             return doc
+    import tomllib  # only a file without a parsed twin needs the (pure-Python) parser
+
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -118,7 +119,11 @@ def read_data_toml(path: Path) -> dict[str, Any]:
     ``UnicodeDecodeError`` and ``tomllib.TOMLDecodeError`` propagate."""
     raw = path.read_bytes()
     doc = parsed_twin(path, raw)
-    return doc if doc is not None else tomllib.loads(raw.decode("utf-8"))
+    if doc is not None:
+        return doc
+    import tomllib
+
+    return tomllib.loads(raw.decode("utf-8"))
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 #: Packaged data files that have a parsed twin (the ones a single estimate reads).
 TWINNED = ("hardware.toml", "sites.toml", "models.toml", "facilities.toml", "defaults.toml",
-           "stacks.toml")
+           "stacks.toml", "aware.toml")
 
 
 def packaged_data_dir() -> Path:

@@ -20,7 +20,6 @@ from wattprint.device.execute import (
     evaluate_phase,
     run_work,
 )
-from wattprint.engine.catalog_models import estimate_operator_model, match_config
 from wattprint.engine.inference import (
     estimate_inference,
     held_context_tokens,
@@ -42,25 +41,39 @@ from wattprint.engine.memory import (
     training_memory_bytes,
     usable_memory_bytes,
 )
-from wattprint.engine.modules import estimate_module, estimate_operators, estimate_parts
-from wattprint.engine.operators import price_operators
 from wattprint.engine.params import params_for, profile_for, resolve_profile, traffic_of
-from wattprint.engine.training import (
-    EXPOSED_GRAD_COMM,
-    estimate_training,
-    gradient_allreduce_s,
-    power_capped_wall_s,
-    training_energy_j,
-)
 
 if TYPE_CHECKING:
+    from wattprint.engine.catalog_models import estimate_operator_model, match_config
     from wattprint.engine.grid import hardware_precision_pairs, stack_params, stack_works
+    from wattprint.engine.modules import estimate_module, estimate_operators, estimate_parts
+    from wattprint.engine.operators import price_operators
     from wattprint.engine.serving import InferenceGrid, evaluate_inference_grid
+    from wattprint.engine.training import (
+        EXPOSED_GRAD_COMM,
+        estimate_training,
+        gradient_allreduce_s,
+        power_capped_wall_s,
+        training_energy_j,
+    )
     from wattprint.engine.training_grid import TrainingGrid, evaluate_training_grid
     from wattprint.site.arrays import SiteArrays, site_chain
 
-#: Names whose modules import numpy: loaded on first use, so a single estimate stays light.
+#: Names loaded on first use, so a single estimate imports only what it runs: the array
+#: (numpy) half of the engine, operator-level pricing (non-LLM models, traced modules) and
+#: training.
 _LAZY = {
+    "estimate_operator_model": "wattprint.engine.catalog_models",
+    "match_config": "wattprint.engine.catalog_models",
+    "estimate_module": "wattprint.engine.modules",
+    "estimate_operators": "wattprint.engine.modules",
+    "estimate_parts": "wattprint.engine.modules",
+    "price_operators": "wattprint.engine.operators",
+    "EXPOSED_GRAD_COMM": "wattprint.engine.training",
+    "estimate_training": "wattprint.engine.training",
+    "gradient_allreduce_s": "wattprint.engine.training",
+    "power_capped_wall_s": "wattprint.engine.training",
+    "training_energy_j": "wattprint.engine.training",
     "hardware_precision_pairs": "wattprint.engine.grid",
     "stack_params": "wattprint.engine.grid",
     "stack_works": "wattprint.engine.grid",
@@ -74,7 +87,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the array (numpy) half of the engine on first use."""
+    """Import the lazily loaded names (:data:`_LAZY`) on first use."""
     mod = _LAZY.get(name)
     if mod is None:
         raise AttributeError(f"module 'wattprint.engine' has no attribute {name!r}")

@@ -36,13 +36,17 @@ class SiteFactors:
     aware_cf: Quantity | None = None  # AWARE m3 world-eq per m3 (None: no factor shipped)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready factors."""
-        d: dict[str, Any] = {"site": self.site_id, "name": self.site_name}
-        for k in ("pue", "wue_l_per_kwh", "water_l_per_kwh", "grid_gco2e_per_kwh",
-                  "price_usd_per_kwh", "market_gco2e_per_kwh", "aware_cf"):
-            v = getattr(self, k)
-            d[k] = v.to_dict() if v is not None else None
-        return d
+        """JSON-ready factors (a new dict each call; built once per instance, which is
+        frozen, and copied)."""
+        d = self.__dict__.get("_as_dict")
+        if d is None:
+            d = {"site": self.site_id, "name": self.site_name}
+            for k in ("pue", "wue_l_per_kwh", "water_l_per_kwh", "grid_gco2e_per_kwh",
+                      "price_usd_per_kwh", "market_gco2e_per_kwh", "aware_cf"):
+                v = getattr(self, k)
+                d[k] = v.to_dict() if v is not None else None
+            object.__setattr__(self, "_as_dict", d)
+        return {k: dict(v) if isinstance(v, dict) else v for k, v in d.items()}
 
 
 DEFAULT_SITE = "world"
@@ -114,11 +118,15 @@ def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
     )
 
 
+def _ends(q: Quantity | float) -> tuple[float, float, float]:
+    if isinstance(q, Quantity):
+        return q.value, q.lo, q.hi
+    return q, q, q
+
+
 def _tri(fn: Any, *qs: Quantity | float) -> tuple[float, float, float]:
     """Evaluate a formula increasing in every argument at value, low and high ends."""
-    vals = [q.value if isinstance(q, Quantity) else q for q in qs]
-    lows = [q.lo if isinstance(q, Quantity) else q for q in qs]
-    highs = [q.hi if isinstance(q, Quantity) else q for q in qs]
+    vals, lows, highs = zip(*map(_ends, qs), strict=True)
     return fn(*vals), fn(*lows), fn(*highs)
 
 
@@ -146,6 +154,24 @@ def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
         _HW_QUANTITIES.clear()
     _HW_QUANTITIES[id(hardware)] = (hardware, hp, emb_chip)
     return hp, emb_chip
+
+
+#: (lifetime, utilisation) sourced defaults and their quantities, rebuilt when the defaults
+#: table is reloaded (new entries).
+_LIFE_UTIL: list[tuple[Any, Any, Quantity, Quantity]] = []
+
+
+def _life_and_utilisation() -> tuple[Quantity, Quantity]:
+    """Service life [s] and utilisation of embodied carbon's amortisation (defaults.toml),
+    as quantities built once per defaults table."""
+    life_s, util_s = default_value("embodied", "lifetime_s"), default_value("embodied",
+                                                                           "utilisation")
+    if _LIFE_UTIL and _LIFE_UTIL[0][0] is life_s and _LIFE_UTIL[0][1] is util_s:
+        return _LIFE_UTIL[0][2], _LIFE_UTIL[0][3]
+    life = sourced_quantity(life_s, "s", "service life")
+    util = sourced_quantity(util_s, "", "utilisation")
+    _LIFE_UTIL[:] = [(life_s, util_s, life, util)]
+    return life, util
 
 
 def _scarcity_water(water: Quantity, site: SiteFactors) -> Quantity | None:
@@ -193,8 +219,7 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
                f"{site.wue_l_per_kwh.provenance}; {site.water_l_per_kwh.provenance}")
     cost = _q(_tri(f.energy_cost_usd, fac, site.price_usd_per_kwh), "USD",
               f"energy_cost_usd = facility kWh × price; {site.price_usd_per_kwh.provenance}")
-    life = sourced_quantity(default_value("embodied", "lifetime_s"), "s", "service life")
-    util = sourced_quantity(default_value("embodied", "utilisation"), "", "utilisation")
+    life, util = _life_and_utilisation()
     if hardware is not None:
         _, emb_chip = _hardware_quantities(hardware)
         v = f.embodied_co2e_g(emb_chip.value, chips, time.value, life.value, util.value)
