@@ -5,10 +5,10 @@ Loaded lazily and validated on first use; see :mod:`wattprint.catalog.loader`.
 
 from __future__ import annotations
 
+from wattprint.catalog.light import hardware_entry, model_card_entry, site_entry
 from wattprint.catalog.loader import (
     Catalog,
     catalog_names,
-    catalog_sources,
     clear_caches,
     facility_catalog,
     get_facility,
@@ -25,6 +25,7 @@ from wattprint.catalog.loader import (
     normalize_name,
     site_catalog,
 )
+from wattprint.catalog.sources import catalog_sources
 
 __all__ = [
     "Catalog",
@@ -37,12 +38,15 @@ __all__ = [
     "get_model_card",
     "get_site",
     "hardware_catalog",
+    "hardware_entry",
     "load_facility_file",
     "load_hardware_file",
     "load_model_file",
     "load_site_file",
     "measured_reference_hardware",
+    "model_card_entry",
     "model_catalog",
     "normalize_name",
     "site_catalog",
+    "site_entry",
 ]

@@ -4,18 +4,30 @@ and the default software stacks."""
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 from wattprint.catalog.loader import data_dir, read_data_toml
-from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError
 from wattprint.quantity import Quantity
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Sourced
 
 
 @lru_cache(maxsize=1)
 def defaults_table() -> dict[str, dict[str, Sourced]]:
-    """Every ``[section] name`` of defaults.toml as a sourced value (read once)."""
+    """Every ``[section] name`` of defaults.toml as a sourced value (read once): light
+    records from the packaged file's twin (:mod:`wattprint.catalog.light`, no pydantic), else
+    validated :class:`~wattprint.catalog.schema.Sourced` values."""
+    from wattprint.catalog.light import light_defaults
+
     path = data_dir() / "defaults.toml"
     try:
+        light = light_defaults()
+        if light is not None:
+            return cast("dict[str, dict[str, Sourced]]", light)
+        from wattprint.catalog.schema import Sourced
+
         raw = read_data_toml(path)
         return {sec: {k: Sourced(**v) for k, v in vals.items()} for sec, vals in raw.items()}
     except (OSError, TypeError, ValueError) as exc:  # TOMLDecodeError is a ValueError

@@ -17,18 +17,20 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ValidationError
-
+from wattprint.catalog.entries import KINDS
 from wattprint.catalog.parsed import parsed_twin
-from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site, Sourced
 from wattprint.errors import DataError, UnknownNameError
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-E = TypeVar("E", Hardware, Site, Facility, ModelCard)
+    from pydantic import ValidationError
+
+    from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site
+
+E = TypeVar("E", "Hardware", "Site", "Facility", "ModelCard")
 
 HARDWARE_FILE = "hardware.toml"
 SITES_FILE = "sites.toml"
@@ -53,32 +55,58 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
+def schema_class(name: str) -> Any:
+    """The pydantic class ``name`` of :mod:`wattprint.catalog.schema` (imported on first
+    validation: pydantic is not loaded on the light estimate path)."""
+    from wattprint.catalog import schema
+
+    return getattr(schema, name)
+
+
 class Catalog(Generic[E]):
     """Entries of one data file, by id, with a lookup index of normalised names.
 
     The index is built from the raw TOML at once (duplicate names are caught there); each
     entry is validated with pydantic the first time it is used, so a one-off lookup from the
     CLI validates one entry, not the whole file. ``entries`` validates them all.
+    ``model`` names the schema class (``"Hardware"``...). ``light`` says the rows are those
+    of a packaged file's hash-checked twin: :meth:`entry` may then hand out a light record
+    (:mod:`wattprint.catalog.entries`) instead of a validated one.
     """
 
-    def __init__(self, file: str, rows: dict[str, dict[str, object]], model: type[E],
-                 index: dict[str, str]) -> None:
+    def __init__(self, file: str, rows: dict[str, dict[str, object]], model: str,
+                 index: dict[str, str], light: bool = False) -> None:
         self.file = file
         self.index = index  # normalised id / alias / name -> id
         self._rows = rows
-        self._model: type[E] = model
+        self._model = model
+        self._light = light
         self._valid: dict[str, E] = {}
+        self._records: dict[str, E] = {}
         self._resolved: dict[tuple[str, tuple[str, ...]], str] = {}  # typed name -> id
 
     def get(self, eid: str) -> E:
         """The validated entry ``eid`` (DataError naming the file and entry if invalid)."""
         hit = self._valid.get(eid)
         if hit is None:
+            from pydantic import ValidationError
+
             try:
-                hit = self._model.model_validate(self._rows[eid])
+                hit = schema_class(self._model).model_validate(self._rows[eid])
             except ValidationError as exc:
                 raise DataError(f"{self.file}: entry {eid!r}: {_first_error(exc)}") from None
-            self._valid[eid] = hit
+            self._valid[eid] = cast(E, hit)
+        return cast(E, hit)
+
+    def entry(self, eid: str) -> E:
+        """Entry ``eid`` for reading only: a light record with the validated entry's
+        attributes when the rows come from a packaged file's twin, else :meth:`get`."""
+        if not self._light:
+            return self.get(eid)
+        hit = self._records.get(eid)
+        if hit is None:
+            hit = cast(E, KINDS[self._model].build(self._rows[eid]))
+            self._records[eid] = hit
         return hit
 
     @property
@@ -95,6 +123,11 @@ class Catalog(Generic[E]):
 
 
 def _read_toml(path: Traversable | Path, label: str) -> dict[str, object]:
+    return _read_doc(path, label)[0]
+
+
+def _read_doc(path: Traversable | Path, label: str) -> tuple[dict[str, object], bool]:
+    """A data file's document and whether it came from the file's hash-checked twin."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -102,11 +135,11 @@ def _read_toml(path: Traversable | Path, label: str) -> dict[str, object]:
     if isinstance(path, Path):
         doc = parsed_twin(path, raw)  # packaged file: its generated JSON twin, hash-checked
         if doc is not None:
-            return doc
+            return doc, True
     import tomllib  # only a file without a parsed twin needs the (pure-Python) parser
 
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8")), False
     except UnicodeDecodeError as exc:
         raise DataError(f"{label}: not UTF-8 text ({exc.reason})") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -117,16 +150,22 @@ def read_data_toml(path: Path) -> dict[str, Any]:
     """A data file parsed: from its hash-checked JSON twin when it is a packaged file that has
     one (:mod:`wattprint.catalog.parsed`), else with ``tomllib``. ``OSError``,
     ``UnicodeDecodeError`` and ``tomllib.TOMLDecodeError`` propagate."""
+    return read_data_doc(path)[0]
+
+
+def read_data_doc(path: Path) -> tuple[dict[str, Any], bool]:
+    """:func:`read_data_toml` and whether the document came from the file's twin."""
     raw = path.read_bytes()
     doc = parsed_twin(path, raw)
     if doc is not None:
-        return doc
+        return doc, True
     import tomllib
 
-    return tomllib.loads(raw.decode("utf-8"))
+    return tomllib.loads(raw.decode("utf-8")), False
 
 
 def _first_error(exc: ValidationError) -> str:
+    """The first of a pydantic error's messages, one line, with its location."""
     errs = exc.errors()
     if not errs:  # pragma: no cover - pydantic always reports at least one
         return str(exc).splitlines()[0]
@@ -151,10 +190,10 @@ def _raw_names(row: dict[str, object], where: str, label: str) -> Iterable[str]:
         yield name
 
 
-def _load(path: Traversable | Path, table: str, model: type[E],
-          validate_all: bool = False) -> Catalog[E]:
+def _load(path: Traversable | Path, table: str, model: str,
+          validate_all: bool = False) -> Catalog[Any]:
     label = path.name
-    doc = _read_toml(path, label)
+    doc, light = _read_doc(path, label)
     unknown = sorted(set(doc) - {table})
     if unknown:
         raise DataError(f"{label}: unexpected top-level key(s) {', '.join(unknown)} "
@@ -186,7 +225,7 @@ def _load(path: Traversable | Path, table: str, model: type[E],
         by_id[names[0]] = row
     if not by_id:
         raise DataError(f"{label}: no [[{table}]] entries")
-    cat = Catalog(label, by_id, model, index)
+    cat: Catalog[Any] = Catalog(label, by_id, model, index, light and not validate_all)
     if validate_all:
         cat.entries  # noqa: B018 - validates every entry now
     return cat
@@ -194,22 +233,22 @@ def _load(path: Traversable | Path, table: str, model: type[E],
 
 def load_hardware_file(path: Traversable | Path) -> Catalog[Hardware]:
     """Parse and validate a hardware file (``[[hardware]]`` entries)."""
-    return _load(path, "hardware", Hardware, validate_all=True)
+    return _load(path, "hardware", "Hardware", validate_all=True)
 
 
 def load_site_file(path: Traversable | Path) -> Catalog[Site]:
     """Parse and validate a sites file (``[[site]]`` entries)."""
-    return _load(path, "site", Site, validate_all=True)
+    return _load(path, "site", "Site", validate_all=True)
 
 
 def load_facility_file(path: Traversable | Path) -> Catalog[Facility]:
     """Parse and validate a facilities file (``[[facility]]`` entries)."""
-    return _load(path, "facility", Facility, validate_all=True)
+    return _load(path, "facility", "Facility", validate_all=True)
 
 
 def load_model_file(path: Traversable | Path) -> Catalog[ModelCard]:
     """Parse and validate a model-card file (``[[model]]`` entries)."""
-    return _load(path, "model", ModelCard, validate_all=True)
+    return _load(path, "model", "ModelCard", validate_all=True)
 
 
 # --------------------------------------------------------------------------- cached catalogs
@@ -217,32 +256,41 @@ def load_model_file(path: Traversable | Path) -> Catalog[ModelCard]:
 
 @lru_cache(maxsize=1)
 def _hardware() -> Catalog[Hardware]:
-    return _load(data_dir() / HARDWARE_FILE, "hardware", Hardware)
+    return _load(data_dir() / HARDWARE_FILE, "hardware", "Hardware")
 
 
 @lru_cache(maxsize=1)
 def _sites() -> Catalog[Site]:
-    return _load(data_dir() / SITES_FILE, "site", Site)
+    return _load(data_dir() / SITES_FILE, "site", "Site")
 
 
 @lru_cache(maxsize=1)
 def _facilities() -> Catalog[Facility]:
-    return _load(data_dir() / FACILITIES_FILE, "facility", Facility)
+    return _load(data_dir() / FACILITIES_FILE, "facility", "Facility")
 
 
 @lru_cache(maxsize=1)
 def _models() -> Catalog[ModelCard]:
-    return _load(data_dir() / MODELS_FILE, "model", ModelCard)
+    return _load(data_dir() / MODELS_FILE, "model", "ModelCard")
 
 
 def clear_caches() -> None:
     """Forget every parsed data file: catalogs, stacks, defaults, planning data, grid
     profiles, calibration profiles and operator costs (the next call re-reads the files)."""
-    from wattprint.catalog import defaults, operator_costs, physical, planning, profiles, stacks
+    from wattprint.catalog import (
+        defaults,
+        light,
+        operator_costs,
+        physical,
+        planning,
+        profiles,
+        stacks,
+    )
 
     physical.clear_physical_caches()
+    light.clear_light_caches()
     for fn in (_hardware, _sites, _facilities, _models, stacks.stack_catalog,
-               operator_costs.operator_costs,
+               stacks.stack_records, operator_costs.operator_costs,
                defaults.defaults_table, planning.planning_data, planning.grid_profile_entries,
                profiles.cached_profile):
         fn.cache_clear()
@@ -266,29 +314,32 @@ def _candidates(name: str, prefixes: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
-def _lookup(cat: Catalog[E], name: str, what: str, prefixes: tuple[str, ...] = ()) -> E:
+def _lookup(cat: Catalog[E], name: str, what: str, prefixes: tuple[str, ...] = (),
+            light: bool = False) -> E:
     if not isinstance(name, str) or not name.strip():
         raise UnknownNameError(what, str(name), cat.names())
+    read = cat.entry if light else cat.get
     hit = cat._resolved.get((name, prefixes))  # a name typed before: no normalising again
     if hit is not None:
-        return cat.get(hit)
+        return read(hit)
     for key in _candidates(name, prefixes):
         eid = cat.index.get(key)
         if eid is not None:
-            entry = cat.get(eid)  # validates (DataError) before the name is remembered
+            entry = read(eid)  # validates (DataError) before the name is remembered
             cat._resolved[(name, prefixes)] = eid
             return entry
     raise UnknownNameError(what, name, cat.names())
 
 
-def measured_reference_hardware() -> Hardware:
+def measured_reference_hardware(light: bool = False) -> Hardware:
     """The first chip with measured energy per FLOP (bf16) and per byte: the reference from
-    which other chips' coefficients are derived (validates only that entry)."""
+    which other chips' coefficients are derived (validates only that entry; ``light``: a
+    read-only record as :func:`hardware_entry`)."""
     cat = _hardware()
     for eid, row in cat._rows.items():
         jf = row.get("j_per_flop")
         if row.get("j_per_byte") is not None and isinstance(jf, dict) and "bf16" in jf:
-            return cat.get(eid)
+            return cat.entry(eid) if light else cat.get(eid)
     raise DataError(f"{cat.file}: no entry has measured j_per_flop.bf16 and j_per_byte")
 
 
@@ -343,48 +394,3 @@ def catalog_names(what: str) -> list[str]:
     if what == "models":
         return _models().names()
     raise UnknownNameError("catalog", what, ("hardware", "sites", "facilities", "models"))
-
-
-# --------------------------------------------------------------------------- provenance
-
-
-def _sourced_values(obj: object) -> Iterable[Sourced]:
-    if isinstance(obj, Sourced):
-        yield obj
-    elif isinstance(obj, BaseModel):
-        for field_name in type(obj).model_fields:
-            yield from _sourced_values(getattr(obj, field_name))
-    elif isinstance(obj, dict):
-        for v in obj.values():
-            yield from _sourced_values(v)
-    elif isinstance(obj, list | tuple):
-        for v in obj:
-            yield from _sourced_values(v)
-
-
-def catalog_sources() -> list[dict[str, object]]:
-    """Per data file: entry count and each distinct source (number of values, statuses).
-
-    Model cards carry one ``source`` string per entry instead of sourced values.
-    """
-    out: list[dict[str, object]] = []
-    cats: list[Catalog[Hardware] | Catalog[Site] | Catalog[Facility]] = [
-        _hardware(), _sites(), _facilities()]
-    for cat in cats:
-        n_values: dict[str, int] = {}
-        statuses: dict[str, set[str]] = {}
-        for entry in cat.entries.values():
-            for s in _sourced_values(entry):
-                n_values[s.source] = n_values.get(s.source, 0) + 1
-                statuses.setdefault(s.source, set()).add(s.status)
-        out.append({"file": cat.file, "entries": len(cat.entries),
-                    "sources": [{"source": k, "values": n_values[k],
-                                 "statuses": sorted(statuses[k])} for k in sorted(n_values)]})
-    models = _models()
-    n_cards: dict[str, int] = {}
-    for card in models.entries.values():
-        n_cards[card.source] = n_cards.get(card.source, 0) + 1
-    out.append({"file": models.file, "entries": len(models.entries),
-                "sources": [{"source": k, "values": v, "statuses": []}
-                            for k, v in sorted(n_cards.items())]})
-    return out

@@ -144,3 +144,29 @@ class ModelCard(_Strict):
     @classmethod
     def _lower(cls, v: list[str]) -> list[str]:
         return [a.lower() for a in v]
+
+
+class Stack(BaseModel):
+    """A software stack's overheads, kernel efficiencies and fusion level (``stacks.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    aliases: list[str] = []
+    per_step_s: Sourced  # host time per forward call / optimizer step [s]
+    per_layer_s: Sourced  # host time per decoder layer per pass [s]
+    per_loop_step_s: Sourced  # generation-loop time per decode step [s]
+    per_layer_seq_s: Sourced  # per-layer host/launch work per sequence in the batch [s]
+    compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
+    memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
+    moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels
+    act_passes_hidden: Sourced
+    act_passes_ffn: Sourced
+    fused_attention: bool = True
+    continuous_batching: bool = False  # serving engine: sequences at staggered lengths
+
+    @field_validator("aliases")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        return [a.lower() for a in v]

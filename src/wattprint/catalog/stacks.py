@@ -1,45 +1,39 @@
-"""Software-stack profiles (``data/stacks.toml``): overheads, efficiencies, fusion."""
+"""Software-stack profiles (``data/stacks.toml``): overheads, efficiencies, fusion.
+
+The :class:`~wattprint.catalog.schema.Stack` schema lives with the other schemas and is
+imported from here on first use: :func:`stack_entry` (the estimate path) reads the packaged
+file's twin without pydantic.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, cast
 
 from wattprint.catalog.loader import data_dir, read_data_toml
-from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError, UnknownNameError
 
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Stack
 
-class Stack(BaseModel):
-    """A software stack's overheads, kernel efficiencies and fusion level."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def __getattr__(name: str) -> Any:
+    """``Stack`` (the pydantic schema) on first use."""
+    if name == "Stack":
+        from wattprint.catalog.schema import Stack
 
-    id: str
-    name: str
-    aliases: list[str] = []
-    per_step_s: Sourced  # host time per forward call / optimizer step [s]
-    per_layer_s: Sourced  # host time per decoder layer per pass [s]
-    per_loop_step_s: Sourced  # generation-loop time per decode step [s]
-    per_layer_seq_s: Sourced  # per-layer host/launch work per sequence in the batch [s]
-    compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
-    memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
-    moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels
-    act_passes_hidden: Sourced
-    act_passes_ffn: Sourced
-    fused_attention: bool = True
-    continuous_batching: bool = False  # serving engine: sequences at staggered lengths
-
-    @field_validator("aliases")
-    @classmethod
-    def _lower(cls, v: list[str]) -> list[str]:
-        return [a.lower() for a in v]
+        return Stack
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=1)
 def stack_catalog() -> dict[str, Stack]:
     """All stacks by id (loaded once, validated)."""
+    from pydantic import ValidationError
+
+    from wattprint.catalog.schema import Stack
+
     path = data_dir() / "stacks.toml"
     raw = read_data_toml(path)
     out: dict[str, Stack] = {}
@@ -54,12 +48,8 @@ def stack_catalog() -> dict[str, Stack]:
     return out
 
 
-def get_stack(name: str | Stack) -> Stack:
-    """A stack by id or alias (case-insensitive)."""
-    if isinstance(name, Stack):
-        return name
+def _find(cat: Mapping[str, Stack], name: str) -> Stack:
     key = name.strip().lower()
-    cat = stack_catalog()
     if key in cat:
         return cat[key]
     for s in cat.values():
@@ -67,3 +57,28 @@ def get_stack(name: str | Stack) -> Stack:
             return s
     names = list(cat) + [a for s in cat.values() for a in s.aliases]
     raise UnknownNameError("stacks", name, names)
+
+
+def get_stack(name: str | Stack) -> Stack:
+    """A stack by id or alias (case-insensitive)."""
+    if not isinstance(name, str):
+        return name
+    return _find(stack_catalog(), name)
+
+
+def stack_entry(name: str | Stack) -> Stack:
+    """:func:`get_stack` for reading only (the estimate path): a light record of the packaged
+    file's twin without pydantic (:mod:`wattprint.catalog.light`), else the validated stack."""
+    if not isinstance(name, str):
+        return name
+    records = stack_records()
+    return get_stack(name) if records is None else _find(records, name)
+
+
+@lru_cache(maxsize=1)
+def stack_records() -> dict[str, Stack] | None:
+    """Stacks by id as light records, or ``None`` when stacks.toml has no matching twin."""
+    from wattprint.catalog.light import light_table
+
+    rows = light_table("stacks.toml", "stack", "Stack")
+    return None if rows is None else {cast("Stack", r).id: cast("Stack", r) for r in rows}

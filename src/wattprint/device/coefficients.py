@@ -11,10 +11,12 @@ power limit large GEMMs run).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wattprint.catalog.schema import Hardware
 from wattprint.quantity import Quantity
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware
 
 #: Precisions whose reference measurement is not used for derivation, and what stands in.
 #: int8: PyTorch's ``_int_mm`` path measured on the H200 is a slow kernel (128.7 of 1,979
@@ -35,7 +37,7 @@ class EnergyCoefficients:
 def _reference() -> Hardware:
     from wattprint.catalog import measured_reference_hardware
 
-    return measured_reference_hardware()
+    return measured_reference_hardware(light=True)
 
 
 def dynamic_power_budget_w(hw: Hardware) -> float:

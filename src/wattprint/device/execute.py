@@ -7,17 +7,18 @@ so every result carries a range. See docs/methodology.md §Device for the formul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from wattprint.arrays import both, where
 from wattprint.catalog.defaults import default_value
-from wattprint.catalog.schema import Hardware, Precision
-from wattprint.catalog.stacks import Stack
 from wattprint.device import roofline as r
 from wattprint.device.coefficients import EnergyCoefficients
 from wattprint.errors import UnsupportedError
 from wattprint.workload.phases import Work
 from wattprint.workload.precision import PrecisionPlan
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware, Precision, Stack
 
 #: Latency of one small collective (NCCL ring, intra-node) [s]; an assumption, see methodology.
 COLLECTIVE_LATENCY_S = 8e-6
@@ -76,7 +77,7 @@ def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | No
     fp16 on chips without bf16 units (V100, T4), with a note. Any other precision the chip
     lacks (e.g. ``bf16`` on a V100) is an :class:`UnsupportedError` naming what it offers.
     """
-    compute = cast(Precision, plan.compute)
+    compute = cast("Precision", plan.compute)
     if compute in hw.peak_flops:
         return compute, None
     if plan.dequant_ops_per_weight > 0 and compute == "bf16" and "fp16" in hw.peak_flops:

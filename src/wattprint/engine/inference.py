@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wattprint.catalog.defaults import default_stack
-from wattprint.catalog.profiles import Profile
-from wattprint.catalog.schema import Hardware
-from wattprint.catalog.stacks import Stack, get_stack
+from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import PhaseResult, run_work
 from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
 from wattprint.engine.memory import USABLE_MEMORY, inference_memory_bytes
@@ -28,6 +26,10 @@ from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import Work, decode_work, prefill_work, replicate_kv
 from wattprint.workload.precision import PrecisionPlan, precision_plan
+
+if TYPE_CHECKING:
+    from wattprint.catalog.profiles import Profile
+    from wattprint.catalog.schema import Hardware, Stack
 
 
 def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:
@@ -162,7 +164,7 @@ def estimate_inference(
     spec = resolve_model(model)
     hw = resolve_hardware(hardware)
     plan = precision_plan(precision, kv_cache)
-    st = get_stack(stack if stack is not None else default_stack("infer"))
+    st = stack_entry(stack if stack is not None else default_stack("infer"))
     params, notes = params_for(hw, st, plan, chips, profile)
     need = _check_fits(spec, hw, plan, batch,
                        held_context_tokens(prompt_tokens, output_tokens,

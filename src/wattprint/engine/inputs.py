@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wattprint.catalog.schema import Hardware
 from wattprint.errors import InputError
 from wattprint.numbers import check_number
 from wattprint.workload.model_spec import ModelSpec, get_model_spec, load_config_file
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware
 
 #: Upper bounds that catch typos (1e147 chips) before they overflow into inf/NaN results.
 LIMITS = {"chips": 1e6, "batch": 1e7, "prompt tokens": 1e8, "output tokens": 1e8,
@@ -24,12 +27,14 @@ def resolve_model(model: str | ModelSpec | Path) -> ModelSpec:
 
 
 def resolve_hardware(hardware: str | Hardware) -> Hardware:
-    """A catalog :class:`Hardware` by name/alias, or the object itself."""
-    if isinstance(hardware, Hardware):
+    """A catalog :class:`Hardware` by name/alias, or the object itself. A name gives the
+    entry for reading only (:func:`wattprint.catalog.hardware_entry`: a light record, no
+    pydantic, when the packaged catalog has its twin)."""
+    if not isinstance(hardware, str):
         return hardware
-    from wattprint.catalog import get_hardware
+    from wattprint.catalog import hardware_entry
 
-    return get_hardware(hardware)
+    return hardware_entry(hardware)
 
 
 def check_limit(value: float, what: str) -> float:

@@ -10,13 +10,16 @@ docs/methodology.md §2.5 for every formula here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wattprint.catalog.defaults import default_value
-from wattprint.catalog.schema import Sourced
 from wattprint.device.execute import CHIPS_PER_NODE, COLLECTIVE_LATENCY_S, INTER_NODE_BPS
 from wattprint.device.roofline import allreduce_time_s
 from wattprint.errors import InputError
 from wattprint.workload.model_spec import ModelSpec
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Sourced
 
 #: Models above this many parameters get tensor parallelism within a node (recipe rule:
 #: Llama 3 8B trains with FSDP alone, 70B and 405B with TP 8; Llama 3 paper Table 4).

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from wattprint.catalog.profiles import Profile, load_profile
-from wattprint.catalog.schema import Hardware
-from wattprint.catalog.stacks import Stack
+from typing import TYPE_CHECKING
+
 from wattprint.device.coefficients import coefficients_for
 from wattprint.device.execute import DeviceParams, compute_rate, device_params
-from wattprint.device.profile import apply_profile
 from wattprint.workload.phases import Traffic
 from wattprint.workload.precision import PrecisionPlan
+
+if TYPE_CHECKING:
+    from wattprint.catalog.profiles import Profile
+    from wattprint.catalog.schema import Hardware, Stack
 
 
 def traffic_of(stack: Stack) -> Traffic:
@@ -22,6 +24,8 @@ def resolve_profile(profile: str | Profile | None) -> Profile | None:
     """A calibration profile by name or path (``None`` stays ``None``)."""
     if profile is None:
         return None
+    from wattprint.catalog.profiles import Profile, load_profile  # only with a profile
+
     return profile if isinstance(profile, Profile) else load_profile(str(profile))
 
 
@@ -65,4 +69,6 @@ def params_for(hw: Hardware, stack: Stack, plan: PrecisionPlan, chips: int,
         return p, notes
     if prof.hardware and prof.hardware.lower() not in (hw.id, *hw.aliases):
         notes.append(f"profile {prof.name} was measured on {prof.hardware}, applied to {hw.id}")
+    from wattprint.device.profile import apply_profile
+
     return apply_profile(p, prof, p.compute_precision, p.peak_flops), notes

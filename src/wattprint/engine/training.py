@@ -8,13 +8,11 @@ shares with the planner's training sweep.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wattprint.arrays import maximum, minimum, where
 from wattprint.catalog.defaults import default_stack, default_value
-from wattprint.catalog.profiles import Profile
-from wattprint.catalog.schema import Hardware
-from wattprint.catalog.stacks import Stack, get_stack
+from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import COLLECTIVE_LATENCY_S, DeviceParams, run_work
 from wattprint.device.roofline import allreduce_time_s
 from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
@@ -30,6 +28,10 @@ from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import train_step_work
 from wattprint.workload.precision import precision_plan
+
+if TYPE_CHECKING:
+    from wattprint.catalog.profiles import Profile
+    from wattprint.catalog.schema import Hardware, Stack
 
 #: Share of data-parallel gradient all-reduce not hidden behind the backward pass.
 EXPOSED_GRAD_COMM = 0.2
@@ -135,7 +137,7 @@ def estimate_training(
     if not plan.trainable:
         raise UnsupportedError(f"training in {plan.name} is not modelled; use bf16, fp16, fp8, "
                                "tf32 or fp32 (mixed precision)")
-    st = get_stack(stack if stack is not None else default_stack("train", chips))
+    st = stack_entry(stack if stack is not None else default_stack("train", chips))
     params, notes = params_for(hw, st, plan, chips, profile)
     need = training_memory_bytes(spec, chips)
     if need > hw.memory_bytes.value * chips * USABLE_MEMORY:

@@ -9,16 +9,18 @@ Estimates and measurements both end here, so they are comparable number for numb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from wattprint.catalog.defaults import default_value, sourced_quantity
-from wattprint.catalog.schema import Hardware, Site
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
 from wattprint.site import formulas as f
 from wattprint.site.embodied import embodied_per_chip
 from wattprint.site.water_stress import scarcity_factor
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware, Site
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,9 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
                  price_usd_per_kwh: float | None = None,
                  market_gco2e_per_kwh: float | None = None) -> SiteFactors:
     """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
-    from wattprint.catalog import get_site
+    from wattprint.catalog import site_entry
 
-    s = site if isinstance(site, Site) else get_site(site or DEFAULT_SITE)
+    s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
     plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
         and price_usd_per_kwh is None and market_gco2e_per_kwh is None
     if plain:  # a catalog site as it is: built once per site entry (SiteFactors is frozen)

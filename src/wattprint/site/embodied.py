@@ -9,10 +9,14 @@ accelerator's service life. Network and building apply to data-centre hardware o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wattprint.catalog.defaults import default_value
-from wattprint.catalog.schema import Hardware, Sourced
 from wattprint.quantity import Quantity
 from wattprint.site import formulas as f
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware, Sourced
 
 #: Built per hardware entry (by identity; a catalog reload makes new entries).
 _CACHE: dict[int, tuple[Hardware, Quantity]] = {}

@@ -12,9 +12,14 @@ world average; 100 = the most depleted basins).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from wattprint.quantity import Quantity
+
+if TYPE_CHECKING:
+    from wattprint.catalog.physical import ScarcityFactor
 
 #: Aqueduct baseline-water-stress categories: (upper score, label, share of supply withdrawn).
 CATEGORIES: tuple[tuple[float, str, str], ...] = (
@@ -62,13 +67,23 @@ def water_stress(site_id: str, country: str) -> Stress | None:
                   s.high if s.high is not None else s.value, label, share, s.cite())
 
 
+def _scarcity_entries() -> Sequence[ScarcityFactor]:
+    """aware.toml's entries: light records from its twin (no pydantic), else validated."""
+    from wattprint.catalog.light import light_table
+
+    rows = light_table("aware.toml", "scarcity", "ScarcityFactor")
+    if rows is not None:
+        return cast("Sequence[ScarcityFactor]", rows)
+    from wattprint.catalog.physical import scarcity_entries
+
+    return scarcity_entries()
+
+
 def scarcity_factor(site_id: str, country: str) -> Quantity | None:
     """AWARE water-scarcity factor of a site [m3 world-eq per m3] (site entry first, then its
     ISO3 country), with the watershed's monthly minimum and maximum as its range; ``None``
     when ``data/aware.toml`` has neither (said so by the caller, never a silent 1)."""
-    from wattprint.catalog.physical import scarcity_entries
-
-    entries = scarcity_entries()
+    entries = _scarcity_entries()
     hit = next((e for e in entries if site_id in e.applies_to), None)
     if hit is None:
         hit = next((e for e in entries if country.upper() in e.applies_to), None)

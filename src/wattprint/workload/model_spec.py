@@ -276,9 +276,9 @@ def get_model_spec(name: str) -> ModelSpec:
     Built once per catalog card and cached (a ``ModelSpec`` is frozen), so repeated
     estimates do not re-derive it.
     """
-    from wattprint.catalog import get_model_card
+    from wattprint.catalog import model_card_entry
 
-    card = get_model_card(name)
+    card = model_card_entry(name)
     hit = _SPECS.get(id(card))
     if hit is not None and hit[0] is card:
         return hit[1]

@@ -1,0 +1,70 @@
+"""Light tables of the estimate path: packaged data files read as plain records.
+
+A packaged file with a hash-checked parsed twin (:mod:`wattprint.catalog.parsed`) is read as
+:mod:`wattprint.catalog.entries` records, without importing pydantic; a file without its twin
+(edited, or not twinned) gives ``None`` here and the caller falls back to the validated
+(pydantic) reader. ``tests/test_light_entries.py`` checks every record against validation.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from wattprint.catalog.entries import KINDS, Entry, SourcedEntry, sourced
+from wattprint.catalog.loader import (
+    _HW_PREFIXES,
+    _hardware,
+    _lookup,
+    _models,
+    _sites,
+    data_dir,
+    read_data_doc,
+)
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware, ModelCard, Site
+
+
+@cache
+def light_table(file: str, table: str, kind: str) -> tuple[Entry, ...] | None:
+    """The ``[[table]]`` rows of packaged data file ``file`` as records of schema class
+    ``kind`` (file order), or ``None`` when the file has no matching twin."""
+    doc, light = read_data_doc(data_dir() / file)
+    if not light:
+        return None
+    rows: list[dict[str, Any]] = doc.get(table, [])
+    return tuple(KINDS[kind].build(row) for row in rows)
+
+
+@lru_cache(maxsize=1)
+def light_defaults() -> dict[str, dict[str, SourcedEntry]] | None:
+    """``defaults.toml`` as sourced records by section and name, or ``None`` without its
+    twin."""
+    doc, light = read_data_doc(data_dir() / "defaults.toml")
+    if not light:
+        return None
+    return {sec: {k: sourced(v) for k, v in vals.items()} for sec, vals in doc.items()}
+
+
+def clear_light_caches() -> None:
+    """Forget the light tables (with :func:`wattprint.catalog.clear_caches`)."""
+    light_table.cache_clear()
+    light_defaults.cache_clear()
+
+
+def hardware_entry(name: str) -> Hardware:
+    """:func:`get_hardware` for reading only (the estimate path): the entry's values as a
+    light record without pydantic when the packaged file has its twin
+    (:mod:`wattprint.catalog.entries`), else the validated entry. Not for ``model_dump``."""
+    return _lookup(_hardware(), name, "hardware", _HW_PREFIXES, light=True)
+
+
+def site_entry(name: str) -> Site:
+    """:func:`get_site` for reading only (see :func:`hardware_entry`)."""
+    return _lookup(_sites(), name, "sites", light=True)
+
+
+def model_card_entry(name: str) -> ModelCard:
+    """:func:`get_model_card` for reading only (see :func:`hardware_entry`)."""
+    return _lookup(_models(), name, "models", light=True)
