@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Python number types (a tuple: ``float | int`` would build a union object at each call).
+_NUMBER = (float, int)
+
 
 def where(cond: Any, a: Any, b: Any) -> Any:
     """``a if cond else b`` for a Python bool, ``numpy.where`` otherwise."""
@@ -29,7 +32,7 @@ def both(a: Any, b: Any) -> Any:
 
 def maximum(a: Any, b: Any) -> Any:
     """``max(a, b)`` for Python numbers, ``numpy.maximum`` otherwise."""
-    if isinstance(a, float | int) and isinstance(b, float | int):
+    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
         return a if a >= b else b
     import numpy as np
 
@@ -38,7 +41,7 @@ def maximum(a: Any, b: Any) -> Any:
 
 def minimum(a: Any, b: Any) -> Any:
     """``min(a, b)`` for Python numbers, ``numpy.minimum`` otherwise."""
-    if isinstance(a, float | int) and isinstance(b, float | int):
+    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
         return a if a <= b else b
     import numpy as np
 

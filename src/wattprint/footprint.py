@@ -77,19 +77,30 @@ def check_physical(quantities: dict[str, Quantity]) -> None:
     Raises:
         InputError: names the first offending quantity (the inputs are out of range).
     """
+    inf = math.inf
     for name, q in quantities.items():
-        for which, v in (("value", q.value), ("low", q.low), ("high", q.high)):
-            if v is None or 0.0 <= v < math.inf:  # finite and not negative (NaN fails both)
-                continue
-            from wattprint.errors import InputError
+        v, lo, hi = q.value, q.low, q.high
+        # finite and not negative (NaN fails both comparisons), or absent: one test each
+        if (v is None or 0.0 <= v < inf) and (lo is None or 0.0 <= lo < inf) and \
+                (hi is None or 0.0 <= hi < inf):
+            continue
+        _refuse(name, q)
 
-            if not math.isfinite(v):
-                raise InputError(f"{name} {which} is {'infinite' if math.isinf(v) else 'NaN'}"
-                                 ": the inputs are out of the range wattprint can compute "
-                                 "(check very large or very small numbers)")
-            if v < 0:
-                raise InputError(f"{name} {which} is negative ({v:.3g} {q.unit}): the inputs "
-                                 "are not physical (check negative or tiny numbers)")
+
+def _refuse(name: str, q: Quantity) -> None:
+    """Raise the :class:`InputError` of :func:`check_physical` for quantity ``name``."""
+    from wattprint.errors import InputError
+
+    for which, v in (("value", q.value), ("low", q.low), ("high", q.high)):
+        if v is None or 0.0 <= v < math.inf:
+            continue
+        if not math.isfinite(v):
+            raise InputError(f"{name} {which} is {'infinite' if math.isinf(v) else 'NaN'}"
+                             ": the inputs are out of the range wattprint can compute "
+                             "(check very large or very small numbers)")
+        if v < 0:
+            raise InputError(f"{name} {which} is negative ({v:.3g} {q.unit}): the inputs "
+                             "are not physical (check negative or tiny numbers)")
 
 
 def _jsonable(obj: Any) -> Any:

@@ -16,7 +16,7 @@ S_PER_DAY = 86_400.0
 S_PER_YEAR = 365.0 * 86_400.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Quantity:
     """A value with unit, an optional low-high range and its provenance.
 
@@ -31,11 +31,19 @@ class Quantity:
     low: float | None = None
     high: float | None = None
 
-    def __post_init__(self) -> None:
-        if self.low is not None and self.high is not None and self.low > self.high:
-            lo, hi = self.high, self.low
-            object.__setattr__(self, "low", lo)
-            object.__setattr__(self, "high", hi)
+    def __init__(self, value: float, unit: str, provenance: str, basis: Basis = "modelled",
+                 low: float | None = None, high: float | None = None) -> None:
+        # The dataclass __init__ and a __post_init__, written out (frozen: object.__setattr__):
+        # a scalar estimate builds ~20 quantities. A reversed range is put in order.
+        if low is not None and high is not None and low > high:
+            low, high = high, low
+        put = object.__setattr__
+        put(self, "value", value)
+        put(self, "unit", unit)
+        put(self, "provenance", provenance)
+        put(self, "basis", basis)
+        put(self, "low", low)
+        put(self, "high", high)
 
     @property
     def lo(self) -> float:

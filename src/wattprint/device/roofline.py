@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
+#: Python number types (a tuple: ``float | int`` would build a union object at each call).
+_NUMBER = (float, int)
+
 
 def _max(a: Any, b: Any) -> Any:
-    if isinstance(a, float | int) and isinstance(b, float | int):
+    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
         return a if a >= b else b
     import numpy as np
 
@@ -102,7 +105,7 @@ def dvfs_dynamic_energy_j(flop_energy_j: Any, byte_energy_j: Any, dvfs_factor: A
 
 
 def _min(a: Any, b: Any) -> Any:
-    if isinstance(a, float | int) and isinstance(b, float | int):
+    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
         return a if a <= b else b
     import numpy as np
 

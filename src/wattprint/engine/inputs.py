@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wattprint.catalog.light import hardware_entry
 from wattprint.errors import InputError
 from wattprint.numbers import check_number
 from wattprint.workload.model_spec import ModelSpec, get_model_spec, load_config_file
@@ -32,8 +33,6 @@ def resolve_hardware(hardware: str | Hardware) -> Hardware:
     pydantic, when the packaged catalog has its twin)."""
     if not isinstance(hardware, str):
         return hardware
-    from wattprint.catalog import hardware_entry
-
     return hardware_entry(hardware)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from wattprint.catalog.defaults import default_value, sourced_quantity
+from wattprint.catalog.light import site_entry
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
@@ -59,8 +60,6 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
                  price_usd_per_kwh: float | None = None,
                  market_gco2e_per_kwh: float | None = None) -> SiteFactors:
     """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
-    from wattprint.catalog import site_entry
-
     s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
     plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
         and price_usd_per_kwh is None and market_gco2e_per_kwh is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from wattprint.arrays import minimum
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import PrecisionPlan
 
@@ -198,8 +199,6 @@ def kv_copies(spec: ModelSpec, chips: Any) -> Any:
     is replicated across TP ranks). Returns ``chips / min(chips, kv_heads)``, or ``chips`` for
     MLA. Array-native in ``chips``.
     """
-    from wattprint.arrays import minimum
-
     if spec.is_mla:
         return chips * 1.0
     return chips / minimum(chips, float(max(spec.kv_heads, 1)))
