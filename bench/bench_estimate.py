@@ -1,38 +1,84 @@
 """How fast predictions answer: first estimate after import, further estimates, CLI wall time.
 
-Run: python bench/bench_estimate.py [--samples 7]  (writes bench/results/estimate.json)
-Goals: issue #2, `wattprint estimate ... --json` < 0.3 s wall; issue #15, the first estimate
-after `import wattprint` ≤ 5 ms and each further estimate ≤ 100 µs.
+Run: python bench/bench_estimate.py [--samples 7] [--baseline OLD_SRC]
+(writes bench/results/estimate.json). Goals: issue #2, `wattprint estimate ... --json` < 0.3 s
+wall; issue #15, the first estimate after `import wattprint` ≤ 5 ms and each further estimate
+≤ 100 µs.
 
-- ``first_estimate``: fresh Python processes, each timing itself with an in-process clock
-  (``time.perf_counter``) from just before ``import wattprint`` to the end of the first
-  ``estimate_inference``; the import and the first call are reported separately too.
-- ``further_estimate``: in a warm process, the per-call time of ``estimate_inference`` and
-  ``estimate_training`` (median over batches of calls, µs).
-- ``cli_*``: wall time of ``python -m wattprint estimate ... --json`` subprocesses.
-Medians of ``--samples`` fresh processes (≥ 5).
+What "an estimate" is here (the public API, nothing else loaded in the process):
+
+- the **first estimate**: ``wattprint.estimate_inference("llama-3.1-8b", "h100", batch=8,
+  prompt_tokens=512, output_tokens=128)`` right after ``import wattprint``;
+- a **further estimate**: ``estimate_inference("llama-3.1-8b", "h100", batch=1 + i % 64,
+  prompt_tokens=512, output_tokens=128, stack="vllm")`` (``infer``) and
+  ``estimate_training("llama-3.1-8b", "h100", tokens=1e12 + i, chips=64)`` (``train``),
+  per call, median of 7 batches of 200 calls, after the first.
+
+Every sample is a fresh Python process timing itself from just before ``import wattprint``
+(``time.perf_counter``: wall; ``time.process_time``: the process's CPU time, which a loaded,
+shared machine disturbs less). Bytecode is compiled by a warm-up process first, as it is in
+an installed package (``PYTHONDONTWRITEBYTECODE`` is dropped for the children). Medians of
+``--samples`` (≥ 5) processes; with ``--baseline`` another source tree (e.g. ``git archive``
+of an older commit) is measured in the same rounds, interleaved. ``cli_*``: wall time of
+``python -m wattprint estimate ... --json`` subprocesses. The load average is recorded.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-FIRST_CODE = """
-import time
-t0 = time.perf_counter()
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+
+CHILD = """
+import json, statistics, time
+t0, c0 = time.perf_counter(), time.process_time()
 import wattprint
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 wattprint.estimate_inference("llama-3.1-8b", "h100", batch=8, prompt_tokens=512,
                              output_tokens=128)
-t2 = time.perf_counter()
-print(t1 - t0, t2 - t1, t2 - t0)
+t2, c2 = time.perf_counter(), time.process_time()
+
+def per_call(fn, n=200, batches=7):
+    wall, cpu = [], []
+    for _ in range(batches):
+        t, c = time.perf_counter(), time.process_time()
+        for i in range(n):
+            fn(i)
+        wall.append((time.perf_counter() - t) / n)
+        cpu.append((time.process_time() - c) / n)
+    return statistics.median(wall), statistics.median(cpu)
+
+infer = per_call(lambda i: wattprint.estimate_inference(
+    "llama-3.1-8b", "h100", batch=1 + i % 64, prompt_tokens=512, output_tokens=128,
+    stack="vllm"))
+wattprint.estimate_training("llama-3.1-8b", "h100", tokens=1e12, chips=64)
+train = per_call(lambda i: wattprint.estimate_training("llama-3.1-8b", "h100",
+                                                       tokens=1e12 + i, chips=64))
+print(json.dumps({"import_s": t1 - t0, "first_estimate_s": t2 - t1, "import_plus_first_s": t2 - t0,
+                  "import_cpu_s": c1 - c0, "first_estimate_cpu_s": c2 - c1,
+                  "import_plus_first_cpu_s": c2 - c0,
+                  "further_infer_s": infer[0], "further_infer_cpu_s": infer[1],
+                  "further_train_s": train[0], "further_train_cpu_s": train[1]}))
 """
+
+KEYS = ("import_s", "first_estimate_s", "import_plus_first_s", "import_cpu_s",
+        "first_estimate_cpu_s", "import_plus_first_cpu_s", "further_infer_s",
+        "further_infer_cpu_s", "further_train_s", "further_train_cpu_s")
+
+
+def _env(src: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(src)
+    return env
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -40,37 +86,23 @@ def _stats(values: list[float]) -> dict[str, float]:
             "n": len(values)}
 
 
-def first_estimate_s(samples: int) -> dict[str, dict[str, float]]:
-    """Fresh processes: import, first estimate, and both together [s] (in-process clock)."""
-    imp, first, total = [], [], []
-    for _ in range(samples):
-        out = subprocess.run([sys.executable, "-c", FIRST_CODE], check=True,
-                             capture_output=True, text=True).stdout.split()
-        imp.append(float(out[0]))
-        first.append(float(out[1]))
-        total.append(float(out[2]))
-    return {"import_s": _stats(imp), "first_estimate_s": _stats(first),
-            "import_plus_first_s": _stats(total)}
+def child(src: Path) -> dict[str, float]:
+    """One fresh process on source tree ``src``: its own timings [s]."""
+    out = subprocess.run([sys.executable, "-c", CHILD], check=True, capture_output=True,
+                         text=True, env=_env(src), cwd="/tmp").stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def further_estimate_s(batches: int = 7, n: int = 500) -> dict[str, dict[str, float]]:
-    """Per-call time of further estimates in a warm process [s] (median over batches)."""
-    from wattprint import estimate_inference, estimate_training
-
-    estimate_inference("llama-3.1-8b", "h100", batch=8, prompt_tokens=512, output_tokens=128)
-    estimate_training("llama-3.1-8b", "h100", tokens=1e12, chips=64)
-    infer, train = [], []
-    for _ in range(batches):
-        t0 = time.perf_counter()
-        for i in range(n):
-            estimate_inference("llama-3.1-8b", "h100", batch=1 + i % 64, prompt_tokens=512,
-                               output_tokens=128, stack="vllm")
-        infer.append((time.perf_counter() - t0) / n)
-        t0 = time.perf_counter()
-        for i in range(n):
-            estimate_training("llama-3.1-8b", "h100", tokens=1e12 + i, chips=64)
-        train.append((time.perf_counter() - t0) / n)
-    return {"infer_s": _stats(infer), "train_s": _stats(train)}
+def estimates(trees: dict[str, Path], samples: int) -> dict[str, dict[str, Any]]:
+    """Interleaved fresh processes per source tree; medians per figure."""
+    for src in trees.values():  # warm-up: compile bytecode, fill the page cache
+        child(src)
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
+    names = list(trees)
+    for i in range(samples):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            runs[name].append(child(trees[name]))
+    return {name: {k: _stats([r[k] for r in rs]) for k in KEYS} for name, rs in runs.items()}
 
 
 def cli_wall_s(args: list[str], samples: int) -> dict[str, float]:
@@ -79,7 +111,7 @@ def cli_wall_s(args: list[str], samples: int) -> dict[str, float]:
     for _ in range(samples):
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "wattprint", *args], check=True,
-                       stdout=subprocess.DEVNULL)
+                       stdout=subprocess.DEVNULL, env=_env(SRC))
         times.append(time.perf_counter() - t0)
     return _stats(times)
 
@@ -93,24 +125,30 @@ def main() -> None:
     """Measure and print; save bench/results/estimate.json."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=7, help="fresh processes per figure (≥ 5)")
-    samples = max(5, ap.parse_args().samples)
-    out = {
-        "first": first_estimate_s(samples),
-        "further": further_estimate_s(),
-        "cli_infer_json": cli_wall_s(["estimate", "infer", "--model", "llama-3.1-8b",
-                                      "--hardware", "h100", "--json"], samples),
-        "cli_train_json": cli_wall_s(["estimate", "train", "--model", "llama-3.1-8b",
-                                      "--tokens", "15T", "--hardware", "h100", "--chips",
-                                      "1024", "--json"], samples),
-        "python_startup": cli_wall_s(["--help"], samples),
-    }
-    for k in ("import_s", "first_estimate_s", "import_plus_first_s"):
-        print(k, _fmt(out["first"][k], 1e3, "ms"))
-    for k in ("infer_s", "train_s"):
-        print("further", k, _fmt(out["further"][k], 1e6, "µs"))
+    ap.add_argument("--baseline", type=Path, help="another wattprint src/ to measure too")
+    args = ap.parse_args()
+    samples = max(5, args.samples)
+    trees = {"wattprint": SRC}
+    if args.baseline:
+        trees["wattprint@baseline"] = args.baseline.resolve()
+    load_before = os.getloadavg()
+    out: dict[str, Any] = {"estimates": estimates(trees, samples)}
+    out["cli_infer_json"] = cli_wall_s(["estimate", "infer", "--model", "llama-3.1-8b",
+                                        "--hardware", "h100", "--json"], samples)
+    out["cli_train_json"] = cli_wall_s(["estimate", "train", "--model", "llama-3.1-8b",
+                                        "--tokens", "15T", "--hardware", "h100", "--chips",
+                                        "1024", "--json"], samples)
+    out["python_startup"] = cli_wall_s(["--help"], samples)
+    out["load_average"] = {"before": load_before, "after": os.getloadavg(),
+                           "cpus": os.cpu_count()}
+    for name, figures in out["estimates"].items():
+        for k in KEYS:
+            scale, unit = (1e6, "µs") if k.startswith("further") else (1e3, "ms")
+            print(f"{name:20s} {k:26s}", _fmt(figures[k], scale, unit))
     for k in ("cli_infer_json", "cli_train_json", "python_startup"):
         print(k, _fmt(out[k], 1e3, "ms"))
-    path = Path(__file__).parent / "results" / "estimate.json"
+    print("load average before/after:", out["load_average"])
+    path = HERE / "results" / "estimate.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
 

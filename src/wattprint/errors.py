@@ -16,7 +16,6 @@ The CLI turns any ``WattprintError`` into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -33,6 +32,8 @@ class UnknownNameError(InputError, KeyError):
 
     def __init__(self, what: str, name: str, known: Iterable[str]) -> None:
         known_list = sorted(set(known))
+        import difflib  # only when a name is unknown (it costs ~1-5 ms to import)
+
         close = difflib.get_close_matches(name.lower(), known_list, n=3, cutoff=0.4)
         if not close:
             close = [k for k in known_list if name.lower()[:3] in k][:3]

@@ -47,10 +47,28 @@ def light_defaults() -> dict[str, dict[str, SourcedEntry]] | None:
     return {sec: {k: sourced(v) for k, v in vals.items()} for sec, vals in doc.items()}
 
 
+def operator_key(name: str) -> str:
+    """Lookup key of an operator-catalog model name: lower case, ``_`` and spaces as ``-``."""
+    return name.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+@lru_cache(maxsize=1)
+def operator_model_keys() -> frozenset[str] | None:
+    """The keys (:func:`operator_key`) of every id and alias in ``operator_models.toml``, or
+    ``None`` without its twin: lets the CLI tell an LLM name from an operator-priced one
+    without validating the operator catalog."""
+    doc, light = read_data_doc(data_dir() / "operator_models.toml")
+    if not light:
+        return None
+    rows: list[dict[str, Any]] = doc.get("model", [])
+    return frozenset(operator_key(n) for r in rows for n in (r["id"], *r.get("aliases", [])))
+
+
 def clear_light_caches() -> None:
     """Forget the light tables (with :func:`wattprint.catalog.clear_caches`)."""
     light_table.cache_clear()
     light_defaults.cache_clear()
+    operator_model_keys.cache_clear()
 
 
 def hardware_entry(name: str) -> Hardware:

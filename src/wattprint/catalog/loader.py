@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from wattprint.catalog.entries import KINDS
-from wattprint.catalog.parsed import parsed_twin
+from wattprint.catalog.parsed import packaged_data_dir, parsed_twin
 from wattprint.errors import DataError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def data_dir() -> Path:
     A plain path next to this package (importlib.resources costs ~15 ms of CLI start-up and
     wattprint is never run from a zip file).
     """
-    return Path(__file__).resolve().parent.parent / "data"
+    return packaged_data_dir()
 
 
 def schema_class(name: str) -> Any:

@@ -13,17 +13,27 @@ byte-for-byte equal to what the generator writes. User-supplied files have no tw
 
 from __future__ import annotations
 
-import hashlib
 import json
+from functools import cache
 from pathlib import Path
+
+try:  # CPython's own SHA-256 (3.11: _sha256, 3.12+: _sha2): no OpenSSL to load (~2 ms)
+    from _sha256 import sha256 as _sha256
+except ImportError:  # pragma: no cover - other Pythons
+    try:
+        from _sha2 import sha256 as _sha256
+    except ImportError:
+        from hashlib import sha256 as _sha256
 
 #: Packaged data files that have a parsed twin (the ones a single estimate reads).
 TWINNED = ("hardware.toml", "sites.toml", "models.toml", "facilities.toml", "defaults.toml",
-           "stacks.toml", "aware.toml")
+           "stacks.toml", "aware.toml", "operator_models.toml")
 
 
+@cache
 def packaged_data_dir() -> Path:
-    """The packaged data directory (``wattprint/data``), as :func:`loader.data_dir`."""
+    """The packaged data directory (``wattprint/data``), as :func:`loader.data_dir`
+    (resolved once: ``Path.resolve`` stats every component of the path)."""
     return Path(__file__).resolve().parent.parent / "data"
 
 
@@ -34,7 +44,7 @@ def twin_path(name: str) -> Path:
 
 def sha256_hex(raw: bytes) -> str:
     """Hex SHA-256 of a data file's bytes (what a twin is keyed on)."""
-    return hashlib.sha256(raw).hexdigest()
+    return str(_sha256(raw).hexdigest())
 
 
 def render_twin(name: str, raw: bytes, doc: dict[str, object]) -> str:

@@ -8,13 +8,19 @@ from wattprint.errors import InputError
 
 def operator_model(model: str | None, model_config: str | None) -> Any:
     """The operator-catalog model named by --model / --model-config, or None (an LLM)."""
-    from wattprint.engine.catalog_models import match_config
-    from wattprint.workload.operators.catalog import find_operator_model
-
     if model:
+        from wattprint.catalog.light import operator_key, operator_model_keys
+
+        keys = operator_model_keys()  # names only (no pydantic): most --model names are LLMs
+        if keys is not None and operator_key(model) not in keys:
+            return None
+        from wattprint.workload.operators.catalog import find_operator_model
+
         return find_operator_model(model)
     if model_config:
         from pathlib import Path
+
+        from wattprint.engine.catalog_models import match_config
 
         p = Path(model_config)
         if p.is_dir():

@@ -9,12 +9,12 @@ classifier-free guidance, and its VAE decoder once; a speech model runs its enco
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from wattprint.catalog.loader import data_dir
+from wattprint.catalog.light import operator_key
+from wattprint.catalog.loader import data_dir, read_data_toml
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError, UnknownNameError
 from wattprint.workload.operators.summary import OperatorSummary
@@ -58,7 +58,7 @@ class OperatorModel(BaseModel):
 def operator_models() -> dict[str, OperatorModel]:
     """All operator-level catalog models by id (validated once)."""
     path = data_dir() / "operator_models.toml"
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    raw = read_data_toml(path)  # its hash-checked twin, else tomllib
     out: dict[str, OperatorModel] = {}
     for entry in raw.get("model", []):
         try:
@@ -72,7 +72,7 @@ def operator_models() -> dict[str, OperatorModel]:
 
 
 def _key(name: str) -> str:
-    return name.strip().lower().replace("_", "-").replace(" ", "-")
+    return operator_key(name)
 
 
 def find_operator_model(name: str) -> OperatorModel | None:
