@@ -47,6 +47,9 @@ def check_limit(value: float, what: str) -> float:
 
 def check_count(value: float, what: str) -> int:
     """A positive whole count within range, as an ``int``."""
+    limit = LIMITS.get(what)
+    if type(value) is int and limit is not None and 0 < value <= limit:
+        return value  # the common case (LIMITS are far below check_number's bound)
     check_number(float(value), what, integer=True)
     check_limit(float(value), what)
     return int(value)

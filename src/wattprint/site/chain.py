@@ -121,7 +121,8 @@ def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
 
 def _ends(q: Quantity | float) -> tuple[float, float, float]:
     if isinstance(q, Quantity):
-        return q.value, q.lo, q.hi
+        v, lo, hi = q.value, q.low, q.high
+        return v, v if lo is None else lo, v if hi is None else hi  # Quantity.lo, .hi
     return q, q, q
 
 
