@@ -24,3 +24,17 @@ def test_weight_only_int4_on_a_chip_without_bf16_is_a_noted_emulation() -> None:
     fp = estimate_inference("llama-3.1-8b", "v100", precision="int4")
     assert any("dequantised to fp16" in n for n in fp.notes)
     assert compute_rate(get_hardware("h100"), precision_plan("bf16")) == ("bf16", None)
+
+
+def test_work_values_are_exactly_its_fields_in_order() -> None:
+    from dataclasses import fields
+
+    from wattprint.catalog.stacks import stack_entry
+    from wattprint.engine import resolve_model, traffic_of
+    from wattprint.workload.phases import Work, decode_work
+    from wattprint.workload.precision import precision_plan
+
+    w = decode_work(resolve_model("llama-3.1-8b"), precision_plan("bf16"),
+                    traffic_of(stack_entry("vllm")), 8, 600.0, steps=10)
+    assert list(w._values()) == [f.name for f in fields(Work)]
+    assert w.scaled(2.0).tokens == 2 * w.tokens and (w + w).phase == "decode+decode"

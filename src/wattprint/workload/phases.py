@@ -9,7 +9,7 @@ half, unfused ones compute the full square and materialise the scores.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from wattprint.arrays import minimum
@@ -61,8 +61,9 @@ class Work:
 
     def _values(self) -> dict[str, Any]:
         """Field name → value (a shallow copy: every field is a number or the phase name;
-        ``dataclasses.asdict`` deep-copies and cost a quarter of a scalar estimate)."""
-        return {name: getattr(self, name) for name in _WORK_FIELDS}
+        ``dataclasses.asdict`` deep-copies and cost a quarter of a scalar estimate). The
+        instance dict holds exactly the fields, in field order."""
+        return dict(self.__dict__)
 
     def scaled(self, k: float) -> Work:
         """This work repeated ``k`` times."""
@@ -85,8 +86,6 @@ class Work:
         d["bytes"] = self.bytes
         return d
 
-
-_WORK_FIELDS = tuple(f.name for f in fields(Work))
 
 
 # --- small named formulas --------------------------------------------------------------
