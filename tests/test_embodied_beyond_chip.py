@@ -56,4 +56,4 @@ def test_beyond_chip_constants_are_sourced_with_ranges():
     for name in ("network_per_accelerator_g", "building_per_w_it_g", "building_lifetime_s"):
         s = default_value("embodied", name)
         assert s.low is not None and s.high is not None and s.low < s.value < s.high
-        assert s.status in ("unconfirmed", "assumption") and s.year >= 2023
+        assert s.status in ("unconfirmed", "assumption", "derived", "primary") and s.year >= 2023
