@@ -117,12 +117,16 @@ def test_recorded_samples_parse() -> None:
     assert got["tgi"].prompt_tokens == 402771
 
 
-def test_recorded_vllm_v0_output_parses() -> None:
-    """Real vLLM /metrics lines pasted in a public thread (tests/data/serving/README.md):
-    the older V0 format, without the request counter (requests then unknown, not 0)."""
+def test_recorded_outputs_parse() -> None:
+    """Real /metrics lines from public threads and docs (tests/data/serving/README.md):
+    vLLM's older V0 format and SGLang's exponent notation, both without the request counter
+    (requests then unknown, not 0)."""
     _prom()
     got = parse_counters("vllm", (DATA / "recorded" / "vllm_v0_bloom560m.prom").read_text())
     assert (got.prompt_tokens, got.generation_tokens, got.requests) == (1196, 218152, None)
+    sg = parse_counters("sglang",
+                        (DATA / "recorded" / "sglang_docs_llama31_8b.prom").read_text())
+    assert (sg.prompt_tokens, sg.generation_tokens, sg.requests) == (8128902, 7557572, None)
 
 
 def test_counter_increase_never_negative() -> None:
