@@ -37,9 +37,6 @@ MAX_LINES = 400
 LONG_MODULES: dict[str, str] = {
     "cli/meter_cmds.py": "meter/run CLI, actively extended by the integrations and faults "
                          "work (issues #11, #14); split after they land",
-    "calibrate/microbench.py": "micro-benchmark kernels (GPU-only code paths); owned by the "
-                               "calibration work",
-    "calibrate/fit.py": "least-squares fit of stack overheads; owned by the calibration work",
     "validation/harness.py": "one predictor per reference data set; split by data set next",
     "ledger/store.py": "ledger storage, under active change for faults (issue #14)",
     "meter/sampler.py": "sampler thread and counter apportioning, being reworked for meter "

@@ -20,6 +20,7 @@ import csv
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,76 @@ def _pv(value: float, low: float | None, high: float | None, prov: str) -> PValu
     return PValue(value=value, low=low, high=high, provenance=prov)
 
 
+@dataclass
+class _Derivation:
+    """Derives profile figures from benchmark results, with one provenance rule and one notes
+    list (``idle``: the idle power (central, low, high) [W] the dynamic energies are above)."""
+
+    provenance: str | None
+    notes: list[str]
+    idle: tuple[float, float, float] | None = None
+
+    def prov(self, detail: str, r: BenchResult | None = None, energy: bool = False) -> str:
+        """The provenance of one figure."""
+        if self.provenance:
+            return f"{self.provenance}: {detail}"
+        if energy and r is not None:
+            return f"{_energy_label(r)}; {detail}"
+        return f"measured: wall-clock timing; {detail}"
+
+    def idle_power(self, r: BenchResult) -> PValue | None:
+        """Average power [W] over an idle window."""
+        p = _power(r)
+        if p is None:
+            return None
+        return _pv(p[0], p[1], p[2], self.prov(
+            f"average power over {r.window_s or r.seconds:.3g} s, {r.what}", r, True))
+
+    def dynamic(self, r: BenchResult, rate: float, unit: str) -> PValue | None:
+        """(average power − idle) / rate: dynamic energy per FLOP or byte [J]."""
+        p, idle = _power(r), self.idle
+        if p is None or idle is None or rate <= 0:
+            return None
+        v = (p[0] - idle[0]) / rate
+        if v <= 0:
+            self.notes.append(f"{r.name}: average power {p[0]:.4g} W not above idle "
+                              f"{idle[0]:.4g} W; no energy per {unit} derived")
+            return None
+        lo = max((p[1] - idle[2]) / rate, 0.0) if p[1] != p[0] or idle[2] != idle[0] else None
+        hi = (p[2] - idle[1]) / rate if p[2] != p[0] or idle[1] != idle[0] else None
+        if lo is not None and lo <= 0:
+            lo = v * 0.1
+        return _pv(v, lo, hi, self.prov(f"(avg {p[0]:.4g} W − idle {idle[0]:.4g} W) / "
+                                        f"{rate:.4g} {unit}/s; {r.what}", r, True))
+
+    def add(self, r: BenchResult, dev: dict[str, Any]) -> None:
+        """Add the figures of one timed benchmark (matmul, copy, launch loop) to ``dev``."""
+        if r.calls <= 0 or r.seconds <= 0:
+            return
+        if r.kind == "matmul" and r.precision:
+            rate = r.flops_per_s
+            dev["achieved_flops"][r.precision] = _pv(rate, None, None, self.prov(
+                f"{rate / 1e12:.4g} TFLOP/s achieved over {r.seconds:.3g} s "
+                f"({r.calls} calls); {r.what}"))
+            if (jf := self.dynamic(r, rate, "FLOP")) is not None:
+                dev["j_per_flop"][r.precision] = jf
+        elif r.kind in ("copy", "stream"):
+            rate = r.bytes_per_s
+            dev["achieved_bandwidth_bps"] = _pv(rate, None, None, self.prov(
+                f"{rate / 1e9:.4g} GB/s achieved over {r.seconds:.3g} s; {r.what}"))
+            if (jb := self.dynamic(r, rate, "byte")) is not None:
+                dev["j_per_byte"] = jb
+        elif r.kind == "launch":
+            dev["launch_overhead_s"] = _pv(r.seconds / r.calls, None, None, self.prov(
+                f"{r.seconds:.4g} s / {r.calls} calls; {r.what}"))
+
+
+def _energy_basis(results: Sequence[BenchResult]) -> str:
+    """``measured`` when every energy came from a sensor, ``estimated``, or ``none``."""
+    bases = {r.basis for r in results if r.basis}
+    return "measured" if bases == {"measured"} else ("estimated" if bases else "none")
+
+
 def profile_from_benchmarks(results: Sequence[BenchResult], *, device_name: str,
                             hardware: str | None = None, name: str | None = None,
                             source: str = "wattprint calibrate device",
@@ -88,79 +159,32 @@ def profile_from_benchmarks(results: Sequence[BenchResult], *, device_name: str,
     hw = hardware or catalog_hardware_id(device_name)
     gpu = any(r.device == "gpu" for r in results)
     by = {r.name: r for r in results}
-    out_notes = list(notes)
-
-    def prov(detail: str, r: BenchResult | None = None, energy: bool = False) -> str:
-        if provenance:
-            return f"{provenance}: {detail}"
-        if energy and r is not None:
-            return f"{_energy_label(r)}; {detail}"
-        return f"measured: wall-clock timing; {detail}"
-
-    idle_r = by.get("gpu_idle_with_context" if gpu else "cpu_idle")
-    idle = _power(idle_r) if idle_r else None
+    d = _Derivation(provenance, list(notes))
     dev: dict[str, Any] = {"j_per_flop": {}, "achieved_flops": {}}
-    if idle_r is not None and idle is not None:
-        dev["idle_w"] = _pv(idle[0], idle[1], idle[2], prov(
-            f"average power over {idle_r.window_s or idle_r.seconds:.3g} s, {idle_r.what}",
-            idle_r, True))
+    idle_r = by.get("gpu_idle_with_context" if gpu else "cpu_idle")
+    d.idle = _power(idle_r) if idle_r else None
+    if idle_r is not None and (idle_pv := d.idle_power(idle_r)) is not None:
+        dev["idle_w"] = idle_pv
     else:
-        out_notes.append("idle power not measured: energies per FLOP and byte not derived")
+        d.notes.append("idle power not measured: energies per FLOP and byte not derived")
     nctx = by.get("gpu_idle_no_context")
-    if nctx is not None and (pn := _power(nctx)) is not None:
-        dev["idle_no_context_w"] = _pv(pn[0], pn[1], pn[2], prov(
-            f"average power over {nctx.window_s or nctx.seconds:.3g} s, {nctx.what}", nctx,
-            True))
-
-    def dynamic(r: BenchResult, rate: float, unit: str) -> PValue | None:
-        p = _power(r)
-        if p is None or idle is None or rate <= 0:
-            return None
-        v = (p[0] - idle[0]) / rate
-        if v <= 0:
-            out_notes.append(f"{r.name}: average power {p[0]:.4g} W not above idle "
-                             f"{idle[0]:.4g} W; no energy per {unit} derived")
-            return None
-        lo = max((p[1] - idle[2]) / rate, 0.0) if p[1] != p[0] or idle[2] != idle[0] else None
-        hi = (p[2] - idle[1]) / rate if p[2] != p[0] or idle[1] != idle[0] else None
-        if lo is not None and lo <= 0:
-            lo = v * 0.1
-        return _pv(v, lo, hi, prov(f"(avg {p[0]:.4g} W − idle {idle[0]:.4g} W) / "
-                                   f"{rate:.4g} {unit}/s; {r.what}", r, True))
-
+    if nctx is not None and (pn := d.idle_power(nctx)) is not None:
+        dev["idle_no_context_w"] = pn
     for r in results:
-        if r.kind == "matmul" and r.precision and r.calls > 0 and r.seconds > 0:
-            rate = r.flops_per_s
-            dev["achieved_flops"][r.precision] = _pv(rate, None, None, prov(
-                f"{rate / 1e12:.4g} TFLOP/s achieved over {r.seconds:.3g} s "
-                f"({r.calls} calls); {r.what}"))
-            jf = dynamic(r, rate, "FLOP")
-            if jf is not None:
-                dev["j_per_flop"][r.precision] = jf
-        elif r.kind in ("copy", "stream") and r.calls > 0 and r.seconds > 0:
-            rate = r.bytes_per_s
-            dev["achieved_bandwidth_bps"] = _pv(rate, None, None, prov(
-                f"{rate / 1e9:.4g} GB/s achieved over {r.seconds:.3g} s; {r.what}"))
-            jb = dynamic(r, rate, "byte")
-            if jb is not None:
-                dev["j_per_byte"] = jb
-        elif r.kind == "launch" and r.calls > 0 and r.seconds > 0:
-            dev["launch_overhead_s"] = _pv(r.seconds / r.calls, None, None, prov(
-                f"{r.seconds:.4g} s / {r.calls} calls; {r.what}"))
-        if r.note and r.note not in out_notes:
-            out_notes.append(f"{r.name}: {r.note}")
-    bases = {r.basis for r in results if r.basis}
-    basis = "measured" if bases == {"measured"} else ("estimated" if bases else "none")
+        d.add(r, dev)
+        if r.note and r.note not in d.notes:
+            d.notes.append(f"{r.name}: {r.note}")
+    basis = _energy_basis(results)
     if basis == "estimated":
-        out_notes.append("no energy sensor on this machine: every energy figure is an "
-                         "estimate from the meter's utilisation × TDP model, not a measurement")
-    pname = name or f"{hw or _slug(device_name)}-microbench"
+        d.notes.append("no energy sensor on this machine: every energy figure is an "
+                       "estimate from the meter's utilisation × TDP model, not a measurement")
     fit: dict[str, Any] = {"method": "micro-benchmarks under the wattprint meter",
                            "device": "gpu" if gpu else "cpu", "device_name": device_name,
                            "energy_basis": basis,
-                           "benchmarks": [r.to_dict() for r in results], "notes": out_notes}
+                           "benchmarks": [r.to_dict() for r in results], "notes": d.notes}
     fit.update(extra or {})
-    return Profile(name=pname, hardware=hw or device_name, source=source,
+    return Profile(name=name or f"{hw or _slug(device_name)}-microbench",
+                   hardware=hw or device_name, source=source,
                    created=created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    device=DeviceSection(**dev), fit=fit)
 

@@ -80,16 +80,9 @@ def _rel_range(w: dict[str, Any], col: str) -> tuple[float, float]:
     return float(lo) / float(v), float(hi) / float(v)
 
 
-def extrapolate_windows(windows: list[dict[str, Any]], total_steps: int, *,
-                        run_id: str = "", window: str | None = None,
-                        warmup: int | None = None) -> Extrapolation:
-    """Extrapolate step windows (ledger rows) to ``total_steps`` steps.
-
-    Raises:
-        InputError: fewer than two step windows, or more measured steps than the total.
-    """
-    if not isinstance(total_steps, int) or total_steps < 1:
-        raise InputError(f"--total-steps must be a positive integer, got {total_steps!r}")
+def _step_windows(windows: list[dict[str, Any]], window: str | None, run_id: str
+                  ) -> tuple[str, list[dict[str, Any]]]:
+    """The step windows' name and rows with a time (default name: the most frequent base)."""
     if window is None:
         counts = Counter(_base(str(w.get("name", ""))) for w in windows)
         if not counts:
@@ -100,7 +93,49 @@ def extrapolate_windows(windows: list[dict[str, Any]], total_steps: int, *,
     else:
         steps = [w for w in windows if w.get("name") == window
                  or _base(str(w.get("name", ""))) == window]
-    steps = [w for w in steps if w.get("time_s") is not None]
+    return window, [w for w in steps if w.get("time_s") is not None]
+
+
+def _columns(steps: list[dict[str, Any]]) -> list[str]:
+    """The figures to extrapolate: time, and each energy every step window has (> 0)."""
+    cols = ["time_s"]
+    for col in ("accelerator_energy_j", "total_energy_j"):
+        vals = [w.get(col) for w in steps]
+        if all(a is not None and a > 0 for a in vals):
+            cols.append(col)
+    return cols
+
+
+def _extrapolate_figure(vals: list[float], k: int, remaining: int) -> dict[str, float]:
+    """One figure (time or energy per step) extrapolated over ``remaining`` steps (no meter
+    range): measured + remaining × steady mean, ± noise, mean uncertainty and drift."""
+    steady = vals[k:]
+    m = len(steady)
+    mean = statistics.fmean(steady)
+    sd = statistics.stdev(steady) if m > 1 else 0.0
+    half = m // 2
+    drift = abs(statistics.fmean(steady[half:]) - statistics.fmean(steady[:half])) \
+        if half >= 1 else 0.0
+    done = sum(vals)
+    value = done + remaining * mean
+    spread = 2.0 * math.sqrt(remaining * sd ** 2 + remaining ** 2 * sd ** 2 / m) + \
+        remaining * drift
+    return {"value": value, "low": value - spread, "high": value + spread,
+            "measured": done, "per_step": mean, "per_step_sd": sd,
+            "per_step_drift": drift, "warmup_extra": sum(vals[:k]) - k * mean}
+
+
+def extrapolate_windows(windows: list[dict[str, Any]], total_steps: int, *,
+                        run_id: str = "", window: str | None = None,
+                        warmup: int | None = None) -> Extrapolation:
+    """Extrapolate step windows (ledger rows) to ``total_steps`` steps.
+
+    Raises:
+        InputError: fewer than two step windows, or more measured steps than the total.
+    """
+    if not isinstance(total_steps, int) or total_steps < 1:
+        raise InputError(f"--total-steps must be a positive integer, got {total_steps!r}")
+    window, steps = _step_windows(windows, window, run_id)
     n = len(steps)
     if n < 2:
         raise InputError(f"run {run_id} has {n} window(s) named {window!r}: need at least 2 "
@@ -116,34 +151,13 @@ def extrapolate_windows(windows: list[dict[str, Any]], total_steps: int, *,
         notes.append("some step windows are incomplete (cut short)")
     ex = Extrapolation(run_id, window, n, k, total_steps, notes=notes)
     remaining = total_steps - n
-    cols = [("time_s", "time_s")]
-    acc = [w.get("accelerator_energy_j") for w in steps]
-    if all(a is not None and a > 0 for a in acc):
-        cols.append(("accelerator_energy_j", "accelerator_energy_j"))
-    tot = [w.get("total_energy_j") for w in steps]
-    if all(a is not None and a > 0 for a in tot):
-        cols.append(("total_energy_j", "total_energy_j"))
-    for col, key in cols:
-        vals = [float(w[col]) for w in steps]
-        steady = vals[k:]
-        m = len(steady)
-        mean = statistics.fmean(steady)
-        sd = statistics.stdev(steady) if m > 1 else 0.0
-        half = m // 2
-        drift = abs(statistics.fmean(steady[half:]) - statistics.fmean(steady[:half])) \
-            if half >= 1 else 0.0
-        done = sum(vals)
-        value = done + remaining * mean
-        spread = 2.0 * math.sqrt(remaining * sd ** 2 + remaining ** 2 * sd ** 2 / m) + \
-            remaining * drift
-        lo, hi = value - spread, value + spread
+    for col in _columns(steps):
+        fig = _extrapolate_figure([float(w[col]) for w in steps], k, remaining)
         if col != "time_s":
             rlo, rhi = _rel_range(steps[0], col)
-            lo, hi = lo * rlo, hi * rhi
-        ex.figures[key] = {"value": value, "low": max(lo, done), "high": hi,
-                           "measured": done, "per_step": mean, "per_step_sd": sd,
-                           "per_step_drift": drift,
-                           "warmup_extra": sum(vals[:k]) - k * mean}
+            fig["low"], fig["high"] = fig["low"] * rlo, fig["high"] * rhi
+        fig["low"] = max(fig["low"], fig["measured"])
+        ex.figures[col] = fig
     if k:
         notes.append(f"first {k} step(s) treated as warm-up: counted once, not extrapolated")
     if remaining == 0:

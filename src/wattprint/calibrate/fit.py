@@ -29,87 +29,24 @@ widened to cover the leave-one-out fits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
+from wattprint.calibrate.least_squares import levenberg_marquardt
 from wattprint.calibrate.measurements import WorkloadMeasurement
+from wattprint.calibrate.priors import FIT_PARAMS, Prior, stack_priors
 from wattprint.device.profile import DeviceSection, Profile, PValue, StackSection
 from wattprint.errors import DataError, InputError
 
+__all__ = ["DATA_SIGMA", "FIT_PARAMS", "FitResult", "Prior", "candidate_profile",
+           "fit_measurements", "predict", "predict_one", "stack_priors"]
+
 #: Relative error assumed for each measured figure (time, energy) in the objective.
 DATA_SIGMA = 0.05
-#: Parameters fitted, in order.
-FIT_PARAMS: tuple[str, ...] = ("per_step_s", "per_layer_s", "per_loop_step_s",
-                               "compute_efficiency", "energy_scale")
-#: Prior of the energy scale (no stack carries one): 1.0 within 0.7–1.4.
-ENERGY_SCALE_PRIOR = (1.0, 0.7, 1.4)
-#: Normalised bounds of every parameter (σ₀ units) and hard upper bound of efficiencies.
-Z_BOUND = 4.0
-MAX_EFFICIENCY = 1.0
-
-
-@dataclass(frozen=True)
-class Prior:
-    """Starting value and width of one fitted parameter."""
-
-    name: str
-    value: float
-    low: float
-    high: float
-    source: str
-
-    @property
-    def sigma(self) -> float:
-        """Prior width in natural-log units: half the log-width of low–high (≥ 0.05)."""
-        if self.low <= 0 or self.high <= 0:
-            return 0.5
-        return max(math.log(self.high / self.low) / 2.0, 0.05)
-
-    @property
-    def z_bounds(self) -> tuple[float, float]:
-        """Bounds of the normalised parameter."""
-        hi = Z_BOUND
-        if self.name == "compute_efficiency":
-            hi = min(hi, math.log(MAX_EFFICIENCY / self.value) / self.sigma)
-        return (-Z_BOUND, hi)
-
-    def theta(self, z: float) -> float:
-        """Parameter value at normalised ``z``."""
-        return self.value * math.exp(self.sigma * z)
-
-    def z(self, theta: float) -> float:
-        """Normalised coordinate of ``theta``."""
-        return math.log(theta / self.value) / self.sigma
-
-
-def stack_priors(stack: str, base: Profile | None = None) -> list[Prior]:
-    """Priors from the stack's defaults (or from a base profile's stack section)."""
-    from wattprint.catalog.stacks import get_stack
-
-    st = get_stack(stack)
-    out: list[Prior] = []
-    for name in FIT_PARAMS:
-        pv = getattr(base.stack, name, None) if base is not None else None
-        if pv is not None:
-            v, lo, hi = pv.tri()
-            src = f"base profile {base.name if base else ''}: {pv.provenance}"
-        elif name == "energy_scale":
-            v, lo, hi = ENERGY_SCALE_PRIOR
-            src = "wattprint assumption: dynamic energy as modelled (1.0, range 0.7-1.4)"
-        else:
-            q = getattr(st, name)
-            v = q.value
-            lo = q.low if q.low is not None else v
-            hi = q.high if q.high is not None else v
-            src = f"stack {st.id}: {q.source}"
-        lo, hi = min(lo, v), max(hi, v)
-        out.append(Prior(name, float(v), float(lo), float(hi), src))
-    return out
-
 
 # -- prediction ----------------------------------------------------------------------------
 
@@ -193,61 +130,6 @@ def candidate_profile(priors: Sequence[Prior], theta: Sequence[float], stack: st
 
 # -- least squares -------------------------------------------------------------------------
 
-def levenberg_marquardt(resid: Callable[[np.ndarray], np.ndarray], z0: np.ndarray,
-                        bounds: Sequence[tuple[float, float]], max_iter: int = 80,
-                        h: float = 1e-3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Minimise ``‖resid(z)‖²`` within box ``bounds``; returns (z, residuals, Jacobian).
-
-    Forward-difference Jacobian; the damped normal equations ``(JᵀJ + λI) δ = −Jᵀr`` are
-    solved each step, ``λ`` shrinking on success and growing on failure; steps are clipped
-    to the box (projected LM).
-    """
-    lo = np.array([b[0] for b in bounds])
-    hi = np.array([b[1] for b in bounds])
-    z = np.clip(np.asarray(z0, dtype=float), lo, hi)
-    r = resid(z)
-    cost = float(r @ r)
-    lam = 1e-2
-
-    def jac(zc: np.ndarray, rc: np.ndarray) -> np.ndarray:
-        cols = []
-        for i in range(len(zc)):
-            step = h if zc[i] + h <= hi[i] else -h
-            zi = zc.copy()
-            zi[i] += step
-            cols.append((resid(zi) - rc) / step)
-        return np.stack(cols, axis=1)
-
-    J = jac(z, r)
-    for _ in range(max_iter):
-        g = J.T @ r
-        H = J.T @ J
-        improved = False
-        while lam < 1e10:
-            try:
-                step = np.linalg.solve(H + lam * np.eye(len(z)), -g)
-            except np.linalg.LinAlgError:
-                lam *= 10
-                continue
-            zn = np.clip(z + step, lo, hi)
-            rn = resid(zn)
-            cn = float(rn @ rn)
-            if cn < cost - 1e-12 * max(cost, 1.0):
-                done = (cost - cn) < 1e-10 * max(cost, 1.0) or \
-                    float(np.max(np.abs(zn - z))) < 1e-7
-                z, r, cost = zn, rn, cn
-                lam = max(lam / 4.0, 1e-9)
-                improved = True
-                break
-            lam *= 4.0
-        if not improved:
-            break
-        J = jac(z, r)
-        if done:
-            break
-    return z, r, J
-
-
 @dataclass
 class _FitCore:
     z: np.ndarray
@@ -321,6 +203,105 @@ def _table_row(r: _Row, pred: tuple[float, float]) -> dict[str, Any]:
             "energy_error": _err(pred[1], m.energy_j)}
 
 
+def _check_rows(measurements: Sequence[WorkloadMeasurement], stack_id: str) -> None:
+    """Every row ran on the fitted stack and has a time."""
+    from wattprint.catalog.stacks import get_stack
+
+    if not measurements:
+        raise InputError("no measurements to fit")
+    for m in measurements:
+        if m.stack and get_stack(m.stack).id != stack_id:
+            raise DataError(f"{m.where}: measured on stack {m.stack!r} but fitting stack "
+                            f"{stack_id!r} (use --stack or separate files)")
+        if m.time_s is None:
+            raise DataError(f"{m.where}: no time_s (ledger row not resolved?)")
+
+
+def _one_hardware(rows: Sequence[_Row]) -> Any:
+    """The one hardware every row ran on (a fit spans one hardware)."""
+    hws = sorted({r.hardware.id for r in rows})
+    if len(hws) > 1:
+        raise DataError(f"measurements span several hardware ({', '.join(hws)}); fit one at a "
+                        "time (split the file, or set --hardware and keep only its rows)")
+    return rows[0].hardware
+
+
+def _leave_one_out(rows: Sequence[_Row], priors: Sequence[Prior], stack: str,
+                   device: DeviceSection | None
+                   ) -> tuple[list[dict[str, Any]], list[list[float]]]:
+    """Fit without each row and predict it: (table rows, fitted parameters per fit)."""
+    loo: list[dict[str, Any]] = []
+    loo_theta: list[list[float]] = []
+    for i, r in enumerate(rows):
+        others = [x for j, x in enumerate(rows) if j != i]
+        core = _fit_core(others, priors, stack, device)
+        loo_theta.append(core.theta)
+        prof = candidate_profile(priors, core.theta, stack, device)
+        loo.append(_table_row(r, predict_one(r, prof, stack)))
+    return loo, loo_theta
+
+
+def _posterior_sd(full: _FitCore, n_params: int) -> np.ndarray:
+    """Laplace posterior sd of each normalised parameter, inflated by the residual scatter."""
+    data_res = full.resid[:full.n_data]
+    s2 = max(1.0, float(data_res @ data_res) / max(full.n_data, 1))
+    try:
+        cov = np.linalg.inv(full.jac.T @ full.jac) * s2
+        return np.asarray(np.sqrt(np.clip(np.diag(cov), 0.0, None)))
+    except np.linalg.LinAlgError:
+        return np.ones(n_params)
+
+
+def _param_ranges(full: _FitCore, priors: Sequence[Prior], loo_theta: list[list[float]]
+                  ) -> tuple[list[dict[str, Any]], list[tuple[float, float]]]:
+    """Laplace ranges (95 %) widened to cover the leave-one-out fits; one row per parameter."""
+    sd = _posterior_sd(full, len(priors))
+    params: list[dict[str, Any]] = []
+    ranges: list[tuple[float, float]] = []
+    for k, p in enumerate(priors):
+        zlo, zhi = p.z_bounds
+        lo = p.theta(max(float(full.z[k] - 1.96 * sd[k]), zlo))
+        hi = p.theta(min(float(full.z[k] + 1.96 * sd[k]), zhi))
+        loo_vals = [t[k] for t in loo_theta]
+        if loo_vals:
+            lo, hi = min(lo, *loo_vals), max(hi, *loo_vals)
+        ranges.append((lo, hi))
+        shrink = float(sd[k])  # posterior sd in prior units: ≈1 means the data said nothing
+        params.append({"name": p.name, "value": full.theta[k], "low": lo, "high": hi,
+                       "prior": p.value, "prior_low": p.low, "prior_high": p.high,
+                       "posterior_sd_over_prior_sd": shrink,
+                       "informed_by_data": shrink < 0.8,
+                       "loo_values": loo_vals, "prior_source": p.source})
+    return params, ranges
+
+
+@dataclass
+class _FitRecord:
+    """What the fitted profile records about its fit."""
+
+    stack: str
+    hardware: str
+    n_rows: int
+    source: str
+    base: Profile | None
+    loo: list[dict[str, Any]]
+    in_sample: list[dict[str, Any]]
+
+
+def _fit_section(rec: _FitRecord, priors: Sequence[Prior]) -> dict[str, Any]:
+    """The profile's ``fit`` section: method, data, leave-one-out and priors."""
+    loo_errs = [abs(x) for r in rec.loo for x in (r["time_error"], r["energy_error"])
+                if x is not None]
+    return {"method": "Levenberg-Marquardt least squares in log space on time and energy, "
+                      f"σ_data = {DATA_SIGMA:g}, Gaussian log-priors at the stack defaults",
+            "stack": rec.stack, "hardware": rec.hardware, "measurements": rec.n_rows,
+            "source": rec.source, "base_profile": rec.base.name if rec.base else None,
+            "leave_one_out_max_abs_error": max(loo_errs) if loo_errs else None,
+            "leave_one_out": rec.loo, "in_sample": rec.in_sample,
+            "priors": {p.name: {"value": p.value, "low": p.low, "high": p.high,
+                                "source": p.source} for p in priors}}
+
+
 def fit_measurements(measurements: Sequence[WorkloadMeasurement], *, stack: str = "eager",
                      hardware: str | None = None, base: Profile | None = None,
                      name: str | None = None, leave_one_out: bool = True,
@@ -340,21 +321,10 @@ def fit_measurements(measurements: Sequence[WorkloadMeasurement], *, stack: str 
     """
     from wattprint.catalog.stacks import get_stack
 
-    if not measurements:
-        raise InputError("no measurements to fit")
     st = get_stack(stack)
-    for m in measurements:
-        if m.stack and get_stack(m.stack).id != st.id:
-            raise DataError(f"{m.where}: measured on stack {m.stack!r} but fitting stack "
-                            f"{st.id!r} (use --stack or separate files)")
-        if m.time_s is None:
-            raise DataError(f"{m.where}: no time_s (ledger row not resolved?)")
+    _check_rows(measurements, st.id)
     rows = _prepare(measurements, hardware)
-    hws = sorted({r.hardware.id for r in rows})
-    if len(hws) > 1:
-        raise DataError(f"measurements span several hardware ({', '.join(hws)}); fit one at a "
-                        "time (split the file, or set --hardware and keep only its rows)")
-    hw = rows[0].hardware
+    hw = _one_hardware(rows)
     priors = stack_priors(st.id, base)
     device = base.device if base is not None else None
     notes: list[str] = []
@@ -369,61 +339,23 @@ def fit_measurements(measurements: Sequence[WorkloadMeasurement], *, stack: str 
     loo: list[dict[str, Any]] = []
     loo_theta: list[list[float]] = []
     if leave_one_out and len(rows) > 1:
-        for i, r in enumerate(rows):
-            others = [x for j, x in enumerate(rows) if j != i]
-            core = _fit_core(others, priors, st.id, device)
-            loo_theta.append(core.theta)
-            prof = candidate_profile(priors, core.theta, st.id, device)
-            loo.append(_table_row(r, predict_one(r, prof, st.id)))
+        loo, loo_theta = _leave_one_out(rows, priors, st.id, device)
     elif leave_one_out:
         notes.append("one measurement: no leave-one-out error (fit on more)")
 
-    # Laplace ranges (95 %), inflated by the residual scatter, widened to cover LOO fits.
-    data_res = full.resid[:full.n_data]
-    s2 = max(1.0, float(data_res @ data_res) / max(full.n_data, 1))
-    try:
-        cov = np.linalg.inv(full.jac.T @ full.jac) * s2
-        sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    except np.linalg.LinAlgError:
-        sd = np.ones(len(priors))
-    params: list[dict[str, Any]] = []
-    ranges: list[tuple[float, float]] = []
-    for k, p in enumerate(priors):
-        zlo, zhi = p.z_bounds
-        lo = p.theta(max(float(full.z[k] - 1.96 * sd[k]), zlo))
-        hi = p.theta(min(float(full.z[k] + 1.96 * sd[k]), zhi))
-        loo_vals = [t[k] for t in loo_theta]
-        if loo_vals:
-            lo, hi = min(lo, *loo_vals), max(hi, *loo_vals)
-        ranges.append((lo, hi))
-        shrink = float(sd[k])  # posterior sd in prior units: ≈1 means the data said nothing
-        params.append({"name": p.name, "value": full.theta[k], "low": lo, "high": hi,
-                       "prior": p.value, "prior_low": p.low, "prior_high": p.high,
-                       "posterior_sd_over_prior_sd": shrink,
-                       "informed_by_data": shrink < 0.8,
-                       "loo_values": loo_vals, "prior_source": p.source})
+    params, ranges = _param_ranges(full, priors, loo_theta)
     informed = [x["name"] for x in params if not x["informed_by_data"]]
     if informed:
         notes.append("barely constrained by these measurements (kept near the stack default): "
                      + ", ".join(informed))
     prov = (f"calibrate fit on {len(rows)} measurement(s) from {source}; stack {st.id}, "
             f"{hw.id}; range: 95 % Laplace ∪ leave-one-out")
-    section = _stack_section(priors, full.theta, st.id, ranges, prov)
-    dev = base.device if base is not None else DeviceSection()
-    pname = name or f"{hw.id}-{st.id}-fit"
-    loo_errs = [abs(x) for r in loo for x in (r["time_error"], r["energy_error"])
-                if x is not None]
+    rec = _FitRecord(st.id, hw.id, len(rows), source, base, loo, in_sample)
     profile = Profile(
-        name=pname, hardware=hw.id,
+        name=name or f"{hw.id}-{st.id}-fit", hardware=hw.id,
         source=f"wattprint calibrate fit ({source})",
         created=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        device=dev, stack=section,
-        fit={"method": "Levenberg-Marquardt least squares in log space on time and energy, "
-                       f"σ_data = {DATA_SIGMA:g}, Gaussian log-priors at the stack defaults",
-             "stack": st.id, "hardware": hw.id, "measurements": len(rows),
-             "source": source, "base_profile": base.name if base else None,
-             "leave_one_out_max_abs_error": max(loo_errs) if loo_errs else None,
-             "leave_one_out": loo, "in_sample": in_sample,
-             "priors": {p.name: {"value": p.value, "low": p.low, "high": p.high,
-                                 "source": p.source} for p in priors}})
+        device=base.device if base is not None else DeviceSection(),
+        stack=_stack_section(priors, full.theta, st.id, ranges, prov),
+        fit=_fit_section(rec, priors))
     return FitResult(profile, params, loo, in_sample, notes)
