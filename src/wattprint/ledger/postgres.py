@@ -172,7 +172,7 @@ class PostgresLedger(Ledger):
                  timeout_s: float = 60.0) -> None:
         import os
 
-        from wattprint.ledger.store import ENV_DB
+        from wattprint.ledger.rows import ENV_DB
 
         url = normalise_url(str(path) if path is not None else os.environ.get(ENV_DB, ""))
         self.url = url

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from wattprint.errors import InputError
-from wattprint.ledger.store import decorate_run, default_db_path
+from wattprint.ledger.rows import decorate_run, default_db_path
 
 
 class ReadOnlyLedger:

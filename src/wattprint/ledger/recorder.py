@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from wattprint.errors import InputError, WattprintError
 from wattprint.ledger.integrity import NotALedgerError
-from wattprint.ledger.store import Ledger, _json, _num, default_db_path, wattprint_version
+from wattprint.ledger.rows import default_db_path, encode_json, finite_or_none, wattprint_version
+from wattprint.ledger.store import Ledger
 
 if TYPE_CHECKING:
     from wattprint.footprint import Footprint
@@ -216,7 +217,9 @@ def write_fallback(record: dict[str, Any], ledger_path: Path, run_id: str) -> Pa
 
 def _q(d: dict[str, Any] | None, name: str) -> float | None:
     v = (d or {}).get(name)
-    return _num(v.get("value")) if isinstance(v, dict) and v.get("value") is not None else None
+    if isinstance(v, dict) and v.get("value") is not None:
+        return finite_or_none(v.get("value"))
+    return None
 
 
 def import_record(ledger: Ledger, path: Path) -> str:
@@ -245,13 +248,13 @@ def import_record(ledger: Ledger, path: Path) -> str:
     vals = {
         "ended_at": fin.get("ended_at"), "exit_code": fin.get("exit_code"),
         "status": "complete" if fin.get("complete") else "incomplete",
-        "notes": _json(list(fin.get("notes") or []) + list((m or {}).get("notes") or [])),
+        "notes": encode_json(list(fin.get("notes") or []) + list((m or {}).get("notes") or [])),
         "time_s": _q(m, "time"), "accelerator_energy_j": _q(m, "accelerator_energy"),
         "host_energy_j": _q(m, "host_energy"), "total_energy_j": _q(m, "total_energy"),
         "facility_energy_j": _q(fp, "facility_energy"), "co2e_g": _q(fp, "co2e"),
         "water_l": _q(fp, "water"), "cost_usd": _q(fp, "cost"),
         "provenance": "; ".join(f"{d.get('key')}: {d.get('method')}" for d in devices),
-        "measurement": _json(m) if m else None, "footprint": _json(fp) if fp else None,
+        "measurement": encode_json(m) if m else None, "footprint": encode_json(fp) if fp else None,
     }
     if not have:  # else its start (and the samples stored before the failure) are there
         ledger.start_run(run.get("command") or [], site=run.get("site"),
@@ -273,7 +276,7 @@ def _import_window(ledger: Ledger, rid: str, w: dict[str, Any]) -> None:
     row = (rid, str(w.get("name")), w.get("started_at"), w.get("ended_at"), _q(w, "time"),
            _q(w, "accelerator_energy"), _q(w, "host_energy"), _q(w, "total_energy"),
            _q(w, "average_power"), _q(w, "peak_power"), int(bool(w.get("complete"))),
-           "; ".join(f"{d.get('key')}: {d.get('method')}" for d in devs), _json(w),
+           "; ".join(f"{d.get('key')}: {d.get('method')}" for d in devs), encode_json(w),
            wattprint_version(), None)
     ledger._write(lambda c: c.execute(
         "INSERT INTO windows (run_id, name, started_at, ended_at, time_s,"

@@ -7,7 +7,7 @@
   at once without losing or corrupting rows.
 * A run starts as ``running``; ``finish_run`` marks it ``complete`` or ``incomplete``. A run
   whose process died without finishing (SIGKILL, power loss) stays ``running`` in the
-  table and is *shown* as ``incomplete`` (see :func:`run_state`).
+  table and is *shown* as ``incomplete`` (see :func:`~wattprint.ledger.rows.run_state`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import json
 import math
 import os
 import random
-import socket
 import sqlite3
 import threading
 import time
@@ -39,95 +38,27 @@ from wattprint.ledger.integrity import (
     summarise_samples,
 )
 from wattprint.ledger.migrations import apply_migrations
+from wattprint.ledger.rows import (
+    ENV_DB,
+    HOST,
+    decorate_run,
+    default_db_path,
+    encode_json,
+    finite_or_none,
+    wattprint_version,
+)
 
 if TYPE_CHECKING:
     from wattprint.footprint import Footprint
     from wattprint.meter.measurement import Measurement
 
-ENV_DB = "WATTPRINT_DB"
 T = TypeVar("T")
-_HOST = socket.gethostname()
-
-
-def wattprint_version() -> str:
-    """The installed wattprint version (``unknown`` when not installed)."""
-    try:
-        from importlib.metadata import version
-
-        return version("wattprint")
-    except Exception:  # noqa: BLE001
-        return "unknown"
-
-
-def default_db_path() -> Path:
-    """``$WATTPRINT_DB`` or ``user_data_dir("wattprint")/ledger.sqlite``."""
-    env = os.environ.get(ENV_DB)
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("wattprint")) / "ledger.sqlite"
-
-
-def _pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def run_state(row: dict[str, Any]) -> str:
-    """How to show a run: ``complete``, ``incomplete`` or ``running``.
-
-    A ``running`` row whose process is gone (same host, pid not alive) was never finalised
-    (the recorder was SIGKILLed): it is incomplete.
-    """
-    status = str(row.get("status"))
-    if status != "running":
-        return status
-    if row.get("host") == _HOST and not _pid_alive(row.get("pid")):
-        return "incomplete"
-    return "running"
-
-
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
-
-
-def _json(x: Any) -> str:
-    return json.dumps(_clean(x), allow_nan=False, default=str)
-
-
-def _num(x: float | None) -> float | None:
-    return None if x is None or math.isnan(x) or math.isinf(x) else float(x)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     msg = str(exc).lower()
     return "locked" in msg or "busy" in msg
 
-
-
-def decorate_run(r: dict[str, Any]) -> dict[str, Any]:
-    """A runs row as readers see it: its state, ``complete`` and the JSON columns decoded."""
-    r["state"] = run_state(r)
-    r["complete"] = r["state"] == "complete"
-    for k in ("command", "notes", "measurement", "footprint"):
-        if isinstance(r.get(k), str):
-            with contextlib.suppress(ValueError):
-                r[k] = json.loads(r[k])
-    return r
 
 class Ledger:
     """The measurement ledger (SQLite).
@@ -253,8 +184,8 @@ class Ledger:
         self._write(lambda c: c.execute(
             "INSERT INTO runs (id, started_at, status, command, command_text, cwd, host, pid,"
             " wattprint_version, site, interval_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (rid, started_at or time.time(), "running", _json(cmd), " ".join(cmd),
-             os.getcwd(), _HOST, os.getpid(), wattprint_version(), site, interval_s)))
+            (rid, started_at or time.time(), "running", encode_json(cmd), " ".join(cmd),
+             os.getcwd(), HOST, os.getpid(), wattprint_version(), site, interval_s)))
         return rid
 
     def tag_job(self, run_id: str, job: dict[str, Any]) -> None:
@@ -289,10 +220,10 @@ class Ledger:
     def add_window(self, run_id: str, m: Measurement) -> int:
         """Store one window's measurement; returns the window row id."""
         prov = "; ".join(f"{d.device.key}: {d.method}" for d in m.devices)
-        row = (run_id, m.name, m.started_at, m.ended_at, _num(m.time.value),
-               _num(m.accelerator_energy.value), _num(m.host_energy.value),
-               _num(m.total_energy.value), _num(m.average_power.value),
-               _num(m.peak_power.value), int(m.complete), prov, _json(m.to_dict()),
+        row = (run_id, m.name, m.started_at, m.ended_at, finite_or_none(m.time.value),
+               finite_or_none(m.accelerator_energy.value), finite_or_none(m.host_energy.value),
+               finite_or_none(m.total_energy.value), finite_or_none(m.average_power.value),
+               finite_or_none(m.peak_power.value), int(m.complete), prov, encode_json(m.to_dict()),
                wattprint_version(), os.getpid())
 
         def do(c: sqlite3.Connection) -> int:
@@ -311,24 +242,25 @@ class Ledger:
         m, fp = measurement, footprint
 
         def q(name: str) -> float | None:
-            return _num(fp[name].value) if fp is not None and name in fp else None
+            return finite_or_none(fp[name].value) if fp is not None and name in fp else None
 
         vals: dict[str, Any] = {
             "ended_at": ended_at or (m.ended_at if m else time.time()),
             "status": "complete" if complete else "incomplete",
             "exit_code": exit_code,
-            "notes": _json(list(notes) + (list(m.notes) if m else [])),
+            "notes": encode_json(list(notes) + (list(m.notes) if m else [])),
         }
         if m is not None:
             vals.update(
-                time_s=_num(m.time.value), accelerator_energy_j=_num(m.accelerator_energy.value),
-                host_energy_j=_num(m.host_energy.value),
-                total_energy_j=_num(m.total_energy.value),
+                time_s=finite_or_none(m.time.value),
+                accelerator_energy_j=finite_or_none(m.accelerator_energy.value),
+                host_energy_j=finite_or_none(m.host_energy.value),
+                total_energy_j=finite_or_none(m.total_energy.value),
                 provenance="; ".join(f"{d.device.key}: {d.method}" for d in m.devices),
-                measurement=_json(m.to_dict()))
+                measurement=encode_json(m.to_dict()))
         if fp is not None:
             vals.update(facility_energy_j=q("facility_energy"), co2e_g=q("co2e"),
-                        water_l=q("water"), cost_usd=q("cost"), footprint=_json(fp.to_dict()))
+                        water_l=q("water"), cost_usd=q("cost"), footprint=encode_json(fp.to_dict()))
         sets = ", ".join(f"{k} = ?" for k in vals)
 
         def do(c: sqlite3.Connection) -> None:
@@ -342,9 +274,9 @@ class Ledger:
                     " energy_j, basis, provenance, reason, samples, peak_power_w)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [(run_id, d.device.key, d.device.kind, d.device.backend, d.device.name,
-                      d.device.index, d.device.uuid, d.method, _num(d.energy.value),
+                      d.device.index, d.device.uuid, d.method, finite_or_none(d.energy.value),
                       d.energy.basis, d.energy.provenance, d.reason, d.samples,
-                      _num(d.peak_power_w)) for d in m.devices])
+                      finite_or_none(d.peak_power_w)) for d in m.devices])
         self._write(do)
 
     # -- reads --------------------------------------------------------------------------
