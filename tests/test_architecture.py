@@ -38,8 +38,6 @@ LONG_MODULES: dict[str, str] = {
     "cli/meter_cmds.py": "meter/run CLI, actively extended by the integrations and faults "
                          "work (issues #11, #14); split after they land",
     "validation/harness.py": "one predictor per reference data set; split by data set next",
-    "meter/sampler.py": "sampler thread and counter apportioning, being reworked for meter "
-                        "speed (issue #15)",
     "workload/operators/trace.py": "the operator tracer (TorchDispatchMode), new with the "
                                    "non-LLM workloads (issue #10)",
 }

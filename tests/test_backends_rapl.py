@@ -14,7 +14,7 @@ from wattprint.meter import Meter, detect_backends
 from wattprint.meter.backends import NullBackend, rapl
 from wattprint.meter.backends.cpu_estimate import CpuEstimateBackend
 from wattprint.meter.backends.rapl import RaplBackend
-from wattprint.meter.sampler import CounterTracker
+from wattprint.meter.counters import CounterTracker
 from wattprint.testing import make_fake_powercap
 
 

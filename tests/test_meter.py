@@ -324,7 +324,7 @@ def test_held_power_windows_are_never_negative_and_add_up() -> None:
 
 
 def test_apportioning_formulas() -> None:
-    from wattprint.meter.sampler import apportioned_energy_j, provisional_energy_j
+    from wattprint.meter.counters import apportioned_energy_j, provisional_energy_j
 
     # counter 100 -> 160 J while the power integral went 10 -> 40 J: a point at integral 25
     # is half way, so it gets half the increment

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from wattprint.errors import InputError
-from wattprint.meter.sampler import WindowStats
+from wattprint.meter.device_state import WindowStats
 from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_with_unit
 from wattprint.quantity import J_PER_KWH
 

@@ -1,6 +1,6 @@
 """A window's energy from its boundary marks: the arithmetic behind every ``Measurement``.
 
-A closed window is a :class:`WindowRecord` (two :class:`~wattprint.meter.sampler.Mark` per
+A closed window is a :class:`WindowRecord` (two :class:`~wattprint.meter.device_state.Mark` per
 device and what the sampler saw in between). :func:`build_measurement` turns it into a
 :class:`~wattprint.meter.measurement.Measurement`; the meter calls it lazily, on the first
 access to the measurement, so closing a window costs microseconds.
@@ -30,8 +30,9 @@ from wattprint.meter.backends.base import (
     INSTANT_INTEGRAL,
     Device,
 )
+from wattprint.meter.counters import PLAUSIBLE_RATIO
+from wattprint.meter.device_state import Mark, WindowStats
 from wattprint.meter.measurement import DeviceEnergy, Measurement
-from wattprint.meter.sampler import PLAUSIBLE_RATIO, Mark, WindowStats
 from wattprint.quantity import Basis, Quantity
 
 #: Relative range of the true energy given an integral (from the H200 NVML notes: the

@@ -29,9 +29,10 @@ from typing import Any, ParamSpec, TypeVar
 from wattprint.errors import InputError
 from wattprint.meter.backends.base import Device, EnergyBackend, NullBackend
 from wattprint.meter.budget import ON_EXCEED, Budget, BudgetGuard, parse_budget, site_g_per_j
+from wattprint.meter.device_state import Mark, WindowStats
 from wattprint.meter.energy import RANGES, WindowRecord, build_measurement
 from wattprint.meter.measurement import LazyMeasurement, Measurement
-from wattprint.meter.sampler import Clock, Mark, Sampler, Sink, WindowStats
+from wattprint.meter.sampler import Clock, Sampler, Sink
 from wattprint.meter.sync import synchronize_all
 
 __all__ = ["RANGES", "ROOT_WINDOW", "Meter", "Window"]
