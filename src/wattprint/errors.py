@@ -16,6 +16,7 @@ The CLI turns any ``WattprintError`` into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 
@@ -28,23 +29,36 @@ class InputError(WattprintError, ValueError):
 
 
 class UnknownNameError(InputError, KeyError):
-    """A name is not in a catalog; the message lists the closest matches."""
+    """A name is not in a catalog; the message lists the closest matches.
+
+    The closest matches are found when the message is first read, not when the error is
+    raised: callers that try several names and catch this error pay nothing for them.
+    """
 
     def __init__(self, what: str, name: str, known: Iterable[str]) -> None:
-        known_list = sorted(set(known))
-        import difflib  # only when a name is unknown (it costs ~1-5 ms to import)
-
-        close = difflib.get_close_matches(name.lower(), known_list, n=3, cutoff=0.4)
-        if not close:
-            close = [k for k in known_list if name.lower()[:3] in k][:3]
-        hint = f"; closest: {', '.join(close)}" if close else ""
-        super().__init__(f"unknown {what} {name!r}{hint} (see `wattprint {what} list`)")
+        super().__init__(what, name)
         self.what = what
         self.name = name
-        self.closest = close
+        self._known = known if isinstance(known, list | tuple | set | frozenset) \
+            else tuple(known)
+
+    @functools.cached_property
+    def closest(self) -> list[str]:
+        """Up to three known names closest to :attr:`name`."""
+        import difflib  # only when a name is unknown (it costs ~1-5 ms to import)
+
+        known_list = sorted(set(self._known))
+        close = difflib.get_close_matches(self.name.lower(), known_list, n=3, cutoff=0.4)
+        if not close:
+            close = [k for k in known_list if self.name.lower()[:3] in k][:3]
+        return close
+
+    def __reduce__(self) -> tuple[type[UnknownNameError], tuple[str, str, tuple[str, ...]]]:
+        return (type(self), (self.what, self.name, tuple(self._known)))
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
-        return str(self.args[0])
+        hint = f"; closest: {', '.join(self.closest)}" if self.closest else ""
+        return f"unknown {self.what} {self.name!r}{hint} (see `wattprint {self.what} list`)"
 
 
 class DataError(WattprintError):
