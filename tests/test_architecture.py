@@ -7,6 +7,7 @@ of a lower layer, never from a higher one; so nothing low imports plan, report o
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,10 @@ def _modules() -> list[tuple[str, Path]]:
     return out
 
 
+@functools.cache
 def _imports(path: Path) -> list[tuple[str, list[str], int]]:
-    """(module, imported names, line) of every ``wattprint`` import in ``path``."""
+    """(module, imported names, line) of every ``wattprint`` import in ``path`` (each file
+    parsed once per session: two tests walk the same imports)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     out = []
     for node in ast.walk(tree):

@@ -32,7 +32,7 @@ def test_cpu_benchmarks_tiny_budget_estimated_energies() -> None:
     meter = Meter(backends=[CpuEstimateBackend("test: no RAPL")], interval_s=0.05)
     seen: list[str] = []
     t0 = time.perf_counter()
-    run = run_device_benchmarks(1.5, meter=meter, use_gpu=False,
+    run = run_device_benchmarks(0.5, meter=meter, use_gpu=False,
                                 progress=lambda n, d, t: seen.append(n))
     meter.stop()
     assert time.perf_counter() - t0 < 15
@@ -178,7 +178,7 @@ class FakeTorch:
 def test_gpu_path_with_fake_torch_measured_energies() -> None:
     torch = FakeTorch()
     meter = Meter(backends=[FakeGpuPower(torch.state)], interval_s=0.02)
-    run = run_device_benchmarks(3.0, meter=meter, torch=torch)
+    run = run_device_benchmarks(1.0, meter=meter, torch=torch)
     meter.stop()
     assert run.device == "gpu" and run.device_name == "NVIDIA H200"
     names = [r.name for r in run.results]
@@ -210,7 +210,7 @@ def test_gpu_path_with_fake_torch_measured_energies() -> None:
 def test_gpu_without_fp8_skips_it() -> None:
     torch = FakeTorch(capability=(8, 0))
     meter = Meter(backends=[FakeGpuPower(torch.state)], interval_s=0.05)
-    run = run_device_benchmarks(1.5, meter=meter, torch=torch)
+    run = run_device_benchmarks(0.5, meter=meter, torch=torch)
     meter.stop()
     fp8 = next(r for r in run.results if r.name == "gpu_matmul_fp8")
     assert fp8.calls == 0 and "skipped" in (fp8.note or "")
@@ -257,7 +257,7 @@ def test_cli_device_cpu_json(tmp_path: Path) -> None:
     out = tmp_path / "cpu.json"
     pic = tmp_path / "cpu.svg"
     r = cli_run("calibrate", "device", "--cpu",
-                        "--budget", "1.5", "-o", str(out), "--plot", str(pic), "--json",
+                        "--budget", "0.5", "-o", str(out), "--plot", str(pic), "--json",
                         "--force")
     assert r.returncode == 0, r.stderr
     assert "calibrate device: [0/6] cpu_idle" in r.stderr  # progress lines off a terminal

@@ -189,17 +189,18 @@ class Sampler:
     def _run(self) -> None:
         now = time.monotonic()
         next_tick = now + self.interval_s
-        next_flush = now + self.flush_s
-        while not self._stop.wait(max(0.0, min(next_tick, next_flush) - time.monotonic())):
+        last_flush = now  # the next flush is due flush_s after it (read each turn: settable)
+        while not self._stop.wait(max(0.0, min(next_tick, last_flush + self.flush_s)
+                                      - time.monotonic())):
             now = time.monotonic()
             if now >= next_tick:
                 self.tick()
                 next_tick += self.interval_s
                 if next_tick < now:  # fell behind (suspended): do not burst
                     next_tick = now + self.interval_s
-            if now >= next_flush:
+            if now >= last_flush + self.flush_s:
                 self.flush()
-                next_flush = now + self.flush_s
+                last_flush = now
 
     def stop(self) -> None:
         """Stop the thread, take a last sample and flush."""
