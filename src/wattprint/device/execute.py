@@ -192,10 +192,11 @@ def evaluate_phase(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.
 
 
 def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
-                comm_calls: Any = 0.0, exposed_comm: Any = 1.0) -> dict[str, Any]:
-    """The corner-independent terms of :func:`evaluate_phase`: chips as a float ``n``, matmul
-    FLOPs per chip, GEMM rows ``m`` and inner dimension ``k``, the all-reduce mask and its
-    exposed time ``t_comm`` [s], dequantisation ops and elementwise bytes per chip."""
+                comm_calls: Any = 0.0, exposed_comm: Any = 1.0) -> tuple[Any, ...]:
+    """The corner-independent terms of :func:`evaluate_phase`, in this order: chips as a float
+    ``n``, matmul + attention FLOPs, those per chip, GEMM rows ``m`` and inner dimension ``k``,
+    the all-reduce mask, its exposed time ``t_comm`` [s], the collective buffers' bytes read
+    and written, dequantisation ops and elementwise bytes per chip."""
     n = chips * 1.0
     flops = work.matmul_flops + work.attention_flops
     m = where(work.passes > 0, work.tokens / where(work.passes > 0, work.passes, 1.0),
@@ -203,42 +204,39 @@ def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
     comm = both(n > 1, comm_bytes > 0)
     t_comm = where(comm, exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
                                          + comm_calls * COLLECTIVE_LATENCY_S), 0.0)
-    return {"n": n, "flops": flops, "matmul": flops / n, "m": m,
-            "k": where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
-            "comm": comm, "t_comm": t_comm, "comm_rw_bytes": 2.0 * comm_bytes,
-            "dequant": work.dequant_ops / n,
-            "elementwise": (work.activation_bytes + work.optimizer_bytes) / n}
+    return (n, flops, flops / n, m, where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
+            comm, t_comm, 2.0 * comm_bytes, work.dequant_ops / n,
+            (work.activation_bytes + work.optimizer_bytes) / n)
 
 
-def phase_corner(s: dict[str, Any], work: Work, p: DeviceParams, corner: int
+def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
                  ) -> dict[str, Any]:
     """:func:`evaluate_phase` at one ``corner`` from its corner-independent terms ``s``
     (:func:`phase_terms`)."""
-    n = s["n"]
-    eta = r.gemm_efficiency(p.compute_eff[corner], s["k"], s["m"]) if p.size_aware \
+    n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise = s
+    eta = r.gemm_efficiency(p.compute_eff[corner], k, m) if p.size_aware \
         else p.compute_eff[corner]
     # Routed-expert (MoE) kernels move and compute 1/moe_eff times the ideal work (block
     # padding, re-reads, routing and permutation passes): both time and energy grow.
     extra = 1.0 / p.moe_eff[corner] - 1.0
     x_flops, x_bytes = work.expert_flops * extra, work.expert_bytes * extra
-    matmul = s["matmul"] + x_flops / n
+    matmul = matmul_per_chip + x_flops / n
     t_c = r.compute_time_s(matmul, p.peak_flops, eta) + \
-        r.compute_time_s(s["dequant"], p.vector_flops, p.compute_eff[corner])
+        r.compute_time_s(dequant, p.vector_flops, p.compute_eff[corner])
     t_w = r.memory_time_s((work.weight_bytes + x_bytes + work.kv_bytes) / n,
                           p.bandwidth_bps, p.memory_eff[corner])
-    t_a = r.memory_time_s(s["elementwise"], p.bandwidth_bps, p.memory_eff[corner])
+    t_a = r.memory_time_s(elementwise, p.bandwidth_bps, p.memory_eff[corner])
     t_dev = r.kernel_time_s(t_c, t_w, t_a)
     t_o = r.overhead_time_s(work.passes, work.layer_passes, work.loop_steps,
                             p.per_step_s[corner], p.per_layer_s[corner],
                             p.per_loop_step_s[corner], work.layer_seq_passes,
                             p.per_layer_seq_s[corner])
-    t_comm = s["t_comm"]
     t = r.busy_time_s(t_dev, t_o) + t_comm
-    e_flop = (s["flops"] + x_flops) * p.j_per_flop[corner] + \
+    e_flop = (flops + x_flops) * p.j_per_flop[corner] + \
         work.dequant_ops * p.j_per_vector_op[corner]
     e_byte = (work.bytes + x_bytes) * p.j_per_byte[corner]
     # collective buffers read and written
-    e_byte = e_byte + where(s["comm"], s["comm_rw_bytes"] * p.j_per_byte[corner], 0.0)
+    e_byte = e_byte + where(comm, comm_rw_bytes * p.j_per_byte[corner], 0.0)
     budget = p.tdp_w - p.idle_w[corner]
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p.dvfs_factor[corner], t_capped, budget * n)
@@ -263,7 +261,7 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     hi = phase_corner(terms, work, p, 2)
     parts = {"compute": c["t_compute"], "memory": c["t_memory"] + c["t_elementwise"],
              "overhead": c["t_overhead"], "communication": c["t_comm"]}
-    regime = max(parts, key=lambda k: parts[k])
+    regime = max(parts, key=parts.__getitem__)
     if c["t"] > c["t_uncapped"] * 1.0001:
         regime = "power-cap"
     inter = {

@@ -183,9 +183,9 @@ def estimate_inference(
         cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, 1)
         dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps)
     n_batches = n_req / batch
-    t, t_lo, t_hi = (_sum(pre_r, dec_r, a) for a in ("time_s", "time_low_s", "time_high_s"))
-    e, e_lo, e_hi = (_sum(pre_r, dec_r, a) for a in ("energy_j", "energy_low_j",
-                                                     "energy_high_j"))
+    t, t_lo, t_hi = [_sum(pre_r, dec_r, a) for a in ("time_s", "time_low_s", "time_high_s")]
+    e, e_lo, e_hi = [_sum(pre_r, dec_r, a) for a in ("energy_j", "energy_low_j",
+                                                     "energy_high_j")]
     how = (f"modelled: roofline on {chips} × {hw.id}, stack {st.id}, {plan.name}; "
            f"prefill {pre_r.regime}-bound, decode "
            f"{dec_r.regime if dec_r else 'none'}-bound")
