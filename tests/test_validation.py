@@ -77,6 +77,37 @@ def test_training_compares_on_published_boundary(report: ValidationReport) -> No
     assert not any(g == "training-chip-hours" and q == "chip-hours" for g, _, q in rows)
 
 
+def test_training_quality_bar(report: ValidationReport) -> None:
+    # Issue #9 "Done when" on the development set: training from architecture within 20 %
+    # (median), |bias| <= 10 %, >= 80 % of published values inside [low, high], in chip-hours
+    # and energy; training from chip-hours >= 80 % covered.
+    for q in ("chip-hours", "energy"):
+        s = next(x for x in report.summary
+                 if x.group == "training-architecture" and x.quantity == q)
+        assert s.median_abs_error <= 0.20 and abs(s.signed_median_error) <= 0.10, s
+        assert s.coverage is not None and s.coverage >= 0.8, s
+    ch = report.group_summary("training-chip-hours")
+    assert ch is not None and ch.coverage is not None and ch.coverage >= 0.8
+
+
+def test_throughput_derived_hours_compared_without_goodput(report: ValidationReport) -> None:
+    # LLaMA Table 15 hours = tokens / steady-state throughput: compared with productive time
+    rows = {(r.group, r.id, r.quantity): r for r in report.rows}
+    r = rows[("training-architecture", "llama1-65b", "chip-hours")]
+    assert "steady-state throughput" in r.note
+    wall = rows[("training-architecture", "gopher-280b", "chip-hours")]
+    assert "steady-state" not in wall.note
+
+
+def test_coverage_allows_the_published_rounding() -> None:
+    from wattprint.validation.report import ROUNDING, ValidationRow
+
+    # 14 t published for 13.96 t (GPU-h × TDP × PUE × grid) is at the TDP cap, not above it
+    at_cap = ValidationRow("g", "a", "q", 13.0, 14.0, "t", 13 / 14 - 1, "", 9.0, 13.96)
+    assert at_cap.covered and ROUNDING == 0.005
+    assert not ValidationRow("g", "b", "q", 13.0, 14.0, "t", 0.0, "", 9.0, 13.8).covered
+
+
 def test_inference_rows_and_skips(report: ValidationReport) -> None:
     inf = [r for r in report.rows if r.group == "inference"]
     energy = [r for r in inf if r.quantity.startswith("energy per output token (ML.ENERGY V")]

@@ -19,7 +19,7 @@ from wattprint.errors import InputError
 from wattprint.workload.model_spec import ModelSpec
 
 if TYPE_CHECKING:
-    from wattprint.catalog.schema import Sourced
+    from wattprint.catalog.schema import Hardware, Sourced
 
 #: Models above this many parameters get tensor parallelism within a node (recipe rule:
 #: Llama 3 8B trains with FSDP alone, 70B and 405B with TP 8; Llama 3 paper Table 4).
@@ -84,15 +84,47 @@ def _pow2_divisor(n: int, cap: int) -> int:
     return d
 
 
+def _stage_bytes(spec: ModelSpec, tp: int, pp: int, ep: int) -> float:
+    """bf16 weights and gradients of one pipeline stage on one chip [B]: dense weights over
+    TP·PP, routed experts over EP·PP."""
+    experts = float(spec.routed_expert_params)
+    return 4.0 * ((spec.params_total - experts) / (tp * pp) + experts / (ep * pp))
+
+
+def _expert_parallel(spec: ModelSpec, chips: int, tp: int, pp: int) -> int:
+    if not spec.n_experts:
+        return 1
+    return max(1, min(spec.n_experts, _pow2_divisor(chips // (tp * pp) * tp, MAX_EP)))
+
+
+def _recipe_tp_pp(spec: ModelSpec, chips: int, memory_bytes: float, tp: int | None,
+                  pp: int | None) -> tuple[int, int]:
+    if tp is None:  # MoE: experts over EP, no TP (DeepSeek-V3 report §3.2)
+        tp = _pow2_divisor(chips, CHIPS_PER_NODE) if (spec.params_total > TP_ABOVE_PARAMS
+                                                      and not spec.n_experts) else 1
+    if pp is None:
+        pp = 1  # dense without TP: FSDP (ZeRO-3) shards the weights over DP
+        while ((tp > 1 or spec.n_experts)
+               and _stage_bytes(spec, tp, pp, _expert_parallel(spec, chips, tp, pp))
+               > STAGE_MEMORY_SHARE * memory_bytes
+               and chips % (tp * pp * 2) == 0 and pp * 2 <= spec.layers):
+            pp *= 2
+    return tp, pp
+
+
 def choose_layout(spec: ModelSpec, chips: int, memory_bytes: float, seq_len: int,
                   global_batch_tokens: float | None = None, tp: int | None = None,
                   pp: int | None = None) -> Layout:
     """The layout a Megatron/torchtitan recipe would pick, unless ``tp``/``pp`` are given.
 
-    TP: 8 (within a node) above 15B parameters, else 1 (FSDP shards the weights over DP).
-    PP (with TP): the smallest power of two whose stage's bf16 weights and gradients
-    (4 B/parameter / (TP·PP)) fit in 40 % of a chip's memory. DP: the rest. EP (MoE):
-    experts spread over up to 64 chips of the DP × TP group.
+    TP: 8 (within a node) for dense models above 15B parameters, else 1 (FSDP shards the
+    weights over DP); MoE models use expert parallelism instead (EP: experts spread over up
+    to 64 chips of the DP × TP group; DeepSeek-V3 report §3.2: PP 16 × EP 64, no TP).
+    PP (with TP or EP): the smallest power of two whose stage's bf16 weights and gradients
+    (:func:`_stage_bytes`) fit in 40 % of a chip's memory. DP: the rest. A global batch with
+    fewer sequences than DP ranks first raises TP (up to a node: each sequence split over more
+    chips, smaller GEMMs and more tensor-parallel traffic), then the batch itself (one
+    sequence per DP rank, noted).
     """
     if global_batch_tokens is None:
         src = default_global_batch(spec)
@@ -100,41 +132,70 @@ def choose_layout(spec: ModelSpec, chips: int, memory_bytes: float, seq_len: int
     else:
         gbt, how = float(global_batch_tokens), "given"
     chosen = tp is None and pp is None
-    if tp is None:
-        tp = _pow2_divisor(chips, CHIPS_PER_NODE) if spec.params_total > TP_ABOVE_PARAMS else 1
-    if pp is None:
-        pp = 1  # without TP the recipe is FSDP (ZeRO-3): weights are sharded over DP
-        while (tp > 1
-               and 4.0 * spec.params_total / (tp * pp) > STAGE_MEMORY_SHARE * memory_bytes
-               and chips % (tp * pp * 2) == 0 and pp * 2 <= spec.layers):
-            pp *= 2
+    tp_given = tp is not None
+    tp, pp = _recipe_tp_pp(spec, chips, memory_bytes, tp, pp)
+    while (not tp_given and chips // (tp * pp) > gbt / seq_len and tp * 2 <= CHIPS_PER_NODE
+           and chips % (tp * pp * 2) == 0):
+        tp *= 2  # too few sequences for one per DP rank: split each over more chips
     if tp < 1 or pp < 1 or chips % (tp * pp):
         raise InputError(f"tensor × pipeline parallel ({tp} × {pp}) must divide the {chips} "
                          "chips")
     dp = chips // (tp * pp)
-    ep = min(spec.n_experts, _pow2_divisor(dp * tp, MAX_EP)) if spec.n_experts else 1
     if gbt / seq_len < dp:
         how += f"; raised to one sequence per DP rank ({dp} × {seq_len})"
         gbt = float(dp * seq_len)
-    return Layout(tp, pp, dp, max(ep, 1), gbt, seq_len, chosen, how)
+    return Layout(tp, pp, dp, _expert_parallel(spec, chips, tp, pp), gbt, seq_len, chosen,
+                  how)
 
 
-def _link(group: int, nvlink_bps: float, spans_nodes: bool) -> float:
-    return min(nvlink_bps, INTER_NODE_BPS) if spans_nodes and group > 1 else nvlink_bps
+@dataclass(frozen=True)
+class Fabric:
+    """The links a chip's collectives use, per direction [B/s]."""
+
+    node_bps: float  # within a node: NVLink/NVSwitch, Infinity Fabric; TPU ICI
+    scale_out_bps: float  # between nodes, per chip: InfiniBand/RoCE (TPU: ICI again)
+    node_chips: int  # chips that share the node fabric
+
+    def link(self, spans_nodes: bool) -> float:
+        """Bandwidth of a point-to-point transfer that does (or does not) leave the node
+        [B/s]: a chip's own NIC between nodes."""
+        return min(self.node_bps, self.scale_out_bps) if spans_nodes else self.node_bps
+
+    def ring_link(self, spans_nodes: bool) -> float:
+        """Bus bandwidth per chip of a ring all-reduce [B/s]. Across nodes NCCL runs one
+        ring per NIC, each carrying 1/``node_chips`` of the buffer, so a node's rings share
+        all of its NICs: ``min(node link, node_chips × NIC)`` (NCCL rings; nccl-tests
+        PERFORMANCE.md: the bus bandwidth of an inter-node all-reduce is bounded by the
+        node's network bandwidth)."""
+        if not spans_nodes:
+            return self.node_bps
+        return min(self.node_bps, self.node_chips * self.scale_out_bps)
 
 
-def tp_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, link_bps: float) -> float:
+def fabric_of(hw: Hardware) -> Fabric:
+    """A chip's fabric: its own interconnect within a node (``interconnect_bps``, per
+    direction) and one 400 Gb/s NIC per GPU between nodes (``INTER_NODE_BPS``). A TPU slice is
+    one ICI torus, so every collective of a slice runs on ICI. A chip without a catalogued
+    interconnect uses the NIC figure for both."""
+    node = hw.interconnect_bps.value if hw.interconnect_bps else INTER_NODE_BPS
+    if hw.kind == "tpu":
+        return Fabric(node, node, 1 << 30)
+    return Fabric(node, INTER_NODE_BPS, CHIPS_PER_NODE)
+
+
+def tp_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, fabric: Fabric) -> float:
     """Tensor-parallel collectives of one step per chip [s], before overlap: 4 all-reduces
     (2 forward, 2 backward) of a sequence's hidden states per layer of the stage, per
-    sequence of the rank."""
+    sequence of the rank, on the node's fabric (the recipe keeps TP within a node)."""
     if lay.tp == 1:
         return 0.0
     nbytes = lay.seq_len * spec.hidden * act_bytes
     calls = 4.0 * spec.layers / lay.pp * lay.sequences_per_rank
-    return calls * (allreduce_time_s(nbytes, float(lay.tp), link_bps) + COLLECTIVE_LATENCY_S)
+    link = fabric.link(lay.tp > fabric.node_chips)
+    return calls * (allreduce_time_s(nbytes, float(lay.tp), link) + COLLECTIVE_LATENCY_S)
 
 
-def dp_comm_s(spec: ModelSpec, lay: Layout, link_bps: float) -> float:
+def dp_comm_s(spec: ModelSpec, lay: Layout, fabric: Fabric) -> float:
     """Data-parallel gradient reduction of one step per chip [s], before overlap: bf16
     gradients of the chip's shard (dense weights / (TP·PP), experts / (EP·PP)), ring over the
     DP group, across nodes once TP·DP exceeds a node."""
@@ -143,21 +204,26 @@ def dp_comm_s(spec: ModelSpec, lay: Layout, link_bps: float) -> float:
     experts = float(spec.routed_expert_params)
     shard = (spec.params_total - experts) / (lay.tp * lay.pp) + experts / (lay.ep * lay.pp)
     group = max(lay.dp * lay.tp // lay.ep, 1) if experts else lay.dp
-    link = _link(group, link_bps, lay.tp * lay.dp > CHIPS_PER_NODE)
+    link = fabric.ring_link(group > 1 and lay.tp * lay.dp > fabric.node_chips)
     return allreduce_time_s(2.0 * shard, float(group), link) + \
         2 * spec.layers / lay.pp * COLLECTIVE_LATENCY_S
 
 
-def ep_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, link_bps: float) -> float:
+def ep_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, fabric: Fabric) -> float:
     """Expert-parallel all-to-all of one step per chip [s], before overlap: dispatch and
     combine, forward and backward (4 passes) of ``k`` hidden-state copies per token of the
-    rank, per MoE layer of the stage; the share ``(EP − 1)/EP`` leaves the chip."""
+    rank, per MoE layer of the stage. Of a chip's copies, ``(min(EP, node) − 1)/EP`` go to
+    chips of its node (node link) and ``(EP − node)/EP`` to other nodes (the chip's NIC);
+    both run at once."""
     if lay.ep == 1 or not spec.n_experts:
         return 0.0
     tokens = lay.sequences_per_rank * lay.seq_len / lay.tp
     nbytes = 4.0 * spec.moe_layers / lay.pp * tokens * spec.experts_per_token * spec.hidden * \
-        act_bytes * (lay.ep - 1) / lay.ep
-    return nbytes / _link(lay.ep, link_bps, lay.ep > CHIPS_PER_NODE)
+        act_bytes
+    local = min(lay.ep, fabric.node_chips)
+    inside = nbytes * (local - 1) / lay.ep / fabric.node_bps
+    outside = nbytes * (lay.ep - local) / lay.ep / fabric.link(True)
+    return max(inside, outside)
 
 
 def exposed(name: str) -> tuple[float, float, float]:

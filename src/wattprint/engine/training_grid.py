@@ -20,12 +20,12 @@ from wattprint.device.execute import evaluate_phase
 from wattprint.engine.grid import hardware_precision_pairs, stack_params, stack_works
 from wattprint.engine.memory import USABLE_MEMORY, training_memory_bytes
 from wattprint.engine.params import params_for, profile_for, resolve_profile, traffic_of
-from wattprint.engine.training import (
+from wattprint.engine.training_formulas import (
     gradient_allreduce_s,
     power_capped_wall_s,
     training_energy_j,
 )
-from wattprint.engine.training_scale import scaled_totals
+from wattprint.engine.training_run import scaled_totals
 from wattprint.errors import UnsupportedError
 from wattprint.site import formulas as sf
 from wattprint.site.arrays import SiteArrays, site_chain
@@ -93,14 +93,14 @@ def _multi_chip_columns(spec: ModelSpec, tokens: float,
                         st: Stack, seq_len: int, recompute: bool, prof: Profile | None,
                         out: dict[str, np.ndarray]) -> None:
     """Overwrite the multi-chip columns of ``out`` with the layout-aware run of
-    :func:`~wattprint.engine.training_scale.scaled_totals` (TP × PP × DP, global batch,
+    :func:`~wattprint.engine.training_run.scaled_totals` (TP × PP × DP, global batch,
     bubble, exposed collectives, goodput): the same physics as ``estimate_training``."""
     for j, c in enumerate(c_arr):
         if c <= 1:
             continue
         for k, (hw, pl) in enumerate(combos):
             params = params_for(hw, st, pl, int(c), profile_for(prof, hw))[0]
-            tot = scaled_totals(spec, pl, traffic_of(st), params, hw.memory_bytes.value,
+            tot = scaled_totals(spec, pl, st, params, hw,
                                 int(c), tokens, seq_len, recompute)
             for key, arr in out.items():
                 arr[k, j] = tot[key]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import DeviceParams, PhaseResult, run_work
 from wattprint.engine.parallelism import (
+    Fabric,
     Layout,
     dp_comm_s,
     ep_comm_s,
@@ -48,7 +49,7 @@ def _step_time(step_r: PhaseResult, bubble: float, comm: dict[str, float],
 
 
 def scaled_run(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, params: DeviceParams,
-               lay: Layout, tokens: float, recompute: bool) -> ScaledRun:
+               fabric: Fabric, lay: Layout, tokens: float, recompute: bool) -> ScaledRun:
     """Time and dynamic energy of ``tokens`` tokens on layout ``lay``.
 
     Step of one DP replica: the sequences of a rank through the whole model, split evenly
@@ -59,9 +60,9 @@ def scaled_run(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, params: D
     step = train_step_work(spec, plan, traffic, lay.sequences_per_rank, lay.seq_len, recompute)
     step = replace(step, optimizer_bytes=step.optimizer_bytes / lay.dp)
     step_r = run_work(step, params, lay.tp * lay.pp, 0.0)
-    comm = {"tp": tp_comm_s(spec, lay, plan.act_bytes, params.link_bps),
-            "dp": dp_comm_s(spec, lay, params.link_bps),
-            "ep": ep_comm_s(spec, lay, plan.act_bytes, params.link_bps)}
+    comm = {"tp": tp_comm_s(spec, lay, plan.act_bytes, fabric),
+            "dp": dp_comm_s(spec, lay, fabric),
+            "ep": ep_comm_s(spec, lay, plan.act_bytes, fabric)}
     steps = tokens / lay.global_batch_tokens
     step_t = [_step_time(step_r, lay.bubble, comm, c) for c in range(3)]
     gp = goodput()
@@ -90,23 +91,3 @@ def lost_time_energy_j(run: ScaledRun, corner: int) -> float:
          share.high if share.high is not None else share.value)[corner]
     lost = run.wall_s[corner] - run.productive_s[corner]
     return lost * run.dynamic_j / max(run.productive_s[0], 1e-300) * k
-
-
-def scaled_totals(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
-                  params: DeviceParams, memory_bytes: float, chips: int, tokens: float,
-                  seq_len: int, recompute: bool) -> dict[str, float]:
-    """Central wall time [s], accelerator energy [J], FLOPs, step time [s] and exposed
-    communication per step [s] of a multi-chip run on the recipe's layout — the numbers
-    :func:`wattprint.engine.estimate_training` reports, for the planner's training grid."""
-    from wattprint.engine.parallelism import choose_layout
-    from wattprint.engine.training import training_energy_j
-
-    run = scaled_run(spec, plan, traffic, params,
-                     choose_layout(spec, chips, memory_bytes, seq_len), tokens, recompute)
-    budget = params.tdp_w - params.idle_w[0]
-    wall = max(run.wall_s[0], run.dynamic_j / (budget * chips))
-    energy = float(training_energy_j(wall, run.dynamic_j, params.idle_w[0], params.tdp_w,
-                                     chips)) + lost_time_energy_j(run, 0)
-    return {"time_s": wall, "accelerator_energy_j": energy,
-            "flops": run.step.flops * run.steps * run.layout.dp,
-            "step_s": run.step_r.time_s, "comm_s_per_step": sum(run.comm_s.values())}

@@ -29,7 +29,7 @@ from typing import Any
 
 from wattprint.engine import estimate_inference, estimate_training
 from wattprint.errors import InputError, WattprintError
-from wattprint.quantity import J_PER_KWH
+from wattprint.quantity import J_PER_KWH, Quantity
 from wattprint.validation.parse import (
     chips_from_hardware,
     first_number,
@@ -152,7 +152,8 @@ def validate_h200() -> _Collector:
 # --------------------------------------------------------------------------- training
 
 #: Row-specific readings where the generic cell rules would misread the published figure.
-#: Each entry says why. Keys: tokens, energy_mwh, base, energy_has_pue, pue, precision.
+#: Each entry says why. Keys: tokens, energy_mwh, base, energy_has_pue, pue, precision,
+#: hours_basis ("throughput": the published hours exclude lost time).
 TRAINING_OVERRIDES: dict[str, dict[str, Any]] = {
     "glam-64b64e": {
         "tokens": 280e9, "energy_mwh": 213.0, "base": "it", "energy_has_pue": True,
@@ -172,6 +173,13 @@ TRAINING_OVERRIDES: dict[str, dict[str, Any]] = {
         "why": "104 MWh is measured GPU energy (114.4 with PUE); tokens: the 2.46T-token "
                "checkpoint",
     },
+    **{f"llama1-{size}": {
+        "hours_basis": "throughput",
+        "why": "Table 15's GPU-hours are tokens / steady-state throughput (65B: 1.4T tokens at "
+               "380 tokens/s/GPU on 2048 GPUs = 1.02M GPU-h, LLaMA paper §2.4), with no "
+               "failures or restarts: compared with the productive chip-hours and energy "
+               "(goodput excluded)",
+    } for size in ("7b", "13b", "33b", "65b")},
     "deepseek-v3": {
         "precision": "fp8",
         "why": "DeepSeek-V3 was trained in FP8 mixed precision (DeepSeek-V3 report)",
@@ -200,6 +208,7 @@ class TrainingCase:
     co2_t: float | None
     notes: list[str]
     skip: str | None = None
+    hours_basis: str = "wall"  # "throughput": published hours = tokens / steady-state rate
 
 
 def _base_model(model: str) -> str:
@@ -319,7 +328,8 @@ def read_training_case(row: dict[str, str], rows: list[dict[str, str]]) -> Train
         chips=chips, tokens=tokens, chip_hours=chip_hours, precision=precision,
         energy_mwh=energy, base=base, energy_has_pue=has_pue, pue=pue,
         grid=first_number(row.get("grid_gCO2e_per_kWh")),
-        co2_t=first_number(row.get("tCO2e")), notes=notes, skip=skip)
+        co2_t=first_number(row.get("tCO2e")), notes=notes, skip=skip,
+        hours_basis=str(over.get("hours_basis", "wall")))
 
 
 def _missing(case: TrainingCase, need_chip_hours: bool) -> str | None:
@@ -364,21 +374,34 @@ def _compare_training(c: _Collector, case: TrainingCase, mode: str) -> None:
         return
     note = "; ".join([case.model_note, f"{case.chips} × {case.hardware}, {case.precision}",
                       f"{case.tokens:.3g} tokens", *case.notes])
+    prod = fp.details.get("productive") if case.hours_basis == "throughput" else None
     if has_energy:
         assert case.energy_mwh is not None
         base_q = fp["accelerator_energy"] if case.base == "accelerator" else fp["it_energy"]
+        if prod and case.base == "accelerator":
+            base_q = _productive_q(prod["accelerator_energy_j"], "J")
         k = (case.pue if case.energy_has_pue and case.pue else 1.0) / J_PER_MWH
         c.add_q(case.id, "energy", base_q, case.energy_mwh, "MWh",
                 f"boundary: {_boundary_label(case)}; {note}", scale=k)
     if has_co2:
         assert case.co2_t is not None and case.grid is not None
         base_q = fp["accelerator_energy"] if case.base == "accelerator" else fp["it_energy"]
+        if prod and case.base == "accelerator":
+            base_q = _productive_q(prod["accelerator_energy_j"], "J")
         c.add_q(case.id, "CO2e", base_q, case.co2_t, "t",
                 f"PUE {case.pue or 1:g} × {case.grid:g} g/kWh (published); {note}",
                 scale=(case.pue or 1.0) / J_PER_KWH * case.grid / 1e6)
     if has_ch:
         assert case.chip_hours is not None
-        c.add_q(case.id, "chip-hours", fp["chip_hours"], case.chip_hours, "h", note)
+        ch_q = _productive_q(prod["chip_hours"], "chip-h") if prod else fp["chip_hours"]
+        c.add_q(case.id, "chip-hours", ch_q, case.chip_hours, "h", note)
+
+
+def _productive_q(tri: list[float], unit: str) -> Quantity:
+    """A productive-time figure of ``estimate_training`` (details ``productive``) as a
+    Quantity, for rows whose published hours exclude lost time."""
+    return Quantity(tri[0], unit, "productive time only (goodput excluded)", "modelled",
+                    tri[1], tri[2])
 
 
 def validate_training(mode: str) -> _Collector:

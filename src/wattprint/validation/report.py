@@ -12,6 +12,11 @@ GROUPS: tuple[str, ...] = ("h200", "training-chip-hours", "training-architecture
                            "facility", "non-llm")
 
 
+#: Published figures carry 2–3 significant digits: a value this close (relative) to an end of
+#: the range counts as inside it (e.g. 14 t published for 13.96 t = GPU-h × TDP × PUE × grid).
+ROUNDING = 0.005
+
+
 @dataclass(frozen=True)
 class ValidationRow:
     """One predicted-vs-published comparison. ``error`` = predicted / published − 1."""
@@ -29,10 +34,12 @@ class ValidationRow:
 
     @property
     def covered(self) -> bool | None:
-        """Whether the published value lies inside the predicted [low, high] (None: no range)."""
+        """Whether the published value lies inside the predicted [low, high], within the
+        published rounding (:data:`ROUNDING`); None: no range."""
         if self.low is None or self.high is None:
             return None
-        return self.low <= self.published <= self.high
+        tol = ROUNDING * abs(self.published)
+        return self.low - tol <= self.published <= self.high + tol
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
