@@ -5,7 +5,13 @@ import pytest
 from wattprint.catalog import get_hardware
 from wattprint.cli.main import run
 from wattprint.engine import estimate_training
-from wattprint.engine.parallelism import choose_layout, fabric_of, pipeline_bubble, tp_comm_s
+from wattprint.engine.parallelism import (
+    choose_layout,
+    ep_comm_s,
+    fabric_of,
+    pipeline_bubble,
+    tp_comm_s,
+)
 from wattprint.errors import InputError
 from wattprint.workload.model_spec import get_model_spec
 
@@ -138,3 +144,16 @@ def test_cli_train_layout_options(capsys):
              "--json"])
     assert e.value.code == 0
     assert '"tp": 8' in capsys.readouterr().out
+
+
+def test_ep_all_to_all_golden():
+    # DeepSeek-V3 on 2048 H800s (EP 64 over 8 nodes): of each token's k copies, 7/64 stay in
+    # the node (NVLink, 200 GB/s per direction) and 56/64 cross nodes on the GPU's own NIC
+    # (50 GB/s); both at once, so the NIC side sets the time (DeepSeek-V3 report §3.2).
+    spec = get_model_spec("deepseek-v3")
+    lay = choose_layout(spec, 2048, 80e9, 4096)
+    fab = fabric_of(get_hardware("h800"))
+    tokens = lay.sequences_per_rank * lay.seq_len / lay.tp
+    nbytes = 4.0 * spec.moe_layers / lay.pp * tokens * spec.experts_per_token * spec.hidden
+    assert ep_comm_s(spec, lay, 1.0, fab) == pytest.approx(
+        max(nbytes * 7 / 64 / 200e9, nbytes * 56 / 64 / 50e9))
