@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from wattprint.catalog.caches import DERIVED_CACHES
 from wattprint.catalog.entries import KINDS
 from wattprint.catalog.parsed import packaged_data_dir, parsed_twin
 from wattprint.errors import DataError, UnknownNameError
@@ -276,11 +277,13 @@ def _models() -> Catalog[ModelCard]:
 
 def clear_caches() -> None:
     """Forget every parsed data file: catalogs, stacks, defaults, planning data, grid
-    profiles, calibration profiles and operator costs (the next call re-reads the files)."""
+    profiles, calibration profiles, operator costs, operator models and summaries, and every
+    registered derived cache (the next call re-reads the files)."""
     from wattprint.catalog import (
         defaults,
         light,
         operator_costs,
+        operator_data,
         physical,
         planning,
         profiles,
@@ -291,8 +294,9 @@ def clear_caches() -> None:
     light.clear_light_caches()
     for fn in (_hardware, _sites, _facilities, _models, stacks.stack_catalog,
                stacks.stack_records, operator_costs.operator_costs,
+               operator_data.operator_model_entries, operator_data.operator_summary_data,
                defaults.defaults_table, planning.planning_data, planning.grid_profile_entries,
-               profiles.cached_profile):
+               profiles.cached_profile, *DERIVED_CACHES):
         fn.cache_clear()
 
 

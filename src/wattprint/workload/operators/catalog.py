@@ -13,8 +13,9 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from wattprint.catalog.caches import register_derived_cache
 from wattprint.catalog.light import operator_key
-from wattprint.catalog.loader import data_dir, read_data_toml
+from wattprint.catalog.operator_data import operator_model_entries, operator_summary_data
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError, UnknownNameError
 from wattprint.workload.operators.summary import OperatorSummary
@@ -54,13 +55,13 @@ class OperatorModel(BaseModel):
     components: list[Component]
 
 
+@register_derived_cache
 @lru_cache(maxsize=1)
 def operator_models() -> dict[str, OperatorModel]:
-    """All operator-level catalog models by id (validated once)."""
-    path = data_dir() / "operator_models.toml"
-    raw = read_data_toml(path)  # its hash-checked twin, else tomllib
+    """All operator-level catalog models by id (validated once; the file is read by
+    :func:`wattprint.catalog.operator_data.operator_model_entries`)."""
     out: dict[str, OperatorModel] = {}
-    for entry in raw.get("model", []):
+    for entry in operator_model_entries():
         try:
             m = OperatorModel(**entry)
         except ValidationError as exc:
@@ -93,11 +94,9 @@ def get_operator_model(name: str) -> OperatorModel:
     return m
 
 
+@register_derived_cache
 @lru_cache(maxsize=64)
 def load_summary(name: str) -> OperatorSummary:
-    """A shipped traced summary (``data/operators/<name>.json``)."""
-    path = data_dir() / "operators" / f"{name}.json"
-    if not path.is_file():
-        raise DataError(f"operator summary {name!r} is missing from data/operators "
-                        "(regenerate with tools/trace_catalog.py)")
-    return OperatorSummary.load(path)
+    """A shipped traced summary (``data/operators/<name>.json``, read by
+    :func:`wattprint.catalog.operator_data.operator_summary_data`), validated."""
+    return OperatorSummary.from_dict(operator_summary_data(name), f"data/operators/{name}.json")
