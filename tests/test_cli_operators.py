@@ -12,8 +12,14 @@ from wattprint.cli.main import run
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None and \
     importlib.util.find_spec("torchvision") is not None
-needs_torch = pytest.mark.skipif(not HAS_TORCH and os.environ.get("CI") != "true",
-                                 reason="--module needs the torch extra (CI installs it)")
+_skip_without_torch = pytest.mark.skipif(
+    not HAS_TORCH and os.environ.get("CI") != "true",
+    reason="--module needs the torch extra (CI installs it; under CI=true these fail instead)")
+
+
+def needs_torch(fn):  # type: ignore[no-untyped-def]
+    """Slow tier (importing torch costs 5-13 s); skipped without torch unless CI=true."""
+    return pytest.mark.slow(_skip_without_torch(fn))
 
 
 def cli(args, capsys):

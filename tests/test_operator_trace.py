@@ -6,6 +6,10 @@ import os
 
 import pytest
 
+#: Slow tier: importing torch costs 5-13 s. tests/conftest.py keeps the fast tier from even
+#: collecting this module; the slow tier (and CI, which installs the torch extra) runs it.
+pytestmark = pytest.mark.slow
+
 if os.environ.get("CI") == "true":
     import torch  # noqa: F401  - CI must test the tracer for real, never skip it
     import torchvision  # noqa: F401
