@@ -41,6 +41,9 @@ OpPrecOpt = Annotated[list[str] | None, typer.Option("--op-precision", help="Per
                                                      "(repeatable).")]
 StepsOpt = Annotated[str | None, typer.Option("--steps", help="Denoising steps of a diffusion "
                                               "model (default: its pipeline's).")]
+ResOpt = Annotated[str | None, typer.Option("--resolution", help="Image size of a diffusion "
+                                            "model, WIDTHxHEIGHT px, e.g. 768x768 (default: "
+                                            "its pipeline's).")]
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -169,6 +172,7 @@ def infer(
     input_shape: InputOpt = None,
     samples: SamplesOpt = None,
     steps: StepsOpt = None,
+    resolution: ResOpt = None,
     explain: ExplainOpt = False,
     activation: ActOpt = None,
     op_precision: OpPrecOpt = None,
@@ -222,9 +226,13 @@ def infer(
 
     if module or _operator_model(model, model_config):
         _operator_infer(module, input_shape, model, model_config, hardware, samples or requests,
-                        batch, steps, precision, stack, activation, op_precision, site, pue,
-                        profile, market_intensity, json_out, explain, chips)
+                        batch, (steps, resolution), precision, stack, activation,
+                        op_precision, site, pue, profile, market_intensity, json_out, explain,
+                        chips)
         return
+    if resolution is not None:
+        raise InputError("--resolution applies to image-generation models (sd-1.5, sdxl, sd3, "
+                         "flux…)")
 
     fp = estimate_inference(
         _model(model, model_config), hardware,
@@ -261,9 +269,9 @@ def _one_chip(chips: str) -> None:
                                "multiply by replicas for data parallelism")
 
 
-def _operator_infer(module, input_shape, model, model_config, hardware, samples, batch, steps,
-                    precision, stack, activation, op_precision, site, pue, profile,
-                    market_intensity, json_out, explain, chips) -> None:
+def _operator_infer(module, input_shape, model, model_config, hardware, samples, batch,
+                    steps_resolution, precision, stack, activation, op_precision, site, pue,
+                    profile, market_intensity, json_out, explain, chips) -> None:
     from wattprint.cli import operator_cmds as oc
 
     _one_chip(chips)
@@ -272,9 +280,13 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
               profile=profile,
               market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True))
     b = int(need(batch or "1", "batch", "--batch", integer=True))
+    steps, resolution = steps_resolution
     if module:
         if model or model_config:
             raise InputError("give --module or --model/--model-config, not both")
+        if resolution is not None:
+            raise InputError("--resolution applies to catalog diffusion models; for --module "
+                             "give the latent shape with --input")
         fp = oc.module_footprint(module, input_shape, hardware, batch=b,
                                  samples=num(samples, "samples"), train=False, **kw)
     else:
@@ -283,7 +295,8 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
         fp = estimate_operator_model(oc.operator_model(model, model_config), hardware,
                                      units=num(samples, "samples"), batch=b,
                                      steps=None if steps is None else
-                                     int(need(steps, "steps", "--steps", integer=True)), **kw)
+                                     int(need(steps, "steps", "--steps", integer=True)),
+                                     resolution=resolution, **kw)
     i = fp.inputs
     oc.emit(fp, json_out, explain, f"Inference {i['model']} on {i['hardware']}: "
             f"{i['units']:g} {i['unit']}(s), batch {b} ({i['precision']}, {i['stack']}, "

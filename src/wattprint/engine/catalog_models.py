@@ -29,25 +29,48 @@ from wattprint.workload.operators.catalog import (
     load_summary,
     operator_models,
 )
+from wattprint.workload.operators.resolution import (
+    parse_resolution,
+    scale_summary,
+    token_scale,
+)
 
 
-def model_parts(m: OperatorModel, batch: int, steps: int | None, tokens: int | None
-                ) -> list[Part]:
-    """The parts of one batch of ``batch`` samples of ``m``."""
+def model_parts(m: OperatorModel, batch: int, steps: int | None, tokens: int | None,
+                resolution: tuple[int, int] | None = None) -> list[Part]:
+    """The parts of one batch of ``batch`` samples of ``m`` (at ``resolution`` px, w × h)."""
     n_steps = steps if steps is not None else (m.steps or 1)
     n_tokens = tokens if tokens is not None else (m.tokens or 1)
+    ratio = pixel_ratio(m, resolution)
     parts = []
     for c in m.components:
         calls = c.calls * (n_steps if c.per_step else 1)
         b = int(round(batch * (m.guidance if c.guidance else 1.0)))
-        parts.append(Part(c.role, load_summary(c.summary), calls, b,
-                          float(n_tokens) if c.decode else 1.0))
+        summary = load_summary(c.summary)
+        if c.scales_with_resolution and ratio != 1.0:
+            summary = scale_summary(summary, token_scale(ratio, c.image_tokens, c.fixed_tokens))
+        parts.append(Part(c.role, summary, calls, b, float(n_tokens) if c.decode else 1.0))
     return parts
+
+
+def pixel_ratio(m: OperatorModel, resolution: tuple[int, int] | None) -> float:
+    """``(W·H)/(W₀·H₀)`` against the resolution ``m`` was traced at (1 without one).
+
+    Raises :class:`UnsupportedError` for a model without an image resolution.
+    """
+    if resolution is None:
+        return 1.0
+    if m.resolution is None:
+        raise UnsupportedError(f"--resolution applies to image-generation models; {m.id} "
+                               f"({m.family}) has no image resolution")
+    w0, h0 = m.resolution
+    return resolution[0] * resolution[1] / (w0 * h0)
 
 
 def estimate_operator_model(model: str | OperatorModel, hardware: str | Hardware, *,
                             units: float | None = None, batch: int = 1,
                             steps: int | None = None, tokens: int | None = None,
+                            resolution: str | tuple[int, int] | None = None,
                             train: bool = False, precision: str = "bf16",
                             stack: str | Stack | None = None, activation: str | None = None,
                             op_precision: dict[str, str] | None = None,
@@ -57,7 +80,9 @@ def estimate_operator_model(model: str | OperatorModel, hardware: str | Hardware
     """Footprint of ``units`` natural units (images, seconds of audio…) of a catalog model.
 
     ``batch`` samples run together (a sample is ``units_per_sample`` units: 30 s of audio for
-    Whisper); ``steps`` overrides the denoising steps, ``tokens`` the generated tokens.
+    Whisper); ``steps`` overrides the denoising steps, ``tokens`` the generated tokens,
+    ``resolution`` (``"768x768"``) the image size of a text-to-image model: its denoiser and
+    VAE are scaled from the traced size (:mod:`wattprint.workload.operators.resolution`).
     """
     m = model if isinstance(model, OperatorModel) else get_operator_model(model)
     batch = _positive_int(batch, "batch", 10**6)
@@ -74,10 +99,14 @@ def estimate_operator_model(model: str | OperatorModel, hardware: str | Hardware
     n = per_batch if units is None else check_number(float(units), "units")
     if n <= 0:
         raise InputError(f"units must be > 0, got {n:g}")
+    res = None if resolution is None else parse_resolution(resolution)
+    if res is not None and m.resolution is not None and res != tuple(m.resolution):
+        notes.append(f"resolution {res[0]}×{res[1]}: denoiser and VAE scaled from the traced "
+                     f"{m.resolution[0]}×{m.resolution[1]} (tokens × s, self-attention × s²)")
     if m.guidance > 1:
         notes.append(f"classifier-free guidance: guided parts run a batch of "
                      f"{m.guidance:g} × {batch}")
-    return estimate_parts(model_parts(m, batch, steps, tokens), o, name=m.id, unit=m.unit,
+    return estimate_parts(model_parts(m, batch, steps, tokens, res), o, name=m.id, unit=m.unit,
                           units_per_batch=per_batch, units=n, site=site, pue=pue,
                           market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes)
 

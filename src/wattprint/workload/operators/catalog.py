@@ -33,6 +33,9 @@ class Component(BaseModel):
     guidance: bool = False  # batch × the guidance factor (classifier-free guidance)
     decode: bool = False  # autoregressive: the traced pass covers `tokens` tokens, run 1 by 1
     published_macs: Sourced | None = None  # multiply-adds per call at batch 1 (for tests)
+    scales_with_resolution: bool = False  # a denoiser or VAE (see operators/resolution.py)
+    image_tokens: float = Field(default=0.0, ge=0)  # tokens from the image at the default size
+    fixed_tokens: float = Field(default=0.0, ge=0)  # text tokens run through the same blocks
 
 
 class OperatorModel(BaseModel):
@@ -50,6 +53,7 @@ class OperatorModel(BaseModel):
     steps: int | None = None  # default denoising steps
     guidance: float = 1.0  # batch multiplier of guided components (2 = classifier-free)
     tokens: int | None = None  # tokens a decode component generates per sample
+    resolution: tuple[int, int] | None = None  # (width, height) px the parts were traced at
     config_match: dict[str, str | int | float] = {}  # keys of a config.json that identify it
     source: str
     components: list[Component]
