@@ -92,3 +92,71 @@ def test_standard_configs_are_recognised(tmp_path) -> None:
     broken.write_text("{nope")
     with pytest.raises(InputError):
         match_config(broken)
+
+
+#: Keys of each family's published config file (Hugging Face Hub config.json, diffusers
+#: transformer/unet config.json), enough to identify it.
+STANDARD_CONFIGS = {
+    "resnet50": {"model_type": "resnet", "hidden_sizes": [256, 512, 1024, 2048],
+                 "depths": [3, 4, 6, 3]},
+    "resnet18": {"model_type": "resnet", "hidden_sizes": [64, 128, 256, 512]},
+    "efficientnet-b0": {"model_type": "efficientnet", "width_coefficient": 1.0,
+                        "depth_coefficient": 1.0, "image_size": 224},
+    "convnext-tiny": {"model_type": "convnext", "hidden_sizes": [96, 192, 384, 768]},
+    "vit-b-16": {"model_type": "vit", "hidden_size": 768, "patch_size": 16, "image_size": 224},
+    "clip-vit-l-14": {"model_type": "clip", "projection_dim": 768},
+    "bert-base": {"model_type": "bert", "hidden_size": 768, "num_hidden_layers": 12},
+    "roberta-base": {"model_type": "roberta", "hidden_size": 768, "num_hidden_layers": 12},
+    "t5-base": {"model_type": "t5", "d_model": 768, "num_layers": 12},
+    "whisper-large-v3": {"model_type": "whisper", "d_model": 1280, "encoder_layers": 32},
+    "mamba-130m": {"model_type": "mamba", "hidden_size": 768, "num_hidden_layers": 24},
+    "sd-1.5": {"_class_name": "UNet2DConditionModel", "cross_attention_dim": 768},
+    "sdxl": {"_class_name": "UNet2DConditionModel", "cross_attention_dim": 2048},
+    "sd3-medium": {"_class_name": "SD3Transformer2DModel", "num_layers": 24,
+                   "num_attention_heads": 24},
+    "sd3.5-medium": {"_class_name": "SD3Transformer2DModel", "num_layers": 24,
+                     "num_attention_heads": 24, "dual_attention_layers": list(range(13))},
+    "sd3.5-large": {"_class_name": "SD3Transformer2DModel", "num_layers": 38,
+                    "num_attention_heads": 38},
+    "flux.1-dev": {"_class_name": "FluxTransformer2DModel", "num_layers": 19,
+                   "guidance_embeds": True},
+    "flux.1-schnell": {"_class_name": "FluxTransformer2DModel", "num_layers": 19,
+                       "guidance_embeds": False},
+}
+
+
+@pytest.mark.parametrize("want", sorted(STANDARD_CONFIGS))
+def test_every_family_answers_from_its_standard_config(tmp_path, want: str) -> None:
+    p = tmp_path / "config.json"
+    p.write_text(json.dumps(STANDARD_CONFIGS[want]))
+    found = match_config(p)
+    assert found is not None and found.id == want
+    fp = estimate_operator_model(found, "h100")
+    assert fp.accelerator_energy.value > 0
+
+
+def test_every_family_has_a_standard_config_case() -> None:
+    families = {operator_models()[m].family for m in STANDARD_CONFIGS}
+    assert families >= FAMILIES
+
+
+@pytest.mark.parametrize("pipeline, transformer, want", [
+    ("StableDiffusionXLPipeline", None, "sdxl"),
+    ("StableDiffusion3Pipeline", STANDARD_CONFIGS["sd3.5-large"], "sd3.5-large"),
+    ("FluxPipeline", STANDARD_CONFIGS["flux.1-schnell"], "flux.1-schnell"),
+])
+def test_diffusers_model_index_with_its_transformer(tmp_path, pipeline, transformer,
+                                                    want) -> None:
+    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": pipeline}))
+    if transformer:
+        (tmp_path / "transformer").mkdir()
+        (tmp_path / "transformer" / "config.json").write_text(json.dumps(transformer))
+    found = match_config(tmp_path / "model_index.json")
+    assert found is not None and found.id == want
+
+
+@pytest.mark.parametrize("name", ["torchvision.models.resnet50", "timm/resnet50.a1_in1k",
+                                  "google/vit-base-patch16-224", "openai/whisper-large-v3",
+                                  "stabilityai/stable-diffusion-xl-base-1.0"])
+def test_hub_torchvision_and_timm_names(name: str) -> None:
+    assert estimate_operator_model(name, "h100").accelerator_energy.value > 0

@@ -160,7 +160,7 @@ def match_config(path: Path | str) -> OperatorModel | None:
     name_or_path = str(cfg.get("_name_or_path", ""))
     if name_or_path and find_operator_model(name_or_path):
         return find_operator_model(name_or_path)
-    for m in operator_models().values():
-        if m.config_match and _matches(cfg, dict(m.config_match)):
-            return m
-    return None
+    # The most specific match wins (SD 3.5 Medium's config also fits SD3 Medium's keys).
+    hits = [m for m in operator_models().values()
+            if m.config_match and _matches(cfg, dict(m.config_match))]
+    return max(hits, key=lambda m: len(m.config_match)) if hits else None
