@@ -163,9 +163,24 @@ def test_h200_measured_energy() -> None:
 
 
 def test_only_measured_chips_carry_energy_coefficients() -> None:
+    # The H200 is measured; a chip may otherwise carry a value derived from a published
+    # measurement on that chip (B200: Jarmusch & Chandrasekaran 2025), never a guess.
     for hw in hardware_catalog().values():
         if hw.id != "nvidia-h200-sxm":
-            assert not hw.j_per_flop and hw.j_per_byte is None, hw.id
+            assert hw.j_per_byte is None, hw.id
+            for s in hw.j_per_flop.values():
+                assert s.status == "derived" and "arXiv" in s.source, hw.id
+    assert set(get_hardware("nvidia-b200").j_per_flop) == {"bf16", "fp16"}
+
+
+def test_b200_energy_per_flop_from_its_published_measurement() -> None:
+    from wattprint.device.coefficients import coefficients_for
+
+    co = coefficients_for(get_hardware("nvidia-b200"))
+    h200 = get_hardware("nvidia-h200-sxm").j_per_flop["bf16"].value
+    assert co.j_per_flop["bf16"].value == pytest.approx(h200 / 1.32, rel=1e-3)
+    assert co.j_per_flop["bf16"].basis == "modelled"  # derived, not our measurement
+    assert co.j_per_flop["fp8"].provenance.startswith("derived")  # still from the datasheet
 
 
 def test_edge_entries() -> None:

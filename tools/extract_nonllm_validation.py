@@ -22,14 +22,18 @@ MODELS = {"black-forest-labs/FLUX.1-dev": "flux.1-dev",
           "stabilityai/stable-diffusion-3.5-medium": "sd3.5-medium",
           "stable-diffusion-xl-base-1.0": "sdxl"}
 COLUMNS = ["id", "dataset", "model", "catalog_model", "task", "hardware", "precision", "batch",
-           "steps",
-           "energy_per_unit_J", "unit", "measurement_boundary", "status", "source", "notes"]
+           "steps", "energy_per_unit_J", "unit", "avg_power_W", "throughput_per_s", "scope",
+           "idle_accelerators_in_boundary", "measurement_boundary", "status", "source", "notes"]
+# scope: "model" (the model's own work: GPU energy of steady-state generation) or "pipeline"
+# (a per-query figure that also covers pre-processing and data loading, while the GPU idles):
+# scored as separate validation groups, non-llm and non-llm-pipeline.
 EXTRA = [{
     "id": "aies-resnet-18", "dataset": "Hugging Face AI Energy Score (2025)",
     "model": "microsoft/resnet-18", "catalog_model": "resnet18", "task": "image-classification",
     "hardware": "H100", "precision": "fp32", "batch": "1", "steps": "",
     "energy_per_unit_J": "9.36",
-    "unit": "J per image",
+    "unit": "J per image", "avg_power_W": "", "throughput_per_s": "", "scope": "pipeline",
+    "idle_accelerators_in_boundary": "0",
     "measurement_boundary": "GPU energy of the benchmark run (optimum-benchmark/CodeCarbon) "
                             "per query, pipeline preprocessing included",
     "status": "secondary",
@@ -60,6 +64,10 @@ def main(src: str) -> None:
                     "batch": batch.group(1) if batch else "1",
                     "steps": steps.group(1) if steps else "",
                     "energy_per_unit_J": r["energy_per_response_J"], "unit": "J per image",
+                    "avg_power_W": r["avg_power_W"],
+                    "throughput_per_s": (r["throughput"].split()[0] if r["throughput"]
+                                         .endswith("images/s") else ""),
+                    "scope": "model", "idle_accelerators_in_boundary": "0",
                     "measurement_boundary": r["measurement_boundary"], "status": r["status"],
                     "source": r["source"], "notes": r["notes"]})
             elif r["dataset"] == "Power Hungry Processing" and model == "sdxl":
@@ -69,9 +77,12 @@ def main(src: str) -> None:
                     "catalog_model": model, "task": "text-to-image", "hardware": "A100",
                     "precision": "fp32", "batch": "1", "steps": "50",
                     "energy_per_unit_J": f"{1594.0 / 297.6 * 3.6e6 / 1000.0:.0f}",
-                    "unit": "J per image",
-                    "measurement_boundary": "CodeCarbon: GPU + CPU + RAM energy of the run "
-                                            "(A100-SXM4-80GB); diffusers defaults (50 steps)",
+                    "unit": "J per image", "avg_power_W": "", "throughput_per_s": "",
+                    "scope": "model", "idle_accelerators_in_boundary": "7",
+                    "measurement_boundary": "CodeCarbon: GPU + CPU + RAM energy of the node "
+                                            "(1 of 8 A100-SXM4-80GB used; the idle draw of "
+                                            "the 7 unused GPUs is included); diffusers "
+                                            "defaults (50 steps)",
                     "status": r["status"], "source": r["source"],
                     "notes": r["energy_unit_note"] + "; steps and precision: diffusers defaults "
                              "(50 steps, fp32 weights; assumption)"})

@@ -427,6 +427,7 @@ _RUNNERS: dict[str, Callable[[], _Collector]] = {
     "inference": lambda: _inference(),
     "facility": lambda: _facility(),
     "non-llm": lambda: _nonllm(),
+    "non-llm-pipeline": lambda: _nonllm("pipeline"),
 }
 
 
@@ -438,11 +439,11 @@ def _inference() -> _Collector:
     return c
 
 
-def _nonllm() -> _Collector:
+def _nonllm(scope: str = "model") -> _Collector:
     from wattprint.validation.nonllm import validate_nonllm
 
-    c = _Collector("non-llm")
-    validate_nonllm(c)
+    c = _Collector("non-llm" if scope == "model" else f"non-llm-{scope}")
+    validate_nonllm(c, scope)
     return c
 
 
