@@ -84,9 +84,9 @@ def _coefficients(hw: Hardware) -> EnergyCoefficients:
     for prec, peak in hw.peak_flops.items():
         measured = hw.j_per_flop.get(prec)
         if measured is not None and prec not in ("int8",):
-            basis = "measured" if measured.status == "measured" else "modelled"
             out[prec] = Quantity(measured.value, "J/FLOP", f"dynamic energy per {prec} FLOP of "
-                                 f"{hw.id}: {measured.cite()}", basis,
+                                 f"{hw.id}: {measured.cite()}",
+                                 "measured" if measured.status == "measured" else "modelled",
                                  measured.low, measured.high)
             continue
         src: Any = prec if prec in ref.j_per_flop and prec not in _DERIVE_FROM else \
