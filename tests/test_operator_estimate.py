@@ -103,3 +103,24 @@ def test_classes_and_fusing_stacks() -> None:
     assert classify("aten.totally_new_op.default") == ("unknown", None)
     assert not stack_fuses("eager")
     assert stack_fuses("graphs") and stack_fuses("vllm")
+
+
+def test_unpriced_operator_is_listed_and_its_bytes_counted() -> None:
+    # Torch-free: a summary as the tracer writes it, with an operator wattprint has no FLOP
+    # formula for. Its bytes are priced, its FLOPs listed as unpriced, never a silent zero.
+    from wattprint.engine.modules import estimate_operators
+    from wattprint.workload.operators.summary import OperatorSummary, OpGroup
+
+    mm = OpGroup("aten.mm.default", "matmul", count=1, tensor_flops=2 * 512**3,
+                 in_elements=512 * 512, out_elements=512 * 512, weight_elements=512 * 512,
+                 gemm_k=512, gemm_m=512)
+    odd = OpGroup("aten._fft_r2c.default", "unknown", count=1, in_elements=4e8,
+                  out_elements=4e8)
+    base = OperatorSummary("toy", "forward", 1, "sample", ("512",), 512 * 512, (mm,))
+    with_odd = OperatorSummary("toy", "forward", 1, "sample", ("512",), 512 * 512, (mm, odd))
+    assert with_odd.unpriced == ["aten._fft_r2c.default"]
+    fp0, fp1 = estimate_operators(base, "h100"), estimate_operators(with_odd, "h100")
+    assert any("without a FLOP formula" in n and "_fft_r2c" in n for n in fp1.notes)
+    assert not any("without a FLOP formula" in n for n in fp0.notes)
+    assert fp1.accelerator_energy.value > fp0.accelerator_energy.value  # its bytes cost energy
+    assert fp1["flops"].value == fp0["flops"].value  # no invented FLOPs

@@ -41,9 +41,8 @@ OpPrecOpt = Annotated[list[str] | None, typer.Option("--op-precision", help="Per
                                                      "(repeatable).")]
 StepsOpt = Annotated[str | None, typer.Option("--steps", help="Denoising steps of a diffusion "
                                               "model (default: its pipeline's).")]
-ResOpt = Annotated[str | None, typer.Option("--resolution", help="Image size of a diffusion "
-                                            "model, WIDTHxHEIGHT px, e.g. 768x768 (default: "
-                                            "its pipeline's).")]
+ResOpt = Annotated[str | None, typer.Option("--resolution", help="Diffusion image size "
+                                            "WIDTHxHEIGHT px, e.g. 768x768.")]
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -231,8 +230,7 @@ def infer(
                         chips)
         return
     if resolution is not None:
-        raise InputError("--resolution applies to image-generation models (sd-1.5, sdxl, sd3, "
-                         "flux…)")
+        raise InputError("--resolution applies to image-generation models (sdxl, flux…)")
 
     fp = estimate_inference(
         _model(model, model_config), hardware,
@@ -282,11 +280,9 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
     b = int(need(batch or "1", "batch", "--batch", integer=True))
     steps, resolution = steps_resolution
     if module:
-        if model or model_config:
-            raise InputError("give --module or --model/--model-config, not both")
-        if resolution is not None:
-            raise InputError("--resolution applies to catalog diffusion models; for --module "
-                             "give the latent shape with --input")
+        if model or model_config or resolution is not None:
+            raise InputError("give --module or --model/--model-config, not both (and "
+                             "--resolution only with a catalog diffusion model)")
         fp = oc.module_footprint(module, input_shape, hardware, batch=b,
                                  samples=num(samples, "samples"), train=False, **kw)
     else:
