@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from wattprint.quantity import Quantity
+from wattprint.record import Record, field
 
 #: Quantities every footprint carries, in display order (the CLI's JSON contract).
 CORE_QUANTITIES: tuple[str, ...] = (
@@ -24,8 +24,7 @@ CORE_QUANTITIES: tuple[str, ...] = (
 )
 
 
-@dataclass
-class Footprint:
+class Footprint(Record, frozen=False):
     """Energy at the wall, carbon, water and money of one piece of work.
 
     ``quantities`` maps names (``time``, ``accelerator_energy``, ``it_energy``,
@@ -40,6 +39,16 @@ class Footprint:
     details: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    def __init__(self, kind: Literal["estimate", "measurement"], quantities: dict[str, Quantity],
+                 details: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None,
+                 notes: list[str] | None = None) -> None:
+        self.kind = kind
+        self.quantities = quantities
+        self.details = {} if details is None else details
+        self.inputs = {} if inputs is None else inputs
+        self.notes = [] if notes is None else notes
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if self.kind == "estimate":

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 from typing import Any, Literal
+
+from wattprint.record import Record
 
 Basis = Literal["measured", "modelled", "default", "user"]
 
@@ -16,20 +17,20 @@ S_PER_DAY = 86_400.0
 S_PER_YEAR = 365.0 * 86_400.0
 
 
-@dataclass(frozen=True, slots=True, init=False)
-class Quantity:
+class Quantity(Record):
     """A value with unit, an optional low-high range and its provenance.
 
     ``basis`` says how it was obtained: ``measured`` (which sensor is in ``provenance``),
     ``modelled`` (which formula and constants), ``default`` (which source) or ``user``.
     """
 
+    __slots__ = ("value", "unit", "provenance", "basis", "low", "high")
     value: float
     unit: str
     provenance: str
-    basis: Basis = "modelled"
-    low: float | None = None
-    high: float | None = None
+    basis: Basis
+    low: float | None
+    high: float | None
 
     def __init__(self, value: float, unit: str, provenance: str, basis: Basis = "modelled",
                  low: float | None = None, high: float | None = None) -> None:
@@ -72,7 +73,7 @@ class Quantity:
 
     def with_(self, **changes: Any) -> Quantity:
         """A copy with some fields replaced."""
-        return replace(self, **changes)
+        return self.replace(**changes)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: value, low, high, unit, provenance, basis."""

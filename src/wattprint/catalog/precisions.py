@@ -7,11 +7,10 @@ Which rate a precision runs at on a chip is ``device.execute.compute_rate``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from wattprint.record import Record
 
 
-@dataclass(frozen=True)
-class PrecisionPlan:
+class PrecisionPlan(Record):
     """How a precision setting maps onto storage and compute.
 
     ``compute`` is the key into a chip's ``peak_flops`` used by the matrix products.

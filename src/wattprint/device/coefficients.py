@@ -10,10 +10,10 @@ power limit large GEMMs run).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wattprint.quantity import Quantity
+from wattprint.record import Record, field
 
 if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware
@@ -25,8 +25,7 @@ _DERIVE_FROM = {"int8": "fp8", "int4": "fp8", "fp4": "fp8", "fp64": "fp32", "fp1
 _DERIVED_RANGE = (0.65, 1.35)
 
 
-@dataclass(frozen=True)
-class EnergyCoefficients:
+class EnergyCoefficients(Record):
     """Dynamic energy per FLOP [J] by precision and per byte [J], with provenance."""
 
     hardware_id: str

@@ -6,7 +6,6 @@ so every result carries a range. See docs/methodology.md §Device for the formul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from wattprint.arrays import both, where
@@ -14,6 +13,7 @@ from wattprint.catalog.defaults import default_value
 from wattprint.device import roofline as r
 from wattprint.device.coefficients import EnergyCoefficients
 from wattprint.errors import UnsupportedError
+from wattprint.record import Record, field
 from wattprint.workload.phases import Work
 from wattprint.workload.precision import PrecisionPlan
 
@@ -28,8 +28,7 @@ INTER_NODE_BPS = 50e9
 CHIPS_PER_NODE = 8
 
 
-@dataclass(frozen=True)
-class DeviceParams:
+class DeviceParams(Record):
     """Numbers the device model needs, possibly overridden by a calibration profile."""
 
     hardware_id: str
@@ -152,8 +151,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
     )
 
 
-@dataclass(frozen=True)
-class PhaseResult:
+class PhaseResult(Record):
     """Time and accelerator energy of one phase, with every intermediate and a range."""
 
     phase: str
@@ -165,6 +163,14 @@ class PhaseResult:
     energy_high_j: float
     regime: str
     intermediates: dict[str, float]
+
+    def __init__(self, phase: str, time_s: float, time_low_s: float, time_high_s: float,
+                 energy_j: float, energy_low_j: float, energy_high_j: float, regime: str,
+                 intermediates: dict[str, float]) -> None:
+        self.__dict__.update(
+            phase=phase, time_s=time_s, time_low_s=time_low_s, time_high_s=time_high_s,
+            energy_j=energy_j, energy_low_j=energy_low_j, energy_high_j=energy_high_j,
+            regime=regime, intermediates=intermediates)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""

@@ -5,7 +5,6 @@ The profile files are read and validated in :mod:`wattprint.catalog.profiles` (r
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from wattprint.catalog.profiles import (
@@ -73,4 +72,4 @@ def apply_profile(params: Any, profile: Profile, compute_precision: str,
         changes["j_per_byte"] = tuple(a * b for a, b in zip(jb, s, strict=True))
         prov["j_per_flop"] = prov.get("j_per_flop", "") + f"; × fitted energy scale ({tag})"
     changes["provenance"] = prov
-    return replace(params, **changes)
+    return params.replace(**changes)

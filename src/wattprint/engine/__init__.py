@@ -93,7 +93,9 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'wattprint.engine' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(mod), name)
+    value = getattr(importlib.import_module(mod), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
 __all__ = [
     "EXPOSED_GRAD_COMM",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,32 +24,32 @@ def stack_works(works: Sequence[Sequence[Work]], rows: np.ndarray) -> Work:
     engine's truth tests on them need.
     """
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(Work):
-        if f.name == "phase":
-            out[f.name] = works[0][0].phase
+    for name in Work._fields:
+        if name == "phase":
+            out[name] = works[0][0].phase
             continue
-        vals = np.array([[float(getattr(w, f.name)) for w in row] for row in works])
-        out[f.name] = float(vals.flat[0]) if np.all(vals == vals.flat[0]) else vals[rows]
+        vals = np.array([[float(getattr(w, name)) for w in row] for row in works])
+        out[name] = float(vals.flat[0]) if np.all(vals == vals.flat[0]) else vals[rows]
     return Work(**out)
 
 
 def stack_params(params: Sequence[DeviceParams]) -> DeviceParams:
     """One :class:`DeviceParams` whose numbers are column arrays (one row per combination)."""
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(DeviceParams):
-        vals = [getattr(p, f.name) for p in params]
+    for name in DeviceParams._fields:
+        vals = [getattr(p, name) for p in params]
         v0 = vals[0]
         if isinstance(v0, bool):
             if any(v != v0 for v in vals):
-                raise UnsupportedError(f"cannot sweep devices with mixed {f.name}")
-            out[f.name] = v0
+                raise UnsupportedError(f"cannot sweep devices with mixed {name}")
+            out[name] = v0
         elif isinstance(v0, tuple):
-            out[f.name] = tuple(np.array([float(v[i]) for v in vals])[:, None]
+            out[name] = tuple(np.array([float(v[i]) for v in vals])[:, None]
                                 for i in range(len(v0)))
         elif isinstance(v0, int | float):
-            out[f.name] = np.array([float(v) for v in vals])[:, None]
+            out[name] = np.array([float(v) for v in vals])[:, None]
         else:  # names and provenance: not used by the arithmetic
-            out[f.name] = v0
+            out[name] = v0
     return DeviceParams(**out)
 
 

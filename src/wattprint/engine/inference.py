@@ -8,7 +8,6 @@ shares with the planner's sweeps.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +41,7 @@ def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:
     if sparsity != "2:4":
         raise InputError(f"unknown sparsity {sparsity!r}; use 2:4 or none")
     bits = plan.weight_bytes * 8.0
-    return replace(work, matmul_flops=work.matmul_flops * 0.5,
+    return work.replace(matmul_flops=work.matmul_flops * 0.5,
                    weight_bytes=work.weight_bytes * 0.5 * (1.0 + 2.0 / bits))
 
 

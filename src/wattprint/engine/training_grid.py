@@ -6,7 +6,6 @@ chip, exposed gradient all-reduce, power cap, energy capped at TDP) on arrays.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -73,7 +72,7 @@ def _step_columns(spec: ModelSpec, combos: list[tuple[Hardware, PrecisionPlan]],
         st = st_one if c == 1 else st_multi
         work = stack_works(tables[st.id], pidx)
         if c > 1:  # optimizer state sharded over data-parallel chips, as estimate_training
-            work = dataclasses.replace(work, optimizer_bytes=work.optimizer_bytes / c)
+            work = work.replace(optimizer_bytes=work.optimizer_bytes / c)
         params = stack_params([params_for(hw, st, pl, int(c), profile_for(prof, hw))[0]
                                for hw, pl in combos])
         out = evaluate_phase(work, params, 1)

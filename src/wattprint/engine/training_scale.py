@@ -4,7 +4,7 @@ and the run has more than one chip (docs/methodology.md §2.5)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import DeviceParams, PhaseResult, run_work
@@ -58,7 +58,7 @@ def scaled_run(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, params: D
     steps × step / goodput.
     """
     step = train_step_work(spec, plan, traffic, lay.sequences_per_rank, lay.seq_len, recompute)
-    step = replace(step, optimizer_bytes=step.optimizer_bytes / lay.dp)
+    step = step.replace(optimizer_bytes=step.optimizer_bytes / lay.dp)
     step_r = run_work(step, params, lay.tp * lay.pp, 0.0)
     comm = {"tp": tp_comm_s(spec, lay, plan.act_bytes, fabric),
             "dp": dp_comm_s(spec, lay, fabric),

@@ -9,8 +9,6 @@ always wins.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from wattprint.meter.launcher import JobContext, detect_job
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, resolve_site
@@ -41,4 +39,4 @@ def measured_site(site: str | None, job: JobContext | None = None
     pue = Quantity(1.0, "", f"PUE 1.0: {LOCAL_NOTE}", "default")
     wue = Quantity(0.0, "L/kWh", "on-site WUE 0: local machine, no data-centre cooling",
                    "default")
-    return replace(factors, pue=pue, wue_l_per_kwh=wue), [LOCAL_NOTE]
+    return factors.replace(pue=pue, wue_l_per_kwh=wue), [LOCAL_NOTE]

@@ -8,7 +8,6 @@ Estimates and measurements both end here, so they are comparable number for numb
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from wattprint.catalog.defaults import default_value, sourced_quantity
@@ -16,6 +15,7 @@ from wattprint.catalog.light import site_entry
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
+from wattprint.record import Record
 from wattprint.site import formulas as f
 from wattprint.site.embodied import embodied_per_chip
 from wattprint.site.water_stress import scarcity_factor
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, Site
 
 
-@dataclass(frozen=True)
-class SiteFactors:
+class SiteFactors(Record):
     """The resolved factors of one site, each a Quantity with provenance."""
 
     site_id: str

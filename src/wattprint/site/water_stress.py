@@ -13,10 +13,10 @@ world average; 100 = the most depleted basins).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
 from wattprint.quantity import Quantity
+from wattprint.record import Record
 
 if TYPE_CHECKING:
     from wattprint.catalog.physical import ScarcityFactor
@@ -31,8 +31,7 @@ CATEGORIES: tuple[tuple[float, str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Stress:
+class Stress(Record):
     """Aqueduct baseline water stress of one site."""
 
     score: float  # 0-5

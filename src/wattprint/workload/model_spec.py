@@ -7,14 +7,14 @@ tied or untied embeddings. Parameter counts are derived from the shape, not copi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from wattprint.record import Record
 
-@dataclass(frozen=True)
-class ModelSpec:
+
+class ModelSpec(Record):
     """The shape of a decoder-only transformer, with derived parameter counts.
 
     Sizes are element counts (not bytes). ``n_experts == 0`` means a dense model.

@@ -9,16 +9,15 @@ half, unfused ones compute the full square and materialise the scores.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
 from wattprint.arrays import minimum
+from wattprint.record import Record
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import PrecisionPlan
 
 
-@dataclass(frozen=True)
-class Traffic:
+class Traffic(Record):
     """How much activation traffic the software stack generates (fusion level)."""
 
     act_passes_hidden: float  # read+write passes over hidden-size vectors per token-layer
@@ -26,8 +25,7 @@ class Traffic:
     fused_attention: bool  # FlashAttention-style: no materialised scores, causal skip
 
 
-@dataclass(frozen=True)
-class Work:
+class Work(Record):
     """The FLOPs and bytes of one phase (all passes included), before any hardware."""
 
     phase: str
@@ -48,6 +46,22 @@ class Work:
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
 
     _INTENSIVE = ("phase", "gemm_k")
+
+    def __init__(self, phase: str, passes: float, layer_passes: float, tokens: float,
+                 matmul_flops: float, attention_flops: float, dequant_ops: float,
+                 weight_bytes: float, kv_bytes: float, activation_bytes: float,
+                 optimizer_bytes: float = 0.0, loop_steps: float = 0.0,
+                 layer_seq_passes: float = 0.0, expert_flops: float = 0.0,
+                 expert_bytes: float = 0.0, gemm_k: float = 0.0) -> None:
+        # Written out (built several times per estimate); the instance dict holds exactly
+        # the fields, in field order (``_values`` relies on it).
+        self.__dict__.update(
+            phase=phase, passes=passes, layer_passes=layer_passes, tokens=tokens,
+            matmul_flops=matmul_flops, attention_flops=attention_flops,
+            dequant_ops=dequant_ops, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
+            activation_bytes=activation_bytes, optimizer_bytes=optimizer_bytes,
+            loop_steps=loop_steps, layer_seq_passes=layer_seq_passes,
+            expert_flops=expert_flops, expert_bytes=expert_bytes, gemm_k=gemm_k)
 
     @property
     def flops(self) -> float:
@@ -209,7 +223,7 @@ def replicate_kv(work: Work, spec: ModelSpec, chips: Any) -> Work:
     copies = kv_copies(spec, chips)
     if isinstance(copies, float) and copies == 1.0 and isinstance(work.kv_bytes, float):
         return work  # one copy (the common scalar case): the same Work, no rebuild
-    return replace(work, kv_bytes=work.kv_bytes * copies)
+    return work.replace(kv_bytes=work.kv_bytes * copies)
 
 
 def kv_bytes_per_token(spec: ModelSpec, plan: PrecisionPlan) -> float:

@@ -5,8 +5,6 @@ The one table is :data:`wattprint.catalog.precisions.PRECISIONS` (re-exported he
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS, PrecisionPlan
 from wattprint.errors import InputError
 
@@ -27,5 +25,5 @@ def precision_plan(name: str, kv_cache: str | None = None) -> PrecisionPlan:
         if kvk not in KV_FORMATS:
             raise InputError(f"unknown KV-cache format {kv_cache!r}; choose one of "
                              f"{', '.join(KV_FORMATS)}")
-        plan = replace(plan, kv_bytes=KV_FORMATS[kvk])
+        plan = plan.replace(kv_bytes=KV_FORMATS[kvk])
     return plan
