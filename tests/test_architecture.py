@@ -36,8 +36,6 @@ LAYERS: dict[str, int] = {
 #: Modules allowed over MAX_LINES, each with the reason (split them when next touched).
 MAX_LINES = 400
 LONG_MODULES: dict[str, str] = {
-    "cli/meter_cmds.py": "meter/run CLI, actively extended by the integrations and faults "
-                         "work (issues #11, #14); split after they land",
     "validation/harness.py": "one predictor per reference data set; split by data set next",
     "workload/operators/trace.py": "the operator tracer (TorchDispatchMode), new with the "
                                    "non-LLM workloads (issue #10)",

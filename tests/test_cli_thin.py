@@ -15,10 +15,7 @@ CLI = Path(__file__).resolve().parent.parent / "src" / "wattprint" / "cli"
 RENDERING = ("rich.table", "rich.box", "rich.columns", "rich.panel")
 
 #: Command modules still holding tables, with the reason.
-EXCEPTIONS = {
-    "meter_cmds.py": "`run`/`history`/`show` tables; the module is being split by the "
-                     "integrations and size work (issues #11, #8); move its tables with it",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 
 def _rendering_imports(path: Path) -> list[str]:
