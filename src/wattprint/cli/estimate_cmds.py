@@ -8,6 +8,7 @@ import typer
 
 from wattprint.catalog.defaults import default_stack
 from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS
+from wattprint.cli import options
 from wattprint.cli.options import JsonOpt, ProfileOpt, PueOpt, SiteOpt, model_arg, need, num
 from wattprint.errors import InputError
 
@@ -43,6 +44,9 @@ StepsOpt = Annotated[str | None, typer.Option("--steps", help="Denoising steps o
                                               "model (default: its pipeline's).")]
 ResOpt = Annotated[str | None, typer.Option("--resolution", help="Diffusion image size "
                                             "WIDTHxHEIGHT px, e.g. 768x768.")]
+
+
+LLM = "to LLMs (only to --module and non-LLM catalog models)"
 
 
 def _model(model: str | None, config: str | None) -> str | Path:
@@ -99,11 +103,14 @@ def train(
     from wattprint.engine import estimate_training
 
     if module or (model or model_config) and _operator_model(model, model_config):
+        options.refuse_unused("to --module or non-LLM models", tokens=tokens, chip_hours=chip_hours,
+                              mfu=mfu, global_batch=global_batch, tensor_parallel=tensor_parallel,
+                              pipeline_parallel=pipeline_parallel, recompute=recompute)
         _operator_train(module, input_shape, model, model_config, hardware, samples, batch,
                         precision, stack, site, pue, profile, market_intensity, json_out,
                         explain, chips)
         return
-
+    options.refuse_unused(LLM, samples=samples, input=input_shape, explain=explain)
     fp = estimate_training(
         _model(model, model_config), hardware,
         tokens=need(tokens, "tokens", "--tokens"),
@@ -122,7 +129,7 @@ def train(
           f"{fp.inputs['site']})")
 
 
-def _serve(model: str | Path, hardware: str, rate: str, duration: str, prompt: str,
+def _serve(model: str | Path, hardware: str, rate: str, duration: str | None, prompt: str,
            output: str, precision: str, chips: str, stack: str, kv_cache: str | None,
            site: str | None, pue: str | None, json_out: bool) -> None:
     from wattprint.engine.serving_rate import estimate_serving
@@ -132,30 +139,13 @@ def _serve(model: str | Path, hardware: str, rate: str, duration: str, prompt: s
     o = int(need(output, "output tokens", "--output-tokens", integer=True))
     d = parse_demand(rate, p, o)
     fp = estimate_serving(model, hardware, rate_rps=d.requests_per_s,
-                          duration_s=_duration_s(duration), prompt_tokens=p,
+                          duration_s=options.duration_s(duration or "1d"), prompt_tokens=p,
                           output_tokens=o, precision=precision,
                           chips=int(need(chips, "chips", "--chips", integer=True)),
                           stack=stack, kv_cache=kv_cache, site=site, pue=num(pue, "PUE"))
     i = fp.inputs
     _emit(fp, json_out, f"Serving {i['model']} at {d.text}: {i['requests']:.4g} requests in "
           f"{i['duration_s']:g} s on {i['chips']} × {i['hardware']} ({i['site']})")
-
-
-def _duration_s(text: str) -> float:
-    """``1d``, ``3600s``, ``2 h``, ``1 week`` → seconds (one-line error otherwise)."""
-    import re
-
-    from wattprint.errors import InputError
-    from wattprint.units import TIME_UNITS
-
-    m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([a-z]*)\s*", text)
-    unit = (m.group(2) or "s") if m else ""
-    if not m or unit not in TIME_UNITS:
-        raise InputError(f"--duration: cannot read {text!r} (e.g. 1d, 3600s, 2h, 1week)")
-    value = num(m.group(1), "duration")
-    if value is None or value <= 0:
-        raise InputError(f"--duration must be > 0, got {text!r}")
-    return value * TIME_UNITS[unit]
 
 
 def _opt_int(value: str | None, what: str, flag: str) -> int | None:
@@ -194,8 +184,8 @@ def infer(
     rate: Annotated[str | None, typer.Option(
         "--rate", help="Serve a request rate, e.g. 50rps or 1e6requests/day: the batch a "
         "serving engine reaches at that load, replicas and their idle time.")] = None,
-    duration: Annotated[str, typer.Option("--duration", help="Serving period with --rate, "
-                                          "e.g. 1d, 3600s.")] = "1d",
+    duration: Annotated[str | None, typer.Option("--duration", help="Serving period with "
+                                                 "--rate, e.g. 3600s (default 1d).")] = None,
     sparsity: Annotated[str | None, typer.Option("--sparsity", help="2:4 structured "
                                                  "sparsity.")] = None,
     site: SiteOpt = None,
@@ -217,13 +207,20 @@ def infer(
     --batch 64 --stack compiled --explain; catalog: --model sdxl, --model whisper-large-v3
     """
     if rate is not None:
+        options.refuse_unused("with --rate", batch=batch, requests=requests, sparsity=sparsity,
+                              profile=profile, market_intensity=market_intensity, module=module,
+                              tensor_parallel=tensor_parallel, samples=samples, steps=steps,
+                              resolution=resolution)
         _serve(_model(model, model_config), hardware, rate, duration, prompt_tokens,
                output_tokens, precision, chips, stack or default_stack("serve"), kv_cache, site,
                pue, json_out)
         return
     from wattprint.engine import estimate_inference
 
+    options.refuse_unused("without --rate", duration=duration)
     if module or _operator_model(model, model_config):
+        options.refuse_unused("to --module or non-LLM models", kv_cache=kv_cache, sparsity=sparsity,
+                              tensor_parallel=tensor_parallel)
         _operator_infer(module, input_shape, model, model_config, hardware, samples or requests,
                         batch, (steps, resolution), precision, stack, activation,
                         op_precision, site, pue, profile, market_intensity, json_out, explain,
@@ -231,7 +228,8 @@ def infer(
         return
     if resolution is not None:
         raise InputError("--resolution applies to image-generation models (sdxl, flux…)")
-
+    options.refuse_unused(LLM, samples=samples, steps=steps, input=input_shape, explain=explain,
+                          activation=activation, op_precision=op_precision)
     fp = estimate_inference(
         _model(model, model_config), hardware,
         batch=int(need(batch or "1", "batch", "--batch", integer=True)),

@@ -1,0 +1,43 @@
+"""An option that does not apply is an error naming it, never silently ignored (in-process)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wattprint.testing import cli_call
+
+LLM = ["estimate", "infer", "-m", "llama-3.1-8b", "-H", "h100", "--json"]
+RATE = [*LLM, "--rate", "5rps"]
+TRAIN = ["estimate", "train", "-m", "llama-3.1-8b", "--tokens", "1T", "-H", "h100", "--json"]
+RESNET = ["estimate", "train", "-m", "resnet50", "--samples", "1M", "-H", "h100", "--json"]
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    ([*LLM, "--duration", "5parsecs"], "--duration"),
+    ([*LLM, "--duration", "2d"], "--duration"),
+    ([*LLM, "--steps", "0"], "--steps"),
+    ([*LLM, "--samples", "5"], "--samples"),
+    ([*LLM, "--explain"], "--explain"),
+    ([*LLM, "--activation", "gelu"], "--activation"),
+    ([*RATE, "--batch", "7"], "--batch"),
+    ([*RATE, "--requests", "9"], "--requests"),
+    ([*RATE, "--tp", "2"], "--tensor-parallel"),
+    ([*TRAIN, "--input", "3x224x224"], "--input"),
+    ([*RESNET, "--tokens", "1T"], "--tokens"),
+    ([*RESNET, "--mfu", "0.4"], "--mfu"),
+], ids=lambda a: a if isinstance(a, str) else " ".join(a[7:]))
+def test_ignored_option_is_named(args: list[str], flag: str) -> None:
+    code, out, err = cli_call(*args)
+    assert code == 2, out[-300:]
+    assert err.startswith("wattprint: error: " + flag) and len(err.strip().splitlines()) == 1
+    assert "does not apply" in err
+
+
+def test_duration_with_rate_still_counts() -> None:
+    import json
+
+    code, out, _ = cli_call(*RATE, "--duration", "2d")
+    assert code == 0
+    assert json.loads(out)["inputs"]["duration_s"] == 2 * 86400.0
+    code, out, _ = cli_call(*RATE)
+    assert json.loads(out)["inputs"]["duration_s"] == 86400.0
