@@ -58,7 +58,13 @@ class UnknownNameError(InputError, KeyError):
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
         hint = f"; closest: {', '.join(self.closest)}" if self.closest else ""
-        return f"unknown {self.what} {self.name!r}{hint} (see `wattprint {self.what} list`)"
+        see = f" (see `wattprint {self.what} list`)" if self.what in _LISTED else ""
+        return f"unknown {_ONE.get(self.what, self.what)} {self.name!r}{hint}{see}"
+
+
+#: The catalog commands that have a ``list`` subcommand, and each catalog's singular noun.
+_LISTED = ("hardware", "models", "sites", "stacks")
+_ONE = {"models": "model", "sites": "site", "stacks": "stack", "facilities": "facility"}
 
 
 class DataError(WattprintError):
