@@ -243,3 +243,23 @@ def test_cli_run_hour_by_hour_on_shipped_data(tmp_path, capsys):
     march = month_hour_means(shipped_series("GB"))[2]
     per_kwh = doc["co2e_g"] / (doc["energy_j"] / 3.6e6)
     assert march[17] * 0.9 < per_kwh < march[19] * 1.1
+
+
+@pytest.mark.parametrize("pue", ["nan", "inf", "0.5"])
+def test_cli_grid_run_refuses_a_pue_that_is_not_finite_and_ge_1(tmp_path, capsys, pue):
+    db = tmp_path / "l.db"
+    with Ledger(db):
+        pass
+    rid = _run_with_samples(db)
+    code, out, err = cli(["grid", "run", rid, "--zone", "gbr", "--pue", pue, "--db", str(db)],
+                         capsys)
+    assert code == 2 and "PUE must be a finite number >= 1" in err and "nan" not in out
+
+
+def test_cli_grid_run_names_the_site_of_its_annual_mean(tmp_path, capsys):
+    db = tmp_path / "l.db"
+    with Ledger(db):
+        pass
+    rid = _run_with_samples(db)  # site gbr
+    code, out, _ = cli(["grid", "run", rid, "--zone", "gbr", "--db", str(db)], capsys)
+    assert code == 0 and "at the run's site's (gbr) annual mean" in out

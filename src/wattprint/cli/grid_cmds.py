@@ -148,7 +148,8 @@ def run_co2e_cmd(
     if series is None:
         raise InputError(f"no cached or shipped hourly data for zone {zone!r} around run "
                          f"{r['id']} (wattprint grid import / fetch)")
-    fallback = get_site(r.get("site") or "world").grid_gco2e_per_kwh.value
+    site = get_site(r.get("site") or "world")
+    fallback = site.grid_gco2e_per_kwh.value
     res = time_resolved_co2e_g(samples, series, fallback, pue)
     annual = res.energy_j / 3.6e6 * fallback
     out = {"run": r["id"], "zone": zone, "energy_j": res.energy_j, "co2e_g": res.co2e_g,
@@ -159,8 +160,8 @@ def run_co2e_cmd(
         return
     typer.echo(f"run {r['id']}: {res.energy_j / 3.6e6:.4g} kWh over {res.hours} hour(s) -> "
                f"{res.co2e_g:.4g} gCO2e hour by hour ({res.coverage:.0%} of the energy at "
-               f"real hourly intensity) vs {annual:.4g} gCO2e at the annual mean "
-               f"{fallback:g} gCO2e/kWh")
+               f"real hourly intensity) vs {annual:.4g} gCO2e at the run's site's "
+               f"({site.id}) annual mean {fallback:g} gCO2e/kWh")
     typer.echo(f"provenance: {res.provenance}")
 
 

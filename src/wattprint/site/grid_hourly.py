@@ -256,8 +256,8 @@ def time_resolved_co2e_g(samples: list[dict[str, float | str]], series: HourlySe
     ``samples`` are ledger rows ``{t, device, power_w}``. Hours missing from ``series`` are
     charged at ``fallback_gco2e_per_kwh``; the result's ``coverage`` says how much was real.
     """
-    if pue < 1.0:
-        raise InputError(f"PUE must be >= 1 (got {pue})")
+    if not (math.isfinite(pue) and pue >= 1.0):  # NaN/inf would print as the answer
+        raise InputError(f"PUE must be a finite number >= 1 (got {pue})")
     per_hour: dict[float, float] = {}
     devices = sorted({str(s["device"]) for s in samples})
     for d in devices:
