@@ -33,6 +33,22 @@ def test_parse_with_unit():
     units = {"kWh": J_PER_KWH, "MWh": J_PER_KWH * 1e3}
     assert parse_with_unit("500MWh", "energy", units) == pytest.approx(500 * J_PER_KWH * 1e3)
     assert parse_with_unit("3", "energy", units) == pytest.approx(3 * J_PER_KWH)
+    assert parse_with_unit("2 MWh", "energy", units) == pytest.approx(2 * J_PER_KWH * 1e3)
+    assert parse_with_unit("2M", "energy", units) == pytest.approx(2e6 * J_PER_KWH)
+
+
+@pytest.mark.parametrize("text", ["2mwh", "5kwh", "3 parsecs"])
+def test_parse_with_unit_names_the_units_not_number_suffixes(text):
+    with pytest.raises(InputError, match=r"unknown unit .* \(case-sensitive: kWh, MWh\)"):
+        parse_with_unit(text, "--energy", {"kWh": J_PER_KWH, "MWh": J_PER_KWH * 1e3})
+
+
+def test_cli_energy_with_a_lowercase_unit_is_one_line():
+    from wattprint.testing import cli_call
+
+    code, _, err = cli_call("plan", "when", "--region", "us-ca", "--duration", "6h",
+                            "--energy", "2mwh")
+    assert code == 2 and "unknown unit 'mwh'" in err and "use k, M" not in err
 
 
 @given(st.floats(min_value=1e-6, max_value=1e30, allow_nan=False))

@@ -88,5 +88,9 @@ def parse_with_unit(text: str, what: str, units: dict[str, float]) -> float:
         if unit and t.endswith(unit):
             value = parse_number(t[: -len(unit)] or "nan", what)
             return value * units[unit]
+    m = _NUM.match(t)
+    if m and m.group(2) not in _SUFFIX and m.group(2) != "m":  # '2mwh': a unit, not a suffix
+        raise InputError(f"{what}: unknown unit {m.group(2)!r} in {text!r} (case-sensitive: "
+                         f"{', '.join(units)})")
     first = next(iter(units))
     return parse_number(t, what) * units[first]
