@@ -17,7 +17,9 @@ from wattprint.quantity import S_PER_DAY
 from wattprint.units import TIME_UNITS
 
 _PER = TIME_UNITS
-_RPS = re.compile(r"^(?P<n>[^a-zA-Z/]*[a-zA-Z]?)\s*(?P<what>rps|qps|tps|otps)$", re.I)
+#: ``50rps``, ``1.5Mrps``, ``1e3rps`` (an exponent is part of the number, not a unit letter).
+_RPS = re.compile(r"^(?P<n>[^a-zA-Z/]*(?:[eE][+-]?\d+)?[a-zA-Z]?)\s*(?P<what>rps|qps|tps|otps)$",
+                  re.I)
 _RATE = re.compile(r"^(?P<n>.+?)\s*(?P<what>(?:output\s*|out\s*)?(?:tokens?|tok|requests?|"
                    r"reqs?|queries|query|calls?)?)\s*(?:/|\s+per\s+)\s*(?P<per>[a-z]+)$", re.I)
 
