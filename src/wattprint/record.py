@@ -18,6 +18,7 @@ dataclass does, and gets the same behaviour with nothing compiled at import:
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -56,6 +57,7 @@ class Record:
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
     _factories: ClassVar[dict[str, Callable[[], Any]]] = {}
+    _get: ClassVar[Callable[..., tuple[Any, ...]]]
 
     def __init_subclass__(cls, frozen: bool = True, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -72,6 +74,9 @@ class Record:
             elif v is not _Factory:
                 defaults[n] = v
         cls._fields, cls._defaults, cls._factories = tuple(fields), defaults, factories
+        # The fields as one tuple, read in C (hash, ==, replace of a per-call record).
+        get = attrgetter(*fields) if fields else (lambda _: ())
+        cls._get = staticmethod(get if len(fields) != 1 else lambda o: (get(o),))
         if frozen:
             cls.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
             cls.__delattr__ = _frozen_delattr  # type: ignore[method-assign]
@@ -104,7 +109,7 @@ class Record:
             post()
 
     def _astuple(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, n) for n in self._fields])
+        return self._get(self)
 
     def __repr__(self) -> str:
         inner = ", ".join([f"{n}={getattr(self, n)!r}" for n in self._fields])
@@ -123,7 +128,7 @@ class Record:
 
     def replace(self: R, **changes: Any) -> R:
         """A copy with some fields changed (``dataclasses.replace``)."""
-        vals = {n: getattr(self, n) for n in self._fields}
+        vals = dict(zip(self._fields, self._get(self), strict=True))
         for k in changes:
             if k not in vals:
                 raise TypeError(f"{type(self).__name__} has no field {k!r}")
