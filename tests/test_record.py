@@ -69,3 +69,12 @@ def test_footprint_is_mutable_and_unhashable() -> None:
     with pytest.raises(TypeError):
         hash(fp)
     assert fp.time.value == 1.0
+
+
+def test_work_replace_checks_its_fields() -> None:
+    w = Work("decode", 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0)
+    r = w.replace(kv_bytes=1.5)
+    assert r.kv_bytes == 1.5 and r.replace(kv_bytes=8.0) == w and list(r._values()) == list(
+        Work._fields)
+    with pytest.raises(TypeError):
+        w.replace(bytes=1.0)

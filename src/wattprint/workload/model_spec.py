@@ -205,13 +205,13 @@ class ModelSpec(Record):
         return self.layers * self.attn_params_per_layer + self.dense_layers * \
             self.dense_mlp_params + moe + self.norm_params
 
-    @property
+    @cached_property  # frozen: computed once per spec (read several times per estimate)
     def params_total(self) -> int:
         """Total parameters (embedding counted once if tied; a vision tower included)."""
         head = 0 if self.tied_embeddings else self.lm_head_params
         return self.body_params_total + self.embedding_params + head + self.vision_params
 
-    @property
+    @cached_property  # frozen: computed once per spec (read several times per estimate)
     def params_active(self) -> int:
         """Parameters touched per token, including embeddings (the usual 'active' count)."""
         head = 0 if self.tied_embeddings else self.lm_head_params

@@ -79,6 +79,14 @@ class Work(Record):
         instance dict holds exactly the fields, in field order."""
         return dict(self.__dict__)
 
+    def replace(self, **changes: Any) -> Work:
+        """A copy with some fields changed (``dataclasses.replace``; from the instance dict,
+        which holds exactly the fields: a training estimate replaces one per call)."""
+        d = self.__dict__
+        if not changes.keys() <= d.keys():
+            raise TypeError(f"Work has no field {sorted(changes.keys() - d.keys())[0]!r}")
+        return Work(**{**d, **changes})
+
     def scaled(self, k: float) -> Work:
         """This work repeated ``k`` times."""
         d = self._values()
