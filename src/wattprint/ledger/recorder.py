@@ -235,7 +235,9 @@ def import_record(ledger: Ledger, path: Path) -> str:
         rec = json.loads(path.read_text(encoding="utf-8"))
         run, fin = rec["run"], rec["finish"]
         ok = rec.get("format") == FORMAT
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except OSError as exc:  # missing, a directory, unreadable: not a question of format
+        raise InputError(f"cannot read {path}: {exc.strerror or _why(exc)}") from exc
+    except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path} is not a wattprint fallback file: {_why(exc)}") from exc
     if not ok:
         raise InputError(f"{path} is not a wattprint fallback file (format {FORMAT!r})")
