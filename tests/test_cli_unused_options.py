@@ -41,3 +41,16 @@ def test_duration_with_rate_still_counts() -> None:
     assert json.loads(out)["inputs"]["duration_s"] == 2 * 86400.0
     code, out, _ = cli_call(*RATE)
     assert json.loads(out)["inputs"]["duration_s"] == 86400.0
+
+
+@pytest.mark.parametrize(("extra", "flag"), [(["--tp", "3"], "--tensor-parallel"),
+                                             (["--pp", "4"], "--pipeline-parallel"),
+                                             (["--global-batch", "4M"], "--global-batch")])
+def test_multi_chip_options_on_one_chip_are_refused(extra: list[str], flag: str) -> None:
+    code, _, err = cli_call(*TRAIN, *extra)
+    assert code == 2 and err.startswith(f"wattprint: error: {flag} does not apply on one chip")
+
+
+def test_multi_chip_options_apply_on_several_chips() -> None:
+    assert cli_call(*TRAIN, "--chips", "8", "--tp", "2", "--global-batch", "4M")[0] == 0
+    assert cli_call(*TRAIN, "--tp", "1")[0] == 0  # the one-chip layout, said explicitly

@@ -111,6 +111,8 @@ def train(
                         explain, chips)
         return
     options.refuse_unused(LLM, samples=samples, input=input_shape, explain=explain)
+    options.refuse_for_one_chip(chips, global_batch=global_batch, tensor_parallel=tensor_parallel,
+                                pipeline_parallel=pipeline_parallel)
     fp = estimate_training(
         _model(model, model_config), hardware,
         tokens=need(tokens, "tokens", "--tokens"),

@@ -76,3 +76,11 @@ def refuse_unused(context: str, **given: object) -> None:
     for name, value in given.items():
         if value not in (None, False, []):
             raise InputError(f"--{name.replace('_', '-')} does not apply {context}")
+
+
+def refuse_for_one_chip(chips: str, **given: str | None) -> None:
+    """One-line error for a multi-chip option (``--tp 4``, ``--global-batch 4M``) on one chip,
+    where the single-chip model would ignore it."""
+    if parse_number(chips, "chips", integer=True) == 1:
+        refuse_unused("on one chip (give --chips N; --batch sets one chip's sequences per step)",
+                      **{k: v for k, v in given.items() if v is None or v.strip() != "1"})
