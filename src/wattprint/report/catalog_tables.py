@@ -27,8 +27,9 @@ def print_listing(title: str, columns: list[str], rows: list[list[str]], wide: b
     t = Table(title=title, title_justify="left",
               box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD, pad_edge=not compact,
               collapse_padding=compact)
-    for i in keep:
-        t.add_column(columns[i], no_wrap=True, min_width=len(columns[i]),
+    for i in keep:  # the id column is never shortened: it is what the user types next
+        ids = max((len(r[0]) for r in rows), default=0) if i == 0 else 0
+        t.add_column(columns[i], no_wrap=True, min_width=max(len(columns[i]), min(ids, 32)),
                      overflow="ellipsis" if compact else "fold")
     for r in rows:
         t.add_row(*[r[i] for i in keep])
