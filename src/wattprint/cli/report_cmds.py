@@ -88,7 +88,10 @@ def report_cmd(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:  # a directory, a missing folder, no permission
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
         sys.stderr.write(f"wrote {output}\n")
 
 
