@@ -54,3 +54,9 @@ def test_multi_chip_options_on_one_chip_are_refused(extra: list[str], flag: str)
 def test_multi_chip_options_apply_on_several_chips() -> None:
     assert cli_call(*TRAIN, "--chips", "8", "--tp", "2", "--global-batch", "4M")[0] == 0
     assert cli_call(*TRAIN, "--tp", "1")[0] == 0  # the one-chip layout, said explicitly
+
+
+def test_run_on_exceed_stop_without_a_budget_is_refused() -> None:
+    code, out, err = cli_call("run", "--on-exceed", "stop", "--", "true")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith("wattprint: error: --on-exceed stop is used with --budget")

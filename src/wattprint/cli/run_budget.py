@@ -36,6 +36,9 @@ def make_guard(budget: str | None, on_exceed: str, total_steps: int | None, fact
         if total_steps is not None:
             raise InputError("--total-steps is used with --budget (to project the run's "
                              "total from its first steps)")
+        if on_exceed == "stop":  # the user expects a guard: there is none without a budget
+            raise InputError("--on-exceed stop is used with --budget (without one nothing "
+                             "would ever be stopped)")
         return None
     b = parse_budget(budget)
     projector = None
