@@ -40,6 +40,26 @@ def _swing(o: Any) -> str:
             f"covers the cool months, the chiller the hot ones")
 
 
+COLUMNS = ["site", "cooling", "peak MW", "avg MW", "MWh/yr", "PUE", "peak PUE", "WUE L/kWh",
+           "m3/day peak month", "water stress", "m3 world-eq/yr (AWARE)", "tCO2e/yr",
+           "M USD elec/yr", "M USD owner/yr", "households", "feasible"]
+
+
+def _print_narrow(con: Any, title: str, rows: list[list[str]]) -> None:
+    """A narrow terminal: one column per option (three per table), one row per quantity."""
+    from rich.table import Table
+
+    con.print(title)
+    for i in range(0, len(rows), 3):
+        t = Table()
+        t.add_column("", no_wrap=True)
+        for r in rows[i:i + 3]:
+            t.add_column(f"{r[0]}\n{r[1]}", justify="right", overflow="fold")
+        for j, name in enumerate(COLUMNS[2:], start=2):
+            t.add_row(name, *(r[j] for r in rows[i:i + 3]))
+        con.print(t)
+
+
 def print_facility(plan: FacilityPlan, site: str | None) -> None:
     """The facility plan's table (site x cooling), the least-energy option, the seasonal
     PUE swing of up to four options and the notes; ``site`` the one the user planned."""
@@ -47,18 +67,17 @@ def print_facility(plan: FacilityPlan, site: str | None) -> None:
     from rich.table import Table
 
     con = Console()
-    t = Table(title=f"{plan.chips:,} × {plan.hardware}: {plan.it_power_w / 1e6:.1f} MW of IT "
-              f"at {plan.load:.0%} load, by site and cooling (typical climate year)",
-              title_justify="left")
-    for c in ["site", "cooling", "peak MW", "avg MW", "MWh/yr", "PUE", "peak PUE",
-              "WUE L/kWh", "m3/day peak month", "water stress", "m3 world-eq/yr (AWARE)",
-              "tCO2e/yr", "M USD elec/yr",
-              "M USD owner/yr",
-              "households", "feasible"]:
-        t.add_column(c, overflow="fold")
-    for r in _rows(plan):
-        t.add_row(*r)
-    con.print(t)
+    title = (f"{plan.chips:,} × {plan.hardware}: {plan.it_power_w / 1e6:.1f} MW of IT at "
+             f"{plan.load:.0%} load, by site and cooling (typical climate year)")
+    if con.width < 180:  # 16 columns would fold every number into 2-character pieces
+        _print_narrow(con, title, _rows(plan))
+    else:
+        t = Table(title=title, title_justify="left")
+        for c in COLUMNS:
+            t.add_column(c, overflow="fold")
+        for r in _rows(plan):
+            t.add_row(*r)
+        con.print(t)
     feas = plan.feasible()
     if feas:
         best = feas[0]
