@@ -137,21 +137,28 @@ def print_history(rows: list[dict[str, Any]], ledger_path: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    cols = ("run", "started", "time", "state", "exit", "energy", "CO2e", "command")
+    cols: tuple[str, ...] = ("run", "started", "time", "state", "exit", "energy", "CO2e",
+                             "command")
     cells = [[r["id"], when_text(r["started_at"])[:16], num_text(r["time_s"], "s"), r["state"],
               "" if r["exit_code"] is None else str(r["exit_code"]),
               energy_text(r["total_energy_j"]), num_text(r["co2e_g"], "g"),
               command_text(r["command"])]
              for r in rows]
+    con = Console(highlight=False)
+    if con.width < 100:  # 80 columns: no year, no exit column (rich would drop energy, CO2e)
+        cols = cols[:4] + cols[5:]
+        cells = [[c[0], c[1][5:], *c[2:4], *c[5:]] for c in cells]
     tab = Table(title=f"runs in {ledger_path}", title_justify="left", box=box.SIMPLE_HEAD,
                 pad_edge=False, collapse_padding=True)
+    widths = [max([len(c), *(len(row[i]) for row in cells)]) for i, c in enumerate(cols)]
+    rest = max(con.width - sum(widths[:-1]) - 2 * len(cols), 1)  # what the command may take
     for i, c in enumerate(cols):  # every column at its width; only the command is cut (…)
-        width = max([len(c), *(len(row[i]) for row in cells)])
         tab.add_column(c, no_wrap=True, overflow="ellipsis",
-                       min_width=10 if c == "command" else width)
+                       min_width=min(10, rest) if c == "command" else widths[i],
+                       max_width=rest if c == "command" else None)
     for row in cells:
         tab.add_row(*row)
-    Console(highlight=False).print(tab)
+    con.print(tab)
     if not rows:
         sys.stdout.write("no runs match\n")
 
