@@ -41,7 +41,7 @@ NOT_NUMERIC = {"check_count", "check_limit", "compute_rate", "device_params",
                "estimate_parts", "match_config", "price_operators"}
 CHECKED = {"evaluate_phase", "serving_latencies", "tensor_parallel_comm",
            "held_context_tokens", "inference_memory_bytes", "training_memory_bytes",
-           "usable_memory_bytes", "gradient_allreduce_s", "power_capped_wall_s",
+           "usable_memory_bytes", "power_capped_wall_s",
            "training_energy_j", "site_chain", "estimate_inference", "estimate_training",
            "evaluate_inference_grid", "evaluate_training_grid"}
 
@@ -115,15 +115,13 @@ def test_serving_formulas(pre: list[float], dec: list[float], steps: int, batch:
 def test_training_formulas(step: list[float], chips: list[int], dyn: float,
                            idle: float) -> None:
     s, n = np.array(step), np.array(chips, dtype=float)
-    link = np.array([50e9, 100e9, 400e9, 900e9])
-    comm = engine.gradient_allreduce_s(8e9, 32, n, link)
+    comm = np.array([0.0, 0.01, 0.1, 1.0])
     wall = engine.power_capped_wall_s(s, comm, 1e5, dyn * 1e6 * n, 700.0 - idle, n)
     e = engine.training_energy_j(wall, dyn * 1e6 * n, idle, 700.0, n)
     for i in range(4):
-        c1 = engine.gradient_allreduce_s(8e9, 32, chips[i], float(link[i]))
+        c1 = float(comm[i])
         w1 = engine.power_capped_wall_s(step[i], c1, 1e5, dyn * 1e6 * chips[i],
                                         700.0 - idle, chips[i])
-        close(comm[i], c1)
         close(wall[i], w1)
         close(e[i], engine.training_energy_j(w1, dyn * 1e6 * chips[i], idle, 700.0,
                                              chips[i]))

@@ -7,7 +7,6 @@ path (``from wattprint.estimate import estimate_inference``) working.
 from __future__ import annotations
 
 from wattprint.engine import (
-    EXPOSED_GRAD_COMM,
     LIMITS,
     USABLE_MEMORY,
     WORKSPACE_FRACTION,
@@ -20,6 +19,6 @@ from wattprint.engine import (
     training_memory_bytes,
 )
 
-__all__ = ["EXPOSED_GRAD_COMM", "LIMITS", "USABLE_MEMORY", "WORKSPACE_FRACTION",
+__all__ = ["LIMITS", "USABLE_MEMORY", "WORKSPACE_FRACTION",
            "estimate_inference", "estimate_training", "inference_memory_bytes",
            "resolve_hardware", "resolve_model", "sparsify", "training_memory_bytes"]

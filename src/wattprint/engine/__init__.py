@@ -50,9 +50,7 @@ if TYPE_CHECKING:
     from wattprint.engine.operators import price_operators
     from wattprint.engine.serving import InferenceGrid, evaluate_inference_grid
     from wattprint.engine.training import (
-        EXPOSED_GRAD_COMM,
         estimate_training,
-        gradient_allreduce_s,
         power_capped_wall_s,
         training_energy_j,
     )
@@ -69,9 +67,7 @@ _LAZY = {
     "estimate_operators": "wattprint.engine.modules",
     "estimate_parts": "wattprint.engine.modules",
     "price_operators": "wattprint.engine.operators",
-    "EXPOSED_GRAD_COMM": "wattprint.engine.training",
     "estimate_training": "wattprint.engine.training",
-    "gradient_allreduce_s": "wattprint.engine.training",
     "power_capped_wall_s": "wattprint.engine.training",
     "training_energy_j": "wattprint.engine.training",
     "hardware_precision_pairs": "wattprint.engine.grid",
@@ -98,7 +94,6 @@ def __getattr__(name: str) -> Any:
     return value
 
 __all__ = [
-    "EXPOSED_GRAD_COMM",
     "LIMITS",
     "USABLE_MEMORY",
     "WORKSPACE_FRACTION",
@@ -122,7 +117,6 @@ __all__ = [
     "evaluate_training_grid",
     "match_config",
     "price_operators",
-    "gradient_allreduce_s",
     "hardware_precision_pairs",
     "held_context_tokens",
     "inference_memory_bytes",

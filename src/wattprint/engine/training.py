@@ -2,9 +2,8 @@
 
 :func:`estimate_training` is the scalar entry point. Its time line (one chip, a multi-chip
 layout, or a given time) is built in :mod:`wattprint.engine.training_run`; the array-native
-formulas it shares with the planner's training sweep (:func:`gradient_allreduce_s`,
-:func:`power_capped_wall_s`, :func:`training_energy_j`) are in
-:mod:`wattprint.engine.training_formulas` and re-exported here.
+formulas it shares with the planner's training sweep (:func:`power_capped_wall_s`,
+:func:`training_energy_j`) are in :mod:`wattprint.engine.training_formulas` and re-exported here.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, 
 from wattprint.engine.memory import USABLE_MEMORY, training_memory_bytes
 from wattprint.engine.params import params_for
 from wattprint.engine.training_formulas import (
-    EXPOSED_GRAD_COMM,
-    gradient_allreduce_s,
     power_capped_wall_s,
     training_energy_j,
 )
@@ -45,7 +42,7 @@ if TYPE_CHECKING:
     from wattprint.catalog.profiles import Profile
     from wattprint.catalog.schema import Hardware, Stack
 
-__all__ = ["EXPOSED_GRAD_COMM", "estimate_training", "gradient_allreduce_s",
+__all__ = ["estimate_training",
            "power_capped_wall_s", "training_energy_j"]
 
 def _check_inputs(tokens: float, chips: int, batch: int, seq_len: int,

@@ -5,21 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wattprint.arrays import maximum, minimum, where
-from wattprint.device.execute import COLLECTIVE_LATENCY_S
-from wattprint.device.roofline import allreduce_time_s
-
-#: Share of data-parallel gradient all-reduce not hidden behind the backward pass.
-EXPOSED_GRAD_COMM = 0.2
-
-
-def gradient_allreduce_s(params_total: Any, layers: Any, chips: Any, link_bps: Any) -> Any:
-    """Exposed time of one step's data-parallel gradient all-reduce (bf16 gradients) [s]:
-    ``EXPOSED_GRAD_COMM · (allreduce(2 B × params, chips) + 2 · layers · latency)``; 0 on
-    one chip."""
-    t = EXPOSED_GRAD_COMM * (allreduce_time_s(params_total * 2.0, chips * 1.0, link_bps)
-                             + 2 * layers * COLLECTIVE_LATENCY_S)
-    return where(chips > 1, t, 0.0)
+from wattprint.arrays import maximum, minimum
 
 
 def power_capped_wall_s(step_s: Any, comm_s: Any, steps: Any, dynamic_j: Any, budget_w: Any,

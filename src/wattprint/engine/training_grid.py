@@ -20,7 +20,6 @@ from wattprint.engine.grid import hardware_precision_pairs, stack_params, stack_
 from wattprint.engine.memory import USABLE_MEMORY, training_memory_bytes
 from wattprint.engine.params import params_for, profile_for, resolve_profile, traffic_of
 from wattprint.engine.training_formulas import (
-    gradient_allreduce_s,
     power_capped_wall_s,
     training_energy_j,
 )
@@ -126,7 +125,9 @@ def evaluate_training_grid(spec: ModelSpec, tokens: float, hardware: Sequence[Ha
     p = _step_columns(spec, combos, c_arr, (st_one, st_multi), batch, seq_len, recompute, prof,
                       progress)
     n = c_arr[None, :]
-    comm_t = gradient_allreduce_s(spec.params_total, spec.layers, n, p["link_bps"])
+    # One chip: no communication. Multi-chip columns are overwritten below by
+    # _multi_chip_columns through scaled_totals, the same layout physics as estimate_training.
+    comm_t = 0.0 * n
     steps = tokens / (batch * seq_len * n)
     dyn = p["e_dyn"] * steps * n
     wall = power_capped_wall_s(p["t"], comm_t, steps, dyn, p["tdp_w"] - p["idle_w"], n)
