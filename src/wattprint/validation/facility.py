@@ -86,7 +86,8 @@ def swing_note(fy: FacilityYear) -> str:
 
 
 def validate_facility(collector: Any) -> Any:
-    """Add PUE, overhead and WUE comparisons to ``collector`` (a harness ``_Collector``)."""
+    """Add PUE, overhead and WUE comparisons to ``collector``
+    (a :class:`~wattprint.validation.data.Collector`)."""
     from wattprint.errors import WattprintError
 
     wues: list[float] = []

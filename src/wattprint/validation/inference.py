@@ -17,7 +17,7 @@ from wattprint.validation.specs import inference_model
 
 def load_rows(name: str) -> list[dict[str, str]]:
     """Rows of a packaged validation CSV."""
-    from wattprint.validation.harness import load_rows as _load
+    from wattprint.validation.data import load_rows as _load
 
     return _load(name)
 

@@ -27,7 +27,7 @@ from wattprint.validation.parse import first_number, hardware_id
 
 def validate_nonllm(c: Any, scope: str = "model") -> None:
     """Energy per unit (plus power and throughput where published) of the ``scope`` rows."""
-    from wattprint.validation.harness import load_rows
+    from wattprint.validation.data import load_rows
 
     for row in load_rows("inference_nonllm.csv"):
         if (row.get("scope") or "model") != scope:
