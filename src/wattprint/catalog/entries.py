@@ -111,8 +111,10 @@ KINDS: dict[str, Kind] = {
     "ModelCard": Kind({"aliases": [], "params_total": None, "params_active": None},
                       floats=("params_total", "params_active")),
     "Stack": Kind(
-        {"aliases": [], "fused_attention": True, "continuous_batching": False},
+        {"aliases": [], "fused_attention": True, "continuous_batching": False,
+         "per_engine_step_s": None, "per_seq_step_s": None, "per_seq_power_fraction": None},
         ("per_step_s", "per_layer_s", "per_loop_step_s", "per_layer_seq_s",
+         "per_engine_step_s", "per_seq_step_s", "per_seq_power_fraction",
          "compute_efficiency", "memory_efficiency", "moe_efficiency", "act_passes_hidden",
          "act_passes_ffn")),
     "ScarcityFactor": Kind({}, ("cf",)),

@@ -158,6 +158,11 @@ class Stack(BaseModel):
     per_layer_s: Sourced  # host time per decoder layer per pass [s]
     per_loop_step_s: Sourced  # generation-loop time per decode step [s]
     per_layer_seq_s: Sourced  # per-layer host/launch work per sequence in the batch [s]
+    #: serving-engine host work serial with the device step: per step, per running sequence [s]
+    per_engine_step_s: Sourced | None = None
+    per_seq_step_s: Sourced | None = None
+    #: share of the dynamic power budget drawn during the per-sequence engine work
+    per_seq_power_fraction: Sourced | None = None
     compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
     memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
     moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels

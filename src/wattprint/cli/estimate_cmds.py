@@ -133,7 +133,8 @@ def train(
 
 def _serve(model: str | Path, hardware: str, rate: str, duration: str | None, prompt: str,
            output: str, precision: str, chips: str, stack: str, kv_cache: str | None,
-           site: str | None, pue: str | None, json_out: bool) -> None:
+           site: str | None, pue: str | None, json_out: bool, serving_opts: object = None
+           ) -> None:
     from wattprint.engine.serving_rate import estimate_serving
     from wattprint.workload.demand import parse_demand
 
@@ -144,7 +145,8 @@ def _serve(model: str | Path, hardware: str, rate: str, duration: str | None, pr
                           duration_s=options.duration_s(duration or "1d"), prompt_tokens=p,
                           output_tokens=o, precision=precision,
                           chips=int(need(chips, "chips", "--chips", integer=True)),
-                          stack=stack, kv_cache=kv_cache, site=site, pue=num(pue, "PUE"))
+                          stack=stack, kv_cache=kv_cache, site=site, pue=num(pue, "PUE"),
+                          options=serving_opts)  # type: ignore[arg-type]
     i = fp.inputs
     _emit(fp, json_out, f"Serving {i['model']} at {d.text}: {i['requests']:.4g} requests in "
           f"{i['duration_s']:g} s on {i['chips']} × {i['hardware']} ({i['site']})")
@@ -169,8 +171,9 @@ def infer(
     op_precision: OpPrecOpt = None,
     chips: ChipsOpt = "1",
     batch: Annotated[str | None, typer.Option("--batch", "-b", help="Concurrent sequences "
-                                              "(default 1; samples per call for --module and "
-                                              "non-LLM models).")] = None,
+                                              "(default: 64 on a vLLM engine when --stack is "
+                                              "not given either, else 1; samples per call for "
+                                              "--module and non-LLM models).")] = None,
     prompt_tokens: Annotated[str, typer.Option("--prompt-tokens", help="Prompt length.")] = "512",
     output_tokens: Annotated[str, typer.Option("--output-tokens", help="Generated tokens per "
                                                "sequence (1 prefill + N−1 decode steps).")]
@@ -181,8 +184,9 @@ def infer(
     kv_cache: Annotated[str | None, typer.Option("--kv-cache", help="KV-cache format ("
                                                  + ", ".join(KV_FORMATS) + ").")] = None,
     stack: Annotated[str | None, typer.Option("--stack", help="eager, graphs, vllm, unfused "
-                                              "(see `wattprint stacks list`; default eager, "
-                                              "vllm with --rate).")] = None,
+                                              "(see `wattprint stacks list`; default vllm "
+                                              "without --batch or with --rate, else "
+                                              "eager).")] = None,
     rate: Annotated[str | None, typer.Option(
         "--rate", help="Serve a request rate, e.g. 50rps or 1e6requests/day: the batch a "
         "serving engine reaches at that load, replicas and their idle time.")] = None,
@@ -198,6 +202,18 @@ def infer(
     tensor_parallel: Annotated[str | None, typer.Option(
         "--tensor-parallel", "--tp", help="Attention tensor-parallel degree (default: all "
         "chips); the rest split layers or sequences.")] = None,
+    prefix_hit: Annotated[str | None, typer.Option(
+        "--prefix-hit", help="Share of prompt tokens reused from the prefix cache (0-1).")]
+    = None,
+    prefill_chunk: Annotated[str | None, typer.Option(
+        "--prefill-chunk", help="Chunked prefill: at most this many prompt tokens per "
+        "pass.")] = None,
+    draft: Annotated[str | None, typer.Option(
+        "--draft", help="Speculative decoding with this draft model (catalog name).")] = None,
+    draft_tokens: Annotated[str, typer.Option(
+        "--draft-tokens", help="Draft tokens proposed per step.")] = "4",
+    acceptance: Annotated[str, typer.Option(
+        "--acceptance", help="Per-token acceptance rate of the draft (0-1).")] = "0.7",
     json_out: JsonOpt = False,
 ) -> None:
     """Footprint of inference: one batch, or --requests many.
@@ -208,6 +224,7 @@ def infer(
     Any module: wattprint estimate infer --module torchvision.models:resnet50 --input 3x224x224
     --batch 64 --stack compiled --explain; catalog: --model sdxl, --model whisper-large-v3
     """
+    serving_opts = _serving_options(prefix_hit, prefill_chunk, draft, draft_tokens, acceptance)
     if rate is not None:
         options.refuse_unused("with --rate", batch=batch, requests=requests, sparsity=sparsity,
                               profile=profile, market_intensity=market_intensity, module=module,
@@ -215,14 +232,15 @@ def infer(
                               resolution=resolution)
         _serve(_model(model, model_config), hardware, rate, duration, prompt_tokens,
                output_tokens, precision, chips, stack or default_stack("serve"), kv_cache, site,
-               pue, json_out)
+               pue, json_out, serving_opts)
         return
     from wattprint.engine import estimate_inference
 
     options.refuse_unused("without --rate", duration=duration)
     if module or _operator_model(model, model_config):
         options.refuse_unused("to --module or non-LLM models", kv_cache=kv_cache, sparsity=sparsity,
-                              tensor_parallel=tensor_parallel)
+                              tensor_parallel=tensor_parallel, prefix_hit=prefix_hit,
+                              prefill_chunk=prefill_chunk, draft=draft)
         _operator_infer(module, input_shape, model, model_config, hardware, samples or requests,
                         batch, (steps, resolution), precision, stack, activation,
                         op_precision, site, pue, profile, market_intensity, json_out, explain,
@@ -232,25 +250,51 @@ def infer(
         raise InputError("--resolution applies to image-generation models (sdxl, flux…)")
     options.refuse_unused(LLM, samples=samples, steps=steps, input=input_shape, explain=explain,
                           activation=activation, op_precision=op_precision)
+    serving = batch is None and stack is None  # the common question: what serving costs
     fp = estimate_inference(
         _model(model, model_config), hardware,
-        batch=int(need(batch or "1", "batch", "--batch", integer=True)),
+        batch=_default_batch() if serving else int(need(batch or "1", "batch", "--batch",
+                                                        integer=True)),
         prompt_tokens=int(need(prompt_tokens, "prompt tokens", "--prompt-tokens", integer=True)),
         output_tokens=int(need(output_tokens, "output tokens", "--output-tokens", integer=True)),
         requests=num(requests, "requests"), precision=precision, kv_cache=kv_cache,
         chips=int(need(chips, "chips", "--chips", integer=True)),
-        stack=stack or default_stack("infer"),
+        stack="vllm" if serving else stack or default_stack("infer"),
         site=site,
         pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
         market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
-        tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"))
-    if batch is None and stack is None:
-        fp.notes.append("assumed: one batch of 1 on the eager stack (a single local run); for "
-                        "serving at a load give --rate (e.g. --rate 50rps), or --batch/--stack")
+        tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
+        options=serving_opts)  # type: ignore[arg-type]
+    if serving:
+        fp.notes.insert(0, f"assumed: a serving engine (vLLM stack: continuous batching, CUDA "
+                        f"graphs) with {fp.details.get('admitted_batch', _default_batch())} "
+                        "requests in flight (default_batch of the serving defaults); for one "
+                        "local run give --batch 1 --stack eager, for a request rate --rate 50rps")
     i = fp.inputs
     _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
           f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "
           f"{i['output_tokens']} tokens ({i['precision']}, {i['stack']}, {i['site']})")
+
+
+def _serving_options(prefix_hit: str | None, prefill_chunk: str | None, draft: str | None,
+                     draft_tokens: str, acceptance: str) -> object:
+    from wattprint.engine.inputs import resolve_model
+    from wattprint.engine.serving_options import ServingOptions
+
+    opts = ServingOptions(
+        prefix_hit=num(prefix_hit, "prefix-cache hit rate", allow_zero=True) or 0.0,
+        prefill_chunk_tokens=_opt_int(prefill_chunk, "prefill chunk", "--prefill-chunk"),
+        draft=resolve_model(draft) if draft else None,
+        draft_tokens=int(need(draft_tokens, "draft tokens", "--draft-tokens", integer=True)),
+        acceptance=float(num(acceptance, "acceptance rate", allow_zero=True) or 0.0))
+    opts.check()
+    return opts
+
+
+def _default_batch() -> int:
+    from wattprint.catalog.defaults import default_value
+
+    return int(default_value("serving", "default_batch").value)
 
 
 def _operator_model(model: str | None, model_config: str | None) -> object:
@@ -332,68 +376,9 @@ def _emit(fp: object, json_out: bool, title: str) -> None:
         print_footprint(fp, title)  # type: ignore[arg-type]
 
 
-def demo(
-    model: Annotated[str, typer.Option("--model", "-m")] = "llama-3.1-8b",
-    hardware: Annotated[str, typer.Option("--hardware", "-H")] = "h100",
-    site: SiteOpt = None,
-    json_out: JsonOpt = False,
-) -> None:
-    """The main job on built-in defaults: train a well-known model, then serve it for a year.
-
-    Training: 15T tokens on 1,024 chips (bf16, distributed stack, the recipe's layout and
-    global batch, goodput). Serving: 1 million requests a day of 1,000 prompt + 300 output
-    tokens on a vLLM-like engine for 365 days (the batch it reaches at that load, replicas).
-    """
-    from rich.console import Console
-
-    from wattprint.engine import estimate_training
-    from wattprint.engine.serving_rate import estimate_serving
-    from wattprint.report.tables import dump_json, footprint_table
-
-    train_fp = estimate_training(model, hardware, tokens=15e12, chips=1024, site=site)
-    serve_fp = estimate_serving(model, hardware, rate_rps=1e6 / 86400.0,
-                                duration_s=365 * 86400.0, prompt_tokens=1000,
-                                output_tokens=300, site=site)
-    if json_out:
-        dump_json({"training": train_fp.to_dict(), "serving_one_year": serve_fp.to_dict()})
-        return
-    console = Console()
-    console.print(footprint_table(train_fp, f"Training {train_fp.inputs['model']} on 15T "
-                                  f"tokens, 1,024 × {train_fp.inputs['hardware']}",
-                                  provenance=False))
-    console.print(footprint_table(serve_fp, f"Serving it for a year: 1M requests/day "
-                                  f"(1,000 + 300 tokens) on {serve_fp.inputs['hardware']}, vLLM",
-                                  provenance=False))
-    console.print(_assumed(train_fp.details.get("site"), site), markup=False)
-    for n in train_fp.notes:
-        if n.startswith(("parallelism", "time:")):
-            console.print(f"Training assumed: {n}", markup=False)
-    for n in serve_fp.notes:
-        console.print(f"Serving assumed: {n}", markup=False)
-    ratio = serve_fp["facility_energy"].value / train_fp["facility_energy"].value
-    console.print(f"A year of serving at this demand takes {ratio * 100:.2g} % of the training "
-                  "energy (provisioned replicas included, idle time at the idle floor). Use "
-                  "--json for every number's provenance.")
-
-
-def _assumed(site: object, given: str | None) -> str:
-    """One line naming the site factors a demo assumed (grid, PUE, price, water) and sources."""
-    d = site.to_dict() if hasattr(site, "to_dict") else site
-    if not isinstance(d, dict):
-        return "Assumed: site factors unknown."
-    parts = []
-    for key, label, unit in (("grid_gco2e_per_kwh", "grid", " gCO2e/kWh"), ("pue", "PUE", ""),
-                             ("price_usd_per_kwh", "price", " USD/kWh"),
-                             ("wue_l_per_kwh", "on-site water", " L/kWh")):
-        q = d.get(key)
-        if isinstance(q, dict):
-            src = str(q.get("provenance", "")).split(": ", 1)[-1]
-            parts.append(f"{label} {q['value']:g}{unit} ({src})")
-    how = f"--site {given}" if given else "default site; change it with --site"
-    return f"Assumed for {d.get('name', d.get('site'))} ({how}): " + "; ".join(parts) + "."
-
-
 def register(app: typer.Typer) -> None:
     """Add ``estimate`` and ``demo`` to the CLI."""
+    from wattprint.cli.demo_cmds import demo
+
     app.add_typer(estimate_app, name="estimate")
     app.command("demo")(demo)

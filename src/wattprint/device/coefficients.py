@@ -62,6 +62,24 @@ def derive_j_per_byte(budget_w: float, bandwidth_bps: float, fill_ratio: float) 
     return fill_ratio * budget_w / bandwidth_bps
 
 
+def same_memory_j_per_byte(hw: Hardware, ref: Hardware) -> Quantity:
+    """Energy per byte of a chip with the reference's memory technology [J/B]: the
+    reference's measured value.
+
+    DRAM access energy is set by the memory technology (HBM3e stacks, their I/O and the
+    on-package wires), not by a chip's power budget: Micron and SK hynix quote pJ/bit per
+    HBM generation (e.g. O'Connor et al., MICRO 2017, "Fine-grained DRAM", for the split
+    into row activation, data movement and I/O). A chip with the same memory type as the
+    measured reference (B200 and H200: HBM3e) takes its measured copy energy, with the
+    derivation's range (±35 %), instead of scaling by budget over bandwidth.
+    """
+    assert ref.j_per_byte is not None
+    v = ref.j_per_byte.value
+    return Quantity(v, "J/B", f"derived: same_memory_j_per_byte = {ref.id}'s measured "
+                    f"{ref.memory_type} copy energy ({ref.j_per_byte.cite()}); same memory "
+                    "technology", "modelled", v * _DERIVED_RANGE[0], v * _DERIVED_RANGE[1])
+
+
 _CACHE: dict[str, EnergyCoefficients] = {}
 
 
@@ -105,6 +123,9 @@ def _coefficients(hw: Hardware) -> EnergyCoefficients:
         jb = Quantity(hw.j_per_byte.value, "J/B", f"dynamic energy per byte of {hw.id}: "
                       f"{hw.j_per_byte.cite()}", "measured", hw.j_per_byte.low,
                       hw.j_per_byte.high)
+    elif ref.j_per_byte is not None and hw.memory_type and \
+            hw.memory_type == ref.memory_type:
+        jb = same_memory_j_per_byte(hw, ref)
     else:
         assert ref.j_per_byte is not None
         fill_b = budget_fill_ratio(ref.j_per_byte.value, ref.memory_bandwidth_bps.value,

@@ -50,6 +50,9 @@ class DeviceParams(Record):
     dvfs_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
     moe_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # central, optimistic, pessimistic
     per_layer_seq_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    per_engine_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    per_seq_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    seq_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)
     size_aware: bool = True
     provenance: dict[str, str] = field(default_factory=dict)
 
@@ -58,6 +61,10 @@ def _tri(q: Any) -> tuple[float, float, float]:
     lo = q.low if q.low is not None else q.value
     hi = q.high if q.high is not None else q.value
     return (q.value, lo, hi)
+
+
+def _tri_or_zero(q: Any) -> tuple[float, float, float]:
+    return _tri(q) if q is not None else (0.0, 0.0, 0.0)
 
 
 def _best_first(q: Any) -> tuple[float, float, float]:
@@ -129,6 +136,9 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         per_layer_s=_tri(stack.per_layer_s),
         per_loop_step_s=_tri(stack.per_loop_step_s),
         per_layer_seq_s=_tri(stack.per_layer_seq_s),
+        per_engine_step_s=_tri_or_zero(stack.per_engine_step_s),
+        per_seq_step_s=_tri_or_zero(stack.per_seq_step_s),
+        seq_power_fraction=_tri_or_zero(stack.per_seq_power_fraction),
         link_bps=link,
         dvfs_factor=_tri(dvfs),
         moe_eff=_best_first(stack.moe_efficiency),
@@ -146,7 +156,10 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "moe_efficiency": f"stack {stack.id}: {stack.moe_efficiency.cite()}",
             "overhead": f"stack {stack.id}: per pass {stack.per_step_s.cite()}; per layer "
                         f"{stack.per_layer_s.cite()}; per decode step "
-                        f"{stack.per_loop_step_s.cite()}",
+                        f"{stack.per_loop_step_s.cite()}"
+                        + (f"; serial engine work per step {stack.per_engine_step_s.cite()}"
+                           f" and per running sequence {stack.per_seq_step_s.cite()}"
+                           if stack.per_engine_step_s and stack.per_seq_step_s else ""),
         },
     )
 
@@ -190,7 +203,8 @@ def evaluate_phase(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.
     ``comm_calls`` may be a float or a numpy array; arrays broadcast. The all-reduce term
     counts only where ``chips > 1`` and ``comm_bytes > 0``. Keys: ``t`` (power-capped time),
     ``e``, ``e_dyn``, ``t_compute``, ``t_memory``, ``t_elementwise``, ``t_device``,
-    ``t_overhead``, ``t_comm``, ``t_uncapped``. The terms that do not depend on the corner
+    ``t_overhead``, ``t_sequences`` (serial serving-engine host work), ``t_comm``,
+    ``t_uncapped``. The terms that do not depend on the corner
     are :func:`phase_terms`; :func:`run_work` computes them once for its three corners.
     """
     return phase_corner(phase_terms(work, p, chips, comm_bytes, comm_calls, exposed_comm),
@@ -237,7 +251,9 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
                             p.per_step_s[corner], p.per_layer_s[corner],
                             p.per_loop_step_s[corner], work.layer_seq_passes,
                             p.per_layer_seq_s[corner])
-    t = r.busy_time_s(t_dev, t_o) + t_comm
+    t_seq = r.engine_host_time_s(work.passes, work.seq_passes, p.per_engine_step_s[corner],
+                                 p.per_seq_step_s[corner])
+    t = r.busy_time_s(t_dev, t_o) + t_seq + t_comm
     e_flop = (flops + x_flops) * p.j_per_flop[corner] + \
         work.dequant_ops * p.j_per_vector_op[corner]
     e_byte = (work.bytes + x_bytes) * p.j_per_byte[corner]
@@ -246,10 +262,12 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
     budget = p.tdp_w - p.idle_w[corner]
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p.dvfs_factor[corner], t_capped, budget * n)
+    e_dyn = e_dyn + r.engine_sequence_energy_j(work.seq_passes, p.per_seq_step_s[corner],
+                                               p.seq_power_fraction[corner], budget, n)
     energy = r.accelerator_energy_j(p.idle_w[corner], n, t_capped, e_dyn)
     return {"t": t_capped, "e": energy, "e_dyn": e_dyn, "t_compute": t_c, "t_memory": t_w,
-            "t_elementwise": t_a, "t_device": t_dev, "t_overhead": t_o, "t_comm": t_comm,
-            "t_uncapped": t}
+            "t_elementwise": t_a, "t_device": t_dev, "t_overhead": t_o, "t_sequences": t_seq,
+            "t_comm": t_comm, "t_uncapped": t}
 
 
 def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.0,
@@ -266,7 +284,7 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     lo = phase_corner(terms, work, p, 1)
     hi = phase_corner(terms, work, p, 2)
     parts = {"compute": c["t_compute"], "memory": c["t_memory"] + c["t_elementwise"],
-             "overhead": c["t_overhead"], "communication": c["t_comm"]}
+             "overhead": c["t_overhead"] + c["t_sequences"], "communication": c["t_comm"]}
     regime = max(parts, key=parts.__getitem__)
     if c["t"] > c["t_uncapped"] * 1.0001:
         regime = "power-cap"
@@ -274,7 +292,8 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
         "flops": work.flops, "bytes": work.bytes, "dynamic_energy_j": c["e_dyn"],
         "idle_energy_j": c["e"] - c["e_dyn"], "t_compute_s": c["t_compute"],
         "t_memory_s": c["t_memory"], "t_elementwise_s": c["t_elementwise"],
-        "t_overhead_s": c["t_overhead"], "t_comm_s": c["t_comm"],
+        "t_overhead_s": c["t_overhead"], "t_sequences_s": c["t_sequences"],
+        "t_comm_s": c["t_comm"],
         "avg_power_w_per_chip": c["e"] / (c["t"] * chips) if c["t"] > 0 else 0.0,
     }
     return PhaseResult(work.phase, c["t"], min(lo["t"], hi["t"]), max(lo["t"], hi["t"]),

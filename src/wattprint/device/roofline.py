@@ -64,6 +64,34 @@ def overhead_time_s(passes: Any, layer_passes: Any, loop_steps: Any, per_step_s:
             + layer_seq_passes * per_layer_seq_s)
 
 
+def engine_host_time_s(passes: Any, seq_passes: Any, per_engine_step_s: Any,
+                       per_seq_step_s: Any) -> Any:
+    """Serving-engine host work that is serial with the device step [s]:
+    ``steps · s_engine + Σ_steps B · s_req``.
+
+    A continuous-batching engine (vLLM) runs a synchronous loop: schedule, prepare the
+    inputs, replay the step's CUDA graph, wait, sample, detokenise and check stop conditions
+    for every running sequence. The next step's inputs depend on this step's sampled tokens,
+    so this work does not overlap the device step; it has a fixed part per step
+    (``s_engine``) and a part per running sequence (``s_req``). vLLM's own profile found
+    such CPU work dominating decode at high batch ("vLLM v0.6.0: 2.7x throughput
+    improvement", vLLM blog 2024-09-05). Both per stack in ``data/stacks.toml``.
+    """
+    return passes * per_engine_step_s + seq_passes * per_seq_step_s
+
+
+def engine_sequence_energy_j(seq_passes: Any, per_seq_step_s: Any, fraction: Any,
+                             budget_w: Any, chips: Any) -> Any:
+    """Dynamic energy of the per-sequence engine work [J]:
+    ``n · f · (TDP − P_idle) · Σ_steps B · s_req``.
+
+    Part of a serving engine's per-sequence work each step runs on the GPU (logits softmax,
+    penalties, top-k/top-p sampling over the whole vocabulary), so that time is not idle.
+    ``f`` per stack (``per_seq_power_fraction``, fitted: see docs/methodology.md §2.4).
+    """
+    return chips * fraction * budget_w * seq_passes * per_seq_step_s
+
+
 def kernel_time_s(t_matmul_compute: Any, t_matmul_memory: Any, t_elementwise: Any) -> Any:
     """Device time: matmuls at their roofline ``max(t_c, t_w)`` plus elementwise kernels.
 

@@ -15,15 +15,24 @@ from wattprint.catalog.defaults import default_stack
 from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import PhaseResult, run_work
 from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
-from wattprint.engine.memory import USABLE_MEMORY, inference_memory_bytes
+from wattprint.engine.memory import (
+    USABLE_MEMORY,
+    inference_memory_bytes,
+    paged_kv_capacity,
+    serving_memory,
+)
 from wattprint.engine.params import params_for, traffic_of
+from wattprint.engine.serving_options import PhaseWorks, ServingOptions, phase_works
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import Work, decode_work, prefill_work, replicate_kv
+from wattprint.workload.phases import (
+    Work,
+    replicate_kv,
+)
 from wattprint.workload.precision import PrecisionPlan, precision_plan
 
 if TYPE_CHECKING:
@@ -116,6 +125,56 @@ def _check_fits(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
     return float(need)
 
 
+def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
+                   prompt_tokens: int, output_tokens: int, chips: int, tp: int,
+                   continuous: bool) -> tuple[int, float, str | None]:
+    """(sequences run at once, memory need [B], note) of a batch.
+
+    A static batch must fit whole (:func:`inference_memory_bytes` ≤ 92 % of memory) or it
+    is refused. A continuous-batching engine admits what its paged KV pool holds
+    (:func:`~wattprint.engine.memory.paged_kv_capacity` at ``P + N/2`` tokens per
+    sequence) and queues the rest, as vLLM's scheduler does: the batch runs at
+    ``min(batch, capacity)`` with a note; refused only when the weights leave no room for
+    one sequence.
+    """
+    if not continuous:
+        return batch, _check_fits(spec, hw, plan, batch, held_context_tokens(
+            prompt_tokens, output_tokens, False), chips, tp), None
+    held = prompt_tokens + output_tokens / 2.0
+    cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp)
+    if cap < 1:
+        one, util = serving_memory(spec, plan, 1, prompt_tokens, output_tokens, tp, True)
+        min_chips = math.ceil(one / (util * hw.memory_bytes.value))
+        raise UnsupportedError(
+            f"{spec.name} at {plan.name} leaves no KV-cache room for one sequence of "
+            f"{held:g} tokens on {chips} × {hw.id} (weights and pages need "
+            f"{one / 1e9:.1f} GB of {util * chips * hw.memory_bytes.value / 1e9:.1f} GB); use "
+            f"--chips {min_chips} or more, or a lower precision")
+    run = min(batch, cap)
+    need, _ = serving_memory(spec, plan, run, prompt_tokens, output_tokens, tp, True)
+    note = None if run == batch else (
+        f"the paged KV pool of {chips} × {hw.id} holds {cap} sequences of ~{held:g} tokens "
+        f"(vLLM gpu_memory_utilization 0.9, 16-token pages): the engine runs {cap} at a time "
+        f"and queues the rest, so the batch of {batch} is estimated at {cap}")
+    return run, float(need), note
+
+
+def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params: Any,
+                chips: int, tp: int, batch: int, sparsity: str | None
+                ) -> tuple[Work, Work | None, PhaseResult, PhaseResult | None]:
+    """Run the prefill and decode work on the chips, with the tensor-parallel all-reduces."""
+    pre = replicate_kv(sparsify(works.prefill, sparsity, plan), spec, tp)
+    cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.prefill_tokens)
+    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls)
+    if works.decode is None:
+        return pre, None, pre_r, None
+    steps = works.decode_steps
+    dec = replicate_kv(sparsify(works.decode, sparsity, plan), spec, tp)
+    cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step)
+    dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps)
+    return pre, dec, pre_r, dec_r
+
+
 def _sum(pre: PhaseResult, dec: PhaseResult | None, attr: str) -> float:
     return float(getattr(pre, attr) + (getattr(dec, attr) if dec else 0.0))
 
@@ -138,8 +197,12 @@ def estimate_inference(
     sparsity: str | None = None,
     market_gco2e_per_kwh: float | None = None,
     tensor_parallel: int | None = None,
+    options: ServingOptions | None = None,
 ) -> Footprint:
     """Footprint of serving ``requests`` requests (default: one batch of ``batch``).
+
+    ``options``: prefix caching, chunked prefill, speculative decoding
+    (:class:`~wattprint.engine.serving_options.ServingOptions`).
 
     ``tensor_parallel`` is the attention's tensor-parallel degree (default: all ``chips``);
     the other chips split layers (pipeline) or sequences (data-parallel attention), which
@@ -165,22 +228,17 @@ def estimate_inference(
     plan = precision_plan(precision, kv_cache)
     st = stack_entry(stack if stack is not None else default_stack("infer"))
     params, notes = params_for(hw, st, plan, chips, profile)
-    need = _check_fits(spec, hw, plan, batch,
-                       held_context_tokens(prompt_tokens, output_tokens,
-                                           st.continuous_batching), chips, tp)
-    traffic = traffic_of(st)
-    pre = replicate_kv(sparsify(prefill_work(spec, plan, traffic, batch, prompt_tokens),
-                                sparsity, plan), spec, tp)
-    steps = output_tokens - 1
-    mean_ctx = prompt_tokens + output_tokens / 2.0
-    dec = replicate_kv(sparsify(decode_work(spec, plan, traffic, batch, mean_ctx,
-                                            steps=max(steps, 0)), sparsity, plan), spec, tp)
-    cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, prompt_tokens)
-    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls)
-    dec_r: PhaseResult | None = None
-    if steps > 0:
-        cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, 1)
-        dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps)
+    asked = batch
+    batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
+                                             output_tokens, chips, tp, st.continuous_batching)
+    if admit_note:
+        notes = [*notes, admit_note]
+    works = phase_works(spec, plan, traffic_of(st), batch, prompt_tokens, output_tokens,
+                        options or ServingOptions())
+    notes = [*notes, *works.notes]
+    pre, dec, pre_r, dec_r = _run_phases(works, spec, plan, params, chips, tp, batch,
+                                         sparsity)
+    steps = works.decode_steps
     n_batches = n_req / batch
     t, t_lo, t_hi = [_sum(pre_r, dec_r, a) for a in ("time_s", "time_low_s", "time_high_s")]
     e, e_lo, e_hi = [_sum(pre_r, dec_r, a) for a in ("energy_j", "energy_low_j",
@@ -194,7 +252,8 @@ def estimate_inference(
                   f"{how}; accelerator_energy_j = idle × chips × t + e_flop·FLOPs + "
                   "e_byte·bytes")
     out_tokens = batch * output_tokens
-    ttft, tpot = _latency_quantities(pre_r, dec_r, steps, batch, st.continuous_batching)
+    ttft, tpot = _latency_quantities(pre_r, dec_r, output_tokens - 1, batch,
+                                     st.continuous_batching)
     extra = {
         "accelerator_energy_per_output_token": _q(
             e / out_tokens, e_lo / out_tokens, e_hi / out_tokens, "J",
@@ -215,12 +274,13 @@ def estimate_inference(
     details: dict[str, Any] = {
         "model": spec.to_dict(), "hardware": hw.id, "precision": plan.name, "stack": st.id,
         "prefill": {**pre.to_dict(), **pre_r.to_dict()},
-        "decode": ({**dec.to_dict(), **dec_r.to_dict()} if dec_r else None),
+        "decode": ({**dec.to_dict(), **dec_r.to_dict()} if dec and dec_r else None),
         "memory_required_bytes": need, "device_provenance": params.provenance,
+        "admitted_batch": batch,
     }
     inputs = {"kind": "infer", "model": spec.name, "hardware": hw.id, "chips": chips,
               "tensor_parallel": tp,
-              "batch": batch, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
+              "batch": asked, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
               "requests": n_req, "precision": plan.name, "stack": st.id,
               "site": site_f.site_id, "sparsity": sparsity or "none",
               "profile": str(profile) if profile is not None else None}

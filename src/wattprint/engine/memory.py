@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from wattprint.workload.model_spec import ModelSpec
@@ -23,6 +24,55 @@ def inference_memory_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: Any,
     weights = weight_storage_bytes(spec, plan)
     kv = batch * spec.kv_elements(context_tokens) * plan.kv_bytes * kv_copies(spec, chips)
     return (weights + kv) * (1.0 + WORKSPACE_FRACTION)
+
+
+#: vLLM's KV-cache page (block) size in tokens.
+KV_BLOCK_TOKENS = 16
+
+
+def paged_kv_sequence_bytes(spec: ModelSpec, plan: PrecisionPlan, held_tokens: float,
+                            chips: int = 1) -> float:
+    """KV pages one sequence holds at ``held_tokens`` tokens [B]: the tokens rounded up to
+    whole 16-token pages (vLLM's block size), once per KV copy over ``chips``."""
+    held = math.ceil(held_tokens / KV_BLOCK_TOKENS) * KV_BLOCK_TOKENS
+    return float(spec.kv_elements(held) * plan.kv_bytes * float(kv_copies(spec, chips)))
+
+
+def paged_kv_capacity(spec: ModelSpec, plan: PrecisionPlan, hw_memory_bytes: float,
+                      chips: int, held_tokens: float, tensor_parallel: int | None = None) -> int:
+    """Sequences a vLLM-like engine holds at once [count]: its KV pool
+    ``gpu_memory_utilization · memory · chips − weights`` (vLLM's default 0.9,
+    ``defaults.toml [serving]``) over :func:`paged_kv_sequence_bytes`. 0 when the weights
+    leave no room for one sequence. The engine admits this many and queues the rest
+    (vLLM scheduler: a request waits until its pages are free). KV copies follow the
+    ``tensor_parallel`` degree (default: all chips)."""
+    from wattprint.catalog.defaults import default_value
+
+    util = default_value("serving", "gpu_memory_utilization").value
+    pool = util * hw_memory_bytes * chips - weight_storage_bytes(spec, plan)
+    tp = chips if tensor_parallel is None else tensor_parallel
+    per_seq = paged_kv_sequence_bytes(spec, plan, held_tokens, tp)
+    return max(int(pool // per_seq), 0) if per_seq > 0 else 0
+
+
+def serving_memory(spec: ModelSpec, plan: PrecisionPlan, batch: Any, prompt_tokens: float,
+                   output_tokens: float, chips: Any, continuous: bool) -> tuple[Any, float]:
+    """(memory need [B], share of device memory it may use) of a serving batch over
+    ``chips`` tensor-parallel chips.
+
+    Continuous batching (vLLM): weights + ``batch`` sequences' KV pages at ``P + N/2``
+    tokens (:func:`paged_kv_sequence_bytes`) within ``gpu_memory_utilization`` (0.9).
+    Static batch: :func:`inference_memory_bytes` at ``P + N`` within ``USABLE_MEMORY``.
+    """
+    if continuous:
+        from wattprint.catalog.defaults import default_value
+
+        util = default_value("serving", "gpu_memory_utilization").value
+        per_seq = paged_kv_sequence_bytes(spec, plan, prompt_tokens + output_tokens / 2.0,
+                                          chips)
+        return weight_storage_bytes(spec, plan) + batch * per_seq, util
+    return inference_memory_bytes(spec, plan, batch, prompt_tokens + output_tokens,
+                                  chips), USABLE_MEMORY
 
 
 def training_memory_bytes(spec: ModelSpec, chips: Any) -> Any:

@@ -28,11 +28,10 @@ from wattprint.catalog.stacks import Stack, get_stack
 from wattprint.device.execute import evaluate_phase
 from wattprint.engine.grid import hardware_precision_pairs, stack_params, stack_works
 from wattprint.engine.inference import (
-    held_context_tokens,
     serving_latencies,
     tensor_parallel_comm,
 )
-from wattprint.engine.memory import USABLE_MEMORY, inference_memory_bytes
+from wattprint.engine.memory import serving_memory
 from wattprint.engine.params import params_for, profile_for, resolve_profile, traffic_of
 from wattprint.errors import UnsupportedError
 from wattprint.quantity import S_PER_DAY
@@ -177,10 +176,12 @@ def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[
     b_arr = np.asarray(sorted(set(int(b) for b in batches)), dtype=float)
     tab = _tables(spec, demand, combos, b_arr, st)
     plans = list(dict.fromkeys(pl for _, pl in combos))
-    ctx_held = held_context_tokens(demand.prompt_tokens, demand.output_tokens,
-                                   st.continuous_batching)
-    mem_need = np.array([[[inference_memory_bytes(spec, pl, b, ctx_held, c) for b in b_arr]
+    mem_need = np.array([[[serving_memory(spec, pl, b, demand.prompt_tokens,
+                                          demand.output_tokens, int(c),
+                                          st.continuous_batching)[0] for b in b_arr]
                           for c in c_arr] for pl in plans])[tab.pidx]
+    share = serving_memory(spec, plans[0], 1.0, demand.prompt_tokens, demand.output_tokens,
+                           1, st.continuous_batching)[1]
     K = len(combos)
     chunk = max(1, min(K, 24))
     parts: list[dict[str, np.ndarray]] = []
@@ -194,7 +195,7 @@ def evaluate_inference_grid(spec: ModelSpec, demand: Demand, hardware: Sequence[
     n = c_arr[None, :, None]
     bb = b_arr[None, None, :]
     mem = np.array([hw.memory_bytes.value for hw, _ in combos])[:, None, None]
-    dev["mem_have"] = np.broadcast_to(mem * n * USABLE_MEMORY, dev["t_prefill"].shape)
+    dev["mem_have"] = np.broadcast_to(mem * n * share, dev["t_prefill"].shape)
     dev["mem_need"] = np.broadcast_to(mem_need, dev["t_prefill"].shape)
     dev["cycle_s"] = dev["t_prefill"] + dev["t_decode"]
     dev["cycle_j"] = dev["e_prefill"] + dev["e_decode"]

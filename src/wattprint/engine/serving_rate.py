@@ -21,30 +21,25 @@ from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.schema import Hardware
 from wattprint.engine.inference import estimate_inference
 from wattprint.engine.inputs import resolve_hardware, resolve_model
+from wattprint.engine.memory import KV_BLOCK_TOKENS as KV_BLOCK_TOKENS
+from wattprint.engine.memory import paged_kv_capacity
+from wattprint.engine.serving_options import ServingOptions
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import kv_copies, weight_storage_bytes
 from wattprint.workload.precision import precision_plan
-
-#: vLLM's KV-cache page (block) size in tokens.
-KV_BLOCK_TOKENS = 16
 
 
 def paged_kv_max_batch(spec: ModelSpec, hw: Hardware, precision: str, chips: int,
                        prompt_tokens: int, output_tokens: int,
                        kv_cache: str | None = None) -> int:
-    """Sequences a vLLM-like engine holds at once [count]: its KV pool
-    (``gpu_memory_utilization`` × memory − weights, over all chips) divided by one sequence's
-    pages at its mean held length ``P + N/2`` rounded up to 16-token blocks, per KV copy."""
+    """Sequences a vLLM-like engine holds at once [count]
+    (:func:`~wattprint.engine.memory.paged_kv_capacity` at the mean held length ``P + N/2``)."""
     plan = precision_plan(precision, kv_cache)
-    util = default_value("serving", "gpu_memory_utilization").value
-    pool = util * hw.memory_bytes.value * chips - weight_storage_bytes(spec, plan)
-    held = math.ceil((prompt_tokens + output_tokens / 2.0) / KV_BLOCK_TOKENS) * KV_BLOCK_TOKENS
-    per_seq = spec.kv_elements(held) * plan.kv_bytes * float(kv_copies(spec, chips))
-    return max(int(pool // per_seq), 0) if per_seq > 0 else 0
+    return paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips,
+                             prompt_tokens + output_tokens / 2.0)
 
 
 @dataclass(frozen=True)
@@ -92,8 +87,8 @@ def estimate_serving(model: str | ModelSpec | Path, hardware: str | Hardware, *,
                      rate_rps: float, duration_s: float = 86400.0, prompt_tokens: int = 512,
                      output_tokens: int = 256, precision: str = "bf16", chips: int = 1,
                      stack: str | None = None, kv_cache: str | None = None,
-                     site: str | SiteFactors | None = None, pue: float | None = None
-                     ) -> Footprint:
+                     site: str | SiteFactors | None = None, pue: float | None = None,
+                     options: ServingOptions | None = None) -> Footprint:
     """Footprint of serving ``rate_rps`` requests/s for ``duration_s`` seconds.
 
     ``chips`` are the chips of one replica (tensor parallel). Returns a footprint over all
@@ -110,7 +105,8 @@ def estimate_serving(model: str | ModelSpec | Path, hardware: str | Hardware, *,
         raise UnsupportedError(f"{spec.name} at {precision} leaves no KV-cache room on {chips} "
                                f"× {hw.id}; use more chips or a lower precision")
     kw = {"prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
-          "precision": precision, "chips": chips, "stack": stack, "kv_cache": kv_cache}
+          "precision": precision, "chips": chips, "stack": stack, "kv_cache": kv_cache,
+          "options": options}
     points = [_point(spec, hw, b, kw) for b in _batches(min(b_max, 4096))]
     tpot_t = default_value("serving", "tpot_target_s").value
     ttft_t = default_value("serving", "ttft_target_s").value

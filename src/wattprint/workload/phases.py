@@ -41,6 +41,7 @@ class Work(Record):
     optimizer_bytes: float = 0.0  # optimizer state traffic (training)
     loop_steps: float = 0.0  # decode-loop iterations (each pays the generation-loop overhead)
     layer_seq_passes: float = 0.0  # layers × sequences × passes: per-sequence host/launch work
+    seq_passes: float = 0.0  # sequences × passes: per-sequence serving-engine work per step
     expert_flops: float = 0.0  # part of matmul_flops run by routed-expert (MoE) kernels
     expert_bytes: float = 0.0  # part of weight_bytes read by routed-expert kernels
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
@@ -51,8 +52,9 @@ class Work(Record):
                  matmul_flops: float, attention_flops: float, dequant_ops: float,
                  weight_bytes: float, kv_bytes: float, activation_bytes: float,
                  optimizer_bytes: float = 0.0, loop_steps: float = 0.0,
-                 layer_seq_passes: float = 0.0, expert_flops: float = 0.0,
-                 expert_bytes: float = 0.0, gemm_k: float = 0.0) -> None:
+                 layer_seq_passes: float = 0.0, seq_passes: float = 0.0,
+                 expert_flops: float = 0.0, expert_bytes: float = 0.0,
+                 gemm_k: float = 0.0) -> None:
         # Written out (built several times per estimate); the instance dict holds exactly
         # the fields, in field order (``_values`` relies on it).
         self.__dict__.update(
@@ -60,7 +62,7 @@ class Work(Record):
             matmul_flops=matmul_flops, attention_flops=attention_flops,
             dequant_ops=dequant_ops, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
             activation_bytes=activation_bytes, optimizer_bytes=optimizer_bytes,
-            loop_steps=loop_steps, layer_seq_passes=layer_seq_passes,
+            loop_steps=loop_steps, layer_seq_passes=layer_seq_passes, seq_passes=seq_passes,
             expert_flops=expert_flops, expert_bytes=expert_bytes, gemm_k=gemm_k)
 
     @property
@@ -274,6 +276,7 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
         + score_bytes(spec, plan, traffic, pairs),
         gemm_k=float(spec.hidden),
         layer_seq_passes=float(spec.layers) * batch,
+        seq_passes=batch,
         expert_flops=expert_matmul_flops(spec, tokens),
         expert_bytes=expert_bytes_read(spec, plan, tokens),
     )
@@ -305,6 +308,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         loop_steps=1.0,
         gemm_k=float(spec.hidden),
         layer_seq_passes=float(spec.layers) * batch,
+        seq_passes=batch,
         expert_flops=expert_matmul_flops(spec, batch),
         expert_bytes=expert_bytes_read(spec, plan, batch),
     )
