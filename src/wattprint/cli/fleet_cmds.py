@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from wattprint.exporter import FleetCollector
 
 
 def register(app: typer.Typer) -> None:
@@ -68,7 +72,7 @@ def exporter_cmd(
     if not 0 < port < 65536:
         raise InputError(f"--port must be 1..65535, got {port}")
     try:
-        from wattprint.exporter import FleetCollector, push, serve
+        from wattprint.exporter import FleetCollector, serve
     except ImportError as exc:
         raise InputError("the exporter needs prometheus-client: pip install "
                          "'wattprint[exporter]'") from exc
@@ -93,15 +97,30 @@ def exporter_cmd(
         signal.signal(s, lambda *_: stop.set())
     sys.stderr.write(f"wattprint exporter: {len(col.states)} device(s), job {col.job}, node "
                      f"{col.node}: http://{addr}:{port}/metrics\n")
+    failing = ""
     try:
         while not stop.wait(interval):
             if push_gateway:
-                try:
-                    push(col, push_gateway)
-                except OSError as exc:
-                    sys.stderr.write(f"wattprint exporter: push failed: {exc}\n")
+                failing = push_and_say(col, push_gateway, failing)
     finally:
         if bridge is not None:
             bridge.shutdown()
         col.stop()
         server.shutdown()
+
+
+def push_and_say(col: FleetCollector, gateway: str, failing: str) -> str:
+    """Push once; a failure is written to stderr when it starts or changes (not every
+    interval), and the recovery once. Returns the current failure ('' when the push worked)."""
+    from wattprint.exporter import push
+
+    try:
+        push(col, gateway)
+    except OSError as exc:
+        if str(exc) != failing:
+            sys.stderr.write(f"wattprint exporter: push failed: {exc} (said once until it "
+                             "changes)\n")
+        return str(exc)
+    if failing:
+        sys.stderr.write(f"wattprint exporter: push to {gateway} works again\n")
+    return ""
