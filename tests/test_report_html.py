@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -184,3 +185,11 @@ def test_money_has_three_significant_figures() -> None:
     assert fmt_usd(0.000219) == "$0.000219"
     assert human(Quantity(56708.52, "USD", "p", "modelled", 13649.1, 358717.5)) == (
         "$56.7k", "$13.6k – $359k")
+
+
+def test_sci_without_embodied_is_null_with_the_reason_not_a_zero(docs) -> None:
+    doc = copy.deepcopy(docs["infer"])
+    doc.pop("embodied_co2e", None)
+    sci = json.loads(export(doc, "estimate", "sci"))
+    assert sci["M"]["value"] is None
+    assert sci["SCI"]["value"] is None and "M not available" in sci["SCI"]["reason"]

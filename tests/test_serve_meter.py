@@ -67,10 +67,15 @@ class FakeEngine:
         self.base = (DATA / f"{engine}.prom").read_text()
         self.text = self.base
         self.body: bytes | None = None
+        self.fail_after: int | None = None  # answer garbage after this many scrapes
+        self.hits = 0
         owner = self
 
         class H(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
+                owner.hits += 1
+                if owner.fail_after is not None and owner.hits > owner.fail_after:
+                    owner.body = b"Bad Gateway"
                 body = owner.body if owner.body is not None else owner.text.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -297,13 +302,11 @@ def test_cli_engine_gone_stores_incomplete(engine: FakeEngine, tmp_path: Path,
 
     monkeypatch.setattr(backends, "detect_backends", lambda **_: [ReplayBackend(
         {"gpu0": 250.0}, kinds={"gpu0": "gpu"})])
-    timer = threading.Timer(0.3, lambda: setattr(engine, "body", b"Bad Gateway"))
-    timer.start()
+    engine.fail_after = 2  # by scrape count, not by a timer: the same under any load
     db = tmp_path / "l.sqlite"
     code, out, err = cli_call("serve-meter", "--engine", "tgi", "--url", engine.url,
                               "--interval", "0.2s", "--duration", "5s", "--json", "--db",
                               str(db))
-    timer.join()
     assert code == 2 and "did not answer Prometheus metrics text" in err
     assert len(err.strip().splitlines()) == 1
     from wattprint.ledger import Ledger

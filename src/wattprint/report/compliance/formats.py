@@ -153,6 +153,24 @@ def _yaml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
+def _sci_score(o: dict[str, Any], m: dict[str, Any], r_value: float, r_unit: str,
+               e: dict[str, Any]) -> dict[str, Any]:
+    """(O + M) / R with its range; null with the reason when O or M is missing (never a zero
+    standing in for a missing term). A term without a range contributes its value to both ends."""
+    unit = f"gCO2e per {r_unit}"
+    missing = [name for name, q in (("O", o), ("M", m)) if q.get("value") is None]
+    if missing:
+        return {"value": None, "unit": unit, "basis": "missing",
+                "reason": f"{' and '.join(missing)} not available from this result; "
+                          "SCI needs both operational and embodied carbon"}
+    total = [o["value"] + m["value"],
+             o.get("low", o["value"]) + m.get("low", m["value"]),
+             o.get("high", o["value"]) + m.get("high", m["value"])]
+    return {"value": total[0] / r_value, "low": total[1] / r_value,
+            "high": total[2] / r_value, "unit": unit,
+            "basis": "measured" if e.get("basis") == "measured" else "estimated"}
+
+
 def sci(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     """Software Carbon Intensity: (E × I + M) per R, R a functional unit of the work."""
     fp, origin = footprint_of(doc, kind, want="serving")
@@ -167,15 +185,13 @@ def sci(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     grid = field(site_factor(fp, "grid_gco2e_per_kwh"))
     m = field(fp.get("embodied_co2e"), unit="gCO2e")
     o = field(fp.get("co2e"), unit="gCO2e")
-    total = [(o.get(k) or 0.0) + (m.get(k) or 0.0) for k in ("value", "low", "high")]
+    score = _sci_score(o, m, r_value, r_unit, e)
     return {
         "format": "sci", "standard": "GSF Software Carbon Intensity v1.1 = ISO/IEC 21031:2024",
         "generator": generator(), "source": origin,
         "E": e, "I": grid, "O_equals_E_times_I": o, "M": m,
         "R": {"value": r_value, "unit": r_unit},
-        "SCI": {"value": total[0] / r_value, "low": total[1] / r_value,
-                "high": total[2] / r_value, "unit": f"gCO2e per {r_unit}",
-                "basis": "measured" if e.get("basis") == "measured" else "estimated"},
+        "SCI": score,
         "boundary": {
             "included": ["accelerators", "host CPU, memory and network share",
                          "data-centre overhead via PUE", "embodied carbon of accelerators "
