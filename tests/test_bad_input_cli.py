@@ -99,3 +99,21 @@ def test_extrapolate_total_steps_overflow(tmp_path: Path) -> None:
 
 def test_profile_name_too_long_is_an_error() -> None:
     exit_2(*TRAIN, "--profile", "9" * 400)
+
+
+INFER = ["estimate", "infer", "-m", "llama-3.1-8b", "-H", "h100", "--json"]
+
+
+@pytest.mark.parametrize(("args", "word"), [
+    ([*INFER, "--rate", "1e30rps"], "request rate"),
+    ([*INFER, "--rate", "1e9rps", "--duration", "100y"], "requests"),
+    ([*TRAIN, "--pue", "1e29"], "PUE"),
+    ([*INFER, "--market-intensity", "1e30"], "market-based intensity"),
+], ids=["rate", "requests", "pue", "market"])
+def test_impossible_overrides_are_refused_not_printed(args: list[str], word: str) -> None:
+    assert word in exit_2(*args)
+
+
+def test_missing_precision_is_named_once() -> None:
+    err = exit_2(*INFER, "--precision", "fp4")
+    assert "has no fp4 support" in err and "fp4 (fp4)" not in err

@@ -259,3 +259,14 @@ def test_guard_without_range_treats_backwards_as_reset() -> None:
     c.t += 1
     assert g.update(10.0) == pytest.approx(100.0)  # 50 J + the gap at 50 W
     assert "reset" in g.anomalies[0][1]
+
+
+def test_no_accelerator_reads_none_present_not_0_j_measured(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WATTPRINT_POWERCAP_ROOT", str(tmp_path / "none"))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    monkeypatch.setenv("COLUMNS", "100")
+    code, _, err = cli_call("run", "--db", str(tmp_path / "l.sqlite"), "--", "true")
+    assert code == 0, err
+    row = next(line for line in err.splitlines() if "accelerator energy" in line)
+    assert "none present" in row and "no device" in row and "0 J" not in row

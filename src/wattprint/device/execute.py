@@ -90,7 +90,8 @@ def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | No
         return "fp16", (f"{plan.name} weights are dequantised to fp16 on {hw.id} (no bf16 "
                         "units): compute at the fp16 rate")
     have = ", ".join(k for k in hw.peak_flops)
-    raise UnsupportedError(f"{hw.id} has no {plan.name} ({compute}) support; it offers {have}")
+    what = plan.name if compute == plan.name else f"{plan.name} ({compute})"
+    raise UnsupportedError(f"{hw.id} has no {what} support; it offers {have}")
 
 
 def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str) -> Any:

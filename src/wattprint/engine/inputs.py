@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 #: Upper bounds that catch typos (1e147 chips) before they overflow into inf/NaN results.
 LIMITS = {"chips": 1e6, "batch": 1e7, "prompt tokens": 1e8, "output tokens": 1e8,
-          "sequence length": 1e8, "tokens": 1e17, "requests": 1e18, "chip hours": 1e12}
+          "sequence length": 1e8, "tokens": 1e17, "requests": 1e18, "chip hours": 1e12,
+          "request rate": 1e9}
 
 
 def resolve_model(model: str | ModelSpec | Path) -> ModelSpec:

@@ -20,7 +20,7 @@ from typing import Any
 from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.schema import Hardware
 from wattprint.engine.inference import estimate_inference
-from wattprint.engine.inputs import resolve_hardware, resolve_model
+from wattprint.engine.inputs import check_limit, resolve_hardware, resolve_model
 from wattprint.engine.memory import KV_BLOCK_TOKENS as KV_BLOCK_TOKENS
 from wattprint.engine.memory import paged_kv_capacity
 from wattprint.engine.serving_options import ServingOptions
@@ -97,6 +97,8 @@ def estimate_serving(model: str | ModelSpec | Path, hardware: str | Hardware, *,
     """
     if not (rate_rps > 0 and math.isfinite(rate_rps)):
         raise InputError(f"request rate must be a positive number, got {rate_rps!r}")
+    check_limit(rate_rps, "request rate")
+    check_limit(rate_rps * duration_s, "requests")
     spec, hw = resolve_model(model), resolve_hardware(hardware)
     stack = stack or default_stack("serve")
     b_max = paged_kv_max_batch(spec, hw, precision, chips, prompt_tokens, output_tokens,

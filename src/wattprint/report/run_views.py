@@ -86,7 +86,10 @@ def _quantity_table(rid: str, argv: list[str], m: Any, fp: Any) -> Any:
         else:
             val = num_text(q.value, q.unit, ".4g")
             rng = f"{q.lo:.3g} – {q.hi:.3g}" if q.low is not None else ""
-        tab.add_row(name.replace("_", " "), val, rng, q.basis)
+        basis = q.basis
+        if q.unit == "J" and q.value == 0.0 and q.provenance.startswith("no accelerator"):
+            val, basis = "none present", "no device"  # a true 0 J, not a silent zero
+        tab.add_row(name.replace("_", " "), val, rng, basis)
     return tab
 
 

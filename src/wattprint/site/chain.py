@@ -75,6 +75,21 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
     return sf
 
 
+#: Upper bounds of user overrides, by unit: far above any real site or grid (worst grids
+#: ~1,100 gCO2e/kWh, worst PUE ~3), so they only catch typos such as 1e29.
+OVERRIDE_LIMITS = {"": 10.0, "L/kWh": 100.0, "gCO2e/kWh": 5000.0, "USD/kWh": 100.0}
+
+
+def check_override(value: float, what: str, unit: str) -> None:
+    """An :class:`InputError` when a user's site override is beyond :data:`OVERRIDE_LIMITS`."""
+    limit = OVERRIDE_LIMITS.get(unit)
+    if limit is not None and value > limit:
+        from wattprint.errors import InputError
+
+        raise InputError(f"{what}: {value:g} {unit} is beyond the supported range "
+                         f"(≤ {limit:g} {unit})".replace("  ", " ").replace(" )", ")"))
+
+
 #: Site factors without overrides, by site-entry identity (new entries after a catalog
 #: reload miss).
 _FACTORS: dict[int, tuple[Site, SiteFactors]] = {}
@@ -88,12 +103,14 @@ def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
     def pick(user: float | None, src: Any, unit: str, what: str, *, allow_zero: bool) -> Quantity:
         if user is not None:
             check_number(user, what, allow_zero=allow_zero)
+            check_override(user, what, unit)
             return Quantity(float(user), unit, f"{what}: given by the user", "user")
         return sourced_quantity(src, unit, f"{what} of {where}")
 
     market = None
     if market_gco2e_per_kwh is not None:
         check_number(market_gco2e_per_kwh, "market-based intensity", allow_zero=True)
+        check_override(market_gco2e_per_kwh, "market-based intensity", "gCO2e/kWh")
         market = Quantity(float(market_gco2e_per_kwh), "gCO2e/kWh",
                           "market-based intensity: given by the user", "user")
     pue_q = pick(pue, s.pue, "", "PUE", allow_zero=False)
