@@ -36,7 +36,17 @@ def test_traced_flops_match_published_figures_within_5_percent() -> None:
             macs = load_summary(c.summary).tensor_flops / 2.0
             assert macs == pytest.approx(c.published_macs.value, rel=0.05), (m.id, c.summary)
             checked += 1
-    assert checked >= 10
+    assert checked >= 11
+
+
+def test_roberta_base_macs_match_the_published_bert_base_figure() -> None:
+    # Jiao et al. 2020 (TinyBERT) Table 1: BERT-base 22.5e9 FLOPs per 128-token sequence, counted
+    # 2 FLOPs per multiply-add (= 11.25e9 MACs). RoBERTa-base keeps the BERT-base encoder shape
+    # (Liu et al. 2019: 12 layers, hidden 768, 12 heads, FFN 3072); its larger vocabulary is an
+    # embedding lookup with no multiply-adds, so the same figure applies. Encoder only, no head.
+    summary = load_summary("roberta_base")
+    assert tuple(summary.inputs) == ("128",)
+    assert summary.tensor_flops / 2.0 == pytest.approx(11.25e9, rel=0.05)
 
 
 def test_diffusion_scales_with_steps_and_guidance() -> None:
