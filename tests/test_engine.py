@@ -37,3 +37,12 @@ def test_work_values_are_exactly_its_fields_in_order() -> None:
                     traffic_of(stack_entry("vllm")), 8, 600.0, steps=10)
     assert list(w._values()) == list(Work._fields)
     assert w.scaled(2.0).tokens == 2 * w.tokens and (w + w).phase == "decode+decode"
+
+
+@pytest.mark.parametrize("kw", [{"tensor_parallel": 2}, {"pipeline_parallel": 4},
+                                {"global_batch_tokens": 4e6}])
+def test_one_chip_refuses_a_parallel_layout(kw: dict[str, float]) -> None:
+    from wattprint.errors import InputError
+
+    with pytest.raises(InputError, match="more than one chip"):
+        estimate_training("llama-3.2-1b", "h100", tokens=1e9, chips=1, **kw)

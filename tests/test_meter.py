@@ -69,6 +69,9 @@ def test_window_measures_time_energy_power() -> None:
     assert me.device("gpu0").samples == 3  # two ticks + the end boundary
     assert me.device("gpu0").energy.provenance.startswith("instant-power integral")
     json.dumps(me.to_dict(), allow_nan=False)
+    text = str(me)  # print(w.measurement): a short readable summary, not the repr
+    assert text.startswith("window 'w':") and "gpu0:" in text and "total" in text
+    assert len(text.splitlines()) < 10 and "Quantity(" not in text
     m.stop()
 
 

@@ -111,6 +111,8 @@ def estimate_training(
     if need > hw.memory_bytes.value * chips * USABLE_MEMORY:
         notes.append(f"weights and Adam state ({need * chips / 1e9:.0f} GB) exceed the memory of"
                      f" {chips} × {hw.id}; a real run needs more chips or offloading")
+    if chips == 1:
+        _check_one_chip_layout(global_batch_tokens, tensor_parallel, pipeline_parallel)
     if chips > 1:
         tl = multi_chip(spec, hw, plan, st, params, chips, tokens, seq_len, recompute,
                         global_batch_tokens, tensor_parallel, pipeline_parallel)
@@ -190,3 +192,15 @@ def _time_and_energy(tl: Timeline, params: DeviceParams, chips: int, hw_id: str,
                         f"{params.provenance['j_per_flop']}", "modelled", min(e_lo, e),
                         max(e_hi, e))
     return time_q, energy_q, productive(tl, energy, chips) if modelled else None
+
+
+def _check_one_chip_layout(global_batch_tokens: float | None, tensor_parallel: int | None,
+                           pipeline_parallel: int | None) -> None:
+    """On one chip a parallel layout or global batch cannot apply: say so, never ignore it."""
+    given = [name for name, v, one in (("tensor_parallel", tensor_parallel, 1),
+                                       ("pipeline_parallel", pipeline_parallel, 1),
+                                       ("global_batch_tokens", global_batch_tokens, None))
+             if v is not None and v != one]
+    if given:
+        raise InputError(f"{', '.join(given)} needs more than one chip (chips=1); on one chip "
+                         "set batch and seq_len instead")

@@ -107,6 +107,20 @@ class Measurement:
         """The GPU entries."""
         return [d for d in self.devices if d.device.kind == "gpu"]
 
+    def __str__(self) -> str:
+        """A readable summary: time, energy per device with its method, totals, notes."""
+        def q(x: Quantity) -> str:
+            return f"{x.value:.4g} {x.unit} ({x.basis})"
+
+        lines = [f"window {self.name!r}: {q(self.time)}"
+                 + ("" if self.complete else ", cut short")]
+        lines += [f"  {d.device.key}: {q(d.energy)}, {d.method}" for d in self.devices]
+        lines += [f"  accelerators {q(self.accelerator_energy)}, host {q(self.host_energy)}, "
+                  f"total {q(self.total_energy)}, average {q(self.average_power)}"]
+        lines += [f"  not measured: {k}: {v}" for k, v in self.absent.items()]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``json.dumps``-able; NaN becomes ``null``)."""
         t = self.time.value
