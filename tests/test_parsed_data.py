@@ -12,8 +12,15 @@ import pytest
 
 from wattprint import estimate_inference, estimate_training
 from wattprint.catalog import clear_caches, load_hardware_file
-from wattprint.catalog.loader import read_data_toml
-from wattprint.catalog.parsed import TWINNED, packaged_data_dir, parsed_twin, twin_path
+from wattprint.catalog.loader import _sites, catalog_from_doc, read_data_toml
+from wattprint.catalog.parsed import (
+    CATALOG_TABLES,
+    TWINNED,
+    packaged_data_dir,
+    parsed_catalog,
+    parsed_twin,
+    twin_path,
+)
 from wattprint.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +42,33 @@ def test_twin_document_equals_the_toml_parse(name: str) -> None:
     assert doc is not None
     assert doc == tomllib.loads(raw.decode("utf-8"))
     assert read_data_toml(path) == doc
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG_TABLES))
+def test_catalog_twin_holds_the_loaders_index_and_the_tomls_rows(name: str) -> None:
+    path = packaged_data_dir() / name
+    raw = path.read_bytes()
+    doc = tomllib.loads(raw.decode("utf-8"))
+    table = CATALOG_TABLES[name]
+    twin = parsed_catalog(path, raw, table)
+    assert twin is not None
+    index, rows = twin
+    assert index == catalog_from_doc(doc, name, table, "").index  # same names, same checks
+    assert list(rows) == [row["id"] for row in doc[table]]
+    assert [json.loads(r) for r in rows.values()] == doc[table]
+    assert parsed_catalog(path, raw + b"\n", table) is None
+    assert parsed_catalog(path, raw, "other") is None
+
+
+def test_a_lookup_decodes_only_the_rows_it_uses() -> None:
+    clear_caches()
+    try:
+        cat = _sites()
+        cat.entry(cat.index["fra"])
+        decoded = [eid for eid in cat.ids() if isinstance(cat._rows[eid], dict)]
+        assert decoded == [cat.index["fra"]]
+    finally:
+        clear_caches()
 
 
 def test_twin_is_ignored_for_other_bytes_and_for_user_files(tmp_path: Path) -> None:
@@ -66,6 +100,8 @@ def test_estimates_from_the_twins_equal_those_from_the_toml(
     clear_caches()
     fast = _estimates()
     monkeypatch.setattr("wattprint.catalog.loader.parsed_twin", lambda path, raw: None)
+    monkeypatch.setattr("wattprint.catalog.loader.parsed_catalog",
+                        lambda path, raw, table: None)
     clear_caches()
     try:
         slow = _estimates()

@@ -13,13 +13,24 @@ from __future__ import annotations
 
 import tomllib
 
-from wattprint.catalog.parsed import TWINNED, packaged_data_dir, render_twin, twin_path
+from wattprint.catalog.loader import catalog_from_doc
+from wattprint.catalog.parsed import (
+    CATALOG_TABLES,
+    TWINNED,
+    packaged_data_dir,
+    render_twin,
+    twin_path,
+)
 
 
 def render(name: str) -> str:
-    """The twin's text for packaged data file ``name``, from the TOML on disk."""
+    """The twin's text for packaged data file ``name``, from the TOML on disk. A catalog
+    file's name index is built (and its ids and aliases checked) as the loader does."""
     raw = (packaged_data_dir() / name).read_bytes()
-    return render_twin(name, raw, tomllib.loads(raw.decode("utf-8")))
+    doc = tomllib.loads(raw.decode("utf-8"))
+    table = CATALOG_TABLES.get(name)
+    index = None if table is None else catalog_from_doc(doc, name, table, "").index
+    return render_twin(name, raw, doc, index)
 
 
 def main() -> None:

@@ -17,21 +17,19 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from wattprint.catalog.caches import DERIVED_CACHES
-from wattprint.catalog.entries import KINDS
-from wattprint.catalog.parsed import packaged_data_dir, parsed_twin
+from wattprint.catalog.parsed import packaged_data_dir, parsed_catalog, parsed_twin
+from wattprint.catalog.table import Catalog, E
 from wattprint.errors import DataError, UnknownNameError
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-    from pydantic import ValidationError
-
     from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site
 
-E = TypeVar("E", "Hardware", "Site", "Facility", "ModelCard")
+__all__ = ["Catalog", "catalog_from_doc", "normalize_name", "read_data_doc", "read_data_toml"]
 
 HARDWARE_FILE = "hardware.toml"
 SITES_FILE = "sites.toml"
@@ -54,70 +52,6 @@ def data_dir() -> Path:
     wattprint is never run from a zip file).
     """
     return packaged_data_dir()
-
-
-def schema_class(name: str) -> Any:
-    """The pydantic class ``name`` of :mod:`wattprint.catalog.schema` (imported on first
-    validation: pydantic is not loaded on the light estimate path)."""
-    from wattprint.catalog import schema
-
-    return getattr(schema, name)
-
-
-class Catalog(Generic[E]):
-    """Entries of one data file, by id, with a lookup index of normalised names.
-
-    The index is built from the raw TOML at once (duplicate names are caught there); each
-    entry is validated with pydantic the first time it is used, so a one-off lookup from the
-    CLI validates one entry, not the whole file. ``entries`` validates them all.
-    ``model`` names the schema class (``"Hardware"``...). ``light`` says the rows are those
-    of a packaged file's hash-checked twin: :meth:`entry` may then hand out a light record
-    (:mod:`wattprint.catalog.entries`) instead of a validated one.
-    """
-
-    def __init__(self, file: str, rows: dict[str, dict[str, object]], model: str,
-                 index: dict[str, str], light: bool = False) -> None:
-        self.file = file
-        self.index = index  # normalised id / alias / name -> id
-        self._rows = rows
-        self._model = model
-        self._light = light
-        self._valid: dict[str, E] = {}
-        self._records: dict[str, E] = {}
-        self._resolved: dict[tuple[str, tuple[str, ...]], str] = {}  # typed name -> id
-
-    def get(self, eid: str) -> E:
-        """The validated entry ``eid`` (DataError naming the file and entry if invalid)."""
-        hit = self._valid.get(eid)
-        if hit is None:
-            from pydantic import ValidationError
-
-            try:
-                hit = schema_class(self._model).model_validate(self._rows[eid])
-            except ValidationError as exc:
-                raise DataError(f"{self.file}: entry {eid!r}: {_first_error(exc)}") from None
-            self._valid[eid] = cast(E, hit)
-        return cast(E, hit)
-
-    def entry(self, eid: str) -> E:
-        """Entry ``eid`` for reading only: a light record with the validated entry's
-        attributes when the rows come from a packaged file's twin, else :meth:`get`."""
-        if not self._light:
-            return self.get(eid)
-        hit = self._records.get(eid)
-        if hit is None:
-            hit = cast(E, KINDS[self._model].build(self._rows[eid]))
-            self._records[eid] = hit
-        return hit
-
-    @property
-    def entries(self) -> dict[str, E]:
-        """Every entry, validated, in file order."""
-        return {eid: self.get(eid) for eid in self._rows}
-
-    def names(self) -> list[str]:
-        """Every id and alias (what a user can type), sorted."""
-        return sorted(self.index)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -165,18 +99,6 @@ def read_data_doc(path: Path) -> tuple[dict[str, Any], bool]:
     return tomllib.loads(raw.decode("utf-8")), False
 
 
-def _first_error(exc: ValidationError) -> str:
-    """The first of a pydantic error's messages, one line, with its location."""
-    errs = exc.errors()
-    if not errs:  # pragma: no cover - pydantic always reports at least one
-        return str(exc).splitlines()[0]
-    err = errs[0]
-    loc = ".".join(str(p) for p in err.get("loc", ())) or "(entry)"
-    more = f" (+{len(errs) - 1} more)" if len(errs) > 1 else ""
-    msg = str(err.get("msg", "invalid")).replace("\n", " ")
-    return f"{loc}: {msg}{more}"
-
-
 def _raw_names(row: dict[str, object], where: str, label: str) -> Iterable[str]:
     eid = row.get("id")
     if not isinstance(eid, str) or not eid:
@@ -194,7 +116,25 @@ def _raw_names(row: dict[str, object], where: str, label: str) -> Iterable[str]:
 def _load(path: Traversable | Path, table: str, model: str,
           validate_all: bool = False) -> Catalog[Any]:
     label = path.name
+    if not validate_all and isinstance(path, Path):
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise DataError(f"{label}: cannot read data file ({exc.strerror or exc})") from exc
+        twin = parsed_catalog(path, raw, table)  # hash-checked: rows decoded when used
+        if twin is not None:
+            return Catalog(label, twin[1], model, twin[0], light=True)
     doc, light = _read_doc(path, label)
+    cat = catalog_from_doc(doc, label, table, model, light and not validate_all)
+    if validate_all:
+        cat.entries  # noqa: B018 - validates every entry now
+    return cat
+
+
+def catalog_from_doc(doc: dict[str, Any], label: str, table: str, model: str,
+                     light: bool = False) -> Catalog[Any]:
+    """The catalog of a parsed data file ``doc`` (``[[table]]`` rows of schema class
+    ``model``): checks the layout, ids and aliases (DataError) and builds the name index."""
     unknown = sorted(set(doc) - {table})
     if unknown:
         raise DataError(f"{label}: unexpected top-level key(s) {', '.join(unknown)} "
@@ -226,10 +166,7 @@ def _load(path: Traversable | Path, table: str, model: str,
         by_id[names[0]] = row
     if not by_id:
         raise DataError(f"{label}: no [[{table}]] entries")
-    cat: Catalog[Any] = Catalog(label, by_id, model, index, light and not validate_all)
-    if validate_all:
-        cat.entries  # noqa: B018 - validates every entry now
-    return cat
+    return Catalog(label, by_id, model, index, light)
 
 
 def load_hardware_file(path: Traversable | Path) -> Catalog[Hardware]:
@@ -340,7 +277,8 @@ def measured_reference_hardware(light: bool = False) -> Hardware:
     which other chips' coefficients are derived (validates only that entry; ``light``: a
     read-only record as :func:`hardware_entry`)."""
     cat = _hardware()
-    for eid, row in cat._rows.items():
+    for eid in cat.ids():
+        row = cat.row(eid)
         jf = row.get("j_per_flop")
         if row.get("j_per_byte") is not None and isinstance(jf, dict) and "bf16" in jf:
             return cat.entry(eid) if light else cat.get(eid)

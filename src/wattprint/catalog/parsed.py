@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 try:  # CPython's own SHA-256 (3.11: _sha256, 3.12+: _sha2): no OpenSSL to load (~2 ms)
     from _sha256 import sha256 as _sha256
@@ -28,6 +29,11 @@ except ImportError:  # pragma: no cover - other Pythons
 #: Packaged data files that have a parsed twin (the ones a single estimate reads).
 TWINNED = ("hardware.toml", "sites.toml", "models.toml", "facilities.toml", "defaults.toml",
            "stacks.toml", "aware.toml", "operator_models.toml")
+
+#: Catalog files (``[[table]]`` rows with ids and aliases) whose twin holds the name index
+#: and each row as its own JSON text, so that a lookup decodes only the rows it uses.
+CATALOG_TABLES = {"hardware.toml": "hardware", "sites.toml": "site", "models.toml": "model",
+                  "facilities.toml": "facility"}
 
 
 @cache
@@ -47,23 +53,70 @@ def sha256_hex(raw: bytes) -> str:
     return str(_sha256(raw).hexdigest())
 
 
-def render_twin(name: str, raw: bytes, doc: dict[str, object]) -> str:
-    """The twin's text for the TOML bytes ``raw`` of file ``name`` and their parsed ``doc``."""
-    body = {"file": name, "generated_by": "tools/gen_parsed_data.py",
-            "sha256": sha256_hex(raw), "doc": doc}
-    return json.dumps(body, ensure_ascii=False, indent=0, allow_nan=False) + "\n"
+def render_twin(name: str, raw: bytes, doc: dict[str, Any],
+                index: dict[str, str] | None = None) -> str:
+    """The twin's text for the TOML bytes ``raw`` of file ``name`` and their parsed ``doc``;
+    a catalog file (:data:`CATALOG_TABLES`) also needs its name ``index`` (normalised id,
+    alias or name -> id, as :func:`wattprint.catalog.loader.catalog_from_doc` builds it)."""
+    body: dict[str, Any] = {"file": name, "generated_by": "tools/gen_parsed_data.py",
+                            "sha256": sha256_hex(raw)}
+    table = CATALOG_TABLES.get(name)
+    if table is None:
+        body["doc"] = doc
+        return json.dumps(body, ensure_ascii=False, indent=0, allow_nan=False) + "\n"
+    if index is None or set(doc) != {table}:
+        raise ValueError(f"{name}: a catalog twin needs the name index and only [[{table}]] rows")
+    rows = [json.dumps(row, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+            for row in doc[table]]
+    body.update(table=table, index=index, ids=[row["id"] for row in doc[table]])
+    head = json.dumps(body, ensure_ascii=False, indent=0, allow_nan=False)
+    return head + "\n\n" + "\n".join(rows) + "\n"
 
 
-def parsed_twin(path: Path, raw: bytes) -> dict[str, object] | None:
-    """The parsed document of packaged data file ``path`` (whose bytes are ``raw``) from its
-    twin, or ``None`` when it has none, it is unreadable, or it was made from other bytes."""
+def _twin(path: Path, raw: bytes) -> dict[str, Any] | None:
+    """The twin of packaged data file ``path`` whose bytes are ``raw``, or ``None`` when it
+    has none, it is unreadable, or it was made from other bytes. A catalog twin's ``rows``
+    map each id to its row's JSON text (bytes, decoded by whoever uses the row)."""
     if path.name not in TWINNED or path.parent != packaged_data_dir():
         return None
     try:
-        twin = json.loads(twin_path(path.name).read_bytes())
+        data = twin_path(path.name).read_bytes()
+        catalog = path.name in CATALOG_TABLES
+        head, _, body = data.partition(b"\n\n") if catalog else (data, b"", b"")
+        twin = json.loads(head)
     except (OSError, ValueError):
         return None
     if not isinstance(twin, dict) or twin.get("sha256") != sha256_hex(raw):
         return None
+    if catalog:
+        ids, lines = twin.get("ids"), body.splitlines()
+        if not isinstance(ids, list) or len(ids) != len(lines):
+            return None
+        twin["rows"] = dict(zip(ids, lines, strict=True))
+    return twin
+
+
+def parsed_twin(path: Path, raw: bytes) -> dict[str, Any] | None:
+    """The parsed document of packaged data file ``path`` (whose bytes are ``raw``) from its
+    twin, or ``None`` when it has none, it is unreadable, or it was made from other bytes."""
+    twin = _twin(path, raw)
+    if twin is None:
+        return None
+    rows = twin.get("rows")
+    if isinstance(rows, dict):  # a catalog twin: one JSON text per entry
+        return {str(twin["table"]): [json.loads(r) for r in rows.values()]}
     doc = twin.get("doc")
     return doc if isinstance(doc, dict) else None
+
+
+def parsed_catalog(path: Path, raw: bytes,
+                   table: str) -> tuple[dict[str, str], dict[str, Any]] | None:
+    """The name index and the rows (id -> the row's JSON text, bytes) of packaged catalog file
+    ``path`` (``[[table]]`` rows) from its twin, or ``None`` as :func:`parsed_twin`."""
+    twin = _twin(path, raw)
+    if twin is None or twin.get("table") != table:
+        return None
+    index, rows = twin.get("index"), twin.get("rows")
+    if not isinstance(index, dict) or not isinstance(rows, dict):
+        return None
+    return index, rows

@@ -12,8 +12,9 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wattprint.catalog.loader import _first_error, _read_toml, data_dir
+from wattprint.catalog.loader import _read_toml, data_dir
 from wattprint.catalog.schema import Sourced
+from wattprint.catalog.table import _first_error
 from wattprint.errors import DataError
 
 CLIMATE_FILE = "climate.toml"
