@@ -1,6 +1,6 @@
 """The estimate path's light records (no pydantic) equal the validated catalog entries, field
 by field and type by type, for every packaged entry; an estimate loads neither pydantic nor
-numpy."""
+numpy (nor tomllib, nor the json package: twins are read by its C scanner)."""
 
 from __future__ import annotations
 
@@ -106,8 +106,20 @@ def test_an_estimate_imports_neither_pydantic_nor_numpy() -> None:
             "wattprint.estimate_inference('llama-3.1-8b', 'h100', batch=8)\n"
             "wattprint.estimate_training('llama-3.1-8b', 'h100', tokens=1e12, chips=64,"
             " site='gcp-us-east4')\n"
-            "heavy = sorted(m for m in ('pydantic', 'numpy', 'tomllib') if m in sys.modules)\n"
+            "heavy = sorted(m for m in ('pydantic', 'numpy', 'tomllib', 'json')"
+            " if m in sys.modules)\n"
             "print(','.join(heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout.strip()
     assert out == ""
+
+
+def test_scarcity_factor_read_light_equals_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wattprint.catalog import site_catalog
+    from wattprint.site.water_stress import scarcity_factor
+
+    sites = [(s.id, s.country) for s in site_catalog().values()] + [("nowhere", "XXX")]
+    light = [scarcity_factor(i, c) for i, c in sites]
+    assert light[-1] is None and all(q is not None for q in light[:-1])
+    monkeypatch.setattr("wattprint.catalog.light.light_rows", lambda file, table: None)
+    assert [scarcity_factor(i, c) for i, c in sites] == light

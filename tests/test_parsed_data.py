@@ -16,6 +16,7 @@ from wattprint.catalog.loader import _sites, catalog_from_doc, read_data_toml
 from wattprint.catalog.parsed import (
     CATALOG_TABLES,
     TWINNED,
+    load_json,
     packaged_data_dir,
     parsed_catalog,
     parsed_twin,
@@ -58,6 +59,19 @@ def test_catalog_twin_holds_the_loaders_index_and_the_tomls_rows(name: str) -> N
     assert [json.loads(r) for r in rows.values()] == doc[table]
     assert parsed_catalog(path, raw + b"\n", table) is None
     assert parsed_catalog(path, raw, "other") is None
+
+
+def test_load_json_is_json_loads() -> None:
+    for name in TWINNED:
+        data = twin_path(name).read_bytes()
+        if name not in CATALOG_TABLES:
+            assert load_json(data) == json.loads(data)
+    doc = ' {"a": [1, 2.5, -0.0, 1e400, "\\u00e9\\n\\"", null, true, false, {}], "b": -7} \n'
+    assert load_json(doc) == json.loads(doc)
+    assert load_json(doc.encode("utf-8")) == json.loads(doc)
+    for bad in ["", " ", "{", "[1,]", "{} {}", "{'a': 1}", "tru"]:
+        with pytest.raises(ValueError):
+            load_json(bad)
 
 
 def test_a_lookup_decodes_only_the_rows_it_uses() -> None:

@@ -27,14 +27,32 @@ if TYPE_CHECKING:
 
 
 @cache
+def light_rows(file: str, table: str) -> tuple[dict[str, Any], ...] | None:
+    """The ``[[table]]`` rows of packaged data file ``file`` as parsed (file order), or
+    ``None`` when the file has no matching twin."""
+    doc, light = read_data_doc(data_dir() / file)
+    return tuple(doc.get(table, [])) if light else None
+
+
+@cache
 def light_table(file: str, table: str, kind: str) -> tuple[Entry, ...] | None:
     """The ``[[table]]`` rows of packaged data file ``file`` as records of schema class
     ``kind`` (file order), or ``None`` when the file has no matching twin."""
-    doc, light = read_data_doc(data_dir() / file)
-    if not light:
-        return None
-    rows: list[dict[str, Any]] = doc.get(table, [])
-    return tuple(KINDS[kind].build(row) for row in rows)
+    rows = light_rows(file, table)
+    return None if rows is None else tuple(KINDS[kind].build(row) for row in rows)
+
+
+def light_match(file: str, table: str, kind: str, field: str,
+                keys: tuple[str, ...]) -> Entry | None:
+    """The record of the first row whose list ``field`` holds the first key of ``keys`` that
+    any row holds (one record built, not the table), or ``None`` when no row holds one.
+    Call only when :func:`light_rows` is not ``None``."""
+    rows = light_rows(file, table) or ()
+    for key in keys:
+        row = next((r for r in rows if key in r[field]), None)
+        if row is not None:
+            return KINDS[kind].build(row)
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -66,6 +84,7 @@ def operator_model_keys() -> frozenset[str] | None:
 
 def clear_light_caches() -> None:
     """Forget the light tables (with :func:`wattprint.catalog.clear_caches`)."""
+    light_rows.cache_clear()
     light_table.cache_clear()
     light_defaults.cache_clear()
     operator_model_keys.cache_clear()

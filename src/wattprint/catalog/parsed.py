@@ -13,10 +13,9 @@ byte-for-byte equal to what the generator writes. User-supplied files have no tw
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 try:  # CPython's own SHA-256 (3.11: _sha256, 3.12+: _sha2): no OpenSSL to load (~2 ms)
     from _sha256 import sha256 as _sha256
@@ -25,6 +24,46 @@ except ImportError:  # pragma: no cover - other Pythons
         from _sha2 import sha256 as _sha256
     except ImportError:
         from hashlib import sha256 as _sha256
+
+
+class _Decoding:
+    """The settings ``_json.make_scanner`` reads: those of ``json.loads`` by default."""
+
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"),
+                      "NaN": float("nan")}.__getitem__
+
+
+_SCAN: Any
+try:  # the C scanner behind json.loads, without the json package (~1 ms of imports)
+    from _json import make_scanner as _make_scanner
+
+    _SCAN = _make_scanner(cast(Any, _Decoding()))
+except ImportError:  # pragma: no cover - other Pythons
+    _SCAN = None
+
+
+def load_json(data: bytes | str) -> Any:
+    """``json.loads`` of one UTF-8 JSON document (ValueError when it is not one), through the
+    C scanner directly: the estimate path does not import the ``json`` package."""
+    if _SCAN is None:  # pragma: no cover - other Pythons
+        import json
+
+        return json.loads(data)
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    start = len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        obj, end = _SCAN(text, start)
+    except StopIteration as exc:
+        raise ValueError(f"invalid JSON at character {exc.value}") from None
+    if text[end:].strip(" \t\n\r"):
+        raise ValueError(f"extra data after the JSON document at character {end}")
+    return obj
+
 
 #: Packaged data files that have a parsed twin (the ones a single estimate reads).
 TWINNED = ("hardware.toml", "sites.toml", "models.toml", "facilities.toml", "defaults.toml",
@@ -58,6 +97,8 @@ def render_twin(name: str, raw: bytes, doc: dict[str, Any],
     """The twin's text for the TOML bytes ``raw`` of file ``name`` and their parsed ``doc``;
     a catalog file (:data:`CATALOG_TABLES`) also needs its name ``index`` (normalised id,
     alias or name -> id, as :func:`wattprint.catalog.loader.catalog_from_doc` builds it)."""
+    import json  # the generator's and the tests' side only
+
     body: dict[str, Any] = {"file": name, "generated_by": "tools/gen_parsed_data.py",
                             "sha256": sha256_hex(raw)}
     table = CATALOG_TABLES.get(name)
@@ -83,7 +124,7 @@ def _twin(path: Path, raw: bytes) -> dict[str, Any] | None:
         data = twin_path(path.name).read_bytes()
         catalog = path.name in CATALOG_TABLES
         head, _, body = data.partition(b"\n\n") if catalog else (data, b"", b"")
-        twin = json.loads(head)
+        twin = load_json(head)
     except (OSError, ValueError):
         return None
     if not isinstance(twin, dict) or twin.get("sha256") != sha256_hex(raw):
@@ -104,7 +145,7 @@ def parsed_twin(path: Path, raw: bytes) -> dict[str, Any] | None:
         return None
     rows = twin.get("rows")
     if isinstance(rows, dict):  # a catalog twin: one JSON text per entry
-        return {str(twin["table"]): [json.loads(r) for r in rows.values()]}
+        return {str(twin["table"]): [load_json(r) for r in rows.values()]}
     doc = twin.get("doc")
     return doc if isinstance(doc, dict) else None
 

@@ -9,11 +9,11 @@ three or so entries it needs, not the ~1,000 rows of ``hardware.toml``, ``sites.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from wattprint.catalog.entries import KINDS
+from wattprint.catalog.parsed import load_json
 from wattprint.errors import DataError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class Catalog(Generic[E]):
         """The parsed row of entry ``eid`` (as in the TOML; KeyError if unknown)."""
         row = self._rows[eid]
         if isinstance(row, bytes):  # a twin's JSON text: decoded once, on first use
-            row = json.loads(row)
+            row = load_json(row)
             self._rows[eid] = row
         return cast(dict[str, Any], row)
 

@@ -12,7 +12,6 @@ world average; 100 = the most depleted basins).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
 from wattprint.quantity import Quantity
@@ -66,26 +65,30 @@ def water_stress(site_id: str, country: str) -> Stress | None:
                   s.high if s.high is not None else s.value, label, share, s.cite())
 
 
-def _scarcity_entries() -> Sequence[ScarcityFactor]:
-    """aware.toml's entries: light records from its twin (no pydantic), else validated."""
-    from wattprint.catalog.light import light_table
+def _scarcity_hit(site_id: str, country: str) -> ScarcityFactor | None:
+    """aware.toml's entry of a site (its id first, then its ISO3 country): a light record
+    from the twin (no pydantic, one record built), else the validated entry."""
+    from wattprint.catalog.light import light_match, light_rows
 
-    rows = light_table("aware.toml", "scarcity", "ScarcityFactor")
-    if rows is not None:
-        return cast("Sequence[ScarcityFactor]", rows)
+    keys = (site_id, country.upper())
+    if light_rows("aware.toml", "scarcity") is not None:
+        hit = light_match("aware.toml", "scarcity", "ScarcityFactor", "applies_to", keys)
+        return cast("ScarcityFactor | None", hit)
     from wattprint.catalog.physical import scarcity_entries
 
-    return scarcity_entries()
+    entries = scarcity_entries()
+    for key in keys:
+        found = next((e for e in entries if key in e.applies_to), None)
+        if found is not None:
+            return found
+    return None
 
 
 def scarcity_factor(site_id: str, country: str) -> Quantity | None:
     """AWARE water-scarcity factor of a site [m3 world-eq per m3] (site entry first, then its
     ISO3 country), with the watershed's monthly minimum and maximum as its range; ``None``
     when ``data/aware.toml`` has neither (said so by the caller, never a silent 1)."""
-    entries = _scarcity_entries()
-    hit = next((e for e in entries if site_id in e.applies_to), None)
-    if hit is None:
-        hit = next((e for e in entries if country.upper() in e.applies_to), None)
+    hit = _scarcity_hit(site_id, country)
     if hit is None:
         return None
     c = hit.cf
