@@ -10,8 +10,10 @@ docs/methodology.md §2.5 for every formula here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
+from wattprint.catalog.caches import register_derived_cache
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import CHIPS_PER_NODE, COLLECTIVE_LATENCY_S, INTER_NODE_BPS
 from wattprint.device.roofline import allreduce_time_s
@@ -226,13 +228,18 @@ def ep_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, fabric: Fabric) ->
     return max(inside, outside)
 
 
+@register_derived_cache
+@cache
 def exposed(name: str) -> tuple[float, float, float]:
-    """(central, low, high) exposed share of a collective kind (defaults.toml [training])."""
+    """(central, low, high) exposed share of a collective kind (defaults.toml [training];
+    cached: read a dozen times per training estimate)."""
     v = default_value("training", f"{name}_exposed")
     return v.value, v.low if v.low is not None else v.value, \
         v.high if v.high is not None else v.value
 
 
+@register_derived_cache
+@cache
 def goodput() -> tuple[float, float, float]:
     """(central, pessimistic, optimistic) share of wall time that advances training."""
     v = default_value("training", "goodput")

@@ -45,7 +45,7 @@ class ScaledRun:
 def _step_time(step_r: PhaseResult, bubble: float, comm: dict[str, float],
                corner: int) -> float:
     base = (step_r.time_s, step_r.time_low_s, step_r.time_high_s)[corner] / (1.0 - bubble)
-    return base + sum(t * exposed(k)[(0, 1, 2)[corner]] for k, t in comm.items())
+    return base + sum(t * exposed(k)[corner] for k, t in comm.items())
 
 
 def scaled_run(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, params: DeviceParams,
