@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cache
 
 from wattprint.errors import InputError
 from wattprint.quantity import J_PER_KWH
@@ -31,7 +32,12 @@ _SUFFIX = {
 #: milli, and a silent factor of 10⁹ is worse than an error.
 AMBIGUOUS_M = ("'m' is ambiguous (milli or million?): write M for a million (1M = 1e6) or a "
                "decimal for a thousandth (0.001)")
-_NUM = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")
+
+
+@cache
+def _number_pattern() -> re.Pattern[str]:
+    """A number and its suffix letters (compiled on first parse, not at import)."""
+    return re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
 def parse_number(text: str | float | int, what: str = "number", *, positive: bool = True,
@@ -48,7 +54,7 @@ def parse_number(text: str | float | int, what: str = "number", *, positive: boo
     if isinstance(text, int | float):
         value = float(text)
     else:
-        m = _NUM.match(str(text))
+        m = _number_pattern().match(str(text))
         if not m:
             raise InputError(f"{what}: cannot read {text!r} as a number (e.g. 2e12, 2T, 15.6T)")
         mantissa, suffix = m.groups()
@@ -88,7 +94,7 @@ def parse_with_unit(text: str, what: str, units: dict[str, float]) -> float:
         if unit and t.endswith(unit):
             value = parse_number(t[: -len(unit)] or "nan", what)
             return value * units[unit]
-    m = _NUM.match(t)
+    m = _number_pattern().match(t)
     if m and m.group(2) not in _SUFFIX and m.group(2) != "m":  # '2mwh': a unit, not a suffix
         raise InputError(f"{what}: unknown unit {m.group(2)!r} in {text!r} (case-sensitive: "
                          f"{', '.join(units)})")

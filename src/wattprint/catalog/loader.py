@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,13 +36,24 @@ SITES_FILE = "sites.toml"
 FACILITIES_FILE = "facilities.toml"
 MODELS_FILE = "models.toml"
 
-_SEP = re.compile(r"[\s_]+")
-_MARKS = re.compile(r"\((?:r|tm|c)\)")
+
+
+@cache
+def _separators() -> re.Pattern[str]:
+    return re.compile(r"[\s_]+")  # compiled on first need, not at import (~0.1 ms each)
+
+
+@cache
+def _marks() -> re.Pattern[str]:
+    return re.compile(r"\((?:r|tm|c)\)")
 
 
 def normalize_name(name: str) -> str:
     """Lookup key of a name: lower case, trimmed, runs of spaces/underscores as one hyphen."""
-    return _SEP.sub("-", name.strip().lower())
+    key = name.strip().lower()
+    if "_" not in key and " " not in key and key.isprintable():
+        return key  # no whitespace (' ' is the only printable one) and no underscore
+    return _separators().sub("-", key)
 
 
 def data_dir() -> Path:
@@ -245,7 +256,10 @@ _HW_PREFIXES = ("nvidia-", "tesla-", "amd-", "instinct-", "intel-", "google-", "
 def _candidates(name: str, prefixes: tuple[str, ...] = ()) -> list[str]:
     key = normalize_name(name)
     out = [key]
-    unmarked = normalize_name(_MARKS.sub("", key.replace("-", " ")))
+    if "(" in key:
+        unmarked = normalize_name(_marks().sub("", key.replace("-", " ")))
+    else:  # the same without a mark to drop: runs of hyphens as one, none at the ends
+        unmarked = "-".join(p for p in key.split("-") if p)
     if unmarked != key:
         out.append(unmarked)
     for k in list(out):
