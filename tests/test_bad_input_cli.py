@@ -117,3 +117,11 @@ def test_impossible_overrides_are_refused_not_printed(args: list[str], word: str
 def test_missing_precision_is_named_once() -> None:
     err = exit_2(*INFER, "--precision", "fp4")
     assert "has no fp4 support" in err and "fp4 (fp4)" not in err
+
+
+def test_interval_takes_units_like_serve_meter(tmp_path: Path) -> None:
+    code, _, err = cli_call("run", "--interval", "100ms", "--db", str(tmp_path / "l.sqlite"),
+                            "--", "true")
+    assert code == 0, err
+    assert "--interval" in exit_2("run", "--interval", "5 parsecs", "--", "true")
+    assert "--interval" in exit_2("exporter", "--interval", "1ms")

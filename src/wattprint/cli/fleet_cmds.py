@@ -50,7 +50,8 @@ def exporter_cmd(
     port: int = typer.Option(9464, "--port", help="Port to serve /metrics on."),
     addr: str = typer.Option("127.0.0.1", "--addr", help="Address to bind (0.0.0.0 for a "
                              "fleet scraper)."),
-    interval: float = typer.Option(1.0, "--interval", help="Device read period, s."),
+    interval_text: str = typer.Option("1s", "--interval",
+                                      help="Device read period (1, 500ms, 5s)."),
     job: str = typer.Option(None, "--job", help="job label (default: from the launcher's "
                             "environment, else 'local')."),
     site: str = typer.Option(None, "--site", help="Site for CO2e and water."),
@@ -65,8 +66,10 @@ def exporter_cmd(
     import signal
     import threading
 
+    from wattprint.cli.serve_cmds import parse_seconds
     from wattprint.errors import InputError
 
+    interval = parse_seconds(interval_text, "--interval")
     if not (math.isfinite(interval) and 0.05 <= interval <= 3600):
         raise InputError(f"--interval must be between 0.05 and 3600 s, got {interval:g}")
     if not 0 < port < 65536:

@@ -179,7 +179,8 @@ def run_cmd(
                              "world)."),
     db: Path = typer.Option(None, "--db", help="Ledger file (default $WATTPRINT_DB or the user "
                             "data directory)."),
-    interval: float = typer.Option(0.2, "--interval", help="Power sampling interval, s."),
+    interval_text: str = typer.Option("0.2s", "--interval",
+                                      help="Power sampling interval (0.2, 200ms, 1s)."),
     step_regex: str = typer.Option(None, "--step-regex", help="Regular expression: each "
                                    "output line of the command matching it ends a training "
                                    "step (for `calibrate extrapolate`). Or call "
@@ -215,6 +216,9 @@ def run_cmd(
     from wattprint.meter.placement import measured_site
 
     argv = [*(command or []), *ctx.args]
+    from wattprint.cli.serve_cmds import parse_seconds
+
+    interval = parse_seconds(interval_text, "--interval")
     _check_run_args(argv, interval, grace)
     pattern = compile_step_regex(step_regex)
     job = detect_job()
