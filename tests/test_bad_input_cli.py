@@ -125,3 +125,8 @@ def test_interval_takes_units_like_serve_meter(tmp_path: Path) -> None:
     assert code == 0, err
     assert "--interval" in exit_2("run", "--interval", "5 parsecs", "--", "true")
     assert "--interval" in exit_2("exporter", "--interval", "1ms")
+
+
+def test_demo_with_a_non_llm_says_what_demo_takes() -> None:
+    err = exit_2("demo", "-m", "sdxl")
+    assert "language model" in err and "unknown" not in err

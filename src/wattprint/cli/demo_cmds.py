@@ -23,7 +23,13 @@ def demo(
     """
     from rich.console import Console
 
+    from wattprint.cli.operator_cmds import operator_model
     from wattprint.engine import estimate_training
+    from wattprint.errors import InputError
+
+    if operator_model(model, None) is not None:
+        raise InputError(f"demo trains and serves a language model; {model!r} is priced by "
+                         f"operators: try `wattprint estimate infer --model {model}`")
     from wattprint.engine.serving_rate import estimate_serving
     from wattprint.report.tables import dump_json, footprint_table
 
