@@ -79,10 +79,12 @@ def test_in_memory_reader_semantic_names() -> None:
 
 class _Receiver(http.server.BaseHTTPRequestHandler):
     bodies: list[bytes] = []
+    arrived = threading.Event()  # set by each export (and by the CLI test when it exits)
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         n = int(self.headers.get("Content-Length", 0))
         type(self).bodies.append(self.rfile.read(n))
+        type(self).arrived.set()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-protobuf")
         self.end_headers()
@@ -144,13 +146,13 @@ def test_exporter_cli_exports_otlp(tmp_path: Any) -> None:
     import socket
     import subprocess
     import sys
-    import time
 
     from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
         ExportMetricsServiceRequest,
     )
 
     _Receiver.bodies = []
+    _Receiver.arrived.clear()
     server = http.server.HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with socket.socket() as s:
@@ -162,11 +164,9 @@ def test_exporter_cli_exports_otlp(tmp_path: Any) -> None:
                              "--job", "cli-job", "--interval", "0.2", "--otlp",
                              f"http://127.0.0.1:{server.server_address[1]}"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    threading.Thread(target=lambda: (proc.wait(), _Receiver.arrived.set()), daemon=True).start()
     try:
-        for _ in range(300):  # the first export comes one interval after start (≤ 30 s)
-            if _Receiver.bodies or proc.poll() is not None:
-                break
-            time.sleep(0.1)
+        _Receiver.arrived.wait(30)  # the first export comes one interval after start
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)

@@ -13,16 +13,15 @@ deadlocks. Install with ``pip install 'wattprint[postgres]'``.
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from wattprint.errors import InputError
 from wattprint.ledger.migrations import apply_migrations
+from wattprint.ledger.retry import retry_transient
 from wattprint.ledger.store import Ledger
 
 T = TypeVar("T")
@@ -206,16 +205,7 @@ class PostgresLedger(Ledger):
             c.execute("SELECT pg_advisory_unlock(?)", (MIGRATION_LOCK,))
 
     def _retry(self, fn: Callable[[], T]) -> T:
-        deadline = time.monotonic() + self.timeout_s
-        delay = 0.005
-        while True:
-            try:
-                return fn()
-            except Exception as exc:
-                if not _transient(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.25)
+        return retry_transient(fn, self.timeout_s, _transient)
 
     def close(self) -> None:
         """Close the connection."""

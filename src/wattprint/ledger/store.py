@@ -16,7 +16,6 @@ import contextlib
 import json
 import math
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -38,6 +37,7 @@ from wattprint.ledger.integrity import (
     summarise_samples,
 )
 from wattprint.ledger.migrations import apply_migrations
+from wattprint.ledger.retry import retry_transient
 from wattprint.ledger.rows import (
     ENV_DB,
     HOST,
@@ -58,6 +58,11 @@ T = TypeVar("T")
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     msg = str(exc).lower()
     return "locked" in msg or "busy" in msg
+
+
+def _busy(exc: Exception) -> bool:
+    """A locked/busy SQLite database: worth retrying."""
+    return isinstance(exc, sqlite3.OperationalError) and _is_busy(exc)
 
 
 class Ledger:
@@ -117,16 +122,7 @@ class Ledger:
 
     # -- plumbing -----------------------------------------------------------------------
     def _retry(self, fn: Callable[[], T]) -> T:
-        deadline = time.monotonic() + self.timeout_s
-        delay = 0.005
-        while True:
-            try:
-                return fn()
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.25)
+        return retry_transient(fn, self.timeout_s, _busy)
 
     def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one ``BEGIN IMMEDIATE`` transaction, retried while locked."""
