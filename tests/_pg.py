@@ -20,6 +20,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from _needs import unavailable
+
 
 def _bin(name: str) -> str | None:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
@@ -28,9 +30,7 @@ def _bin(name: str) -> str | None:
 
 
 def _unavailable(why: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"PostgreSQL needed in CI: {why}")
-    pytest.skip(f"PostgreSQL not available: {why}")
+    unavailable("PostgreSQL", why)
 
 
 def _free_port() -> int:

@@ -13,17 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from _needs import need_modules, unavailable
 from wattprint.meter.backends.nvidia import NvidiaBackend
 from wattprint.testing import FakeGpu, FakeNvml, ReplayBackend
 
 
 def _prom() -> None:
-    try:
-        import prometheus_client  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("prometheus-client is needed in CI")
-        pytest.skip("prometheus-client not installed")
+    need_modules("prometheus_client")
 
 
 def _samples(text: str) -> dict[tuple[str, str], float]:
@@ -74,10 +70,7 @@ def pushgateway(tmp_path: Path) -> Iterator[str]:
     exe = shutil.which("prometheus-pushgateway") or (PUSHGATEWAY if os.path.exists(PUSHGATEWAY)
                                                      else None)
     if exe is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("prometheus-pushgateway is needed in CI")
-        pytest.skip("prometheus-pushgateway not installed (apt-get install "
-                    "prometheus-pushgateway)")
+        unavailable("prometheus-pushgateway", "apt-get install prometheus-pushgateway")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

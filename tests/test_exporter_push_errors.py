@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from _needs import need_modules
 from wattprint.testing import ReplayBackend
 
 
 def test_a_failing_push_is_said_once(capsys: pytest.CaptureFixture[str]) -> None:
-    try:
-        import prometheus_client  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("prometheus-client is needed in CI")
-        pytest.skip("prometheus-client not installed")
+    need_modules("prometheus_client")
     from wattprint.cli.fleet_cmds import push_and_say
     from wattprint.exporter import FleetCollector
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from _needs import need_modules
 from wattprint.ledger import Ledger
 from wattprint.meter import Meter
 from wattprint.testing import ReplayBackend
@@ -23,12 +24,7 @@ def _meter() -> Meter:
 
 
 def _need(module: str) -> None:
-    try:
-        __import__(module)
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{module} is needed in CI")
-        pytest.skip(f"{module} not installed")
+    need_modules(module)
 
 
 def test_hf_trainer(tmp_path: Path) -> None:

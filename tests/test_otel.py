@@ -10,18 +10,14 @@ from typing import Any
 
 import pytest
 
+from _needs import need_modules
 from wattprint.meter.backends.nvidia import NvidiaBackend
 from wattprint.testing import FakeGpu, FakeNvml, ReplayBackend
 
 
 def _sdk() -> None:
-    try:
-        import opentelemetry.exporter.otlp.proto.http  # noqa: F401
-        import opentelemetry.sdk.metrics  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("the otel extra is needed in CI")
-        pytest.skip("opentelemetry-sdk not installed (pip install 'wattprint[otel]')")
+    need_modules("opentelemetry.exporter.otlp.proto.http", "opentelemetry.sdk.metrics",
+                 hint="pip install 'wattprint[otel]'")
 
 
 def _collector() -> Any:

@@ -4,7 +4,6 @@ text of vLLM, SGLang and TGI, tests/data/serving/), fake devices at a known powe
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from _needs import need_modules
 from wattprint.errors import InputError
 from wattprint.integrations.serve_meter import ServeMeter
 from wattprint.integrations.serving_metrics import (
@@ -43,12 +43,7 @@ SERIES = {
 
 
 def _prom() -> None:
-    try:
-        import prometheus_client  # noqa: F401
-    except ImportError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("prometheus-client is needed in CI")
-        pytest.skip("prometheus-client not installed")
+    need_modules("prometheus_client")
 
 
 def with_values(text: str, values: dict[str, float]) -> str:
