@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import Any
 
-
-def _e(j: float | None) -> str:
-    if j is None or (isinstance(j, float) and math.isnan(j)):
-        return "n/a"
-    from wattprint.quantity import Quantity
-    from wattprint.units import human
-
-    return human(Quantity(j, "J", ""))[0]
-
-
-def _n(x: Any, unit: str = "") -> str:
-    if x is None:
-        return "n/a"
-    return f"{x:.4g}{(' ' + unit) if unit else ''}"
+from wattprint.report.run_views import energy_text, num_text
 
 
 def show_job(job: dict[str, Any], json_out: bool) -> None:
@@ -33,24 +19,29 @@ def show_job(job: dict[str, Any], json_out: bool) -> None:
     from rich.table import Table
 
     con = Console(highlight=False)
+    e = energy_text
+
+    def n(x: Any, unit: str) -> str:
+        return num_text(x, unit, ".4g")
+
     con.print(f"job {job['id']} ({job['launcher']}): {len(job['nodes'])} node(s), state "
-              f"{job['state']}, {_n(job['time_s'], 's')}", markup=False)
-    con.print(f"  energy {_e(job['total_energy_j'])} (accelerator "
-              f"{_e(job['accelerator_energy_j'])}, host {_e(job['host_energy_j'])}); facility "
-              f"{_e(job['facility_energy_j'])}, CO2e {_n(job['co2e_g'], 'g')}, water "
-              f"{_n(job['water_l'], 'L')}, cost {_n(job['cost_usd'], 'USD')}", markup=False)
+              f"{job['state']}, {n(job['time_s'], 's')}", markup=False)
+    con.print(f"  energy {e(job['total_energy_j'])} (accelerator "
+              f"{e(job['accelerator_energy_j'])}, host {e(job['host_energy_j'])}); facility "
+              f"{e(job['facility_energy_j'])}, CO2e {n(job['co2e_g'], 'g')}, water "
+              f"{n(job['water_l'], 'L')}, cost {n(job['cost_usd'], 'USD')}", markup=False)
     rt = Table(title="node records", title_justify="left")
     for c in ("run", "node", "rank", "state", "exit", "time", "energy"):
         rt.add_column(c)
     for r in job["runs"]:
         rt.add_row(r["id"], str(r["node"]), str(r["rank"]), r["state"], str(r["exit_code"]),
-                   _n(r["time_s"], "s"), _e(r["total_energy_j"]))
+                   num_text(r["time_s"], "s", ".4g"), energy_text(r["total_energy_j"]))
     con.print(rt)
     dt = Table(title="devices (each counted once)", title_justify="left")
     for c in ("device", "name", "method", "energy"):
         dt.add_column(c)
     for d in job["devices"]:
-        dt.add_row(d["key"], str(d["name"])[:28], str(d["method"]), _e(d["energy_j"]))
+        dt.add_row(d["key"], str(d["name"])[:28], str(d["method"]), energy_text(d["energy_j"]))
     con.print(dt)
     for note in job["notes"]:
         con.print(f"note: {note}", markup=False)
