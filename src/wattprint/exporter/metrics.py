@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from wattprint.meter.budget import site_g_per_j
+from wattprint.meter.counters import CounterTracker
 from wattprint.numbers import J_PER_KWH
 
 _TYPE = {"gpu": "gpu", "cpu": "cpu", "dram": "memory"}
@@ -32,7 +34,7 @@ class _DeviceState:
     backend: Any
     energy_j: float = 0.0
     power_w: float = math.nan
-    counter0: float | None = None
+    tracker: CounterTracker | None = None  # the counter's running total (wraps, resets)
     last_t: float | None = None
     errors: int = 0
 
@@ -74,7 +76,7 @@ class FleetCollector:
         self.job = job or ctx.job_id or "local"
         self.node = node or ctx.node
         factors, _ = measured_site(site, ctx)
-        self.g_per_j = factors.pue.value * factors.grid_gco2e_per_kwh.value / J_PER_KWH
+        self.g_per_j = site_g_per_j(factors)
         self.l_per_j = (factors.wue_l_per_kwh.value + factors.pue.value
                         * factors.water_l_per_kwh.value) / J_PER_KWH
         self.interval_s = interval_s
@@ -98,10 +100,11 @@ class FleetCollector:
         p = b.read_power_w(d) if d.power_sensor else math.nan
         if d.has_counter:
             c = b.read_counter_j(d)
-            if s.counter0 is None or c < s.counter0 + s.energy_j - 1e-9 and c < s.counter0:
-                s.counter0 = c - s.energy_j  # first read, or a reset: keep the total rising
+            if s.tracker is None:
+                s.tracker = CounterTracker(d.counter_range_j)
+            total = s.tracker.update(c)  # the meter's own rule: a wrap adds, a reset adds 0
             with self._lock:
-                s.energy_j = max(c - s.counter0, s.energy_j)
+                s.energy_j = total
                 s.power_w = p
         else:
             with self._lock:

@@ -24,8 +24,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-from wattprint.numbers import J_PER_KWH
-
 log = logging.getLogger("wattprint.integrations")
 WHOLE, INTERVAL = "train", "train:interval"
 
@@ -72,7 +70,9 @@ class TrainingEnergy:
 
         factors, self.site_notes = measured_site(self.site)
         self.factors = factors
-        self._g_per_j = factors.pue.value * factors.grid_gco2e_per_kwh.value / J_PER_KWH
+        from wattprint.meter.budget import site_g_per_j
+
+        self._g_per_j = site_g_per_j(factors)
         self._meter.start()
         self._meter.begin_window(WHOLE)
         self._meter.begin_window(INTERVAL, sync=False)
