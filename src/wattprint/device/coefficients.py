@@ -62,7 +62,7 @@ def derive_j_per_byte(budget_w: float, bandwidth_bps: float, fill_ratio: float) 
     return fill_ratio * budget_w / bandwidth_bps
 
 
-def same_memory_j_per_byte(hw: Hardware, ref: Hardware) -> Quantity:
+def same_memory_j_per_byte(ref: Hardware) -> Quantity:
     """Energy per byte of a chip with the reference's memory technology [J/B]: the
     reference's measured value.
 
@@ -125,7 +125,7 @@ def _coefficients(hw: Hardware) -> EnergyCoefficients:
                       hw.j_per_byte.high)
     elif ref.j_per_byte is not None and hw.memory_type and \
             hw.memory_type == ref.memory_type:
-        jb = same_memory_j_per_byte(hw, ref)
+        jb = same_memory_j_per_byte(ref)
     else:
         assert ref.j_per_byte is not None
         fill_b = budget_fill_ratio(ref.j_per_byte.value, ref.memory_bandwidth_bps.value,

@@ -158,8 +158,8 @@ def match_config(path: Path | str) -> OperatorModel | None:
         name = _PIPELINES.get(cls)
         return find_operator_model(name) if name else None
     name_or_path = str(cfg.get("_name_or_path", ""))
-    if name_or_path and find_operator_model(name_or_path):
-        return find_operator_model(name_or_path)
+    if name_or_path and (hit := find_operator_model(name_or_path)):
+        return hit
     # The most specific match wins (SD 3.5 Medium's config also fits SD3 Medium's keys).
     hits = [m for m in operator_models().values()
             if m.config_match and _matches(cfg, dict(m.config_match))]

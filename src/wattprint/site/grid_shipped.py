@@ -4,7 +4,8 @@ Each file holds one zone-year of hourly life-cycle carbon intensity (UTC hour st
 ``#`` header naming its zone, year, source and licence. They serve two uses when the ledger has
 no cached data for a zone:
 
-* ``plan when``: the mean by UTC hour of the shipped year (:func:`shipped_daily_profile`);
+* ``plan when``: the mean by UTC hour of the shipped year
+  (:func:`shipped_series`, then ``HourlySeries.daily_profile``);
 * time-resolved emissions of a measured run: each hour of the run is charged at the mean of the
   shipped year's hours with the same month and UTC hour (:func:`month_hour_series`), a
   *typical* hour, not the run's own hour, and the provenance says so.
@@ -36,11 +37,6 @@ def _files() -> dict[str, str]:
                     if p.name.endswith(".csv.gz")):
         out[f.split("-")[0]] = f
     return out
-
-
-def shipped_zones() -> list[str]:
-    """Zones with shipped hourly data."""
-    return sorted(_files())
 
 
 def zone_for(name: str) -> str | None:
@@ -112,9 +108,3 @@ def month_hour_series(series: HourlySeries, start_s: float, end_s: float) -> Hou
                         f"{series.provenance}")
 
 
-def shipped_daily_profile(zone: str) -> tuple[FloatArray, str] | None:
-    """(mean intensity by UTC hour of the shipped year, provenance), or None."""
-    s = shipped_series(zone)
-    if s is None:
-        return None
-    return s.daily_profile(), s.provenance

@@ -59,7 +59,7 @@ def token_scale(pixel_ratio: float, image_tokens: float, fixed_tokens: float) ->
 
 def _scale_group(g: OpGroup, s: float) -> OpGroup:
     if g.cls != "attention":
-        return replace(g.scaled(s))
+        return g.scaled(s)
     fused = "scaled_dot_product" in g.op or "flash" in g.op or "efficient_attention" in g.op
     io = s if fused else s * s
     return replace(g, tensor_flops=g.tensor_flops * s * s, cost_elements=g.cost_elements * s * s,
