@@ -140,7 +140,7 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
     if not continuous:
         return batch, _check_fits(spec, hw, plan, batch, held_context_tokens(
             prompt_tokens, output_tokens, False), chips, tp), None
-    held = prompt_tokens + output_tokens / 2.0
+    held = held_context_tokens(prompt_tokens, output_tokens, True)
     cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp)
     if cap < 1:
         one, util = serving_memory(spec, plan, 1, prompt_tokens, output_tokens, tp, True)

@@ -25,6 +25,8 @@ def _insert(c: Any, table: str, rows: list[dict[str, Any]]) -> None:
 
 def _copy_run(dest: Any, src: Any, run: dict[str, Any]) -> int:
     rid = run["id"]
+    if dest._query("SELECT 1 FROM runs WHERE id = ?", (rid,)):
+        return 0  # already there: skip before reading its samples (checked again below)
     windows = [{k: v for k, v in w.items() if k != "id"}
                for w in src._query("SELECT * FROM windows WHERE run_id = ? ORDER BY id", (rid,))]
     devices = src._query("SELECT * FROM devices WHERE run_id = ?", (rid,))

@@ -11,7 +11,7 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.estimate import estimate_inference
-from wattprint.validation.parse import first_number, hardware_id, parse_count
+from wattprint.validation.parse import first_number, half_precision, hardware_id, parse_count
 from wattprint.validation.specs import inference_model
 
 
@@ -42,13 +42,6 @@ def _prompt_tokens(workload: str) -> int:
         if w.startswith(key):
             return n
     return DEFAULT_PROMPT_TOKENS
-
-
-def _half_precision(hw: str) -> str:
-    """bf16, or fp16 on chips without bf16 units (V100): what the row's engine ran."""
-    from wattprint.catalog import get_hardware
-
-    return "bf16" if "bf16" in get_hardware(hw).peak_flops else "fp16"
 
 
 def _tensor_parallel(parallelism: str, chips: int) -> int:
@@ -99,7 +92,7 @@ def validate_inference(c: Any) -> Any:
             c.skip(rid, "no batch size, output length or energy per output token")
             continue
         fp8 = "fp8" in row["model"].lower() or row.get("precision", "").lower() == "fp8"
-        precision = "fp8" if fp8 else _half_precision(hw)
+        precision = "fp8" if fp8 else half_precision(hw)
         prompt = _prompt_tokens(row.get("workload", ""))
         try:
             fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,

@@ -169,3 +169,13 @@ def hardware_id(text: str | None) -> tuple[str | None, str]:
     if first == "nvidia-a100-80gb-sxm" and "80" not in low:
         note = "A100 variant not stated; taken as A100 80GB SXM"
     return first, note
+
+
+def half_precision(hw: str | None) -> str:
+    """bf16, or fp16 on chips without bf16 units (V100): what a published run or engine ran
+    (bf16 when the chip is unknown)."""
+    from wattprint.catalog import get_hardware
+
+    if hw is None:
+        return "bf16"
+    return "bf16" if "bf16" in get_hardware(hw).peak_flops else "fp16"

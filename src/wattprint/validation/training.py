@@ -20,6 +20,7 @@ from wattprint.validation.data import Collector, load_rows
 from wattprint.validation.parse import (
     chips_from_hardware,
     first_number,
+    half_precision,
     hardware_id,
     parse_active_params,
     parse_chip_hours,
@@ -141,14 +142,6 @@ def _boundary(row: dict[str, str]) -> tuple[str | None, bool, str]:
     return base, has_pue, ""
 
 
-def _precision_for(hw: str | None) -> str:
-    from wattprint.catalog import get_hardware
-
-    if hw is None:
-        return "bf16"
-    return "bf16" if "bf16" in get_hardware(hw).peak_flops else "fp16"
-
-
 def _read_spec(row: dict[str, str]) -> tuple[ModelSpec | None, str, str | None, float | None,
                                               float | None]:
     """(spec, model note, skip reason, total and active parameters) of a row."""
@@ -223,7 +216,7 @@ def read_training_case(row: dict[str, str], rows: list[dict[str, str]]) -> Train
     energy = over.get("energy_mwh", first_number(row.get("energy_MWh")))
     if energy is not None and base is None:
         notes.append(b_note)
-    precision = over.get("precision") or _precision_for(hw)
+    precision = over.get("precision") or half_precision(hw)
     return TrainingCase(
         id=rid, spec=spec, model_note=model_note, hardware=hw, hardware_note=hw_note,
         chips=chips, tokens=tokens, chip_hours=chip_hours, precision=precision,
