@@ -89,15 +89,16 @@ def multi_chip(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, st: Stack,
     wall = run.wall_s[0]
     gp = default_value("training", "goodput")
     spread = default_value("training", "time_spread")
+    bd = run.breakdown()
     notes = [lay.describe(),
-             f"time: {run.breakdown()} (goodput {goodput()[0]:g}: {gp.source})",
+             f"time: {bd} (goodput {goodput()[0]:g}: {gp.source})",
              f"time range ×{lo:g}–×{hi:g}: calibrated interval ({spread.source})"]
     return Timeline(
         wall=(wall, wall * lo, wall * hi), dyn=_dyn_corners(run.dynamic_j, params),
         lost=(lost_time_energy_j(run, 0), lost_time_energy_j(run, 1) * lo,
               lost_time_energy_j(run, 2) * hi),
         how=(f"layout step ({run.step_r.regime}-bound compute) × {run.steps:.4g} steps / "
-             f"goodput; {run.breakdown()}"),
+             f"goodput; {bd}"),
         regime=run.step_r.regime, steps=run.steps, tokens_per_step=lay.global_batch_tokens,
         total_flops=run.step.flops * run.steps * lay.dp, step=run.step, step_r=run.step_r,
         comm_s=sum(run.comm_s.values()), run=run, notes=notes)
