@@ -19,10 +19,10 @@ import gzip
 import io
 from datetime import UTC, datetime
 from functools import lru_cache
-from importlib.resources import files
 
 import numpy as np
 
+from wattprint.catalog.parsed import packaged_data_dir
 from wattprint.errors import DataError
 from wattprint.site.grid_hourly import S_PER_HOUR, FloatArray, HourlySeries
 
@@ -30,10 +30,12 @@ from wattprint.site.grid_hourly import S_PER_HOUR, FloatArray, HourlySeries
 COUNTRY_ZONES: dict[str, str] = {"GBR": "GB"}
 
 
+@lru_cache(maxsize=1)
 def _files() -> dict[str, str]:
-    """Zone -> file name of every shipped file (``ZONE-YEAR.csv.gz``; the newest year wins)."""
+    """Zone -> file name of every shipped file (``ZONE-YEAR.csv.gz``; the newest year wins);
+    the package directory is listed once."""
     out: dict[str, str] = {}
-    for f in sorted(p.name for p in (files("wattprint") / "data" / "grid_hourly").iterdir()
+    for f in sorted(p.name for p in (packaged_data_dir() / "grid_hourly").iterdir()
                     if p.name.endswith(".csv.gz")):
         out[f.split("-")[0]] = f
     return out
@@ -76,7 +78,7 @@ def shipped_series(zone: str) -> HourlySeries | None:
     name = _files().get(zone.upper())
     if name is None:
         return None
-    raw = (files("wattprint") / "data" / "grid_hourly" / name).read_bytes()
+    raw = (packaged_data_dir() / "grid_hourly" / name).read_bytes()
     return _parse(name, gzip.decompress(raw).decode("utf-8"))
 
 
