@@ -204,10 +204,10 @@ def dp_comm_s(spec: ModelSpec, lay: Layout, fabric: Fabric) -> float:
     if lay.dp == 1:
         return 0.0
     experts = float(spec.routed_expert_params)
-    shard = (spec.params_total - experts) / (lay.tp * lay.pp) + experts / (lay.ep * lay.pp)
+    grad_bytes = _stage_bytes(spec, lay.tp, lay.pp, lay.ep) / 2.0  # bf16 gradients only
     group = max(lay.dp * lay.tp // lay.ep, 1) if experts else lay.dp
     link = fabric.ring_link(group > 1 and lay.tp * lay.dp > fabric.node_chips)
-    return allreduce_time_s(2.0 * shard, float(group), link) + \
+    return allreduce_time_s(grad_bytes, float(group), link) + \
         2 * spec.layers / lay.pp * COLLECTIVE_LATENCY_S
 
 

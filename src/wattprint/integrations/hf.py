@@ -36,6 +36,7 @@ class EnergyCallback(TrainerCallback):
         self.tracker = TrainingEnergy(meter, site=site, ledger=ledger)
         self._samples_per_step = 0
         self._tokens_seen = 0
+        self._pending: dict[str, float] = {}  # epoch energy logged with the next log call
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
         self._samples_per_step = int(args.per_device_train_batch_size
@@ -61,7 +62,7 @@ class EnergyCallback(TrainerCallback):
                **kw: Any) -> None:
         if logs is None:
             return
-        extra: dict[str, float] = dict(getattr(self, "_pending", {}) or {})
+        extra: dict[str, float] = dict(self._pending or {})
         self._pending = {}
         if any(k.startswith("eval_") for k in logs):
             extra.update(self.tracker.end("eval"))

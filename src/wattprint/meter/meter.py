@@ -124,9 +124,8 @@ class Meter:
         self.measurements: list[Measurement] = []
         self.measurement: Measurement | None = None
         self.budget_guard: BudgetGuard | None = None
-        self._budget = (budget, on_exceed, on_stop)
-        if isinstance(budget, str):
-            self._budget = (parse_budget(budget), on_exceed, on_stop)
+        self._budget = (parse_budget(budget) if isinstance(budget, str) else budget,
+                        on_exceed, on_stop)
         if budget is not None and on_exceed not in ON_EXCEED:
             raise InputError(f"on_exceed must be warn or stop, got {on_exceed!r}")
         self._workload = None

@@ -19,7 +19,6 @@ _BUDGET_UNITS: dict[str, tuple[str, float]] = {
     "MUSD": ("cost", 1e6), "kUSD": ("cost", 1e3), "USD": ("cost", 1.0), "usd": ("cost", 1.0),
     "$": ("cost", 1.0),
 }
-_PERIODS = TIME_UNITS
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,10 @@ def parse_budget(text: str) -> Budget:
     period: float | None = None
     if per:
         key = per.rstrip("s") if per not in ("s",) else per
-        if key not in _PERIODS:
+        if key not in TIME_UNITS:
             raise InputError(f"budget {raw!r}: unknown period {per!r} (use day, week, month, "
                              "year)")
-        period = _PERIODS[key]
+        period = TIME_UNITS[key]
     if amount.startswith("$"):
         amount = amount[1:] + "USD"
     for unit in sorted(_BUDGET_UNITS, key=len, reverse=True):
@@ -74,7 +73,6 @@ def parse_budget(text: str) -> Budget:
                      "g/kg/t (CO2e), L/m3 (water) or USD/$ (cost), optionally /day or /year")
 
 
-_TIME_UNITS = TIME_UNITS
 
 
 def parse_duration(text: str | float, what: str) -> float:
@@ -85,10 +83,10 @@ def parse_duration(text: str | float, what: str) -> float:
     if not m:
         raise InputError(f"{what}: cannot read {text!r} as a duration (e.g. 500ms, 6h, 30days)")
     num, unit = m.groups()
-    if unit and unit not in _TIME_UNITS:
+    if unit and unit not in TIME_UNITS:
         raise InputError(f"{what}: unknown time unit {unit!r} (use ms, s, min, h, days, "
                          "weeks, months, years)")
-    return parse_number(num, what) * _TIME_UNITS.get(unit or "s", 1.0)
+    return parse_number(num, what) * TIME_UNITS.get(unit or "s", 1.0)
 
 
 def parse_latency_slo(text: str | None, ttft: str | None = None, tpot: str | None = None
