@@ -233,7 +233,7 @@ def run_cmd(
     if job.distributed:
         tag_job(rec, job)
     meter = Meter(backends, site=factors.site_id, interval_s=interval, sink=rec.sink,
-                  budget=guard)
+                  budget=guard, node_leader=False)  # elected above: lead_node_or_exec
     run = _Run(argv, child, rec, meter, guard, factors, site_notes, json_out)
     child.install_handlers()
     try:

@@ -108,15 +108,13 @@ def lead_node_or_exec(job: Any, argv: list[str]) -> tuple[Any, list[Any] | None]
         usual). A process that is not the leader is *replaced* by the command
         (``os.execvp``): its node is measured by the leader, so it records nothing.
     """
-    from wattprint.meter.node_lease import NodeLease
+    from wattprint.meter.node_lease import elect
 
-    if not job.distributed or job.job_id is None:
-        return None, None
-    lease = NodeLease(job.job_id, job.node)
-    if not lease.acquire(job.rank):
-        sys.stderr.write(f"wattprint: rank {job.rank} on {job.node}: this node is measured "
-                         f"by its leader (pid, rank: {lease.holder() or '?'}); running the "
-                         "command unmeasured\n")
+    lease, follower = elect(job)
+    if lease is None and follower is None:
+        return None, None  # not a distributed job
+    if lease is None:
+        sys.stderr.write(f"wattprint: {follower}; running the command unmeasured\n")
         sys.stderr.flush()
         try:
             os.execvp(argv[0], argv)

@@ -81,16 +81,14 @@ class TrainingEnergy:
     def _node_meter(self) -> Any:
         from wattprint.meter import Meter
         from wattprint.meter.launcher import detect_job
+        from wattprint.meter.node_lease import elect
 
         job = detect_job()
         self.job = job
-        if job.distributed and job.job_id is not None:
-            from wattprint.meter.node_lease import NodeLease
-
-            self.lease = NodeLease(job.job_id, job.node)
-            if not self.lease.acquire(job.rank):
-                return None  # another rank on this node measures it
-        return Meter(site=self.site)
+        self.lease, follower = elect(job)
+        if follower is not None:
+            return None  # another rank on this node measures it
+        return Meter(site=self.site, node_leader=False)  # elected here
 
     def step(self, samples: int = 0, tokens: int = 0) -> None:
         """Count one training step (cheap: no device is read)."""
