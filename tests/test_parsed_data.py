@@ -87,7 +87,11 @@ def test_a_lookup_decodes_only_the_rows_it_uses() -> None:
 
 def test_twin_is_ignored_for_other_bytes_and_for_user_files(tmp_path: Path) -> None:
     path = packaged_data_dir() / "hardware.toml"
-    assert parsed_twin(path, path.read_bytes() + b"\n# edited\n") is None
+    raw = path.read_bytes()
+    assert parsed_twin(path, raw + b"\n# edited\n") is None
+    same_length = raw.replace(b"year = 2", b"year = 3", 1)  # an edit that keeps the length
+    assert len(same_length) == len(raw) and same_length != raw
+    assert parsed_twin(path, same_length) is None
     user = tmp_path / "hardware.toml"
     user.write_bytes(path.read_bytes())
     assert parsed_twin(user, user.read_bytes()) is None  # user files: TOML, full validation

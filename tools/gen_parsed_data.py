@@ -2,9 +2,9 @@
 single estimate reads (see :mod:`wattprint.catalog.parsed`).
 
 The TOML files stay the one source of truth and are still validated entry by entry; a twin
-only replaces ``tomllib`` (slow, pure Python) by ``json`` (C) and is used only while its
-SHA-256 matches the TOML. ``tests/test_parsed_data.py`` fails when a twin is stale;
-regenerate with::
+only replaces ``tomllib`` (slow, pure Python) by ``json`` (C) and is used only while the
+length and CRC-32 of the TOML bytes match (``wattprint.catalog.parsed.toml_check``).
+``tests/test_parsed_data.py`` fails when a twin is stale; regenerate with::
 
     PYTHONPATH=src python tools/gen_parsed_data.py
 """

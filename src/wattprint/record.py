@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, ClassVar, TypeVar, dataclass_transform
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, dataclass_transform
 
 T = TypeVar("T")
-R = TypeVar("R", bound="Record")
+if TYPE_CHECKING:
+    R = TypeVar("R", bound="Record")
+else:  # the bound is for type checkers only (a string bound compiles a ForwardRef at import)
+    R = TypeVar("R")
 
 
 class FrozenRecordError(AttributeError):

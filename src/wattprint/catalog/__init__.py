@@ -5,6 +5,8 @@ Loaded lazily and validated on first use; see :mod:`wattprint.catalog.loader`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from wattprint.catalog.light import hardware_entry, model_card_entry, site_entry
 from wattprint.catalog.loader import (
     Catalog,
@@ -25,7 +27,9 @@ from wattprint.catalog.loader import (
     normalize_name,
     site_catalog,
 )
-from wattprint.catalog.sources import catalog_sources
+
+if TYPE_CHECKING:
+    from wattprint.catalog.sources import catalog_sources
 
 __all__ = [
     "Catalog",
@@ -50,3 +54,12 @@ __all__ = [
     "site_catalog",
     "site_entry",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``catalog_sources`` on first use (the estimate path does not list sources)."""
+    if name == "catalog_sources":
+        from wattprint.catalog.sources import catalog_sources
+
+        return catalog_sources
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

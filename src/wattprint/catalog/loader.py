@@ -19,7 +19,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wattprint.catalog.caches import DERIVED_CACHES
 from wattprint.catalog.parsed import packaged_data_dir, parsed_catalog, parsed_twin
 from wattprint.catalog.table import Catalog, E
 from wattprint.errors import DataError, UnknownNameError
@@ -228,6 +227,7 @@ def clear_caches() -> None:
     profiles, calibration profiles, operator costs, operator models and summaries, and every
     registered derived cache (the next call re-reads the files)."""
     from wattprint.catalog import (
+        caches,
         defaults,
         light,
         operator_costs,
@@ -244,7 +244,7 @@ def clear_caches() -> None:
                stacks.stack_records, operator_costs.operator_costs,
                operator_data.operator_model_entries, operator_data.operator_summary_data,
                defaults.defaults_table, planning.planning_data, planning.grid_profile_entries,
-               profiles.cached_profile, *DERIVED_CACHES):
+               profiles.cached_profile, *caches.DERIVED_CACHES):
         fn.cache_clear()
 
 

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
     from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site
 
-E = TypeVar("E", "Hardware", "Site", "Facility", "ModelCard")
+if TYPE_CHECKING:
+    E = TypeVar("E", Hardware, Site, Facility, ModelCard)
+else:  # at run time the constraints are not used (as strings each compiles a ForwardRef)
+    E = TypeVar("E")
 
 
 def schema_class(name: str) -> Any:

@@ -25,7 +25,6 @@ from wattprint.engine.params import params_for, traffic_of
 from wattprint.engine.serving_options import PhaseWorks, ServingOptions, phase_works
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
-from wattprint.numbers import check_number
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
@@ -179,6 +178,13 @@ def _sum(pre: PhaseResult, dec: PhaseResult | None, attr: str) -> float:
     return float(getattr(pre, attr) + (getattr(dec, attr) if dec else 0.0))
 
 
+def _requests(requests: float) -> float:
+    """A user's request count, checked (finite, positive, within :data:`LIMITS`)."""
+    from wattprint.numbers import check_number  # not imported by an estimate without it
+
+    return float(check_limit(check_number(float(requests), "requests"), "requests"))
+
+
 def estimate_inference(
     model: str | ModelSpec | Path,
     hardware: str | Hardware,
@@ -221,8 +227,7 @@ def estimate_inference(
     tp = chips if tensor_parallel is None else check_count(tensor_parallel, "tensor parallel")
     if tp > chips or chips % tp:
         raise InputError(f"tensor parallel degree {tp} must divide the {chips} chips")
-    n_req = float(batch if requests is None else
-                  check_limit(check_number(float(requests), "requests"), "requests"))
+    n_req = float(batch) if requests is None else _requests(requests)
     spec = resolve_model(model)
     hw = resolve_hardware(hardware)
     plan = precision_plan(precision, kv_cache)

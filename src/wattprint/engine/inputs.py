@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from wattprint.catalog.light import hardware_entry
 from wattprint.errors import InputError
-from wattprint.numbers import check_number
 from wattprint.workload.model_spec import ModelSpec, get_model_spec, load_config_file
 
 if TYPE_CHECKING:
@@ -51,6 +50,8 @@ def check_count(value: float, what: str) -> int:
     limit = LIMITS.get(what)
     if type(value) is int and limit is not None and 0 < value <= limit:
         return value  # the common case (LIMITS are far below check_number's bound)
+    from wattprint.numbers import check_number  # a rare path: not imported by an estimate
+
     check_number(float(value), what, integer=True)
     check_limit(float(value), what)
     return int(value)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from wattprint.catalog.defaults import default_value, sourced_quantity
 from wattprint.catalog.light import site_entry
 from wattprint.footprint import Footprint
-from wattprint.numbers import check_number
 from wattprint.quantity import S_PER_HOUR, Quantity
 from wattprint.record import Record
 from wattprint.site import formulas as f
@@ -102,6 +101,8 @@ def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
 
     def pick(user: float | None, src: Any, unit: str, what: str, *, allow_zero: bool) -> Quantity:
         if user is not None:
+            from wattprint.numbers import check_number  # overrides only: not on the plain path
+
             check_number(user, what, allow_zero=allow_zero)
             check_override(user, what, unit)
             return Quantity(float(user), unit, f"{what}: given by the user", "user")
@@ -109,6 +110,8 @@ def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
 
     market = None
     if market_gco2e_per_kwh is not None:
+        from wattprint.numbers import check_number
+
         check_number(market_gco2e_per_kwh, "market-based intensity", allow_zero=True)
         check_override(market_gco2e_per_kwh, "market-based intensity", "gCO2e/kWh")
         market = Quantity(float(market_gco2e_per_kwh), "gCO2e/kWh",
