@@ -125,5 +125,6 @@ def test_tensor_parallel_degree_input():
     with pytest.raises(InputError, match="divide"):
         estimate_inference("llama-3.1-8b", "h100", chips=8, tensor_parallel=3)
     assert _tensor_parallel("TP=8;PP=2", 16) == 8
-    assert _tensor_parallel("data_parallel=1;expert_parallel=8;tensor_parallel=1", 8) == 1
+    assert _tensor_parallel("data_parallel=1;expert_parallel=8;tensor_parallel=1", 8) == 8
+    assert _tensor_parallel("data_parallel=8;expert_parallel=8;tensor_parallel=1", 8) == 1
     assert _tensor_parallel("1", 4) == 4

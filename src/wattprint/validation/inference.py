@@ -47,7 +47,20 @@ def _prompt_tokens(workload: str) -> int:
 def _tensor_parallel(parallelism: str, chips: int) -> int:
     """The attention tensor-parallel degree in a ``parallelism`` cell (``TP=8;PP=2``,
     ``tensor_parallel=1;expert_parallel=8``): the rest of the chips split layers (pipeline) or
-    sequences (data/expert parallel). All chips when the cell does not say."""
+    sequences (data-parallel attention). All chips when the cell does not say.
+
+    ML.ENERGY V3 lists vLLM's expert-parallel runs as ``data_parallel=D;expert_parallel=N;
+    tensor_parallel=1`` on N GPUs. Its harness starts vLLM with ``--tensor-parallel-size N``
+    plus ``enable-expert-parallel`` unless the model's config names ``data-parallel-size``
+    (ml-energy/benchmark ``mlenergy/benchmark/llm/benchmark.py`` @ c1d6557), and vLLM's
+    expert-parallel group is TP × DP: the attention runs tensor-parallel over ``N / D`` chips.
+    """
+    cell = {k.strip().lower(): v.strip() for k, _, v in
+            (p.partition("=") for p in parallelism.split(";"))}
+    ep, dp = cell.get("expert_parallel", ""), cell.get("data_parallel", "1")
+    if ep.isdigit() and dp.isdigit() and int(ep) == chips and int(dp) > 0 \
+            and chips % int(dp) == 0:
+        return chips // int(dp)
     m = re.search(r"(?:\bTP|tensor_parallel)\s*=\s*(\d+)", parallelism)
     tp = int(m.group(1)) if m else chips
     return tp if 0 < tp <= chips and chips % tp == 0 else chips
