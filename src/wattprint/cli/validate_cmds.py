@@ -11,7 +11,8 @@ from wattprint.cli.options import JsonOpt
 def validate(
     group: Annotated[list[str] | None, typer.Option(
         "--group", "-g", help="Only these groups (repeatable): h200, training-chip-hours, "
-        "training-architecture, inference, facility, non-llm, non-llm-pipeline.")] = None,
+        "training-architecture, inference, facility, non-llm, non-llm-pipeline, "
+        "traced-flops.")] = None,
     json_out: JsonOpt = False,
     rows: Annotated[bool, typer.Option("--rows/--summary-only", help="Print every row, not "
                                        "only the per-group summary.")] = True,

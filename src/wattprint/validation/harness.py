@@ -10,6 +10,8 @@ Groups (see docs/validation.md; each in its own module):
 - ``inference``: ML.ENERGY leaderboard LLM rows (V3, V2, V1): energy per output token,
   and throughput and power per chip where the row publishes average power.
 - ``facility``: published PUE and overheads; ``non-llm``: non-LLM inference measurements.
+- ``traced-flops``: traced multiply-adds of catalog components vs published figures, counted
+  the way each source counts (``validation/flops.py``).
 
 Training energy is compared on the boundary of the published figure (accelerator only,
 accelerator × PUE, or system/IT × PUE; read from the ``power_basis``/``energy_basis``
@@ -40,6 +42,7 @@ _RUNNERS: dict[str, Callable[[], Collector]] = {
     "facility": lambda: _facility(),
     "non-llm": lambda: _nonllm(),
     "non-llm-pipeline": lambda: _nonllm("pipeline"),
+    "traced-flops": lambda: _flops(),
 }
 
 
@@ -56,6 +59,14 @@ def _nonllm(scope: str = "model") -> Collector:
 
     c = Collector("non-llm" if scope == "model" else f"non-llm-{scope}")
     validate_nonllm(c, scope)
+    return c
+
+
+def _flops() -> Collector:
+    from wattprint.validation.flops import validate_flops
+
+    c = Collector("traced-flops")
+    validate_flops(c)
     return c
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 #: Group names in display order.
 GROUPS: tuple[str, ...] = ("h200", "training-chip-hours", "training-architecture", "inference",
-                           "facility", "non-llm", "non-llm-pipeline")
+                           "facility", "non-llm", "non-llm-pipeline", "traced-flops")
 
 
 #: Published figures carry 2–3 significant digits: a value this close (relative) to an end of

@@ -9,16 +9,40 @@ classifier-free guidance, and its VAE decoder once; a speech model runs its enco
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from wattprint.catalog.caches import register_derived_cache
 from wattprint.catalog.light import operator_key
 from wattprint.catalog.operator_data import operator_model_entries, operator_summary_data
 from wattprint.catalog.schema import Sourced
 from wattprint.errors import DataError, UnknownNameError
+from wattprint.workload.operators.classes import CLASSES
 from wattprint.workload.operators.summary import OperatorSummary
+
+
+class PublishedMacs(Sourced):
+    """An outside figure for the multiply-adds of one call of a component at batch 1.
+
+    ``value`` is in multiply-adds (a figure quoted as FLOPs at 2 per multiply-add is halved).
+    ``conditions`` states what the figure covers (resolution, tokens, per step or per image);
+    ``excludes`` lists the operator classes the source does not count, e.g. ``["attention"]``
+    for counters that see only ``nn.Linear``/``nn.Conv2d`` modules (thop) and so miss the
+    attention-score and value products.
+    """
+
+    conditions: str = Field(min_length=3)
+    excludes: list[str] = []
+
+    @field_validator("excludes")
+    @classmethod
+    def _known_classes(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if c not in CLASSES]
+        if bad:
+            raise ValueError(f"unknown operator class(es) {bad}; choose from {CLASSES}")
+        return v
 
 
 class Component(BaseModel):
@@ -32,7 +56,7 @@ class Component(BaseModel):
     per_step: bool = False  # × denoising steps
     guidance: bool = False  # batch × the guidance factor (classifier-free guidance)
     decode: bool = False  # autoregressive: the traced pass covers `tokens` tokens, run 1 by 1
-    published_macs: Sourced | None = None  # multiply-adds per call at batch 1 (for tests)
+    published_macs: list[PublishedMacs] = []  # outside figures (tests, `validate`)
     scales_with_resolution: bool = False  # a denoiser or VAE (see operators/resolution.py)
     image_tokens: float = Field(default=0.0, ge=0)  # tokens from the image at the default size
     fixed_tokens: float = Field(default=0.0, ge=0)  # text tokens run through the same blocks
@@ -104,3 +128,37 @@ def load_summary(name: str) -> OperatorSummary:
     """A shipped traced summary (``data/operators/<name>.json``, read by
     :func:`wattprint.catalog.operator_data.operator_summary_data`), validated."""
     return OperatorSummary.from_dict(operator_summary_data(name), f"data/operators/{name}.json")
+
+
+def traced_macs(summary: OperatorSummary, excludes: tuple[str, ...] | list[str] = ()) -> float:
+    """Multiply-adds of one traced pass (tensor FLOPs / 2), leaving out the operator classes
+    in ``excludes`` (to compare with a source that does not count them). Unit: MAC."""
+    return sum(g.tensor_flops for g in summary.groups if g.cls not in excludes) / 2.0
+
+
+@dataclass(frozen=True)
+class FlopsCheck:
+    """One traced-vs-published multiply-add comparison. ``error`` = traced / published − 1."""
+
+    model: str
+    summary: str
+    role: str
+    traced_macs: float
+    published: PublishedMacs
+
+    @property
+    def error(self) -> float:
+        """Relative error of the traced count against the published figure."""
+        return self.traced_macs / self.published.value - 1.0
+
+
+def flops_checks() -> list[FlopsCheck]:
+    """Every component's traced multiply-adds against each published figure it carries,
+    counted the way the source counts (``PublishedMacs.excludes``)."""
+    out: list[FlopsCheck] = []
+    for m in operator_models().values():
+        for c in m.components:
+            for pub in c.published_macs:
+                macs = traced_macs(load_summary(c.summary), pub.excludes)
+                out.append(FlopsCheck(m.id, c.summary, c.role, macs, pub))
+    return out

@@ -1,0 +1,27 @@
+"""``traced-flops``: traced multiply-adds of catalog components against published figures.
+
+Each catalog component may carry outside figures (``published_macs`` in
+``data/operator_models.toml``: value, source, year, the conditions it was counted at and the
+operator classes the source leaves out). The traced summary is counted the same way
+(:func:`wattprint.workload.operators.catalog.traced_macs`) and compared; no torch needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def validate_flops(c: Any) -> None:
+    """One row per published figure: traced vs published multiply-adds per call."""
+    from wattprint.workload.operators.catalog import flops_checks
+
+    seen: dict[str, int] = {}
+    for chk in flops_checks():
+        base = f"{chk.model}/{chk.summary}"
+        seen[base] = seen.get(base, 0) + 1
+        rid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        pub = chk.published
+        counted = ("without " + ", ".join(pub.excludes) if pub.excludes
+                   else "every tensor operator")
+        c.add(rid, "multiply-adds per call", chk.traced_macs, pub.value, "MAC",
+              note=f"{chk.role}; {pub.conditions}; traced {counted}; {pub.source} ({pub.year})")
