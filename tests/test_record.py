@@ -78,3 +78,27 @@ def test_work_replace_checks_its_fields() -> None:
         Work._fields)
     with pytest.raises(TypeError):
         w.replace(bytes=1.0)
+
+
+class Checked(Record):
+    low: float
+    high: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError("low > high")
+
+
+class CheckedMore(Checked):
+    note: str = ""
+
+
+def test_post_init_runs_for_every_way_of_building() -> None:
+    # all fields positional (the fast path), defaults, keywords, a subclass, replace
+    assert Checked(0.5, 2.0) == Checked(0.5).replace(high=2.0) == Checked(low=0.5, high=2.0)
+    for build in (lambda: Checked(3.0, 2.0), lambda: Checked(3.0), lambda: Checked(low=3.0),
+                  lambda: CheckedMore(3.0, 2.0, "x"), lambda: Checked(0.5).replace(low=3.0)):
+        with pytest.raises(ValueError, match="low > high"):
+            build()
+    with pytest.raises(TypeError):
+        Checked(1.0, 2.0, 3.0)

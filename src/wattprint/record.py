@@ -61,6 +61,7 @@ class Record:
     _defaults: ClassVar[dict[str, Any]] = {}
     _factories: ClassVar[dict[str, Callable[[], Any]]] = {}
     _get: ClassVar[Callable[..., tuple[Any, ...]]]
+    _post: ClassVar[Callable[[Any], None] | None] = None  # the class's ``__post_init__``
 
     def __init_subclass__(cls, frozen: bool = True, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -80,6 +81,7 @@ class Record:
         # The fields as one tuple, read in C (hash, ==, replace of a per-call record).
         get = attrgetter(*fields) if fields else (lambda _: ())
         cls._get = staticmethod(get if len(fields) != 1 else lambda o: (get(o),))
+        cls._post = getattr(cls, "__post_init__", None)  # looked up once, not per instance
         if frozen:
             cls.__setattr__ = _frozen_setattr  # type: ignore[method-assign]
             cls.__delattr__ = _frozen_delattr  # type: ignore[method-assign]
@@ -88,6 +90,14 @@ class Record:
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         names = self._fields
+        put = object.__setattr__
+        if not kw and len(args) == len(names):  # every field given in order (a hot path)
+            for n, v in zip(names, args, strict=True):
+                put(self, n, v)
+            post = type(self)._post
+            if post is not None:
+                post(self)
+            return
         if len(args) > len(names):
             raise TypeError(f"{type(self).__name__}() takes {len(names)} arguments, "
                             f"{len(args)} given")
@@ -97,7 +107,6 @@ class Record:
                 raise TypeError(f"{type(self).__name__}() got an unexpected or repeated "
                                 f"argument {k!r}")
             vals[k] = v
-        put = object.__setattr__
         for n in names:
             if n in vals:
                 put(self, n, vals[n])
@@ -107,9 +116,9 @@ class Record:
                 put(self, n, self._factories[n]())
             else:
                 raise TypeError(f"{type(self).__name__}() missing argument {n!r}")
-        post = getattr(self, "__post_init__", None)
+        post = type(self)._post
         if post is not None:
-            post()
+            post(self)
 
     def _astuple(self) -> tuple[Any, ...]:
         return self._get(self)

@@ -178,6 +178,10 @@ def _sum(pre: PhaseResult, dec: PhaseResult | None, attr: str) -> float:
     return float(getattr(pre, attr) + (getattr(dec, attr) if dec else 0.0))
 
 
+#: The engine options of an estimate that gives none (a frozen record: shared, never changed).
+_NO_OPTIONS = ServingOptions()
+
+
 def _requests(requests: float) -> float:
     """A user's request count, checked (finite, positive, within :data:`LIMITS`)."""
     from wattprint.numbers import check_number  # not imported by an estimate without it
@@ -239,7 +243,7 @@ def estimate_inference(
     if admit_note:
         notes = [*notes, admit_note]
     works = phase_works(spec, plan, traffic_of(st), batch, prompt_tokens, output_tokens,
-                        options or ServingOptions())
+                        options or _NO_OPTIONS)
     notes = [*notes, *works.notes]
     pre, dec, pre_r, dec_r = _run_phases(works, spec, plan, params, chips, tp, batch,
                                          sparsity)

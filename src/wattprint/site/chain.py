@@ -147,8 +147,15 @@ def _ends(q: Quantity | float) -> tuple[float, float, float]:
 
 def _tri(fn: Any, *qs: Quantity | float) -> tuple[float, float, float]:
     """Evaluate a formula increasing in every argument at value, low and high ends."""
-    vals, lows, highs = zip(*map(_ends, qs), strict=True)
-    return fn(*vals), fn(*lows), fn(*highs)
+    return _at_ends(fn, *map(_ends, qs))
+
+
+def _at_ends(fn: Any, *ends: tuple[float, float, float]) -> tuple[float, float, float]:
+    """:func:`_tri` from the arguments' (value, low, high) ends (:func:`_ends`)."""
+    if len(ends) == 2:  # most formulas of the chain: written out, no argument lists built
+        (a, a_lo, a_hi), (b, b_lo, b_hi) = ends
+        return fn(a, b), fn(a_lo, b_lo), fn(a_hi, b_hi)
+    return fn(*[e[0] for e in ends]), fn(*[e[1] for e in ends]), fn(*[e[2] for e in ends])
 
 
 def _q(t: tuple[float, float, float], unit: str, prov: str,
@@ -195,12 +202,13 @@ def _life_and_utilisation() -> tuple[Quantity, Quantity]:
     return life, util
 
 
-def _scarcity_water(water: Quantity, site: SiteFactors) -> Quantity | None:
-    """Litres × the site's AWARE factor [L world-eq], or ``None`` without a factor."""
+def _scarcity_water(water: tuple[float, float, float], site: SiteFactors) -> Quantity | None:
+    """Litres (``water``: value, low, high) × the site's AWARE factor [L world-eq], or
+    ``None`` without a factor."""
     cf = site.aware_cf
     if cf is None:
         return None
-    return _q(_tri(f.scarcity_weighted_water_l, water, cf), "L world-eq",
+    return _q(_at_ends(f.scarcity_weighted_water_l, water, _ends(cf)), "L world-eq",
               "scarcity_weighted_water_l = water × AWARE factor (the site's watershed factor "
               f"applied to on-site and off-site litres alike); {cf.provenance}", "modelled")
 
@@ -228,17 +236,21 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
             hp, _ = _hardware_quantities(hardware)
             host_energy = _q(_tri(f.host_energy_j, hp, float(chips), time), "J",
                              f"host_energy_j = host_power_w × chips × time; {hp.provenance}")
-    it = _q(_tri(f.it_energy_j, accelerator_energy, host_energy), "J",
-            "it_energy_j = accelerator + host", basis_e if host_energy.basis == basis_e
-            else "modelled")
-    fac = _q(_tri(f.facility_energy_j, it, site.pue), "J",
+    # each result's (value, low, high) ends are read once and reused by the formulas after it
+    it = _q(_at_ends(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy)), "J",
+            "it_energy_j = accelerator + host",
+            basis_e if host_energy.basis == basis_e else "modelled")
+    it_e = _ends(it)
+    fac = _q(_at_ends(f.facility_energy_j, it_e, _ends(site.pue)), "J",
              f"facility_energy_j = IT × PUE; {site.pue.provenance}")
-    co2 = _q(_tri(f.operational_co2e_g, fac, site.grid_gco2e_per_kwh), "gCO2e",
+    fac_e = _ends(fac)
+    co2 = _q(_at_ends(f.operational_co2e_g, fac_e, _ends(site.grid_gco2e_per_kwh)), "gCO2e",
              f"operational_co2e_g = facility kWh × grid; {site.grid_gco2e_per_kwh.provenance}")
-    water = _q(_tri(f.water_l, it, fac, site.wue_l_per_kwh, site.water_l_per_kwh), "L",
+    water = _q(_at_ends(f.water_l, it_e, fac_e, _ends(site.wue_l_per_kwh),
+                        _ends(site.water_l_per_kwh)), "L",
                "water_l = IT kWh × WUE + facility kWh × off-site intensity; "
                f"{site.wue_l_per_kwh.provenance}; {site.water_l_per_kwh.provenance}")
-    cost = _q(_tri(f.energy_cost_usd, fac, site.price_usd_per_kwh), "USD",
+    cost = _q(_at_ends(f.energy_cost_usd, fac_e, _ends(site.price_usd_per_kwh)), "USD",
               f"energy_cost_usd = facility kWh × price; {site.price_usd_per_kwh.provenance}")
     life, util = _life_and_utilisation()
     if hardware is not None:
@@ -268,14 +280,15 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
         "water": water,
         "cost": cost,
     }
-    scarce = _scarcity_water(water, site)
+    scarce = _scarcity_water(_ends(water), site)
     if scarce is None:
         notes.append(f"scarcity-weighted water not given: no AWARE factor for site "
                      f"{site.site_id} in data/aware.toml")
     else:
         q["water_scarcity_weighted"] = scarce
     if site.market_gco2e_per_kwh is not None:
-        q["co2e_market"] = _q(_tri(f.operational_co2e_g, fac, site.market_gco2e_per_kwh),
+        q["co2e_market"] = _q(_at_ends(f.operational_co2e_g, fac_e,
+                                       _ends(site.market_gco2e_per_kwh)),
                               "gCO2e", "operational_co2e_g with the user's market-based factor")
     if extra:
         q.update(extra)
