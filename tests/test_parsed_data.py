@@ -12,7 +12,13 @@ import pytest
 
 from wattprint import estimate_inference, estimate_training
 from wattprint.catalog import clear_caches, load_hardware_file
-from wattprint.catalog.loader import _sites, catalog_from_doc, read_data_toml
+from wattprint.catalog.loader import (
+    _hardware,
+    _sites,
+    catalog_from_doc,
+    measured_reference_hardware,
+    read_data_toml,
+)
 from wattprint.catalog.parsed import (
     CATALOG_TABLES,
     TWINNED,
@@ -81,6 +87,21 @@ def test_a_lookup_decodes_only_the_rows_it_uses() -> None:
         cat.entry(cat.index["fra"])
         decoded = [eid for eid in cat.ids() if isinstance(cat._rows[eid], dict)]
         assert decoded == [cat.index["fra"]]
+    finally:
+        clear_caches()
+
+
+def test_the_reference_chip_is_found_without_decoding_every_row() -> None:
+    clear_caches()
+    try:
+        ref = measured_reference_hardware(light=True)
+        cat = _hardware()
+        decoded = {eid for eid in cat.ids() if isinstance(cat._rows[eid], dict)}
+        assert ref.id in decoded
+        mention = {eid for eid in cat.ids() if b'"j_per_byte"' in json.dumps(
+            cat.row(eid)).encode()}  # (decodes them all, after the check above)
+        assert decoded <= mention and len(mention) < len(list(cat.ids()))
+        assert measured_reference_hardware().id == ref.id  # the validated path agrees
     finally:
         clear_caches()
 

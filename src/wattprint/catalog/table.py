@@ -83,6 +83,15 @@ class Catalog(Generic[E]):
             self._rows[eid] = row
         return cast(dict[str, Any], row)
 
+    def may_hold(self, eid: str, key: str) -> bool:
+        """Whether entry ``eid`` may have the field ``key``: ``False`` only when it certainly
+        has not (its twin JSON text, not decoded, has no ``"key"`` in it), so a search for
+        entries with a field decodes only the rows that mention it."""
+        row = self._rows[eid]
+        if isinstance(row, bytes):
+            return f'"{key}"'.encode() in row
+        return key in row
+
     def get(self, eid: str) -> E:
         """The validated entry ``eid`` (DataError naming the file and entry if invalid)."""
         hit = self._valid.get(eid)
