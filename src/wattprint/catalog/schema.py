@@ -163,6 +163,8 @@ class Stack(BaseModel):
     per_seq_step_s: Sourced | None = None
     #: share of the dynamic power budget drawn during the per-sequence engine work
     per_seq_power_fraction: Sourced | None = None
+    #: benchmark-harness host time per query while the chip waits at its idle floor [s]
+    per_query_host_s: Sourced | None = None
     compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
     memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
     moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels

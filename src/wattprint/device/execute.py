@@ -54,6 +54,9 @@ class DeviceParams(Record):
     per_seq_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     seq_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)
     size_aware: bool = True
+    #: convolutions' own rate and energy when they differ from the matmuls' (fp32: TF32)
+    conv_peak_flops: float | None = None
+    conv_j_per_flop: tuple[float, float, float] | None = None
     provenance: dict[str, str] = field(default_factory=dict)
 
 
@@ -107,6 +110,25 @@ def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str) -> Any:
     return coeffs.j_per_flop[compute]
 
 
+#: PyTorch's fp32 defaults: ``torch.backends.cudnn.allow_tf32 = True`` (convolutions run on
+#: TF32 tensor cores) while ``torch.backends.cuda.matmul.allow_tf32 = False`` since 1.12
+#: (matmuls stay fp32). PyTorch docs, "CUDA semantics: TensorFloat-32 (TF32) on Ampere (and
+#: later) devices", 2022.
+FP32_CONV_PRECISION = "tf32"
+
+
+def conv_rate(hw: Hardware, coeffs: EnergyCoefficients, plan: PrecisionPlan
+              ) -> tuple[float, tuple[float, float, float]] | None:
+    """(peak FLOP/s, J/FLOP corners) of convolutions when they run at another precision than
+    the matmuls: an fp32 plan's convolutions run in TF32 where the chip has TF32 units
+    (:data:`FP32_CONV_PRECISION`); None otherwise."""
+    if plan.compute != "fp32" or FP32_CONV_PRECISION not in hw.peak_flops \
+            or FP32_CONV_PRECISION not in coeffs.j_per_flop:
+        return None
+    return (hw.peak_flops[FP32_CONV_PRECISION].value,
+            _tri(coeffs.j_per_flop[FP32_CONV_PRECISION]))
+
+
 def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: PrecisionPlan,
                   chips: int) -> DeviceParams:
     """Collect the device and stack numbers for one hardware × precision × stack."""
@@ -120,7 +142,10 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         link = min(link, INTER_NODE_BPS)
     ce, me = stack.compute_efficiency, stack.memory_efficiency
     dvfs = default_value("device", "dvfs_factor")
+    conv = conv_rate(hw, coeffs, plan)
     return DeviceParams(
+        conv_peak_flops=conv[0] if conv else None,
+        conv_j_per_flop=conv[1] if conv else None,
         hardware_id=hw.id,
         compute_precision=compute,
         peak_flops=hw.peak_flops[compute].value,

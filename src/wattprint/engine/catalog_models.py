@@ -108,7 +108,8 @@ def estimate_operator_model(model: str | OperatorModel, hardware: str | Hardware
                      f"{m.guidance:g} × {batch}")
     return estimate_parts(model_parts(m, batch, steps, tokens, res), o, name=m.id, unit=m.unit,
                           units_per_batch=per_batch, units=n, site=site, pue=pue,
-                          market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes)
+                          market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes,
+                          queries_per_batch=float(batch))
 
 
 def _positive_int(v: Any, what: str, limit: int) -> int:

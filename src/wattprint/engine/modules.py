@@ -117,6 +117,30 @@ def _merge(into: dict[str, dict[str, float]], add: dict[str, dict[str, float]], 
             d[key] = d.get(key, 0.0) + v * k
 
 
+def harness_host_time_s(queries: float, per_query_host_s: float) -> float:
+    """Benchmark-harness host time of one batch [s]: ``t_h = n_queries × s_query``.
+
+    The chip waits at its idle floor meanwhile, so it adds ``P_idle × t_h`` joules
+    (:func:`estimate_parts`); ``s_query`` is the stack's ``per_query_host_s`` (0 for stacks
+    without one). docs/methodology.md §Benchmark harness.
+    """
+    return queries * per_query_host_s
+
+
+def _harness(o: Options, queries: float) -> tuple[list[float], list[float], str]:
+    """(time, energy) per corner of the harness's host work for one batch, and a note."""
+    q = o.stack.per_query_host_s
+    if q is None:
+        return [0.0] * 3, [0.0] * 3, ""
+    tq = (q.value, q.low if q.low is not None else q.value,
+          q.high if q.high is not None else q.value)
+    t = [harness_host_time_s(queries, s) for s in tq]
+    e = [o.params.idle_w[i] * t[i] for i in range(3)]
+    return t, e, (f"benchmark harness: {queries:g} quer(ies) per batch × {tq[0] * 1e3:.2f} ms "
+                  f"host time at the {o.params.idle_w[0]:.0f} W idle floor "
+                  f"({q.cite()})")
+
+
 def _check_memory(parts: list[Part], o: Options) -> None:
     need = sum(p.summary.params for p in {id(p.summary): p for p in parts}.values()) \
         * o.plan.weight_bytes
@@ -130,17 +154,19 @@ def _check_memory(parts: list[Part], o: Options) -> None:
 def estimate_parts(parts: list[Part], o: Options, *, name: str, unit: str,
                    units_per_batch: float, units: float, site: str | SiteFactors | None = None,
                    pue: float | None = None, market_gco2e_per_kwh: float | None = None,
-                   notes: list[str] | None = None) -> Footprint:
+                   notes: list[str] | None = None, queries_per_batch: float = 1.0) -> Footprint:
     """Footprint of ``units`` natural units, ``units_per_batch`` at a time, through ``parts``.
 
     Every part runs ``calls`` forward calls per batch; times and energies add (the parts run
-    one after another on one chip).
+    one after another on one chip). A stack with ``per_query_host_s`` (a benchmark harness)
+    adds ``queries_per_batch`` × that host time per batch at the idle floor.
     """
     _check_memory(parts, o)
     notes = list(notes or [])
     n_batches = units / units_per_batch
-    t = [0.0, 0.0, 0.0]
-    e = [0.0, 0.0, 0.0]
+    t, e, harness_note = _harness(o, queries_per_batch)
+    if harness_note:
+        notes.append(harness_note)
     by_class: dict[str, dict[str, float]] = {}
     rows: list[dict[str, Any]] = []
     flops, how_train, regimes = 0.0, "", []
@@ -233,7 +259,8 @@ def estimate_operators(summary: OperatorSummary, hardware: str | Hardware, *, ba
                        op_precision=op_precision, train=train, profile=profile)
     return estimate_parts([Part("model", summary, 1.0, batch)], o, name=summary.name,
                           unit=summary.unit, units_per_batch=float(batch), units=n, site=site,
-                          pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes)
+                          pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh, notes=notes,
+                          queries_per_batch=float(batch))
 
 
 def estimate_module(model: Any, example_inputs: Any, hardware: str | Hardware, *,

@@ -35,6 +35,15 @@ class OpPrice:
     intermediates: dict[str, float]
 
 
+def tensor_rate(op: str, p: DeviceParams, corner: int) -> tuple[float, float]:
+    """(peak FLOP/s, J per FLOP) of an operator's tensor FLOPs: a convolution's own rate where
+    the precision gives it one (fp32: cuDNN's TF32 default, ``device.execute.conv_rate``), the
+    matmul rate otherwise."""
+    if p.conv_peak_flops and p.conv_j_per_flop and "convolution" in op:
+        return p.conv_peak_flops, p.conv_j_per_flop[corner]
+    return p.peak_flops, p.j_per_flop[corner]
+
+
 def _group_times(work: OperatorWork, p: DeviceParams, corner: int
                  ) -> list[tuple[float, float, float]]:
     """(tensor, vector, memory) time of every operator group [s]."""
@@ -42,7 +51,8 @@ def _group_times(work: OperatorWork, p: DeviceParams, corner: int
     for c in work.costs:
         eta = r.gemm_efficiency(p.compute_eff[corner], c.gemm_k, c.gemm_m) \
             if (p.size_aware and c.gemm_k > 0) else p.compute_eff[corner]
-        t_t = r.compute_time_s(c.tensor_flops, p.peak_flops, eta) if c.tensor_flops else 0.0
+        peak = tensor_rate(c.op, p, corner)[0]
+        t_t = r.compute_time_s(c.tensor_flops, peak, eta) if c.tensor_flops else 0.0
         t_v = r.compute_time_s(c.vector_flops, p.vector_flops, p.compute_eff[corner])
         t_m = r.memory_time_s(c.bytes, p.bandwidth_bps, p.memory_eff[corner])
         out.append((t_t, t_v, t_m))
@@ -61,9 +71,9 @@ def _corner(work: OperatorWork, p: DeviceParams, corner: int, passes: float
     t_o = r.overhead_time_s(passes, work.launches / OPS_PER_LAYER, 0.0, p.per_step_s[corner],
                             p.per_layer_s[corner], 0.0)
     t = r.busy_time_s(t_dev, t_o)
-    tensor = sum(c.tensor_flops for c in work.costs)
     vector = sum(c.vector_flops for c in work.costs)
-    e_flop = tensor * p.j_per_flop[corner] + vector * p.j_per_vector_op[corner]
+    e_flop = sum(c.tensor_flops * tensor_rate(c.op, p, corner)[1] for c in work.costs) \
+        + vector * p.j_per_vector_op[corner]
     e_byte = work.bytes * p.j_per_byte[corner]
     budget = p.tdp_w - p.idle_w[corner]
     t_cap = r.power_capped_time_s(t, e_flop + e_byte, budget, 1.0)
@@ -86,7 +96,7 @@ def _by_class(work: OperatorWork, p: DeviceParams, times: list[tuple[float, floa
         d["bytes"] += c.bytes
         d["saved_bytes"] += c.saved_bytes
         d["launches"] += c.launches
-        d["compute_energy_j"] += c.tensor_flops * p.j_per_flop[0] + \
+        d["compute_energy_j"] += c.tensor_flops * tensor_rate(c.op, p, 0)[1] + \
             c.vector_flops * p.j_per_vector_op[0]
         d["memory_energy_j"] += c.bytes * p.j_per_byte[0]
         d["time_s"] += max(tt + tv, tm)

@@ -11,9 +11,11 @@ steps.
 
 A row's ``scope`` decides its group: ``model`` rows measure the model's own work (``non-llm``);
 ``pipeline`` rows are per-query figures that also cover pre-processing and data loading on the
-CPU while the GPU waits (``non-llm-pipeline``, scored apart: wattprint predicts the model's
-work, so such a row shows what the pipeline adds; its note gives the GPU time per query at the
-idle floor that would explain the difference).
+CPU while the GPU waits (``non-llm-pipeline``, scored apart). A row's ``stack`` column names
+the stack it is predicted with: the AI Energy Score rows use ``energy-star``, eager plus the
+harness's host time per query at the idle floor (``per_query_host_s``, fitted on ONE row,
+``aies-v0-resnet-18``; the others are held out). Rows published ``J per query`` are compared
+per sample of the batch (a Whisper query is one 30 s window, not a second of audio).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def _predict(c: Any, row: dict[str, str], hw: str) -> Footprint | None:
         return estimate_operator_model(row["catalog_model"], hw,
                                        batch=int(first_number(row.get("batch")) or 1),
                                        steps=int(steps) if steps else None,
-                                       precision=row.get("precision") or "bf16")
+                                       precision=row.get("precision") or "bf16",
+                                       stack=row.get("stack") or None)
     except WattprintError as exc:
         c.skip(row["id"], f"{row['catalog_model']}: {exc}")
         return None
@@ -60,6 +63,11 @@ def _predict(c: Any, row: dict[str, str], hw: str) -> Footprint | None:
 def _compare(c: Any, row: dict[str, str], fp: Footprint, published: float) -> None:
     rid, unit = row["id"], fp.inputs["unit"]
     q = fp[f"accelerator_energy_per_{unit.replace(' ', '_')}"]
+    if row.get("unit") == "J per query":
+        per_query = fp.inputs["units_per_batch"] / int(first_number(row.get("batch")) or 1)
+        q = q.scaled(per_query, provenance=f"{q.provenance} × {per_query:g} {unit}(s) per "
+                                           "query")
+        unit = "query"
     note = (f"{row['catalog_model']} on {fp.inputs['hardware']}, {fp.inputs['precision']}, "
             f"batch {row.get('batch') or 1}")
     scale = 1.0
@@ -68,7 +76,7 @@ def _compare(c: Any, row: dict[str, str], fp: Footprint, published: float) -> No
     if (row.get("scope") or "model") == "pipeline":
         gap = published - q.value
         idle_w = _idle_w(fp)
-        note += (f"; pipeline figure: the difference is {gap:.3g} J per {unit}, "
+        note += (f"; stack {fp.inputs['stack']}; the difference is {gap:.3g} J per {unit}, "
                  f"{gap / idle_w * 1e3:.0f} ms of GPU time at the {idle_w:.0f} W idle floor")
     c.add_q(rid, f"energy per {unit}", q, published, "J", note=f"{note}; {row['dataset']}",
             scale=scale)
