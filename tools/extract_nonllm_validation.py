@@ -32,10 +32,10 @@ COLUMNS = ["id", "dataset", "model", "catalog_model", "task", "hardware", "preci
 # scored as separate validation groups, non-llm and non-llm-pipeline.
 _AIES_V0_BOUNDARY = (
     "GPU energy (CodeCarbon, H100 80GB) summed over the optimum-benchmark energy_star phases "
-    "(dataset preprocessing on the host processor + the batch-1 forward/generate/call loop) over 1,000 "
-    "queries, averaged over the runs; per query = total / 1,000")
-_AIES_V0_SETUP = ("optimum-benchmark energy_star scenario (huggingface/optimum-benchmark@82f1ef6, "
-                  "2024-09): batch 1, 1,000 samples; ")
+    "(dataset preprocessing on the host processor + the batch-1 forward/generate/call loop) "
+    "over 1,000 queries, averaged over the runs; per query = total / 1,000")
+_AIES_V0_SETUP = ("optimum-benchmark energy_star scenario "
+                  "(huggingface/optimum-benchmark@82f1ef6, 2024-09): batch 1, 1,000 samples; ")
 _AIES_LICENCE = ("facts quoted with their source; huggingface/AIEnergyScore is MIT; the "
                  "AIEnergyScore dataset/space files state no licence")
 
