@@ -262,4 +262,4 @@ def test_cli_grid_run_names_the_site_of_its_annual_mean(tmp_path, capsys):
         pass
     rid = _run_with_samples(db)  # site gbr
     code, out, _ = cli(["grid", "run", rid, "--zone", "gbr", "--db", str(db)], capsys)
-    assert code == 0 and "at the run's site's (gbr) annual mean" in out
+    assert code == 0 and "at the run's site's (gbr) annual mean" in " ".join(out.split())

@@ -58,13 +58,45 @@ def fmt_usd(x: float) -> str:
     return f"{sign}${a:.3g}" if a else "$0"
 
 
+def fmt_count(x: float) -> str:
+    """A count to three significant figures, large ones with a k, M, G, T, P or E suffix:
+    ``300``, ``1.28 M``, ``15 T`` (the suffixes the number options accept)."""
+    a = abs(x)
+    for div, suffix in ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M")):
+        if a >= div:
+            return f"{x / div:.3g} {suffix}"
+    return f"{x:,.0f}" if a >= 1000 and x == int(x) else f"{x:.4g}"
+
+
+
+
+def plural(count: float, noun: str, text: str | None = None) -> str:
+    """``count`` and ``noun``, the noun plural unless the count shows as one:
+    ``plural(1, "year")`` is ``"1 year"``, ``plural(2, "hour")`` ``"2 hours"``,
+    ``plural(3, "second of audio")`` ``"3 seconds of audio"``. ``text`` is how the count is
+    shown (default: ``f"{count:g}"``); the noun agrees with that text."""
+    shown = f"{count:g}" if text is None else text
+    if shown.strip() in ("1", "1.0", "one", "-1"):
+        return f"{shown} {noun}"
+    head, sep, tail = noun.partition(" of ")
+    words = head.split(" ")
+    words[-1] += "es" if words[-1].endswith(("s", "x", "ch", "sh")) else "s"
+    return f"{shown} {' '.join(words)}{sep}{tail}"
+
+
+def _singular_time(label: str, shown: str) -> str:
+    """``1 days`` → ``1 day``; ``1 years`` → ``1 year`` (the other labels are symbols)."""
+    return label[:-1] if shown == "1" and label in ("days", "years") else label
+
+
 def human(q: Quantity) -> tuple[str, str]:
     """(value, range) strings of a quantity in a readable unit (three significant figures)."""
     if q.unit == "USD":
         rng = "" if q.low is None and q.high is None else f"{fmt_usd(q.lo)} – {fmt_usd(q.hi)}"
         return fmt_usd(q.value), rng
     div, label = pick_scale(q.value, q.unit)
-    val = f"{fmt(q.value / div)} {label}".strip()
+    shown = fmt(q.value / div)
+    val = f"{shown} {_singular_time(label, shown)}".strip()
     if q.low is None and q.high is None:
         return val, ""
     return val, f"{fmt(q.lo / div)} – {fmt(q.hi / div)}"

@@ -11,6 +11,7 @@ from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS
 from wattprint.cli import options
 from wattprint.cli.options import JsonOpt, ProfileOpt, PueOpt, SiteOpt, model_arg, need, num
 from wattprint.errors import InputError
+from wattprint.units import fmt_count, plural
 
 estimate_app = typer.Typer(help="Predict the footprint of training or inference before running "
                            "it.", no_args_is_help=True)
@@ -126,7 +127,8 @@ def train(
         tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
         pipeline_parallel=_opt_int(pipeline_parallel, "pipeline parallel",
                                    "--pipeline-parallel"))
-    _emit(fp, json_out, f"Training {fp.inputs['model']} on {fp.inputs['tokens']:.3g} tokens, "
+    _emit(fp, json_out, f"Training {fp.inputs['model']} on "
+          f"{plural(fp.inputs['tokens'], 'token', fmt_count(fp.inputs['tokens']))}, "
           f"{fp.inputs['chips']} × {fp.inputs['hardware']} ({fp.inputs['precision']}, "
           f"{fp.inputs['site']})")
 
@@ -148,7 +150,8 @@ def _serve(model: str | Path, hardware: str, rate: str, duration: str | None, pr
                           stack=stack, kv_cache=kv_cache, site=site, pue=num(pue, "PUE"),
                           options=serving_opts)  # type: ignore[arg-type]
     i = fp.inputs
-    _emit(fp, json_out, f"Serving {i['model']} at {d.text}: {i['requests']:.4g} requests in "
+    _emit(fp, json_out, f"Serving {i['model']} at {d.text}: "
+          f"{plural(i['requests'], 'request', fmt_count(i['requests']))} in "
           f"{i['duration_s']:g} s on {i['chips']} × {i['hardware']} ({i['site']})")
 
 
@@ -272,7 +275,8 @@ def infer(
                         "local run give --batch 1 --stack eager, for a request rate --rate 50rps")
     i = fp.inputs
     _emit(fp, json_out, f"Inference {i['model']} on {i['chips']} × {i['hardware']}: "
-          f"{i['requests']:g} requests, batch {i['batch']}, {i['prompt_tokens']} + "
+          f"{plural(i['requests'], 'request', fmt_count(i['requests']))}, batch {i['batch']}, "
+          f"{i['prompt_tokens']} + "
           f"{i['output_tokens']} tokens ({i['precision']}, {i['stack']}, {i['site']})")
 
 
@@ -339,7 +343,8 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
                                      resolution=resolution, **kw)
     i = fp.inputs
     oc.emit(fp, json_out, explain, f"Inference {i['model']} on {i['hardware']}: "
-            f"{i['units']:g} {i['unit']}(s), batch {b} ({i['precision']}, {i['stack']}, "
+            f"{plural(i['units'], i['unit'], fmt_count(i['units']))}, batch {b} "
+            f"({i['precision']}, {i['stack']}, "
             f"{i['site']})")
 
 
@@ -363,7 +368,8 @@ def _operator_train(module, input_shape, model, model_config, hardware, samples,
         fp = estimate_operator_model(oc.operator_model(model, model_config), hardware,
                                      units=n, batch=b, train=True, **kw)
     i = fp.inputs
-    oc.emit(fp, json_out, explain, f"Training {i['model']} on {i['units']:.3g} {i['unit']}(s), "
+    oc.emit(fp, json_out, explain, f"Training {i['model']} on "
+            f"{plural(i['units'], i['unit'], fmt_count(i['units']))}, "
             f"batch {b}, {i['hardware']} ({i['precision']}, {i['site']})")
 
 

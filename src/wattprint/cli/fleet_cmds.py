@@ -41,9 +41,11 @@ def merge_cmd(
     if json_out:
         sys.stdout.write(dumps_json(res) + "\n")
         return
-    sys.stdout.write(f"merged {len(res['sources'])} ledger(s) into {dest.path}: "
-                     f"{res['runs_copied']} run(s) copied, {res['runs_skipped']} already "
-                     "there\n")
+    from wattprint.units import plural
+
+    sys.stdout.write(f"merged {plural(len(res['sources']), 'ledger')} into {dest.path}: "
+                     f"{plural(res['runs_copied'], 'run')} copied, {res['runs_skipped']} "
+                     "already there\n")
 
 
 def exporter_cmd(

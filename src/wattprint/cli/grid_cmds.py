@@ -8,6 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from wattprint.cli.options import JsonOpt
+from wattprint.report.fit import say
+from wattprint.units import plural
 
 grid_app = typer.Typer(help="The grid hour by hour: import or fetch hourly carbon intensity "
                        "into the ledger, and charge measured runs hour by hour.",
@@ -61,7 +63,7 @@ def import_cmd(
     """Import hourly carbon intensity into the ledger cache."""
     series = read_series(file, fmt, zone)
     n = _store(series, db)
-    typer.echo(f"stored {n} hours for zone {series.zone}: {series.provenance}")
+    say(f"stored {plural(n, 'hour')} for zone {series.zone}: {series.provenance}")
 
 
 @grid_app.command("fetch")
@@ -79,7 +81,7 @@ def fetch_cmd(
     series = fetch_uk_intensity(parse_time(start, "--from"), parse_time(end, "--to"),
                                 base_url or UK_API)
     n = _store(series, db)
-    typer.echo(f"stored {n} hours for zone {series.zone}: {series.provenance}")
+    say(f"stored {plural(n, 'hour')} for zone {series.zone}: {series.provenance}")
 
 
 @grid_app.command("zones")
@@ -97,7 +99,7 @@ def zones_cmd(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     if not rows:
         typer.echo("no hourly grid data cached (wattprint grid import FILE)")
     for r in rows:
-        typer.echo(f"{r['zone']}: {r['hours']} hours")
+        typer.echo(f"{r['zone']}: {plural(int(r['hours']), 'hour')}")
 
 
 def cached_series(zone: str, db: Path | None, start_s: float | None = None,
@@ -158,11 +160,11 @@ def run_co2e_cmd(
     if json_out:
         dump_json(out)
         return
-    typer.echo(f"run {r['id']}: {res.energy_j / 3.6e6:.4g} kWh over {res.hours} hour(s) -> "
-               f"{res.co2e_g:.4g} gCO2e hour by hour ({res.coverage:.0%} of the energy at "
-               f"real hourly intensity) vs {annual:.4g} gCO2e at the run's site's "
-               f"({site.id}) annual mean {fallback:g} gCO2e/kWh")
-    typer.echo(f"provenance: {res.provenance}")
+    say(f"run {r['id']}: {res.energy_j / 3.6e6:.4g} kWh over {plural(res.hours, 'hour')} -> "
+        f"{res.co2e_g:.4g} gCO2e hour by hour ({res.coverage:.0%} of the energy at "
+        f"real hourly intensity) vs {annual:.4g} gCO2e at the run's site's "
+        f"({site.id}) annual mean {fallback:g} gCO2e/kWh")
+    say(f"provenance: {res.provenance}")
 
 
 def measured_profile(zone: str, db: Path | None) -> tuple[Any, str]:

@@ -188,4 +188,6 @@ def export_cmd(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    sys.stderr.write(f"wrote {len(rows)} rows to {output}\n")
+    from wattprint.units import plural
+
+    sys.stderr.write(f"wrote {plural(len(rows), 'row')} to {output}\n")

@@ -164,7 +164,9 @@ def train(
     if json_out:
         dump_json(res.to_dict())
         return
-    print_plan(res, f"Training {res.inputs['model']} on {res.inputs['tokens']:.3g} tokens, "
+    from wattprint.units import fmt_count
+
+    print_plan(res, f"Training {res.inputs['model']} on {fmt_count(res.inputs['tokens'])} tokens, "
                f"ranked by {objective}", "run", wide)
 
 

@@ -14,8 +14,9 @@ def validate(
         "training-architecture, inference, facility, non-llm, non-llm-pipeline, "
         "traced-flops.")] = None,
     json_out: JsonOpt = False,
-    rows: Annotated[bool, typer.Option("--rows/--summary-only", help="Print every row, not "
-                                       "only the per-group summary.")] = True,
+    rows: Annotated[bool | None, typer.Option(
+        "--rows/--summary-only", help="Print every row, not only the per-group summary "
+        "(default: rows on a terminal at least 120 columns wide).")] = None,
 ) -> None:
     """Predict every reference row that has enough inputs and report the error.
 
@@ -23,7 +24,7 @@ def validate(
     measurements, published training runs (from chip-hours, and from architecture, tokens and
     hardware alone) and published inference measurements (ML.ENERGY).
     """
-    from wattprint.validation.harness import print_report, run_validation
+    from wattprint.validation.harness import run_validation
 
     report = run_validation(group or None)
     if json_out:
@@ -31,6 +32,8 @@ def validate(
 
         dump_json(report.to_dict())
     else:
+        from wattprint.report.validation_tables import print_report
+
         print_report(report, rows=rows)
 
 

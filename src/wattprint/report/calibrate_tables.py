@@ -6,6 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from wattprint.report.fit import print_table
+from wattprint.units import plural
+
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:+.1f} %"
@@ -31,7 +34,7 @@ def print_device_run(run: Any, prof: Any, written: str | None, pic: Any) -> None
     con = Console()
     t = Table(title=f"Micro-benchmarks: {run.device_name} ({run.device}), "
               f"{run.elapsed_s:.0f} s of a {run.budget_s:g} s budget")
-    for col in ("benchmark", "time", "throughput", "avg power", "energy"):
+    for col in ("benchmark", "time", "throughput", "avg power", "power basis"):
         t.add_column(col, justify="left" if col == "benchmark" else "right")
     for r in run.results:
         thr = (f"{r.flops_per_s / 1e12:.4g} TFLOP/s" if r.kind == "matmul" and r.calls else
@@ -43,7 +46,7 @@ def print_device_run(run: Any, prof: Any, written: str | None, pic: Any) -> None
                                              else "estimated")
         t.add_row(r.name, f"{r.seconds:.2f} s", thr, "-" if p is None else f"{p:.4g} W",
                   basis)
-    con.print(t)
+    print_table(con, t, drop=("power basis",))
     for n in prof.fit.get("notes", []):
         con.print(f"note: {n}")
     if written:
@@ -73,7 +76,7 @@ def print_fit(res: Any, stack: str, written: str | None) -> None:
                   f"{r['predicted_time_s']:.4g} s", _pct(r["time_error"]),
                   "-" if r["energy_j"] is None else f"{r['energy_j']:.5g} J",
                   f"{r['predicted_energy_j']:.5g} J", _pct(r["energy_error"]))
-    con.print(t)
+    print_table(con, t, drop=("time", "predicted", "error"))
     if res.loo:
         con.print(f"largest leave-one-out error: {res.loo_max_abs_error() * 100:.1f} %")
     p = Table(title="Fitted parameters (range: 95 % Laplace ∪ leave-one-out fits)")
@@ -83,7 +86,7 @@ def print_fit(res: Any, stack: str, written: str | None) -> None:
         p.add_row(x["name"], f"{x['value']:.4g}", f"{x['low']:.4g}", f"{x['high']:.4g}",
                   f"{x['prior']:.4g} ({x['prior_low']:.3g}-{x['prior_high']:.3g})",
                   "informs" if x["informed_by_data"] else "prior only")
-    con.print(p)
+    print_table(con, p, drop=("data", "prior (stack default)"))
     for n in res.notes:
         con.print(f"note: {n}")
     if written:
@@ -101,8 +104,8 @@ def print_extrapolation(ex: Any) -> None:
     from rich.table import Table
 
     con = Console()
-    t = Table(title=f"Run {ex.run_id}: {ex.steps_measured} steps measured ({ex.warmup_steps} "
-              f"warm-up) → {ex.total_steps} steps")
+    t = Table(title=f"Run {ex.run_id}: {plural(ex.steps_measured, 'step')} measured "
+              f"({ex.warmup_steps} warm-up) → {plural(ex.total_steps, 'step')}")
     for col in ("figure", "per step", "measured", "whole run", "low", "high"):
         t.add_column(col, justify="left" if col == "figure" else "right")
     units = {"time_s": "s", "accelerator_energy_j": "J", "total_energy_j": "J"}
@@ -110,7 +113,7 @@ def print_extrapolation(ex: Any) -> None:
         u = units.get(key, "")
         t.add_row(key, _g(f["per_step"], u), _g(f["measured"], u), _g(f["value"], u),
                   _g(f["low"], u), _g(f["high"], u))
-    con.print(t)
+    print_table(con, t, drop=("measured", "per step"))
     for note in ex.notes:
         con.print(f"note: {note}")
 

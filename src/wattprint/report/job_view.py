@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from wattprint.report.run_views import energy_text, num_text
+from wattprint.units import plural
 
 
 def show_job(job: dict[str, Any], json_out: bool) -> None:
@@ -24,7 +25,7 @@ def show_job(job: dict[str, Any], json_out: bool) -> None:
     def n(x: Any, unit: str) -> str:
         return num_text(x, unit, ".4g")
 
-    con.print(f"job {job['id']} ({job['launcher']}): {len(job['nodes'])} node(s), state "
+    con.print(f"job {job['id']} ({job['launcher']}): {plural(len(job['nodes']), 'node')}, state "
               f"{job['state']}, {n(job['time_s'], 's')}", markup=False)
     con.print(f"  energy {e(job['total_energy_j'])} (accelerator "
               f"{e(job['accelerator_energy_j'])}, host {e(job['host_energy_j'])}); facility "

@@ -60,8 +60,10 @@ def print_explain(fp: Footprint) -> None:
     """Print the table and what fusion changed."""
     from rich.console import Console
 
+    from wattprint.report.fit import print_table
+
     c = Console()
-    c.print(explain_table(fp))
+    print_table(c, explain_table(fp), drop=("launches", "bound", "saved by fusion", "bytes"))
     ops = fp.details.get("operators") or {}
     saved = ops.get("saved_bytes", 0.0)
     if saved:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from wattprint.report.fit import print_table
+
 if TYPE_CHECKING:
     from wattprint.plan.results import PlanResult
 
@@ -98,10 +100,11 @@ def _plan_rows(rows: list[dict[str, Any]], kind: str, per: str, compact: bool,
     cols += ([] if compact and kind == "plan-infer" else lat)
     unit = "" if compact else f"/{per}"  # compact: "per day/run" goes in the title
     cols += [f"energy{unit}", f"CO2e{unit}"] + ([] if compact else [f"water/{per}"])
-    cols += [f"cost{unit}"] + (["Pareto"] if ranked else [])
+    cols += [f"cost{unit}"] + (["Pareto"] if ranked and not compact else [])
     out = []
     for r in rows:
-        row = ([str(r["rank"])] if ranked else []) + [_conf(r, kind, compact)]
+        star = "*" if compact and r.get("pareto") else ""  # compact: a mark, not a column
+        row = ([f"{r['rank']}{star}"] if ranked else []) + [_conf(r, kind, compact)]
         if not compact:
             row.append(r["region"])
         if not (compact and kind == "plan-infer"):
@@ -112,7 +115,7 @@ def _plan_rows(rows: list[dict[str, Any]], kind: str, per: str, compact: bool,
                 co2e.replace(" CO2e", "") if compact else co2e]
         row += [] if compact else [human_or_dash(r["water_l"], "L")]
         row += [human_or_dash(r["cost_usd"], "USD")]
-        row += ["yes" if r["pareto"] else ""] if ranked else []
+        row += ["yes" if r["pareto"] else ""] if ranked and not compact else []
         out.append(row)
     return cols, out
 
@@ -131,6 +134,11 @@ def _compact(tab: Any) -> Any:
     return tab
 
 
+#: Columns a terminal too narrow even for the compact view leaves out, in this order.
+_PLAN_DROP = ("why", "water/day", "water/run", "TPOT", "TTFT", "time", "cost", "cost/day",
+              "cost/run")
+
+
 def print_plan(res: PlanResult, title: str, per: str, wide: bool = False) -> None:
     from rich.console import Console
 
@@ -147,19 +155,18 @@ def print_plan(res: PlanResult, title: str, per: str, wide: bool = False) -> Non
         for row, r in zip(rows, res.ranked, strict=True):
             row.append(r["why"])
     tab = table(title, cols, rows, wide={"why"})
-    con.print(_compact(tab) if compact else tab)
+    print_table(con, _compact(tab) if compact else tab, drop=_PLAN_DROP)
     if not with_why:
         for r in res.ranked:
             con.print(f"why #{r['rank']}: {r['why']}")
     fcols, frows = _plan_rows(res.frontier[:10], res.kind, per, compact, ranked=False)
     ftab = table(f"Pareto frontier (energy, CO2e, water, cost): {len(res.frontier)} shown"
                   + (f" (per {per})" if compact else ""), fcols, frows)
+    print_table(con, _compact(ftab) if compact else ftab, drop=_PLAN_DROP)
     if compact:
-        con.print(_compact(ftab))
-        con.print("compact view for a narrow terminal: --wide shows latency, water and reasons "
-                  "in the tables; --json gives everything", style="dim")
-    else:
-        con.print(ftab)
+        con.print("compact view for a narrow terminal (* on the Pareto frontier): --wide shows "
+                  "latency, water and reasons in the tables; --json gives everything",
+                  style="dim")
     steps = " → ".join(f"{c.name} {c.passed:,}" for c in res.constraints)
     con.print(f"Swept {res.n_configs:,} configurations in {res.elapsed_s:.2f} s "
               f"({res.configs_per_s:,.0f}/s); feasible {res.n_feasible:,} ({steps}).")

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wattprint.report.fit import print_table
 from wattprint.report.plan_tables import console, human_or_dash, table
+from wattprint.units import fmt_count, plural
 
 if TYPE_CHECKING:
     from wattprint.plan.budget import RightSizePlan
     from wattprint.plan.edge import EdgeVsCloud
     from wattprint.plan.lifecycle import LifecyclePlan
     from wattprint.plan.siting import RegionComparison, StartHourPlan
+
+
+#: Region columns a narrow terminal leaves out first (never the ranked objective's own).
+_REGION_DROP = ("water on-site", "water off-site", "USD/kWh", "gCO2e/kWh", "cooling",
+                "water world-eq (AWARE)", "water stress", "PUE", "cost")
+_OBJECTIVE_COLUMN = {"water-scarcity": "water world-eq (AWARE)", "water-stress": "water stress",
+                     "cost": "cost"}
 
 
 def print_regions(result: RegionComparison, what: str) -> None:
@@ -29,10 +38,12 @@ def print_regions(result: RegionComparison, what: str) -> None:
              f"{r['water_stress_category']}", human_or_dash(r['cost_usd'], "USD")]
             for r in res["rows"]]
     con = console()
-    con.print(table(f"{what} by region, ranked by {objective}",
-                     ["region", "cooling", "PUE", "gCO2e/kWh", "USD/kWh", "energy", "CO2e",
-                      "water on-site", "water off-site", "water world-eq (AWARE)", "water stress",
-                      "cost"], rows))
+    keep = _OBJECTIVE_COLUMN.get(objective)
+    print_table(con, table(f"{what} by region, ranked by {objective}",
+                           ["region", "cooling", "PUE", "gCO2e/kWh", "USD/kWh", "energy",
+                            "CO2e", "water on-site", "water off-site",
+                            "water world-eq (AWARE)", "water stress", "cost"], rows),
+                drop=[c for c in _REGION_DROP if c != keep])
     con.print(res["verdict"]["why"])
     for r in res["excluded"]:
         con.print(f"excluded {r['region']}: {r['why_not']}", style="yellow")
@@ -52,8 +63,8 @@ def print_when(result: StartHourPlan) -> None:
              "now" if h == now else "" if flat else "best" if h == res["best_hour"] else
              "worst" if h == res["worst_hour"] else ""]
             for h in range(24)]
-    con.print(table(f"{e_kwh:,.4g} kWh over {dur_h:.3g} h: CO2e by start hour ({prof.name})",
-                     ["start", "gCO2e/kWh", "job CO2e", ""], rows))
+    print_table(con, table(f"{e_kwh:,.4g} kWh over {dur_h:.3g} h: CO2e by start hour "
+                           f"({prof.name})", ["start", "gCO2e/kWh", "job CO2e", ""], rows))
     if flat:
         best = human_or_dash(res["best_co2e_g"], "gCO2e")
         msg = (f"No difference: every start hour gives {best} "
@@ -90,10 +101,11 @@ def print_edge(result: EdgeVsCloud) -> None:
                                ("water_l", "water", "L"), ("latency_s", "latency", "s")):
             rows.append([label, human_or_dash(e[k], unit), human_or_dash(c[k], unit),
                          res["comparison"][k]["winner"] if k in res["comparison"] else ""])
-        con.print(table(f"One request to {res['model']} ({res['prompt_tokens']} + "
-                         f"{res['output_tokens']} tokens): {e['device']} ({e['precision']}) vs"
-                         f" {c['chips']} × {c['hardware']} at batch {c['batch']} "
-                         f"({c['region']})", ["per request", "edge", "cloud", "wins"], rows))
+        print_table(con, table(f"One request to {res['model']} ({res['prompt_tokens']} + "
+                               f"{res['output_tokens']} tokens): {e['device']} "
+                               f"({e['precision']}) vs {c['chips']} × {c['hardware']} at batch "
+                               f"{c['batch']} ({c['region']})",
+                               ["per request", "edge", "cloud", "wins"], rows))
         con.print(res["verdict"])
         be = res["break_even"]
         for k in ("batch_text", "network_text", "grid_text"):
@@ -120,10 +132,12 @@ def print_lifecycle(result: LifecyclePlan, requests_per_day: float) -> None:
                      human_or_dash(r["total_at_days"], u),
                      "–" if r["serving_share_at_days"] != r["serving_share_at_days"]
                      else f"{r['serving_share_at_days'] * 100:.0f} %"])
-    con.print(table(f"{res['model']}: training on {res['training']['tokens']:.3g} tokens, "
-                     f"then {requests_per_day:,.0f} requests/day for {res['days']:g} days",
-                     ["metric", "training", "serving/day", "serving overtakes", "total",
-                      "serving share"], rows))
+    per_day = plural(requests_per_day, "request", f"{requests_per_day:,.0f}")
+    print_table(con, table(f"{res['model']}: training on {fmt_count(res['training']['tokens'])} "
+                           f"tokens, then {per_day}/day for {plural(res['days'], 'day')}",
+                           ["metric", "training", "serving/day", "serving overtakes", "total",
+                            "serving share"], rows),
+                drop=("serving share", "serving overtakes"))
     con.print(f"Formula: {res['formula']}.")
     for n in res["notes"]:
         con.print(f"note: {n}", style="yellow")
@@ -139,10 +153,11 @@ def print_budget(result: RightSizePlan, days: str) -> None:
               f"{res['hardware']}"
               f" ({res['precision']}): {res['flops']:.3g} FLOPs (6ND) at "
               f"{res['cost_per_chinchilla_flop']:.3g} {unit}/FLOP")
+    days_trained = res["training_time_s"] / 86400
     con.print(f"Compute-optimal: {res['params'] / 1e9:.3g} B parameters on "
               f"{res['tokens'] / 1e12:.3g} T tokens ({res['tokens_per_param']:.0f} tokens/"
               f"parameter), predicted loss {res['predicted_loss']:.3f} nats/token, "
-              f"{res['training_time_s'] / 86400:.3g} days")
+              f"{plural(days_trained, 'day', f'{days_trained:.3g}')}")
     con.print(f"Scaling law: {res['fit']['source']}; L = {res['fit']['E']} + "
               f"{res['fit']['A']}/N^{res['fit']['alpha']} + {res['fit']['B']}/D^"
               f"{res['fit']['beta']}")
@@ -157,8 +172,10 @@ def print_budget(result: RightSizePlan, days: str) -> None:
                          f"{a['vs_compute_optimal_pct']:+.1f} %"
                          if a.get("vs_compute_optimal_pct") is not None else "–",
                          a.get("serving_config", a.get("note", ""))])
-        con.print(table(f"Same loss, smaller models trained longer: training + {days} days "
-                         "of serving", ["size", "params", "tokens", "training", "serving/day",
-                                        "lifecycle", "vs optimal", "serving config"], rows))
+        title = ("Same loss, smaller models trained longer: training + "
+                 f"{plural(0, 'day', days)} of serving")
+        print_table(con, table(title, ["size", "params", "tokens", "training", "serving/day",
+                                       "lifecycle", "vs optimal", "serving config"], rows),
+                    drop=("serving config", "serving/day", "tokens"))
     for n in res["notes"]:
         con.print(f"note: {n}", style="yellow")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wattprint.units import plural
+
 
 def _row_text(r: dict[str, Any]) -> list[str]:
     from wattprint.units import fmt
@@ -29,7 +31,7 @@ def serve_window_table(r: dict[str, Any]) -> Any:
     from rich.table import Table
 
     t = Table(title=f"serve-meter window {r['interval']} (energy: {r['energy_scope']}"
-              + (f"; {r['counter_resets']} counter reset(s)" if r["counter_resets"] else "")
+              + (f"; {plural(r['counter_resets'], 'counter reset')}" if r["counter_resets"] else "")
               + ")")
     for c in COLUMNS:
         t.add_column(c, justify="right")

@@ -27,10 +27,10 @@ from collections.abc import Callable
 from wattprint.errors import InputError
 from wattprint.validation.data import Collector, load_h200, load_rows
 from wattprint.validation.h200 import validate_h200
-from wattprint.validation.report import GROUPS, ValidationReport, build_summary, print_report
+from wattprint.validation.report import GROUPS, ValidationReport, build_summary
 from wattprint.validation.training import read_training_case, validate_training
 
-__all__ = ["GROUPS", "Collector", "ValidationReport", "load_h200", "load_rows", "print_report",
+__all__ = ["GROUPS", "Collector", "ValidationReport", "load_h200", "load_rows",
            "read_training_case", "run_validation"]
 
 
