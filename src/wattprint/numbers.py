@@ -83,6 +83,39 @@ def check_number(value: float, what: str, *, positive: bool = True, allow_zero: 
 
 
 
+#: Examples in a duration error.
+DURATION_EXAMPLES = "e.g. 500ms, 5s, 10min, 6h, 30days, 1week"
+
+
+def parse_duration(text: str | float, what: str) -> float:
+    """A duration people type → seconds (finite, > 0): ``500ms``, ``0.2s``, ``10m`` or
+    ``10min`` (minutes), ``6 h``, ``30days``, ``1week``; a bare number is seconds.
+
+    The one duration parser of every option (``--duration``, ``--deadline``, ``--interval``,
+    ``--window``, latency SLOs). Units are :data:`wattprint.units.TIME_UNITS`; ``m`` is a
+    minute here (a duration has no "million" to confuse it with).
+
+    Raises:
+        InputError: one line naming ``what``: not a duration, unknown unit, ≤ 0, NaN,
+            infinite or beyond :data:`MAX_INPUT`.
+    """
+    from wattprint.units import TIME_UNITS
+
+    if isinstance(text, bool):
+        raise InputError(f"{what}: expected a duration, got {text!r}")
+    if isinstance(text, int | float):
+        return check_number(float(text), what)
+    m = _number_pattern().match(str(text).replace("µ", "u"))
+    if not m:
+        raise InputError(f"{what}: cannot read {text!r} as a duration ({DURATION_EXAMPLES})")
+    mantissa, unit = m.groups()
+    unit = unit or "s"
+    unit = "min" if unit == "m" else unit
+    if unit not in TIME_UNITS:
+        raise InputError(f"{what}: unknown time unit {unit!r} in {text!r} ({DURATION_EXAMPLES})")
+    return check_number(check_number(float(mantissa), what) * TIME_UNITS[unit], what)
+
+
 def parse_with_unit(text: str, what: str, units: dict[str, float]) -> float:
     """Parse ``500MWh`` / ``100t`` / ``2.5m3`` with a table of unit → SI factor.
 

@@ -11,6 +11,7 @@ from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS
 from wattprint.cli import options
 from wattprint.cli.options import JsonOpt, ProfileOpt, PueOpt, SiteOpt, model_arg, need, num
 from wattprint.errors import InputError
+from wattprint.numbers import parse_duration
 from wattprint.units import fmt_count, plural
 
 estimate_app = typer.Typer(help="Predict the footprint of training or inference before running "
@@ -144,8 +145,8 @@ def _serve(model: str | Path, hardware: str, rate: str, duration: str | None, pr
     o = int(need(output, "output tokens", "--output-tokens", integer=True))
     d = parse_demand(rate, p, o)
     fp = estimate_serving(model, hardware, rate_rps=d.requests_per_s,
-                          duration_s=options.duration_s(duration or "1d"), prompt_tokens=p,
-                          output_tokens=o, precision=precision,
+                          duration_s=parse_duration(duration or "1d", "--duration"),
+                          prompt_tokens=p, output_tokens=o, precision=precision,
                           chips=int(need(chips, "chips", "--chips", integer=True)),
                           stack=stack, kv_cache=kv_cache, site=site, pue=num(pue, "PUE"),
                           options=serving_opts)  # type: ignore[arg-type]

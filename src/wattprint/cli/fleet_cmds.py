@@ -68,10 +68,10 @@ def exporter_cmd(
     import signal
     import threading
 
-    from wattprint.cli.serve_cmds import parse_seconds
     from wattprint.errors import InputError
+    from wattprint.numbers import parse_duration
 
-    interval = parse_seconds(interval_text, "--interval")
+    interval = parse_duration(interval_text, "--interval")
     if not (math.isfinite(interval) and 0.05 <= interval <= 3600):
         raise InputError(f"--interval must be between 0.05 and 3600 s, got {interval:g}")
     if not 0 < port < 65536:

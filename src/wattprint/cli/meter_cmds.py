@@ -216,9 +216,9 @@ def run_cmd(
     from wattprint.meter.placement import measured_site
 
     argv = [*(command or []), *ctx.args]
-    from wattprint.cli.serve_cmds import parse_seconds
+    from wattprint.numbers import parse_duration
 
-    interval = parse_seconds(interval_text, "--interval")
+    interval = parse_duration(interval_text, "--interval")
     _check_run_args(argv, interval, grace)
     pattern = compile_step_regex(step_regex)
     job = detect_job()

@@ -51,22 +51,6 @@ def model_arg(model: str | None, model_config: str | None) -> str:
     return model
 
 
-def duration_s(text: str) -> float:
-    """``1d``, ``3600s``, ``2 h``, ``1 week`` → seconds (one-line error otherwise)."""
-    import re
-
-    from wattprint.units import TIME_UNITS
-
-    m = re.fullmatch(r"\s*([0-9.eE+]+)\s*([a-z]*)\s*", text)
-    unit = (m.group(2) or "s") if m else ""
-    if not m or unit not in TIME_UNITS:
-        raise InputError(f"--duration: cannot read {text!r} (e.g. 1d, 3600s, 2h, 1week)")
-    value = num(m.group(1), "duration")
-    if value is None or value <= 0:
-        raise InputError(f"--duration must be > 0, got {text!r}")
-    return value * TIME_UNITS[unit]
-
-
 def refuse_unused(context: str, **given: object) -> None:
     """One-line error for the first option that was given but does not apply in ``context``.
 

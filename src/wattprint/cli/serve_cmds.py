@@ -4,7 +4,6 @@ the command so that ``wattprint --help`` stays fast."""
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
@@ -20,23 +19,6 @@ def register(app: typer.Typer) -> None:
                 "\n\nExample: wattprint serve-meter --engine vllm --url "
                 "http://127.0.0.1:8000/metrics --model llama-3.1-8b --hardware h100-sxm")(
                     serve_meter_cmd)
-
-
-def parse_seconds(text: str, flag: str) -> float:
-    """``5s``, ``250ms``, ``10m``/``10min``, ``2h`` → seconds (> 0); one-line error
-    otherwise."""
-    from wattprint.errors import InputError
-    from wattprint.units import TIME_UNITS
-
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zµ]*)\s*", text)
-    unit = (m.group(2) or "s") if m else ""
-    unit = "min" if unit == "m" else unit
-    if not m or unit not in TIME_UNITS:
-        raise InputError(f"{flag}: cannot read {text!r} (e.g. 5s, 500ms, 10m, 2h)")
-    value = float(m.group(1)) * TIME_UNITS[unit]
-    if not value > 0:
-        raise InputError(f"{flag} must be > 0, got {text!r}")
-    return value
 
 
 def _emit(r: dict[str, Any], json_out: bool, console: Any) -> None:
@@ -83,10 +65,11 @@ def serve_meter_cmd(
     json_out: bool = typer.Option(False, "--json", help="One JSON line per window."),
 ) -> None:
     from wattprint.integrations.serving_metrics import check_url
+    from wattprint.numbers import parse_duration
 
-    iv_s = parse_seconds(interval, "--interval")
-    win_s = parse_seconds(window, "--window")
-    dur_s = parse_seconds(duration, "--duration") if duration else None
+    iv_s = parse_duration(interval, "--interval")
+    win_s = parse_duration(window, "--window")
+    dur_s = parse_duration(duration, "--duration") if duration else None
     check_url(url)
     _check(engine, model, hardware)
     _loop(engine, url, iv_s, win_s, dur_s, model, hardware, None if no_ledger else db,

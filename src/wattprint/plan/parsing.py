@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from wattprint.errors import InputError
-from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_number
+from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_duration, parse_number
 from wattprint.plan.objectives import OBJECTIVES
 from wattprint.units import TIME_UNITS
 
@@ -73,20 +72,6 @@ def parse_budget(text: str) -> Budget:
                      "g/kg/t (CO2e), L/m3 (water) or USD/$ (cost), optionally /day or /year")
 
 
-
-
-def parse_duration(text: str | float, what: str) -> float:
-    """``500ms``, ``0.2s``, ``30 days``, ``6h`` → seconds (a bare number is seconds)."""
-    if isinstance(text, int | float):
-        return parse_number(float(text), what)
-    m = re.match(r"^\s*([-+0-9.eE]+)\s*([a-zµ]*)\s*$", str(text))
-    if not m:
-        raise InputError(f"{what}: cannot read {text!r} as a duration (e.g. 500ms, 6h, 30days)")
-    num, unit = m.groups()
-    if unit and unit not in TIME_UNITS:
-        raise InputError(f"{what}: unknown time unit {unit!r} (use ms, s, min, h, days, "
-                         "weeks, months, years)")
-    return parse_number(num, what) * TIME_UNITS.get(unit or "s", 1.0)
 
 
 def parse_latency_slo(text: str | None, ttft: str | None = None, tpot: str | None = None
