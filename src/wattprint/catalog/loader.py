@@ -67,12 +67,18 @@ def data_dir() -> Path:
 # --------------------------------------------------------------------------- parsing
 
 
-def _read_toml(path: Traversable | Path, label: str) -> dict[str, object]:
-    return _read_doc(path, label)[0]
+def read_data_doc(path: Traversable | Path, label: str | None = None
+                  ) -> tuple[dict[str, Any], bool]:
+    """A data file's document and whether it came from the file's hash-checked twin.
 
+    The one reader of the data files: a packaged file that has a generated JSON twin
+    (:mod:`wattprint.catalog.parsed`) is read from it, any other with ``tomllib``.
 
-def _read_doc(path: Traversable | Path, label: str) -> tuple[dict[str, object], bool]:
-    """A data file's document and whether it came from the file's hash-checked twin."""
+    Raises:
+        DataError: one line starting with ``label`` (default: the file name) when the file
+            cannot be read, is not UTF-8 or is not valid TOML.
+    """
+    label = label or path.name
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -91,22 +97,9 @@ def _read_doc(path: Traversable | Path, label: str) -> tuple[dict[str, object], 
         raise DataError(f"{label}: invalid TOML: {exc}".splitlines()[0]) from exc
 
 
-def read_data_toml(path: Path) -> dict[str, Any]:
-    """A data file parsed: from its hash-checked JSON twin when it is a packaged file that has
-    one (:mod:`wattprint.catalog.parsed`), else with ``tomllib``. ``OSError``,
-    ``UnicodeDecodeError`` and ``tomllib.TOMLDecodeError`` propagate."""
-    return read_data_doc(path)[0]
-
-
-def read_data_doc(path: Path) -> tuple[dict[str, Any], bool]:
-    """:func:`read_data_toml` and whether the document came from the file's twin."""
-    raw = path.read_bytes()
-    doc = parsed_twin(path, raw)
-    if doc is not None:
-        return doc, True
-    import tomllib
-
-    return tomllib.loads(raw.decode("utf-8")), False
+def read_data_toml(path: Traversable | Path, label: str | None = None) -> dict[str, Any]:
+    """The document of :func:`read_data_doc` (DataError on a bad file)."""
+    return read_data_doc(path, label)[0]
 
 
 def _raw_names(row: dict[str, object], where: str, label: str) -> Iterable[str]:
@@ -134,7 +127,7 @@ def _load(path: Traversable | Path, table: str, model: str,
         twin = parsed_catalog(path, raw, table)  # hash-checked: rows decoded when used
         if twin is not None:
             return Catalog(label, twin[1], model, twin[0], light=True)
-    doc, light = _read_doc(path, label)
+    doc, light = read_data_doc(path, label)
     cat = catalog_from_doc(doc, label, table, model, light and not validate_all)
     if validate_all:
         cat.entries  # noqa: B018 - validates every entry now

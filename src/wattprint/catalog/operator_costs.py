@@ -3,7 +3,6 @@ which stacks fuse elementwise chains (read and validated once)."""
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from typing import Any
 
@@ -18,11 +17,7 @@ OPERATOR_CLASSES = ("activation", "normalisation", "elementwise", "reduction")
 def operator_costs() -> dict[str, Any]:
     """Parsed and validated ``operator_costs.toml`` (cached): ``{"fusion": {stack: bool},
     class: {key: Sourced FLOPs per element}}``."""
-    path = data_dir() / "operator_costs.toml"
-    try:
-        raw = read_data_toml(path)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"operator_costs.toml: {exc}".splitlines()[0]) from exc
+    raw = read_data_toml(data_dir() / "operator_costs.toml")
     out: dict[str, Any] = {"fusion": dict(raw.get("fusion", {}))}
     for cls in OPERATOR_CLASSES:
         table: dict[str, Sourced] = {}

@@ -15,13 +15,7 @@ from wattprint.errors import DataError, InputError
 @lru_cache(maxsize=1)
 def operator_model_entries() -> tuple[dict[str, Any], ...]:
     """The ``[[model]]`` entries of ``operator_models.toml`` (cached)."""
-    import tomllib
-
-    try:
-        raw = read_data_toml(data_dir() / "operator_models.toml")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise DataError(f"operator_models.toml: {exc}".splitlines()[0]) from exc
-    return tuple(raw.get("model", []))
+    return tuple(read_data_toml(data_dir() / "operator_models.toml").get("model", []))
 
 
 @lru_cache(maxsize=64)

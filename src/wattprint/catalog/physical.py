@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from wattprint.catalog.loader import _read_toml, data_dir
+from wattprint.catalog.loader import data_dir, read_data_toml
 from wattprint.catalog.schema import Sourced
 from wattprint.catalog.table import _first_error
 from wattprint.errors import DataError
@@ -171,7 +171,7 @@ class PriceData(_Strict):
 
 
 def _entries(file: str, table: str, model: type[BaseModel]) -> list[BaseModel]:
-    doc = _read_toml(data_dir() / file, file)
+    doc = read_data_toml(data_dir() / file, file)
     rows = doc.get(table)
     if not isinstance(rows, list) or not rows:
         raise DataError(f"{file}: no [[{table}]] entries")
@@ -210,7 +210,7 @@ def station_for_site() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def cooling_data() -> CoolingData:
     """The facility-model constants (``cooling.toml``)."""
-    doc = _read_toml(data_dir() / COOLING_FILE, COOLING_FILE)
+    doc = read_data_toml(data_dir() / COOLING_FILE, COOLING_FILE)
     try:
         return CoolingData.model_validate(doc)
     except ValidationError as exc:
@@ -248,7 +248,7 @@ def fuel_factors() -> dict[str, FuelFactor]:
 @lru_cache(maxsize=1)
 def price_data() -> PriceData:
     """Accelerator prices and owner's cost constants (``prices.toml``)."""
-    doc = _read_toml(data_dir() / PRICES_FILE, PRICES_FILE)
+    doc = read_data_toml(data_dir() / PRICES_FILE, PRICES_FILE)
     try:
         return PriceData.model_validate(doc)
     except ValidationError as exc:
