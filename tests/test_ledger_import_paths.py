@@ -19,7 +19,19 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_directory(tmp_path: Path) -> None:
-    assert "Is a directory" in _err(tmp_path, tmp_path)
+    assert "is a directory" in _err(tmp_path, tmp_path).lower()
+
+
+def test_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert "FIFO" in _err(tmp_path, fifo)
+    for args in (["grid", "import", str(fifo)], ["history", "--db", str(fifo)],
+                 ["ledger", "check", "--db", str(fifo)]):
+        code, _, err = cli_call(*args)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (args, err)
 
 
 def test_empty_file_is_not_a_fallback_file(tmp_path: Path) -> None:

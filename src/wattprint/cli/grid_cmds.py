@@ -23,11 +23,9 @@ def read_series(path: Path, fmt: str, zone: str | None) -> Any:
     """Parse an hourly-intensity file in one of :data:`FORMATS`."""
     from wattprint.errors import InputError
     from wattprint.site import grid_hourly as gh
+    from wattprint.textfiles import read_text
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+    text = read_text(path, "grid file")
     if fmt == "electricity-maps":
         return gh.read_electricity_maps_csv(text, zone)
     if fmt == "uk-carbon-intensity":

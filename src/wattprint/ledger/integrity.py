@@ -46,6 +46,9 @@ def check_file(path: Path) -> None:
     try:
         if not path.exists():
             return
+        if not path.is_file():  # a FIFO would block the read below forever
+            raise NotALedgerError(f"cannot use {path}: not a regular file, so not a wattprint "
+                                  "ledger (pass another --db)")
         size = path.stat().st_size
         with open(path, "rb") as fh:
             head = fh.read(16)

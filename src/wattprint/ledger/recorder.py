@@ -231,12 +231,14 @@ def import_record(ledger: Ledger, path: Path) -> str:
     Raises:
         InputError: not a fallback file, or the run is already finished in the ledger.
     """
+    from wattprint.textfiles import read_text
+
+    # missing, a directory, a FIFO, unreadable: one line, and not a question of format
+    text = read_text(path, "file")
     try:
-        rec = json.loads(path.read_text(encoding="utf-8"))
+        rec = json.loads(text)
         run, fin = rec["run"], rec["finish"]
         ok = rec.get("format") == FORMAT
-    except OSError as exc:  # missing, a directory, unreadable: not a question of format
-        raise InputError(f"cannot read {path}: {exc.strerror or _why(exc)}") from exc
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path} is not a wattprint fallback file: {_why(exc)}") from exc
     if not ok:
