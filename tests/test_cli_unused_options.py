@@ -60,3 +60,12 @@ def test_run_on_exceed_stop_without_a_budget_is_refused() -> None:
     code, out, err = cli_call("run", "--on-exceed", "stop", "--", "true")
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith("wattprint: error: --on-exceed stop is used with --budget")
+
+
+@pytest.mark.parametrize("args", [
+    [*RESNET, "--input", "3x999x999"],
+    ["estimate", "infer", "-m", "resnet50", "-H", "h100", "--input", "3x224"],
+])
+def test_input_shape_of_a_catalog_model_is_refused(args: list[str]) -> None:
+    code, _, err = cli_call(*args)
+    assert code == 2 and err.startswith("wattprint: error: --input applies only to --module")

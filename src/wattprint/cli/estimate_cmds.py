@@ -316,6 +316,13 @@ def _one_chip(chips: str) -> None:
                                "multiply by replicas for data parallelism")
 
 
+def _catalog_input(input_shape: str | None) -> None:
+    """A catalog model has its own input shape: ``--input`` would be silently ignored."""
+    if input_shape is not None:
+        raise InputError("--input applies only to --module (a catalog model has its own input "
+                         "shape; a diffusion model takes --resolution)")
+
+
 def _operator_infer(module, input_shape, model, model_config, hardware, samples, batch,
                     steps_resolution, precision, stack, activation, op_precision, site, pue,
                     profile, market_intensity, json_out, explain, chips) -> None:
@@ -337,6 +344,7 @@ def _operator_infer(module, input_shape, model, model_config, hardware, samples,
     else:
         from wattprint.engine.catalog_models import estimate_operator_model
 
+        _catalog_input(input_shape)
         fp = estimate_operator_model(oc.operator_model(model, model_config), hardware,
                                      units=num(samples, "samples"), batch=b,
                                      steps=None if steps is None else
@@ -366,6 +374,7 @@ def _operator_train(module, input_shape, model, model_config, hardware, samples,
     else:
         from wattprint.engine.catalog_models import estimate_operator_model
 
+        _catalog_input(input_shape)
         fp = estimate_operator_model(oc.operator_model(model, model_config), hardware,
                                      units=n, batch=b, train=True, **kw)
     i = fp.inputs
