@@ -64,6 +64,9 @@ def test_tables(capsys):
      "must be > 0"),
     (["lifecycle", "-m", "llama-3.1-8b", "--training-tokens", "1T", "--demand", "1rps",
       "--days", "-3"], "days"),
+    (["plan", "infer", "-m", "llama-3.1-8b", "--demand", "50rpm"],
+     "demand: cannot read '50rpm': a rate is N rps"),
+    (["plan", "infer", "-m", "llama-3.1-8b", "--demand", "0rps"], "demand must be > 0, got 0"),
 ])
 def test_errors_exit_2_one_line(args, msg, capsys):
     code, out, err = cli(args, capsys)

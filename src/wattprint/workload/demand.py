@@ -55,6 +55,22 @@ def _tokens(value: float | int, what: str) -> int:
     return int(v)
 
 
+def _rate_number(num_text: str, raw: str) -> float:
+    """The number of a demand ``raw`` (its unit already split off as ``num_text``'s rest);
+    one reason, said once: not "demand: ... demand: ..."."""
+    try:
+        return parse_number(num_text.strip(), "demand")
+    except InputError as exc:
+        why = str(exc).removeprefix("demand: ")
+        if why.startswith("must be"):  # 0rps, 1e400rps: the number is read, and wrong
+            raise InputError(f"demand {why} ({raw!r})") from exc
+        if "suffix" in why or "as a number" in why:
+            why = ("a rate is N rps, qps, tps or otps, or N requests, tokens or output tokens "
+                   "per s, min, h or day")
+        raise InputError(f"demand: cannot read {raw!r}: {why} (e.g. 10rps, 600/min, "
+                         "5M tokens/day, 1e6 requests/day)") from exc
+
+
 def parse_demand(text: str | float, prompt_tokens: int = 512, output_tokens: int = 256
                  ) -> Demand:
     """Parse a demand such as ``10rps``, ``5M tokens/day``, ``1e6 requests/day``, ``3/s``.
@@ -98,11 +114,7 @@ def parse_demand(text: str | float, prompt_tokens: int = 512, output_tokens: int
                 kind = "requests"
         else:
             num_text = raw
-    try:
-        n = parse_number(num_text.strip(), "demand")
-    except InputError as exc:
-        raise InputError(f"demand: cannot read {raw!r} (e.g. 10rps, 5M tokens/day, "
-                         f"1e6 requests/day): {exc}") from exc
+    n = _rate_number(num_text, raw)
     rate = n / per_s
     if kind == "tokens":
         rate /= p + o
