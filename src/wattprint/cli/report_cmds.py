@@ -108,6 +108,8 @@ def _write_page(doc: dict[str, Any], kind: str, fmt: str, output: Path | None) -
         else:
             from wattprint.report.browser import html_to_pdf
 
+            if not out.resolve().parent.is_dir():  # say so before Chromium logs its failure
+                raise InputError(f"cannot write {out}: No such file or directory")
             with tempfile.TemporaryDirectory(prefix="wattprint-report-") as tmp:
                 html = Path(tmp) / "report.html"
                 html.write_text(page, encoding="utf-8")
