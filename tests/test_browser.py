@@ -57,7 +57,8 @@ COMMANDS: dict[str, list[str]] = {
 _UNITS = {"J": 1.0, "Wh": 3600.0, "kWh": 3.6e6, "MWh": 3.6e9, "GWh": 3.6e12,
           "mg CO2e": 1e-3, "g CO2e": 1.0, "kg CO2e": 1e3, "t CO2e": 1e6, "mL": 1e-3, "L": 1.0,
           "m³": 1e3, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0,
-          "days": 86400.0, "years": 86400.0 * 365, "%": 0.01, "chip-h": 1.0, "": 1.0}
+          "day": 86400.0, "days": 86400.0, "year": 86400.0 * 365, "years": 86400.0 * 365,
+          "%": 0.01, "chip-h": 1.0, "": 1.0}
 
 
 def shown_to_si(text: str) -> float:
