@@ -92,3 +92,23 @@ def test_fit_keeps_number_columns_whole_and_drops_named_columns() -> None:
     text = con.export_text()
     assert "2,874 J" in text and "12.1 t" in text
     assert max(len(line) for line in text.splitlines()) <= 40
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_serve_meter_window_keeps_numbers_whole(columns: int) -> None:
+    from rich.console import Console
+
+    from wattprint.report.serve_tables import serve_window_table
+
+    r = {"interval": 12, "window_s": 60.0, "energy_j": 123456.7, "output_tokens": 98765.0,
+         "requests": 321.0, "output_tokens_per_s": 1646.1, "j_per_output_token": 1.25,
+         "j_per_request": 384.6, "energy_scope": "accelerators", "counter_resets": 1,
+         "predicted": {"j_per_output_token": 1.1, "j_per_output_token_low": 0.71,
+                       "j_per_output_token_high": 1.93, "j_per_request": 352.0},
+         "prediction_note": None}
+    con = Console(width=columns, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    print_table(con, serve_window_table(r), drop=("predicted J/request", "J/request"))
+    text = con.export_text()
+    assert max(len(line) for line in text.splitlines()) <= columns
+    assert "123,457" in text and "1.25" in text and "1 counter reset;" not in text
+    assert not re.search(r"\d…", text)

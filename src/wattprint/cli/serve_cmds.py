@@ -28,9 +28,11 @@ def _emit(r: dict[str, Any], json_out: bool, console: Any) -> None:
         sys.stdout.write(dumps_json(r).replace("\n", " ") + "\n")
         sys.stdout.flush()
         return
+    from wattprint.report.fit import print_table
     from wattprint.report.serve_tables import serve_window_table
 
-    console.print(serve_window_table(r))
+    print_table(console, serve_window_table(r), drop=(
+        "predicted J/request", "J/request", "requests", "out tokens", "window s"))
 
 
 def _check(engine: str, model: str | None, hardware: str | None) -> None:

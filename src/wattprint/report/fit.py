@@ -94,7 +94,9 @@ def fit_table(table: Any, width: int, drop: Sequence[str] = ()) -> list[str]:
 
     Number columns never wrap and keep their widest cell whole; text columns wrap at spaces
     down to :data:`TEXT_MIN` characters (or their longest number). When the minimum widths
-    do not fit, the columns named in ``drop`` are removed, in that order, until they do.
+    do not fit, the columns named in ``drop`` are removed, in that order, until they do;
+    when even the narrowest widths that keep every number whole do not fit, the last columns
+    go too.
     A table that fits at its natural width is left as Rich lays it out.
 
     Returns:
@@ -110,6 +112,10 @@ def fit_table(table: Any, width: int, drop: Sequence[str] = ()) -> list[str]:
             break
         if _drop(table, name):
             dropped.append(name)
+    while len(table.columns) > 1 and sum(
+            _widths(c, header)[0] for c in table.columns) > _available(table, width):
+        last = table.columns.pop()  # never cut a number: drop a column instead
+        dropped.append(" ".join(plain_lines(last.header)))
     spans = [_widths(c, header) for c in table.columns]
     room = _available(table, width)
     if sum(n for _, _, n in spans) <= room:

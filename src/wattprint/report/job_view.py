@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from wattprint.report.fit import print_table
 from wattprint.report.run_views import energy_text, num_text
 from wattprint.units import plural
 
@@ -37,12 +38,12 @@ def show_job(job: dict[str, Any], json_out: bool) -> None:
     for r in job["runs"]:
         rt.add_row(r["id"], str(r["node"]), str(r["rank"]), r["state"], str(r["exit_code"]),
                    num_text(r["time_s"], "s", ".4g"), energy_text(r["total_energy_j"]))
-    con.print(rt)
+    print_table(con, rt, drop=("rank", "exit"))
     dt = Table(title="devices (each counted once)", title_justify="left")
     for c in ("device", "name", "method", "energy"):
         dt.add_column(c)
     for d in job["devices"]:
         dt.add_row(d["key"], str(d["name"])[:28], str(d["method"]), energy_text(d["energy_j"]))
-    con.print(dt)
+    print_table(con, dt, drop=("method", "name"))
     for note in job["notes"]:
         con.print(f"note: {note}", markup=False)
