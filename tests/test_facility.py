@@ -23,10 +23,9 @@ from wattprint.site.facility import (
     COOLING_TYPES,
     chiller_cop,
     cooling_kind,
-    latent_heat_j_per_kg,
     site_facility_year,
-    with_blowdown,
 )
+from wattprint.site.water import latent_heat_j_per_kg, with_blowdown
 from wattprint.site.water_stress import category, water_stress
 
 
@@ -81,9 +80,13 @@ def test_wet_bulb_below_dry_bulb_and_dew_point_roundtrip(t, rh):
 def test_typical_year_shape_and_extremes():
     y = typical_year("phoenix")
     assert y.dry_bulb_c.shape == (8760,)
-    july = y.dry_bulb_c[y.month == 6]
-    assert july.max() == pytest.approx(41.7, abs=0.2)
-    assert july.min() == pytest.approx(29.4, abs=0.2)
+    july = y.dry_bulb_c[y.month == 6].reshape(31, 24)
+    # the days spread about the normal, and the month keeps its mean daily max and min
+    assert july.max(axis=1).mean() == pytest.approx(41.7, abs=0.2)
+    assert july.min(axis=1).mean() == pytest.approx(29.4, abs=0.2)
+    assert july.max() > 41.7 + 4.0 and july.min() < 29.4 - 4.0
+    flat = typical_year("phoenix", sigma_k=0.0).dry_bulb_c[y.month == 6]
+    assert flat.max() == pytest.approx(41.7, abs=0.2)
     assert (y.wet_bulb_c <= y.dry_bulb_c + 1e-9).all()
 
 
@@ -116,7 +119,7 @@ def test_dry_cooling_uses_no_water_and_wet_cooling_does():
     assert site_facility_year("us-az", "air-economiser").wue_l_per_kwh == 0.0
     evap = site_facility_year("us-az", "evaporative")
     wue = evap.monthly_wue()
-    assert wue[6] > 0.5 and wue[0] == 0.0  # evaporation only when the air is hot
+    assert wue[6] > 0.5 and wue[0] < 0.02  # evaporation only when the air is hot
 
 
 def test_tower_water_is_evaporation_plus_blowdown():
@@ -165,7 +168,7 @@ def test_plan_facility_cluster_numbers():
 
 def test_plan_facility_constraints_name_the_reason():
     p = plan_facility(10000, "h100", ["us-az", "gcp-europe-north1"],
-                      max_power_w=10e6, max_water_stress=3.0)
+                      max_power_w=10.55e6, max_water_stress=3.0)
     by = {(o.site, o.cooling): o for o in p.options}
     assert not by["us-az", "chiller-tower"].feasible
     assert "max-power" in by["us-az", "air-economiser"].why_not
@@ -224,7 +227,7 @@ def test_validation_facility_group():
 
 
 def test_humidification_of_dry_winter_air():
-    from wattprint.site.facility import (
+    from wattprint.site.water import (
         humidification_kg_per_j,
         humidity_ratio,
         outside_air_fraction,

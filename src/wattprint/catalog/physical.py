@@ -90,6 +90,12 @@ class Common(_Strict):
     tower_condenser_rise_k: Sourced
     min_dew_point_c: Sourced
     min_dew_point_2011_c: Sourced
+    day_to_day_sd_k: Sourced
+    evaporative_setpoint_c: Sourced
+    liquid_rise_k: Sourced
+    tower_range_k: Sourced
+    drift_fraction: Sourced
+    heat_reuse_share: Sourced
 
 
 class CoolingData(_Strict):

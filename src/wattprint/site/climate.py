@@ -2,14 +2,19 @@
 
 The climate data are monthly normals per weather station (``data/climate.toml``): mean daily
 maximum and minimum dry bulb and mean relative humidity. :func:`typical_year` turns them into
-8,760 hourly dry-bulb and wet-bulb temperatures: each day of a month follows the same sinusoid
-between the minimum (03:00) and the maximum (15:00), with the month's dew point held constant
-over the day (absolute humidity varies little within a day while relative humidity does).
+8,760 hourly dry-bulb and wet-bulb temperatures: each day follows a sinusoid between its minimum
+(03:00) and maximum (15:00), with the month's dew point held constant over the day (absolute
+humidity varies little within a day while relative humidity does). The days of a month are not
+all alike: each is shifted by ``z_d * sigma`` (:func:`day_shifts_k`), ``z_d`` the mean of its
+equal-probability slice of a standard normal distribution, so the month keeps its mean daily
+maximum and minimum while its hot afternoons (which drive evaporative cooling and chillers) and
+cold nights are represented.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
@@ -87,26 +92,55 @@ def typical_day_c(tmin_c: float, tmax_c: float) -> FloatArray:
     return np.asarray(mean + amp * np.cos(2.0 * np.pi * (hours - HOUR_OF_MAX) / 24.0))
 
 
-def typical_year(station_id: str) -> TypicalYear:
-    """The hourly typical year of a climate station (see the module docstring)."""
+#: Stride that interleaves a month's warm and cool days (coprime with 28, 30 and 31).
+_DAY_STRIDE = 11
+
+
+def day_shifts_k(days: int, sigma_k: float) -> FloatArray:
+    """Day-to-day temperature shifts (K) of the ``days`` days of a month: ``sigma_k`` x the mean
+    of each day's equal-probability slice of a standard normal distribution
+    (``days * (phi(a_d) - phi(b_d))`` between the slice's quantiles ``a_d``, ``b_d``), so they
+    sum to zero; interleaved so warm and cool days alternate over the month."""
+    nd = NormalDist()
+    edges = [-np.inf] + [nd.inv_cdf(d / days) for d in range(1, days)] + [np.inf]
+    pdf = [0.0 if np.isinf(e) else nd.pdf(e) for e in edges]
+    z = np.array([days * (pdf[d] - pdf[d + 1]) for d in range(days)])
+    order = (np.arange(days) * _DAY_STRIDE) % days
+    return np.asarray(sigma_k * z[order])
+
+
+def day_to_day_sd_k() -> float:
+    """Standard deviation (K) of a day's temperature about its month's normal (cooling.toml
+    ``day_to_day_sd_k``)."""
+    from wattprint.catalog.physical import cooling_data
+
+    return float(cooling_data().common.day_to_day_sd_k.value)
+
+
+def typical_year(station_id: str, sigma_k: float | None = None) -> TypicalYear:
+    """The hourly typical year of a climate station (see the module docstring); ``sigma_k``
+    is the day-to-day spread (K; default :func:`day_to_day_sd_k`, 0 = every day of a month
+    alike)."""
     from wattprint.catalog.physical import stations
 
     st = stations().get(station_id)
     if st is None:
         raise UnsupportedError(f"no climate station {station_id!r} in climate.toml")
+    sigma = day_to_day_sd_k() if sigma_k is None else sigma_k
     db_parts, wb_parts, month_parts, dew_parts = [], [], [], []
     for m, days in enumerate(DAYS_IN_MONTH):
         if st.tmax_c[m] < st.tmin_c[m]:
             raise UnsupportedError(f"climate station {st.id!r}: month {m + 1} has max < min")
-        day = typical_day_c(st.tmin_c[m], st.tmax_c[m])
+        base = typical_day_c(st.tmin_c[m], st.tmax_c[m])
+        db = (base[None, :] + day_shifts_k(days, sigma)[:, None]).ravel()
         dew = float(dew_point_c(0.5 * (st.tmin_c[m] + st.tmax_c[m]), st.rh_pct[m]))
-        wb = wet_bulb_c(day, relative_humidity_pct(day, dew))
-        db_parts.append(np.tile(day, days))
-        wb_parts.append(np.tile(wb, days))
+        db_parts.append(db)
+        wb_parts.append(wet_bulb_c(db, relative_humidity_pct(db, dew)))
         month_parts.append(np.full(24 * days, m, dtype=np.int64))
-        dew_parts.append(np.minimum(np.full(24 * days, dew), np.tile(day, days)))
-    prov = (f"typical year from monthly normals of {st.name}: temperature "
-            f"{st.temperature.cite()}; humidity {st.humidity.cite()}")
+        dew_parts.append(np.minimum(np.full(24 * days, dew), db))
+    prov = (f"typical year from monthly normals of {st.name} (day-to-day spread "
+            f"{sigma:.1f} K): temperature {st.temperature.cite()}; humidity "
+            f"{st.humidity.cite()}")
     return TypicalYear(st.id, np.concatenate(db_parts), np.concatenate(wb_parts),
                        np.concatenate(month_parts), prov, np.concatenate(dew_parts))
 

@@ -10,14 +10,17 @@ For every hour of a typical year (:mod:`wattprint.site.climate`) and one cooling
   Carnot COP between the evaporator and the condenser (:func:`chiller_cop`);
 * facility power ``P = (IT / eta_ups + cooling + fixed) / eta_transformer``, fixed loads at a
   share of design IT power;
-* water = heat rejected by evaporation / latent heat of vaporisation, plus blowdown at the
-  cycles of concentration (:func:`evaporation_kg_per_j`).
+* water (:mod:`wattprint.site.water`) = tower make-up (heat rejected incl. fans, pumps, fixed
+  loads and chiller work x latent share / latent heat, plus blowdown and drift at the cycles of
+  concentration), adiabatic evaporation above the set point, and humidification of dry outside
+  air.
 
 Every function is vectorised over hours (numpy arrays) and documented in docs/methodology.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,31 +28,29 @@ import numpy as np
 
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.quantity import J_PER_KWH
-from wattprint.site.climate import FloatArray, TypicalYear, saturation_vapour_pressure_pa
+from wattprint.site.climate import FloatArray, TypicalYear
+from wattprint.site.water import (
+    adiabatic_kg_per_j,
+    humidification_kg_per_j,
+    tower_makeup_kg_per_j,
+    with_blowdown,
+)
 
 if TYPE_CHECKING:
     from wattprint.catalog.physical import Common
 
 COOLING_TYPES: tuple[str, ...] = ("air-economiser", "evaporative", "chiller-tower", "liquid-dry",
-                                  "liquid-hybrid")
+                                  "liquid-hybrid", "liquid-tower")
 KELVIN = 273.15
 #: Chilled-water temperature rise across the cooling coils (K); wattprint assumption.
 CHW_RISE_K = 6.0
-#: Liquid-loop temperature rise across the cold plates (K); wattprint assumption.
-LIQUID_RISE_K = 10.0
 #: Evaporator below the supply temperature for direct-expansion / chiller trim (K).
 EVAPORATOR_DROP_K = 8.0
-#: Specific heat of dry air (J/(kg K)) and sea-level pressure (Pa), for humidification.
-CP_AIR_J_PER_KG_K = 1006.0
-P_ATM_PA = 101325.0
 #: Cooling types that bring outside air into the hall (and so humidify it in dry winters).
 OUTSIDE_AIR_TYPES = ("air-economiser", "evaporative")
-
-
-def latent_heat_j_per_kg(t_c: FloatArray | float) -> FloatArray:
-    """Latent heat of vaporisation of water (J/kg) at ``t_c`` degrees C: 2501 - 2.361 T kJ/kg
-    (linear fit to the IAPWS-IF97 steam tables, 0-40 degrees C)."""
-    return np.asarray((2501.0 - 2.361 * np.asarray(t_c, dtype=float)) * 1e3)
+#: Outdoor dry bulb (degrees C) below which a building needs heat: the 65 F base of heating
+#: degree days (NOAA / ASHRAE); reused data-centre heat is counted only in those hours.
+HEATING_BASE_C = 18.3
 
 
 def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
@@ -69,56 +70,33 @@ def mechanical_share(t_free_c: FloatArray, t_supply_c: float, rise_k: float) -> 
     return np.asarray(np.clip((t_free_c - t_supply_c) / rise_k, 0.0, 1.0))
 
 
-def latent_share(t_db_c: FloatArray, design_share: float) -> FloatArray:
-    """Share of the heat a wet cooling tower rejects as latent heat (evaporation): the design
-    share at 25 degrees C and above, falling linearly to 0.6 at 0 degrees C (cold air takes more
-    heat as sensible heat)."""
-    return np.asarray(np.clip(0.6 + (design_share - 0.6) * t_db_c / 25.0, 0.6, design_share))
+def reuse_share(t_db_c: FloatArray, annual_share: float) -> FloatArray:
+    """Share of the loop's heat reused for building heating each hour: the facility's published
+    annual share spread over the hours colder than the heating base (:data:`HEATING_BASE_C`),
+    0 in warmer hours, at most 1."""
+    cold = np.asarray(t_db_c) < HEATING_BASE_C
+    if annual_share <= 0.0 or not cold.any():
+        return np.zeros_like(np.asarray(t_db_c, dtype=float))
+    return np.asarray(np.where(cold, min(annual_share * cold.size / cold.sum(), 1.0), 0.0))
 
 
-def evaporation_kg_per_j(heat_latent_w: FloatArray, t_c: FloatArray) -> FloatArray:
-    """Water evaporated (kg per J of time-integrated heat): latent heat flow / h_fg(T)."""
-    return np.asarray(heat_latent_w / latent_heat_j_per_kg(t_c))
-
-
-def with_blowdown(evaporated: FloatArray, cycles: float) -> FloatArray:
-    """Evaporation plus blowdown at ``cycles`` of concentration: ``E * cycles / (cycles - 1)``."""
-    if cycles <= 1.0:
-        raise InputError(f"cycles of concentration must exceed 1 (got {cycles})")
-    return np.asarray(evaporated * cycles / (cycles - 1.0))
-
-
-def humidity_ratio(dew_c: FloatArray | float) -> FloatArray:
-    """Humidity ratio (kg water per kg dry air) of air with dew point ``dew_c`` at sea level:
-    ``0.622 e / (p - e)``."""
-    e = saturation_vapour_pressure_pa(dew_c)
-    return np.asarray(0.622 * e / (P_ATM_PA - e))
-
-
-def outside_air_fraction(t_db_c: FloatArray, t_supply_c: float, rise_k: float) -> FloatArray:
-    """Share (0-1) of outside air in the supply of an air-side economiser: mixed with return
-    air (``supply + rise``) to reach the supply temperature when it is colder
-    (``rise / (return - t_db)``), 100 % between supply and return, 0 above the return
-    (recirculation through the chiller)."""
-    ret = t_supply_c + rise_k
-    mix = rise_k / np.maximum(ret - t_db_c, rise_k)
-    return np.asarray(np.where(t_db_c < ret, mix, 0.0))
-
-
-def humidification_kg_per_j(t_db_c: FloatArray, dew_c: FloatArray, t_supply_c: float,
-                            rise_k: float, min_dew_c: float) -> FloatArray:
-    """Water (kg per J of heat removed) to humidify dry outside air up to the minimum dew
-    point: outside-air mass ``f / (cp * rise)`` x ``max(0, w(min_dew) - w(dew))``."""
-    f = outside_air_fraction(t_db_c, t_supply_c, rise_k)
-    dw = np.maximum(humidity_ratio(min_dew_c) - humidity_ratio(dew_c), 0.0)
-    return np.asarray(f * dw / (CP_AIR_J_PER_KG_K * rise_k))
+def series_dry_share(t_db_c: FloatArray, t_in_c: FloatArray, supply_c: float, rise_k: float,
+                     approach_k: float) -> FloatArray:
+    """Share of a liquid loop's heat (0-1) that a dry cooler upstream of the tower takes: it
+    cools the loop water entering at ``t_in_c`` down to at best ``t_db + approach`` and never
+    below the supply, ``clip((t_in - max(t_db + approach, supply)) / rise, 0, 1)``."""
+    floor = np.maximum(np.asarray(t_db_c) + approach_k, supply_c)
+    return np.asarray(np.clip((np.asarray(t_in_c) - floor) / rise_k, 0.0, 1.0))
 
 
 # --------------------------------------------------------------------------- cooling types
+# Each kernel takes the constants, the hourly dry and wet bulb and ``internal``: the heat of
+# fans, pumps and fixed loads that ends up in the cooling medium (W per W of IT heat). It returns
+# the chiller work and the water (kg per J), both per W of IT heat.
 
 
-def _air_economiser(c: Common, t_db: FloatArray, _t_wb: FloatArray) -> tuple[FloatArray,
-                                                                              FloatArray]:
+def _air_economiser(c: Common, t_db: FloatArray, _t_wb: FloatArray,
+                    _internal: float) -> tuple[FloatArray, FloatArray]:
     s, rise = c.supply_air_c.value, c.air_rise_k.value
     m = mechanical_share(t_db, s, rise)
     cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
@@ -126,75 +104,93 @@ def _air_economiser(c: Common, t_db: FloatArray, _t_wb: FloatArray) -> tuple[Flo
     return np.asarray(m / cop), np.zeros_like(t_db)
 
 
-def _evaporative(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
-                                                                         FloatArray]:
+def _evaporative(c: Common, t_db: FloatArray, t_wb: FloatArray,
+                 internal: float) -> tuple[FloatArray, FloatArray]:
     s, rise = c.supply_air_c.value, c.air_rise_k.value
     t_out = t_db - c.evaporative_effectiveness.value * (t_db - t_wb)
     use_air = t_out < s + rise  # outside air still cools below the return: run the media
-    wet = use_air & (t_db > s)
+    wet = use_air & (t_db > c.evaporative_setpoint_c.value)
     t_air = np.where(wet, np.maximum(t_out, s), t_db)
     m = np.where(use_air, mechanical_share(t_air, s, rise), 1.0)
     cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
-    # Air mass per J of heat = 1 / (cp * rise); sensible heat taken from it = cp * (t_db - t_air)
-    latent_w_per_w = np.where(wet, (t_db - t_air) / rise, 0.0)
-    water = with_blowdown(evaporation_kg_per_j(latent_w_per_w, t_db),
+    water = with_blowdown(adiabatic_kg_per_j(t_db, t_air, rise) * (1.0 + internal),
                           c.cycles_of_concentration.value)
     return np.asarray(m / cop), water
 
 
-def _chiller_tower(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
-                                                                           FloatArray]:
+def _tower_water(c: Common, heat_w: FloatArray, t_db: FloatArray) -> FloatArray:
+    makeup, _ = tower_makeup_kg_per_j(heat_w, t_db, c.latent_share.value,
+                                      c.cycles_of_concentration.value, c.tower_range_k.value,
+                                      c.drift_fraction.value)
+    return makeup
+
+
+def _chiller_tower(c: Common, t_db: FloatArray, t_wb: FloatArray,
+                   internal: float) -> tuple[FloatArray, FloatArray]:
     t_tower = t_wb + c.tower_approach_k.value
     chw = c.chilled_water_c.value
     m = mechanical_share(t_tower + c.hx_approach_k.value, chw, CHW_RISE_K)
     cop = chiller_cop(chw - 2.0, t_tower + c.tower_condenser_rise_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
-    chiller_w = m / cop
-    rejected = 1.0 + chiller_w  # the tower rejects the heat plus the chiller's work
-    latent = rejected * latent_share(t_db, c.latent_share.value)
-    water = with_blowdown(evaporation_kg_per_j(latent, t_db), c.cycles_of_concentration.value)
-    return np.asarray(chiller_w), water
+    chiller_w = (1.0 + internal) * m / cop
+    # the tower rejects the IT heat, the fans', pumps' and fixed loads' heat and the chiller work
+    return np.asarray(chiller_w), _tower_water(c, 1.0 + internal + chiller_w, t_db)
 
 
-def _liquid_dry(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
-                                                                        FloatArray]:
+def _liquid_dry(c: Common, t_db: FloatArray, t_wb: FloatArray,
+                internal: float) -> tuple[FloatArray, FloatArray]:
     share = c.liquid_capture.value
     t_dry = t_db + c.dry_cooler_approach_k.value
     supply = c.liquid_supply_c.value
-    m = mechanical_share(t_dry, supply, LIQUID_RISE_K)
+    m = mechanical_share(t_dry, supply, c.liquid_rise_k.value)
     cop = chiller_cop(supply - 2.0, t_db + c.air_condenser_approach_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
-    air_chiller, _ = _air_economiser(c, t_db, t_wb)
+    air_chiller, _ = _air_economiser(c, t_db, t_wb, internal)
     return np.asarray(share * m / cop + (1.0 - share) * air_chiller), np.zeros_like(t_db)
 
 
-def _liquid_hybrid(c: Common, t_db: FloatArray, t_wb: FloatArray) -> tuple[FloatArray,
-                                                                          FloatArray]:
-    """Warm-water liquid cooling rejected first by dry coolers, the rest by an evaporative
-    tower (chiller only when even the tower water is warmer than the supply)."""
-    share = c.liquid_capture.value
-    supply = c.liquid_supply_c.value
-    # share of the loop's heat the dry cooler takes: all of it when dry bulb + approach is at
-    # or below the supply, none when it is at or above the return (supply + rise)
-    wet = mechanical_share(t_db + c.dry_cooler_approach_k.value, supply, LIQUID_RISE_K)
+def _liquid_loop(c: Common, t_db: FloatArray, t_wb: FloatArray, internal: float,
+                 dry_cooler: bool) -> tuple[FloatArray, FloatArray]:
+    """Warm-water liquid cooling: the loop's heat is first reused for building heating (cold
+    hours, published share), then a dry cooler in series takes what it can
+    (:func:`series_dry_share`; none without one), an evaporative tower the rest (chiller only
+    when even the tower water is warmer than the supply)."""
+    share, supply, rise = c.liquid_capture.value, c.liquid_supply_c.value, c.liquid_rise_k.value
+    reuse = reuse_share(t_db, c.heat_reuse_share.value)
+    dry = (series_dry_share(t_db, supply + rise * (1.0 - reuse), supply, rise,
+                            c.dry_cooler_approach_k.value) if dry_cooler
+           else np.zeros_like(t_db))
+    wet = np.clip(1.0 - reuse - dry, 0.0, 1.0)
     t_tower = t_wb + c.tower_approach_k.value
-    m = wet * mechanical_share(t_tower, supply, LIQUID_RISE_K)
+    m = wet * mechanical_share(t_tower, supply, rise)
     cop = chiller_cop(supply - 2.0, t_tower + c.tower_condenser_rise_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
-    chiller_w = share * m / cop
-    latent = share * (wet + chiller_w) * latent_share(t_db, c.latent_share.value)
-    water = with_blowdown(evaporation_kg_per_j(latent, t_db), c.cycles_of_concentration.value)
-    air_chiller, _ = _air_economiser(c, t_db, t_wb)
+    loop = share * (1.0 + internal)
+    chiller_w = loop * m / cop
+    water = _tower_water(c, loop * wet + chiller_w, t_db)
+    air_chiller, _ = _air_economiser(c, t_db, t_wb, internal)
     return np.asarray(chiller_w + (1.0 - share) * air_chiller), water
 
 
-_KERNELS = {
+def _liquid_hybrid(c: Common, t_db: FloatArray, t_wb: FloatArray,
+                   internal: float) -> tuple[FloatArray, FloatArray]:
+    return _liquid_loop(c, t_db, t_wb, internal, dry_cooler=True)
+
+
+def _liquid_tower(c: Common, t_db: FloatArray, t_wb: FloatArray,
+                  internal: float) -> tuple[FloatArray, FloatArray]:
+    return _liquid_loop(c, t_db, t_wb, internal, dry_cooler=False)
+
+
+_KERNELS: dict[str, Callable[[Common, FloatArray, FloatArray, float],
+                               tuple[FloatArray, FloatArray]]] = {
     "air-economiser": _air_economiser,
     "evaporative": _evaporative,
     "chiller-tower": _chiller_tower,
     "liquid-dry": _liquid_dry,
     "liquid-hybrid": _liquid_hybrid,
+    "liquid-tower": _liquid_tower,
 }
 
 
@@ -228,6 +224,8 @@ class FacilityYear:
     month: FloatArray
     provenance: str
     sources: list[str] = field(default_factory=list)
+    #: the humidification part of ``water_kg_per_wh`` (kg per Wh of IT energy), each hour
+    humidify_kg_per_wh: FloatArray | None = None
 
     @property
     def pue(self) -> float:
@@ -252,6 +250,13 @@ class FacilityYear:
     def monthly_wue(self) -> list[float]:
         """WUE (L per kWh of IT energy) of each month."""
         return [float(self.water_kg_per_wh[self.month == m].mean() * 1e3) for m in range(12)]
+
+    def humidification_share(self) -> float:
+        """Share (0-1) of the year's water used to humidify dry outside air."""
+        total = float(self.water_kg_per_wh.sum())
+        if self.humidify_kg_per_wh is None or total <= 0.0:
+            return 0.0
+        return float(self.humidify_kg_per_wh.sum()) / total
 
     def monthly_chiller_hours(self) -> list[float]:
         """Share of each month's hours in which a chiller runs."""
@@ -291,23 +296,27 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     ctype = next((t for t in data.cooling if t.id == kind), None)
     if ctype is None:
         raise UnsupportedError(f"cooling.toml has no [[cooling]] entry {kind!r}")
-    chiller_w_per_w, water_kg_per_j = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c)
+    heat = load / c.ups_efficiency.value
+    internal = ctype.fan_fraction.value + c.fixed_fraction.value / heat
+    chiller_w_per_w, water_kg_per_j = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c,
+                                                     internal)
+    humid_kg_per_j = np.zeros_like(water_kg_per_j)
     if kind in OUTSIDE_AIR_TYPES and air.dew_point_c is not None:
         min_dew = c.min_dew_point_c.value if min_dew_point_c is None else min_dew_point_c
-        water_kg_per_j = water_kg_per_j + humidification_kg_per_j(
+        humid_kg_per_j = humidification_kg_per_j(
             air.dry_bulb_c, air.dew_point_c, c.supply_air_c.value, c.air_rise_k.value, min_dew)
-    heat = load / c.ups_efficiency.value
     cooling_w = heat * (ctype.fan_fraction.value + chiller_w_per_w)
     facility = (heat + cooling_w + c.fixed_fraction.value) / c.transformer_efficiency.value
-    water_kg_per_wh_it = water_kg_per_j * heat / load * 3600.0  # kg per Wh of IT energy
+    per_wh_it = heat / load * 3600.0  # kg per J of heat -> kg per Wh of IT energy
     prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
-            f"water = evaporation/h_fg + blowdown (+ winter humidification of outside air); "
-            f"{air.provenance}" + (f"; site design values {design}" if design else ""))
+            f"water = evaporation/h_fg + blowdown and drift (+ winter humidification of outside "
+            f"air); {air.provenance}" + (f"; site design values {design}" if design else ""))
     return FacilityYear(site or air.station, kind, load, np.asarray(facility), load,
-                        np.asarray(water_kg_per_wh_it), np.asarray(chiller_w_per_w),
-                        air.month.astype(float), prov,
+                        np.asarray((water_kg_per_j + humid_kg_per_j) * per_wh_it),
+                        np.asarray(chiller_w_per_w), air.month.astype(float), prov,
                         [ctype.fan_fraction.cite(), c.ups_efficiency.cite(),
-                         c.transformer_efficiency.cite(), c.cycles_of_concentration.cite()])
+                         c.transformer_efficiency.cite(), c.cycles_of_concentration.cite()],
+                        np.asarray(humid_kg_per_j * per_wh_it))
 
 
 def site_facility_year(site_id: str, cooling: str, load: float = 1.0,

@@ -2,7 +2,8 @@
 
 Each row of ``data/validation/facility_pue.csv`` names a catalog site or a climate station
 (``data/climate.toml``), the operator's cooling type, its published annual PUE and, where the
-operator publishes it, its annual WUE (L per kWh of IT energy). The model runs the typical
+operator publishes it, its annual WUE (L per kWh of IT energy); a row may publish only one of
+the two. The model runs the typical
 climate year at full load with the constants of ``data/cooling.toml`` (nothing fitted to these
 rows) and is compared on PUE, on the overhead PUE - 1 (the part the model predicts; PUE errors
 look small because every PUE is close to 1) and on WUE. Each row's note explains the seasonal
@@ -78,9 +79,11 @@ def swing_note(fy: FacilityYear) -> str:
     peak_w = MONTHS[max(range(12), key=wue.__getitem__)]
     total = sum(wue)
     top3 = sum(sorted(wue)[-3:]) / total if total > 0 else 0.0
+    humid = fy.humidification_share()
     water = (f"monthly WUE {min(wue):.2f}-{max(wue):.2f} L/kWh (peak {peak_w}; "
-             f"{top3:.0%} of the water in the 3 wettest months)" if total > 0
-             else "no evaporation in any month")
+             f"{top3:.0%} of the water in the 3 wettest months"
+             + (f"; {humid:.0%} of the year's water humidifies dry winter air" if humid > 0
+                else "") + ")" if total > 0 else "no evaporation in any month")
     return (f"monthly PUE {min(pue):.3f}-{max(pue):.3f} (peak {peak_p}); chiller runs in "
             f"{_month_list(chill, 0.0)}; {water}")
 
@@ -98,11 +101,12 @@ def validate_facility(collector: Any) -> Any:
         except WattprintError as exc:
             collector.skip(rid, str(exc))
             continue
-        published = float(row["pue"])
-        note = (f"{row['cooling']}; {swing_note(fy)}; modelled WUE {fy.wue_l_per_kwh:.2f} "
-                f"L/kWh; {row['source']}")
-        collector.add(rid, "pue", fy.pue, published, "", note)
-        collector.add(rid, "overhead (PUE-1)", fy.pue - 1.0, published - 1.0, "", note)
+        note = (f"{row['cooling']}; {swing_note(fy)}; modelled PUE {fy.pue:.3f}, WUE "
+                f"{fy.wue_l_per_kwh:.2f} L/kWh; {row['source']}")
+        pue = (row.get("pue") or "").strip()
+        if pue:  # a row may publish WUE only
+            collector.add(rid, "pue", fy.pue, float(pue), "", note)
+            collector.add(rid, "overhead (PUE-1)", fy.pue - 1.0, float(pue) - 1.0, "", note)
         wue = (row.get("wue_l_per_kwh") or "").strip()
         if wue:
             collector.add(rid, "WUE", fy.wue_l_per_kwh, float(wue), "L/kWh", note)

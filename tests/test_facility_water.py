@@ -1,0 +1,98 @@
+"""Golden tests of the water physics (site/water.py), the day-to-day climate spread and the
+liquid-loop cooling types (site/facility.py), and the per-site WUE validation rows."""
+
+import numpy as np
+import pytest
+
+from wattprint.site.climate import day_shifts_k, typical_year
+from wattprint.site.facility import (
+    facility_year,
+    reuse_share,
+    series_dry_share,
+    site_facility_year,
+)
+from wattprint.site.water import (
+    adiabatic_kg_per_j,
+    drift_kg_per_j,
+    latent_heat_j_per_kg,
+    tower_makeup_kg_per_j,
+)
+
+
+def test_day_shifts_keep_the_mean_and_spread_like_a_normal():
+    z = day_shifts_k(31, 1.0)
+    assert z.sum() == pytest.approx(0.0, abs=1e-9)
+    assert sorted(z)[-1] == pytest.approx(2.24, abs=0.01)  # mean of the warmest 1/31 slice
+    assert np.std(z) == pytest.approx(0.995, abs=0.01)  # slice means: a little under 1
+    assert abs(z[0] - z[1]) > 0.5  # warm and cool days interleave
+    assert (day_shifts_k(28, 0.0) == 0.0).all()
+
+
+def test_tower_makeup_golden():
+    # 1 W of heat at 25 C, all design latent share 0.85: E = 0.85 / h_fg(25)
+    heat, t = np.array([1.0]), np.array([25.0])
+    makeup, evap = tower_makeup_kg_per_j(heat, t, 0.85, 5.0, 5.6, 0.00005)
+    h = 2501e3 - 2.361e3 * 25.0
+    assert float(evap[0]) == pytest.approx(0.85 / h, rel=1e-9)
+    assert float(makeup[0]) == pytest.approx(0.85 / h * 5.0 / 4.0, rel=1e-9)  # E + E/(CoC-1)
+    # per kWh of heat: 1.25 L of evaporation, 1.56 L of make-up
+    assert float(makeup[0]) * 3.6e6 == pytest.approx(1.56, abs=0.01)
+    # drift: 0.005 % of the circulating flow Q/(4186 * 5.6) -> 0.0077 L per kWh of heat
+    assert float(drift_kg_per_j(heat, 5.6, 0.00005)[0]) * 3.6e6 == pytest.approx(0.00768,
+                                                                                  rel=1e-3)
+    # at very high cycles the blowdown would fall below the drift: make-up = E + drift
+    hi, evap_hi = tower_makeup_kg_per_j(heat, t, 0.85, 1e6, 5.6, 0.00005)
+    assert float(hi[0] - evap_hi[0]) == pytest.approx(float(drift_kg_per_j(heat, 5.6,
+                                                                           0.00005)[0]))
+
+
+def test_adiabatic_water_golden():
+    # air cooled from 35 C to 24 C at a 12 K rise: 11/12 W of sensible heat per W, / h_fg(35)
+    w = adiabatic_kg_per_j(np.array([35.0, 20.0]), np.array([24.0, 20.0]), 12.0)
+    assert float(w[0]) == pytest.approx(11.0 / 12.0 / float(latent_heat_j_per_kg(35.0)))
+    assert float(w[0]) * 3.6e6 == pytest.approx(1.37, abs=0.01)  # L per kWh of heat
+    assert float(w[1]) == 0.0  # media off: no water
+
+
+def test_series_dry_cooler_and_heat_reuse():
+    t = np.array([-10.0, 10.0, 16.0, 21.0, 30.0])
+    dry = series_dry_share(t, np.full(5, 34.0), 24.0, 10.0, 8.0)
+    assert dry[0] == 1.0 and dry[1] == 1.0 and dry[2] == 1.0  # t + 8 <= 24: all of it
+    assert dry[3] == pytest.approx(0.5) and dry[4] == 0.0
+    reuse = reuse_share(t, 0.1)
+    cold = (t < 18.3).sum()
+    assert reuse[0] == pytest.approx(0.1 * 5 / cold) and reuse[4] == 0.0
+    assert (reuse_share(t, 0.0) == 0.0).all()
+
+
+def test_liquid_tower_uses_more_water_than_the_hybrid():
+    design = {"liquid_supply_c": 24.0, "cycles_of_concentration": 12.8, "liquid_capture": 1.0}
+    air = typical_year("denver")
+    tower = facility_year(air, "liquid-tower", design=design)
+    hybrid = facility_year(air, "liquid-hybrid", design=design)
+    assert tower.wue_l_per_kwh > 2.0 * hybrid.wue_l_per_kwh
+    assert 0.8 < tower.wue_l_per_kwh < 1.5  # towers all year in Colorado
+    wue = tower.monthly_wue()
+    assert wue[6] > wue[0] > 0.5  # the swing: more latent heat in July, water every month
+
+
+def test_evaporative_set_point_and_heat_of_fans():
+    base = site_facility_year("us-az", "evaporative")
+    late = facility_year(typical_year("phoenix"), "evaporative",
+                         design={"evaporative_setpoint_c": 29.4})
+    assert late.wue_l_per_kwh < base.wue_l_per_kwh  # the media start later
+    assert base.humidification_share() == 0.0  # Phoenix air is never below -9 C dew point
+    old = site_facility_year("us-az", "evaporative", min_dew_point_c=5.5)
+    assert 0.0 < old.humidification_share() < 1.0
+
+
+def test_validation_facility_wue_rows_include_esif_towers():
+    from wattprint.validation.harness import run_validation
+
+    rep = run_validation(["facility"])
+    wue = {r.id: r for r in rep.rows if r.quantity == "WUE"}
+    assert {"meta-prineville", "nrel-esif", "nrel-esif-towers"} <= set(wue)
+    assert abs(wue["nrel-esif-towers"].error) < 0.25  # towers only: evaporation + blowdown
+    assert not [r for r in rep.rows if r.id == "nrel-esif-towers" and r.quantity == "pue"]
+    pue = [abs(r.error) for r in rep.rows if r.quantity == "pue"]
+    assert len(pue) == 9 and float(np.median(pue)) < 0.02
