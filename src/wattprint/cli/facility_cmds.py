@@ -27,7 +27,7 @@ def facility_cmd(
                                                 "comma-separated, 'all' (default: every site "
                                                 "with climate data) or 'none'.")] = None,
     cooling: Annotated[str | None, typer.Option("--cooling", help="Cooling types, comma-"
-                                                "separated (default: all four).")] = None,
+                                                "separated (default: all six).")] = None,
     load: Annotated[str, typer.Option("--load", help="IT load as a share of design power.")]
     = "1.0",
     max_power: Annotated[str | None, typer.Option("--max-power", help="Largest peak power at "
