@@ -95,4 +95,4 @@ def test_validation_facility_wue_rows_include_esif_towers():
     assert abs(wue["nrel-esif-towers"].error) < 0.25  # towers only: evaporation + blowdown
     assert not [r for r in rep.rows if r.id == "nrel-esif-towers" and r.quantity == "pue"]
     pue = [abs(r.error) for r in rep.rows if r.quantity == "pue"]
-    assert len(pue) == 9 and float(np.median(pue)) < 0.02
+    assert len(pue) >= 9 and float(np.median(pue)) < 0.02
