@@ -96,3 +96,34 @@ def test_validation_facility_wue_rows_include_esif_towers():
     assert not [r for r in rep.rows if r.id == "nrel-esif-towers" and r.quantity == "pue"]
     pue = [abs(r.error) for r in rep.rows if r.quantity == "pue"]
     assert len(pue) >= 9 and float(np.median(pue)) < 0.02
+
+
+def test_consumption_is_withdrawal_less_blowdown():
+    from wattprint.site.facility import consumed_kg
+
+    # 1.25 kg of tower make-up at 5 cycles = 1.0 evaporated + 0.25 blowdown; humidification
+    # water all evaporates
+    out = consumed_kg(np.array([1.25, 1.75]), np.array([0.0, 0.5]), 5.0)
+    assert out[0] == pytest.approx(1.0) and out[1] == pytest.approx(1.5)
+    fy = site_facility_year("gcp-us-central1", "chiller-tower")
+    assert fy.wue_consumed_l_per_kwh == pytest.approx(fy.wue_l_per_kwh * 4.0 / 5.0, rel=1e-9)
+
+
+def test_google_fleet_check_compares_consumption():
+    from wattprint.validation.harness import run_validation
+
+    rep = run_validation(["facility"])
+    fleet = next(r for r in rep.rows if r.id == "google-fleet")
+    assert "consumed" in fleet.note and abs(fleet.error) < 0.3
+
+
+def test_aws_regions_carry_aws_per_region_pue_and_wue():
+    from wattprint.catalog import get_site
+
+    sg, ie = get_site("aws-ap-southeast-1"), get_site("aws-eu-west-1")
+    assert sg.wue_l_per_kwh.value == 1.57 and ie.wue_l_per_kwh.value == 0.02
+    assert sg.wue_l_per_kwh.status == "secondary" and sg.wue_l_per_kwh.year == 2025
+    assert sg.pue.value == 1.30 and "Real-Time Cloud" in sg.pue.source
+    # where AWS publishes no regional WUE the old flagged value stays, and says why
+    paris = get_site("aws-eu-west-3")
+    assert paris.wue_l_per_kwh.status == "unconfirmed" and paris.pue.value == 1.35

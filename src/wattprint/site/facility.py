@@ -53,6 +53,17 @@ OUTSIDE_AIR_TYPES = ("air-economiser", "evaporative")
 HEATING_BASE_C = 18.3
 
 
+def consumed_kg(withdrawn: FloatArray, humidify: FloatArray | None,
+                cycles: float) -> FloatArray:
+    """Water consumed (evaporated) out of ``withdrawn``: humidification water all evaporates;
+    of the cooling water, evaporation is ``(CoC - 1) / CoC`` of the make-up and the blowdown is
+    discharged (drift, under 1 % of evaporation, is neglected). ``cycles <= 1``: all consumed."""
+    humid = np.zeros_like(withdrawn) if humidify is None else humidify
+    cooling = withdrawn - humid
+    keep = (cycles - 1.0) / cycles if cycles > 1.0 else 1.0
+    return np.asarray(humid + cooling * keep)
+
+
 def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
                 carnot_fraction: float, max_cop: float) -> FloatArray:
     """Coefficient of performance of a vapour-compression chiller (W of heat per W of work):
@@ -226,6 +237,8 @@ class FacilityYear:
     sources: list[str] = field(default_factory=list)
     #: the humidification part of ``water_kg_per_wh`` (kg per Wh of IT energy), each hour
     humidify_kg_per_wh: FloatArray | None = None
+    #: cycles of concentration of the evaporative water (blowdown / bleed), for consumption
+    cycles: float = 0.0
 
     @property
     def pue(self) -> float:
@@ -250,6 +263,13 @@ class FacilityYear:
     def monthly_wue(self) -> list[float]:
         """WUE (L per kWh of IT energy) of each month."""
         return [float(self.water_kg_per_wh[self.month == m].mean() * 1e3) for m in range(12)]
+
+    @property
+    def wue_consumed_l_per_kwh(self) -> float:
+        """Annual water *consumed* (evaporated: withdrawal minus the blowdown discharged) per kWh
+        of IT energy (:func:`consumed_kg`); what operators that report consumption publish."""
+        return float(consumed_kg(self.water_kg_per_wh, self.humidify_kg_per_wh,
+                                 self.cycles).mean() * 1e3)
 
     def humidification_share(self) -> float:
         """Share (0-1) of the year's water used to humidify dry outside air."""
@@ -316,7 +336,8 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
                         np.asarray(chiller_w_per_w), air.month.astype(float), prov,
                         [ctype.fan_fraction.cite(), c.ups_efficiency.cite(),
                          c.transformer_efficiency.cite(), c.cycles_of_concentration.cite()],
-                        np.asarray(humid_kg_per_j * per_wh_it))
+                        np.asarray(humid_kg_per_j * per_wh_it),
+                        c.cycles_of_concentration.value)
 
 
 def site_facility_year(site_id: str, cooling: str, load: float = 1.0,

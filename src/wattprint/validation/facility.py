@@ -82,7 +82,7 @@ def swing_note(fy: FacilityYear) -> str:
     humid = fy.humidification_share()
     water = (f"monthly WUE {min(wue):.2f}-{max(wue):.2f} L/kWh (peak {peak_w}; "
              f"{top3:.0%} of the water in the 3 wettest months"
-             + (f"; {humid:.0%} of the year's water humidifies dry winter air" if humid > 0
+             + (f"; {humid:.0%} of the year's water humidifies dry winter air" if humid >= 0.005
                 else "") + ")" if total > 0 else "no evaporation in any month")
     return (f"monthly PUE {min(pue):.3f}-{max(pue):.3f} (peak {peak_p}); chiller runs in "
             f"{_month_list(chill, 0.0)}; {water}")
@@ -111,19 +111,22 @@ def validate_facility(collector: Any) -> Any:
         if wue:
             collector.add(rid, "WUE", fy.wue_l_per_kwh, float(wue), "L/kWh", note)
         elif rid.startswith("google-"):
-            wues.append(fy.wue_l_per_kwh)
+            wues.append(fy.wue_consumed_l_per_kwh)
     _fleet_wue(collector, wues)
     return collector
 
 
 def _fleet_wue(collector: Any, wues: list[float]) -> None:
-    """Google publishes no per-campus WUE: compare the mean modelled WUE of the Google
-    campuses with Google's fleet WUE (facilities.toml ``gcp``), a fleet-level check."""
+    """Google publishes no per-campus WUE: compare the mean modelled water *consumption* of the
+    Google campuses (Google reports consumption, withdrawal minus discharge, so the towers'
+    blowdown is not in its figure) with Google's fleet WUE (facilities.toml ``gcp``), a
+    fleet-level check."""
     from wattprint.catalog import get_facility
 
     if not wues:
         return
     gcp = get_facility("gcp").wue_l_per_kwh
     collector.add("google-fleet", "WUE (mean of campuses vs fleet)", sum(wues) / len(wues),
-                  gcp.value, "L/kWh", f"fleet-level check only: {gcp.cite()}; per-campus WUE "
-                  "not published in the sources used")
+                  gcp.value, "L/kWh", f"fleet-level check only, water consumed (evaporation; "
+                  f"blowdown is discharged): {gcp.cite()}; per-campus WUE not published in the "
+                  "sources used")
