@@ -155,6 +155,9 @@ def _at_ends(fn: Any, *ends: tuple[float, float, float]) -> tuple[float, float, 
     if len(ends) == 2:  # most formulas of the chain: written out, no argument lists built
         (a, a_lo, a_hi), (b, b_lo, b_hi) = ends
         return fn(a, b), fn(a_lo, b_lo), fn(a_hi, b_hi)
+    if len(ends) == 3:
+        (a, a_lo, a_hi), (b, b_lo, b_hi), (c, c_lo, c_hi) = ends
+        return fn(a, b, c), fn(a_lo, b_lo, c_lo), fn(a_hi, b_hi, c_hi)
     return fn(*[e[0] for e in ends]), fn(*[e[1] for e in ends]), fn(*[e[2] for e in ends])
 
 
