@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from wattprint.catalog.defaults import default_value
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import kv_copies, weight_storage_bytes
 from wattprint.workload.precision import PrecisionPlan
@@ -46,8 +47,6 @@ def paged_kv_capacity(spec: ModelSpec, plan: PrecisionPlan, hw_memory_bytes: flo
     leave no room for one sequence. The engine admits this many and queues the rest
     (vLLM scheduler: a request waits until its pages are free). KV copies follow the
     ``tensor_parallel`` degree (default: all chips)."""
-    from wattprint.catalog.defaults import default_value
-
     util = default_value("serving", "gpu_memory_utilization").value
     pool = util * hw_memory_bytes * chips - weight_storage_bytes(spec, plan)
     tp = chips if tensor_parallel is None else tensor_parallel
@@ -65,8 +64,6 @@ def serving_memory(spec: ModelSpec, plan: PrecisionPlan, batch: Any, prompt_toke
     Static batch: :func:`inference_memory_bytes` at ``P + N`` within ``USABLE_MEMORY``.
     """
     if continuous:
-        from wattprint.catalog.defaults import default_value
-
         util = default_value("serving", "gpu_memory_utilization").value
         per_seq = paged_kv_sequence_bytes(spec, plan, prompt_tokens + output_tokens / 2.0,
                                           chips)

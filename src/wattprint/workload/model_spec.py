@@ -52,13 +52,16 @@ class ModelSpec(Record):
     moe_layer_count: int = -1
     source: str = "config"
 
+    # Every derived count below is a ``cached_property``: the spec is frozen, so each is
+    # computed once per spec and then read from the instance dict on every estimate.
+
     # ----- attention -------------------------------------------------------------------
-    @property
+    @cached_property
     def is_mla(self) -> bool:
         """True for DeepSeek-style multi-head latent attention."""
         return self.kv_lora_rank > 0
 
-    @property
+    @cached_property
     def attn_params_per_layer(self) -> int:
         """Attention projection weights per layer (q, k, v, o; or the MLA factorisation)."""
         d = self.hidden
@@ -72,7 +75,7 @@ class ModelSpec(Record):
             return q + kv + o
         return d * self.heads * self.head_dim * 2 + d * self.kv_heads * self.head_dim * 2
 
-    @property
+    @cached_property
     def attn_dim(self) -> int:
         """Per-head dimension used in the score and value products (QK^T, AV)."""
         if self.is_mla:
@@ -83,7 +86,7 @@ class ModelSpec(Record):
         """KV-cache elements stored per token over all layers (MLA caches the latent)."""
         return self.layers * self.kv_elements_per_token_layer
 
-    @property
+    @cached_property
     def kv_elements_per_token_layer(self) -> int:
         """KV-cache elements per token in one layer: ``2·kv_heads·d_head`` or MLA's latent."""
         if self.is_mla:
@@ -121,7 +124,7 @@ class ModelSpec(Record):
         return ((self.layers - self.local_layers) * full + self.local_layers * local) / \
             self.layers
 
-    @property
+    @cached_property
     def decode_attn_flops_per_pair_layer(self) -> float:
         """Attention FLOPs per (query, cached key) pair per layer during decode.
 
@@ -135,11 +138,11 @@ class ModelSpec(Record):
         return 4.0 * self.heads * self.attn_dim
 
     # ----- MLP --------------------------------------------------------------------------
-    @property
+    @cached_property
     def _mats(self) -> int:
         return 3 if self.gated_mlp else 2
 
-    @property
+    @cached_property
     def moe_layers(self) -> int:
         """Number of layers whose MLP is a mixture of experts."""
         if self.n_experts == 0:
@@ -149,7 +152,7 @@ class ModelSpec(Record):
         eligible = self.layers - self.first_dense_layers
         return eligible // max(self.moe_layer_freq, 1)
 
-    @property
+    @cached_property
     def dense_layers(self) -> int:
         """Number of layers with a dense MLP."""
         return self.layers - self.moe_layers
@@ -163,28 +166,28 @@ class ModelSpec(Record):
         width = self.shared_intermediate or self.moe_intermediate * self.shared_experts
         return self._mats * self.hidden * width
 
-    @property
+    @cached_property
     def routed_expert_params(self) -> int:
         """Weights of all routed experts over all MoE layers (0 for dense models)."""
         return self.moe_layers * self.n_experts * self._expert_params()
 
-    @property
+    @cached_property
     def dense_mlp_params(self) -> int:
         """Weights of one dense MLP."""
         return self._mats * self.hidden * self.intermediate
 
     # ----- totals -----------------------------------------------------------------------
-    @property
+    @cached_property
     def embedding_params(self) -> int:
         """Input embedding table (a lookup: no FLOPs, but memory)."""
         return self.vocab * self.hidden
 
-    @property
+    @cached_property
     def lm_head_params(self) -> int:
         """Output projection (a matmul whether or not it is tied to the embedding)."""
         return self.vocab * self.hidden
 
-    @property
+    @cached_property
     def norm_params(self) -> int:
         """Normalisation weights: two per layer plus the final norm (no FLOPs to speak of)."""
         return (2 * self.layers + 1) * self.hidden
