@@ -38,7 +38,7 @@ def price_per_hour(hws: Sequence[Hardware], pricing: str) -> tuple[np.ndarray, l
         notes.append(f"{hw.id}: ${p.usd:.3g}/accelerator-hour ({p.provenance})")
     if unpriced:
         notes.append(f"no {pricing} price shipped for {', '.join(unpriced)}: their "
-                     "hardware_usd and total_cost_usd are unknown (NaN)")
+                     "hardware_usd and total_cost_usd are unknown (null in --json), never 0")
     return np.array([cache[hw.id] for hw in hws], dtype=float), notes
 
 
