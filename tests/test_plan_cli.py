@@ -67,6 +67,10 @@ def test_tables(capsys):
     (["plan", "infer", "-m", "llama-3.1-8b", "--demand", "50rpm"],
      "demand: cannot read '50rpm': a rate is N rps"),
     (["plan", "infer", "-m", "llama-3.1-8b", "--demand", "0rps"], "demand must be > 0, got 0"),
+    (["plan", "infer", "-m", "llama-3.1-8b", "--demand", "1e30rps"],
+     "request rate: 1e+30 is beyond the supported range"),
+    (["lifecycle", "-m", "llama-3.1-8b", "--training-tokens", "1T", "--demand", "1e30/day"],
+     "request rate"),
 ])
 def test_errors_exit_2_one_line(args, msg, capsys):
     code, out, err = cli(args, capsys)

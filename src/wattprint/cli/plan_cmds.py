@@ -78,11 +78,11 @@ def infer(
     Example: wattprint plan infer -m llama-3.1-8b --demand 20rps --prompt-tokens 1000
     --output-tokens 300 --latency-slo ttft=1s,tpot=50ms --budget 50kWh/day
     """
+    from wattprint.cli.plan_options import parse_demand
     from wattprint.plan.parsing import parse_latency_slo
     from wattprint.plan.serving import plan_inference
     from wattprint.report.plan_tables import Progress, print_plan
     from wattprint.report.tables import dump_json
-    from wattprint.workload.demand import parse_demand
 
     d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
                                       integer=True)),

@@ -40,6 +40,18 @@ PromptOpt = Annotated[str, typer.Option("--prompt-tokens", help="Prompt tokens p
 OutputOpt = Annotated[str, typer.Option("--output-tokens", help="Output tokens per request.")]
 
 
+def parse_demand(text: str, prompt_tokens: int = 512, output_tokens: int = 256) -> Any:
+    """``--demand`` parsed (:func:`wattprint.workload.demand.parse_demand`) and held to the
+    request rate ``estimate infer --rate`` accepts (``engine.inputs.LIMITS``): a planner
+    answer for 10³⁰ requests/s is a row of 10²⁸ replicas, not a plan."""
+    from wattprint.engine.inputs import check_limit
+    from wattprint.workload.demand import parse_demand as parse
+
+    d = parse(text, prompt_tokens, output_tokens)
+    check_limit(d.requests_per_s, "request rate")
+    return d
+
+
 def limits(max_power: str | None, max_water_stress: str | None
            ) -> tuple[float | None, float | None]:
     """(--max-power in W, --max-water-stress score) parsed."""

@@ -27,9 +27,9 @@ def _workload(model: str | None, model_config: str | None, hardware: str | None,
               stack: str | None) -> Any:
     """An engine footprint for `plan regions` / `plan when`: training or one day of serving."""
     from wattprint.catalog.defaults import default_stack
+    from wattprint.cli.plan_options import parse_demand
     from wattprint.engine import estimate_inference, estimate_training
     from wattprint.errors import InputError
-    from wattprint.workload.demand import parse_demand
 
     if hardware is None:
         raise InputError("give --hardware with --model (or --energy alone)")

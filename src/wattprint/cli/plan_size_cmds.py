@@ -39,11 +39,11 @@ def budget_cmd(
 
     Example: wattprint plan budget --energy 500MWh --hardware h100 --demand 1e7requests/day
     """
+    from wattprint.cli.plan_options import parse_demand
     from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_with_unit
     from wattprint.plan.budget import right_size
     from wattprint.report.plan_views import print_budget
     from wattprint.report.tables import dump_json
-    from wattprint.workload.demand import parse_demand
 
     e = parse_with_unit(energy, "--energy", ENERGY_UNITS) if energy is not None else None
     c = parse_with_unit(co2e, "--co2e", CO2E_UNITS) if co2e is not None else None
@@ -88,10 +88,10 @@ def lifecycle_cmd(
     Example: wattprint lifecycle -m llama-3.1-8b --training-tokens 15T --demand 1e7requests/day
     --days 730
     """
+    from wattprint.cli.plan_options import parse_demand
     from wattprint.plan.lifecycle import lifecycle
     from wattprint.report.plan_views import print_lifecycle
     from wattprint.report.tables import dump_json
-    from wattprint.workload.demand import parse_demand
 
     d = parse_demand(demand, int(need(prompt_tokens, "prompt tokens", "--prompt-tokens",
                                       integer=True)),
