@@ -25,3 +25,11 @@ def test_no_pointer_to_a_command_that_does_not_exist() -> None:
 def test_cli_unknown_model_is_one_line() -> None:
     code, _, err = cli_call("estimate", "infer", "-m", "nosuchmodel", "-H", "h100")
     assert code == 2 and err.startswith("wattprint: error: unknown model 'nosuchmodel'")
+
+
+def test_calibrate_fit_checks_hardware_even_when_rows_name_theirs() -> None:
+    from pathlib import Path
+
+    rows = Path(__file__).parent / "data" / "h200_workloads_dev.jsonl"
+    code, _, err = cli_call("calibrate", "fit", str(rows), "--hardware", "h10", "--no-loo")
+    assert code == 2 and err.startswith("wattprint: error: unknown hardware 'h10'")

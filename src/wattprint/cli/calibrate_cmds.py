@@ -160,6 +160,10 @@ def fit_cmd(
     from wattprint.calibrate.measurements import read_measurements, resolve_all
     from wattprint.device.profile import load_profile, save_profile
 
+    if hardware is not None:  # checked even when every row names its own (never ignored)
+        from wattprint.catalog import get_hardware
+
+        hardware = get_hardware(hardware).id
     rows = resolve_all(read_measurements(measurements), db)
     base = load_profile(profile) if profile else None
     res = fit_measurements(rows, stack=stack, hardware=hardware, base=base, name=name,
