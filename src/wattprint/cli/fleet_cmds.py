@@ -100,8 +100,10 @@ def exporter_cmd(
     stop = threading.Event()
     for s in (signal.SIGINT, signal.SIGTERM):
         signal.signal(s, lambda *_: stop.set())
-    sys.stderr.write(f"wattprint exporter: {len(col.states)} device(s), job {col.job}, node "
-                     f"{col.node}: http://{addr}:{port}/metrics\n")
+    from wattprint.units import plural
+
+    sys.stderr.write(f"wattprint exporter: {plural(len(col.states), 'device')}, job "
+                     f"{col.job}, node {col.node}: http://{addr}:{port}/metrics\n")
     failing = ""
     try:
         while not stop.wait(interval):

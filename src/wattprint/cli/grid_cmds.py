@@ -119,7 +119,7 @@ def cached_series(zone: str, db: Path | None, start_s: float | None = None,
     sources = sorted({str(r["source"]) for r in rows})
     return HourlySeries(zone, np.array([float(r["hour_start"]) for r in rows]),
                         np.array([float(r["gco2e_per_kwh"]) for r in rows]),
-                        f"ledger cache, {len(rows)} hours: " + "; ".join(sources)[:300])
+                        f"ledger cache, {plural(len(rows), 'hour')}: " + "; ".join(sources)[:300])
 
 
 @grid_app.command("run")

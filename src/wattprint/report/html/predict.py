@@ -13,6 +13,7 @@ from wattprint.report.html.common import (
     site_assumptions,
 )
 from wattprint.report.html.model import Assumption, Report, Section
+from wattprint.units import plural
 
 _INFER_INPUTS = (("hardware", "Hardware"), ("chips", "Chips per replica (parallelism)"),
                  ("precision", "Precision"), ("stack", "Software stack"),
@@ -68,9 +69,9 @@ def _scale_assumptions(inputs: dict[str, Any], details: dict[str, Any]) -> list[
     if inputs.get("kind") == "serve":
         return [Assumption("Load", f"{inputs.get('rate_rps'):.4g} requests/s for "
                            f"{inputs.get('duration_s'):g} s: steady batch "
-                           f"{details.get('steady_batch')}, {details.get('replicas')} "
-                           "replica(s) provisioned", "vLLM-like continuous batching, "
-                           "defaults.toml [serving]", True)]
+                           f"{details.get('steady_batch')}, "
+                           f"{plural(details.get('replicas') or 0, 'replica')} provisioned",
+                           "vLLM-like continuous batching, defaults.toml [serving]", True)]
     if inputs.get("kind") == "train":
         return [Assumption("Goodput", "100 % on one chip (no failures modelled)",
                            "wattprint assumption", True)]
