@@ -61,6 +61,8 @@ def _widths(col: Any, header: bool) -> tuple[int, int, int]:
     lines = _lines(col)
     head = plain_lines(col.header) if header else []
     natural = max((cell_len(s) for s in lines + head), default=1)
+    if col.max_width is not None:  # Rich never makes the column wider than this
+        natural = max(min(natural, col.max_width), 1)
     head_word = min(max((cell_len(w) for s in head for w in s.split()), default=1), TEXT_MIN)
     numbers = max((cell_len(t) for s in lines for t in _NUMBER_TOKEN.findall(s)), default=1)
     if col.no_wrap or is_number_column(col):
@@ -106,25 +108,34 @@ def fit_table(table: Any, width: int, drop: Sequence[str] = ()) -> list[str]:
         if is_number_column(col):
             col.no_wrap = True
     dropped: list[str] = []
-    header = table.show_header
+    known = {id(c): _widths(c, table.show_header) for c in table.columns}  # measured once
+
+    def need(kind: int) -> int:
+        return sum(min(known[id(c)][kind], known[id(c)][2]) for c in table.columns)
+
     for name in drop:
-        if sum(_widths(c, header)[1] for c in table.columns) <= _available(table, width):
+        if need(1) <= _available(table, width):
             break
         if _drop(table, name):
             dropped.append(name)
-    while len(table.columns) > 1 and sum(
-            _widths(c, header)[0] for c in table.columns) > _available(table, width):
+    while len(table.columns) > 1 and need(0) > _available(table, width):
         last = table.columns.pop()  # never cut a number: drop a column instead
         dropped.append(" ".join(plain_lines(last.header)))
-    spans = [_widths(c, header) for c in table.columns]
+    spans = [known[id(c)] for c in table.columns]
     room = _available(table, width)
-    if sum(n for _, _, n in spans) <= room:
-        return dropped
+    if sum(n for _, _, n in spans) > room:
+        _set_widths(table, spans, room)
+    return dropped
+
+
+def _set_widths(table: Any, spans: list[tuple[int, int, int]], room: int) -> None:
+    """Fixed widths: each column's minimum (or hard minimum when the minimums do not fit),
+    the rest of ``room`` shared in proportion to what each column would still take."""
     sizes = [m for _, m, _ in spans]
     if sum(sizes) > room:  # cut header words and long words of text, never a number
         sizes = [h for h, _, _ in spans]
     slack = room - sum(sizes)
-    want = [n - m for m, (_, _, n) in zip(sizes, spans, strict=True)]
+    want = [max(n - m, 0) for m, (_, _, n) in zip(sizes, spans, strict=True)]
     total = sum(want) or 1
     if slack > 0:
         sizes = [m + slack * w // total for m, w in zip(sizes, want, strict=True)]
@@ -133,7 +144,6 @@ def fit_table(table: Any, width: int, drop: Sequence[str] = ()) -> list[str]:
         head = " ".join(plain_lines(col.header))
         if col.no_wrap and isinstance(col.header, str) and len(head) > size:
             col.header = "\n".join(textwrap.wrap(head, size, break_long_words=False))
-    return dropped
 
 
 def print_table(console: Any, table: Any, drop: Sequence[str] = ()) -> list[str]:
