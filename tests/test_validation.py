@@ -112,7 +112,8 @@ def test_inference_rows_and_skips(report: ValidationReport) -> None:
     inf = [r for r in report.rows if r.group == "inference"]
     energy = [r for r in inf if r.quantity.startswith("energy per output token (ML.ENERGY V")]
     assert len(energy) >= 50
-    assert all(r.quantity.startswith(("energy per output token", "throughput", "power per chip"))
+    assert all(r.quantity.startswith(("energy per output token", "throughput", "power per chip",
+                                      "time per output token"))
                for r in inf)
     reasons = {s.reason for s in report.skipped if s.group == "inference"}
     assert any("not in the catalog" in r for r in reasons)
@@ -132,6 +133,22 @@ def test_throughput_and_power_scored_apart(report: ValidationReport) -> None:
             inf[(rid, "power per chip")]
         # energy per token = power × chips / throughput, in both prediction and publication
         assert (1 + e.error) == pytest.approx((1 + pw.error) / (1 + tp.error), rel=1e-6)
+
+
+def test_each_leaderboard_version_runs_its_own_setup(report: ValidationReport) -> None:
+    # Issue #9: V2 ran vLLM v0.5.4 on ~130-token ShareGPT prompts, V1 eager transformers at
+    # batch 1 (validation/mlenergy.py); each row is estimated under its version's setup.
+    inf = [r for r in report.rows if r.group == "inference"]
+    v2 = [r for r in inf if r.quantity == "energy per output token (ML.ENERGY V2)"]
+    v1 = [r for r in inf if r.quantity == "energy per output token (ML.ENERGY V1)"]
+    v3 = [r for r in inf if r.quantity == "energy per output token (ML.ENERGY V3)"]
+    assert v2 and v1 and v3
+    assert all("stack vllm-0.5," in r.note and "prompt 130 (from the setup)" in r.note
+               for r in v2)
+    assert all("stack eager," in r.note and "prompt 165 (from the setup)" in r.note for r in v1)
+    assert all("stack vllm," in r.note and "(assumed)" in r.note for r in v3)
+    tpot = {r.id for r in inf if r.quantity == "time per output token (ML.ENERGY V2)"}
+    assert tpot == {r.id for r in v2}
 
 
 def test_coverage_and_width_reported(report: ValidationReport) -> None:

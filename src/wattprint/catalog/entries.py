@@ -113,9 +113,10 @@ KINDS: dict[str, Kind] = {
     "Stack": Kind(
         {"aliases": [], "fused_attention": True, "continuous_batching": False,
          "per_engine_step_s": None, "per_seq_step_s": None, "per_seq_power_fraction": None,
-         "per_query_host_s": None},
+         "per_query_host_s": None, "per_worker_step_s": None, "per_seq_vocab_s": None},
         ("per_step_s", "per_layer_s", "per_loop_step_s", "per_layer_seq_s",
          "per_engine_step_s", "per_seq_step_s", "per_seq_power_fraction", "per_query_host_s",
+         "per_worker_step_s", "per_seq_vocab_s",
          "compute_efficiency", "memory_efficiency", "moe_efficiency", "act_passes_hidden",
          "act_passes_ffn")),
     "ScarcityFactor": Kind({}, ("cf",)),

@@ -161,6 +161,10 @@ class Stack(BaseModel):
     #: serving-engine host work serial with the device step: per step, per running sequence [s]
     per_engine_step_s: Sourced | None = None
     per_seq_step_s: Sourced | None = None
+    #: serial host time per step for each tensor-/pipeline-parallel worker beyond the first [s]
+    per_worker_step_s: Sourced | None = None
+    #: per running sequence and vocabulary entry per step (full-vocabulary sampling) [s]
+    per_seq_vocab_s: Sourced | None = None
     #: share of the dynamic power budget drawn during the per-sequence engine work
     per_seq_power_fraction: Sourced | None = None
     #: benchmark-harness host time per query while the chip waits at its idle floor [s]

@@ -53,6 +53,8 @@ class DeviceParams(Record):
     per_engine_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_seq_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     seq_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    per_worker_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    per_seq_vocab_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     size_aware: bool = True
     #: convolutions' own rate and energy when they differ from the matmuls' (fp32: TF32)
     conv_peak_flops: float | None = None
@@ -165,6 +167,8 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         per_engine_step_s=_tri_or_zero(stack.per_engine_step_s),
         per_seq_step_s=_tri_or_zero(stack.per_seq_step_s),
         seq_power_fraction=_tri_or_zero(stack.per_seq_power_fraction),
+        per_worker_step_s=_tri_or_zero(stack.per_worker_step_s),
+        per_seq_vocab_s=_tri_or_zero(stack.per_seq_vocab_s),
         link_bps=link,
         dvfs_factor=_tri(dvfs),
         moe_eff=_best_first(stack.moe_efficiency),
@@ -185,9 +189,20 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
                         f"{stack.per_loop_step_s.cite()}"
                         + (f"; serial engine work per step {stack.per_engine_step_s.cite()}"
                            f" and per running sequence {stack.per_seq_step_s.cite()}"
-                           if stack.per_engine_step_s and stack.per_seq_step_s else ""),
+                           if stack.per_engine_step_s and stack.per_seq_step_s else "")
+                        + _extra_engine_terms(stack),
         },
     )
+
+
+def _extra_engine_terms(stack: Stack) -> str:
+    """Provenance of the optional per-worker and per-vocabulary-entry engine terms."""
+    out = ""
+    if stack.per_worker_step_s is not None:
+        out += f"; per extra GPU worker per step {stack.per_worker_step_s.cite()}"
+    if stack.per_seq_vocab_s is not None:
+        out += f"; per sequence and vocabulary entry {stack.per_seq_vocab_s.cite()}"
+    return out
 
 
 class PhaseResult(Record):
@@ -278,7 +293,8 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
                             p.per_loop_step_s[corner], work.layer_seq_passes,
                             p.per_layer_seq_s[corner])
     t_seq = r.engine_host_time_s(work.passes, work.seq_passes, p.per_engine_step_s[corner],
-                                 p.per_seq_step_s[corner])
+                                 p.per_seq_step_s[corner], n, p.per_worker_step_s[corner],
+                                 work.vocab_seq_passes, p.per_seq_vocab_s[corner])
     t = r.busy_time_s(t_dev, t_o) + t_seq + t_comm
     e_flop = (flops + x_flops) * p.j_per_flop[corner] + \
         work.dequant_ops * p.j_per_vector_op[corner]
@@ -289,7 +305,8 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p.dvfs_factor[corner], t_capped, budget * n)
     e_dyn = e_dyn + r.engine_sequence_energy_j(work.seq_passes, p.per_seq_step_s[corner],
-                                               p.seq_power_fraction[corner], budget, n)
+                                               p.seq_power_fraction[corner], budget, n,
+                                               work.vocab_seq_passes, p.per_seq_vocab_s[corner])
     energy = r.accelerator_energy_j(p.idle_w[corner], n, t_capped, e_dyn)
     return {"t": t_capped, "e": energy, "e_dyn": e_dyn, "t_compute": t_c, "t_memory": t_w,
             "t_elementwise": t_a, "t_device": t_dev, "t_overhead": t_o, "t_sequences": t_seq,

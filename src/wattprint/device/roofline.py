@@ -64,32 +64,53 @@ def overhead_time_s(passes: Any, layer_passes: Any, loop_steps: Any, per_step_s:
             + layer_seq_passes * per_layer_seq_s)
 
 
+def engine_sequence_time_s(seq_passes: Any, per_seq_step_s: Any, vocab_seq_passes: Any = 0.0,
+                           per_seq_vocab_s: Any = 0.0) -> Any:
+    """Per-sequence serving-engine work per step [s]:
+    ``Σ_steps B · s_req + Σ_steps B · V · s_vocab``.
+
+    ``s_req`` is the work per running sequence (scheduling, output processing,
+    detokenisation, stop checks); ``s_vocab`` the part that grows with the vocabulary ``V``:
+    an engine that samples top-p by sorting every sequence's full fp32 logit row (vLLM's V0
+    sampler: ``logits.sort(dim=-1)``, then softmax, cumulative sum, log-softmax over the
+    vocabulary) does ``O(B · V)`` work per step. Both per stack in ``data/stacks.toml``.
+    """
+    return seq_passes * per_seq_step_s + vocab_seq_passes * per_seq_vocab_s
+
+
 def engine_host_time_s(passes: Any, seq_passes: Any, per_engine_step_s: Any,
-                       per_seq_step_s: Any) -> Any:
+                       per_seq_step_s: Any, workers: Any = 1.0, per_worker_step_s: Any = 0.0,
+                       vocab_seq_passes: Any = 0.0, per_seq_vocab_s: Any = 0.0) -> Any:
     """Serving-engine host work that is serial with the device step [s]:
-    ``steps · s_engine + Σ_steps B · s_req``.
+    ``steps · (s_engine + (w − 1) · s_worker) + engine_sequence_time_s``.
 
     A continuous-batching engine (vLLM) runs a synchronous loop: schedule, prepare the
     inputs, replay the step's CUDA graph, wait, sample, detokenise and check stop conditions
     for every running sequence. The next step's inputs depend on this step's sampled tokens,
     so this work does not overlap the device step; it has a fixed part per step
-    (``s_engine``) and a part per running sequence (``s_req``). vLLM's own profile found
-    such CPU work dominating decode at high batch ("vLLM v0.6.0: 2.7x throughput
-    improvement", vLLM blog 2024-09-05). Both per stack in ``data/stacks.toml``.
+    (``s_engine``), a part per GPU worker beyond the first (``s_worker``: the driver sends
+    each step's inputs to every tensor-/pipeline-parallel worker) and a part per running
+    sequence (:func:`engine_sequence_time_s`). vLLM's own profile found such CPU work
+    dominating decode at high batch ("vLLM v0.6.0: 2.7x throughput improvement", vLLM blog
+    2024-09-05). All per stack in ``data/stacks.toml``.
     """
-    return passes * per_engine_step_s + seq_passes * per_seq_step_s
+    return (passes * (per_engine_step_s + (workers - 1.0) * per_worker_step_s)
+            + engine_sequence_time_s(seq_passes, per_seq_step_s, vocab_seq_passes,
+                                     per_seq_vocab_s))
 
 
 def engine_sequence_energy_j(seq_passes: Any, per_seq_step_s: Any, fraction: Any,
-                             budget_w: Any, chips: Any) -> Any:
+                             budget_w: Any, chips: Any, vocab_seq_passes: Any = 0.0,
+                             per_seq_vocab_s: Any = 0.0) -> Any:
     """Dynamic energy of the per-sequence engine work [J]:
-    ``n · f · (TDP − P_idle) · Σ_steps B · s_req``.
+    ``n · f · (TDP − P_idle) · engine_sequence_time_s``.
 
     Part of a serving engine's per-sequence work each step runs on the GPU (logits softmax,
     penalties, top-k/top-p sampling over the whole vocabulary), so that time is not idle.
     ``f`` per stack (``per_seq_power_fraction``, fitted: see docs/methodology.md §2.4).
     """
-    return chips * fraction * budget_w * seq_passes * per_seq_step_s
+    return chips * fraction * budget_w * engine_sequence_time_s(
+        seq_passes, per_seq_step_s, vocab_seq_passes, per_seq_vocab_s)
 
 
 def kernel_time_s(t_matmul_compute: Any, t_matmul_memory: Any, t_elementwise: Any) -> Any:

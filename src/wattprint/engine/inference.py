@@ -236,7 +236,9 @@ def estimate_inference(
     hw = resolve_hardware(hardware)
     plan = precision_plan(precision, kv_cache)
     st = stack_entry(stack if stack is not None else default_stack("infer"))
-    params, notes = params_for(hw, st, plan, chips, profile)
+    # the tensor-parallel all-reduce runs within its group: a group of ≤ 8 GPUs stays on the
+    # node's NVLink even when pipeline stages span nodes (device_params picks the link)
+    params, notes = params_for(hw, st, plan, tp, profile)
     asked = batch
     batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
                                              output_tokens, chips, tp, st.continuous_batching)

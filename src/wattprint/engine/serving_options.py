@@ -106,9 +106,11 @@ def _speculative(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
     target = decode_work(spec, plan, traffic, batch * (k + 1), ctx, steps=steps)
     one = decode_work(spec, plan, traffic, batch, ctx, steps=steps)
     target = target.replace(kv_bytes=one.kv_bytes, seq_passes=one.seq_passes,
-                     layer_seq_passes=one.layer_seq_passes)
+                     layer_seq_passes=one.layer_seq_passes,
+                     vocab_seq_passes=one.vocab_seq_passes)
     draft = decode_work(opts.draft, plan, traffic, batch, ctx, steps=steps * k)
-    draft = draft.replace(passes=0.0, loop_steps=0.0, seq_passes=0.0, layer_seq_passes=0.0)
+    draft = draft.replace(passes=0.0, loop_steps=0.0, seq_passes=0.0, layer_seq_passes=0.0,
+                          vocab_seq_passes=0.0)
     return target + draft
 
 

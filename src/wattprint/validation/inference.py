@@ -1,7 +1,9 @@
 """Validation group ``inference``: ML.ENERGY leaderboard LLM rows (V3, V2, V1).
 
 Energy per output token for every row; throughput and power per chip where the row publishes
-average power (V3). Predicted with the ``vllm`` stack at the row's measured average batch.
+average power (V3). Predicted at the row's measured average batch with the stack and prompt
+lengths of the version's measurement setup (:mod:`wattprint.validation.mlenergy`: V1 eager
+transformers, V2 vLLM v0.5, V3 the ``vllm`` profile).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.estimate import estimate_inference
+from wattprint.validation.mlenergy import setup_prompt_tokens, setup_stack
 from wattprint.validation.parse import first_number, half_precision, hardware_id, parse_count
 from wattprint.validation.specs import inference_model
 
@@ -83,9 +86,10 @@ def _dataset_version(dataset: str) -> str:
 
 
 def validate_inference(c: Any) -> Any:
-    """ML.ENERGY LLM rows, ``vllm`` stack: accelerator energy per output token, and where the
-    row publishes average power, throughput and power per chip separately (right for the right
-    reasons: the two can err in opposite directions and cancel in energy per token)."""
+    """ML.ENERGY LLM rows, each under its version's setup (stack, prompt length): accelerator
+    energy per output token, and what the row publishes besides (throughput and power per
+    chip, or time per output token) scored separately (right for the right reasons: time and
+    power can err in opposite directions and cancel in energy per token)."""
     for row in load_rows("inference_llm.csv"):
         rid = row["id"]
         spec, m_note = inference_model(row["model"], first_number(row.get("params_total_B")))
@@ -106,28 +110,54 @@ def validate_inference(c: Any) -> Any:
             continue
         fp8 = "fp8" in row["model"].lower() or row.get("precision", "").lower() == "fp8"
         precision = "fp8" if fp8 else half_precision(hw)
-        prompt = _prompt_tokens(row.get("workload", ""))
+        version = _dataset_version(row.get("dataset", ""))
+        workload = row.get("workload", "")
+        stack = setup_stack(version)
+        setup_prompt = setup_prompt_tokens(version, workload)
+        prompt = setup_prompt or _prompt_tokens(workload)
         try:
             fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,
                                     output_tokens=max(1, int(round(out))), chips=chips,
                                     tensor_parallel=tp,
-                                    precision=precision, stack="vllm")
+                                    precision=precision, stack=stack)
         except WattprintError as exc:
             c.skip(rid, f"estimate failed: {exc}")
             continue
-        note = (f"{m_note}; {chips} × {hw} (TP {tp}), {precision}, batch {batch}, "
-                f"prompt {prompt} "
-                f"(assumed), output {int(round(out))}; {row.get('workload', '')}")
+        note = (f"{m_note}; {chips} × {hw} (TP {tp}), {precision}, stack {stack}, "
+                f"batch {batch}, prompt {prompt} "
+                f"({'from the setup' if setup_prompt else 'assumed'}), "
+                f"output {int(round(out))}; {workload}")
         if hw_note:
             note += f"; {hw_note}"
-        version = _dataset_version(row.get("dataset", ""))
         c.add_q(rid, f"energy per output token ({version})",
                 fp["accelerator_energy_per_output_token"], pub, "J", note)
-        power = first_number(row.get("avg_power_W"))
-        if power:
-            _throughput_and_power(c, rid, fp, batch * int(round(out)), chips, power, pub,
-                                  version, note)
+        _time_quantities(c, row, fp, batch * int(round(out)), chips, pub, version, note)
     return c
+
+
+#: ``avg TPOT 0.1122 s`` in a V2 row's notes: the leaderboard's mean time per output token.
+_TPOT_RE = re.compile(r"avg TPOT\s+(\d+(?:\.\d+)?)\s*s\b")
+
+
+def published_tpot_s(notes: str | None) -> float | None:
+    """The mean time per output token [s] quoted in a row's notes (V2 rows), else ``None``."""
+    m = _TPOT_RE.search(notes or "")
+    return float(m.group(1)) if m else None
+
+
+def _time_quantities(c: Any, row: dict[str, str], fp: Any, out_tokens: int, chips: int,
+                     j_per_token: float, version: str, note: str) -> None:
+    """Score what a row publishes besides energy: average power (V3) gives throughput and
+    power per chip; a mean time per output token (V2) is scored against the predicted TPOT
+    (continuous batching: prefill + decode time over the decode steps)."""
+    power = first_number(row.get("avg_power_W"))
+    if power:
+        _throughput_and_power(c, row["id"], fp, out_tokens, chips, power, j_per_token,
+                              version, note)
+    tpot = published_tpot_s(row.get("notes"))
+    if tpot:
+        c.add_q(row["id"], f"time per output token ({version})", fp["time_per_output_token"],
+                tpot, "s", note)
 
 
 def _throughput_and_power(c: Any, rid: str, fp: Any, out_tokens: int, chips: int,

@@ -45,6 +45,7 @@ class Work(Record):
     expert_flops: float = 0.0  # part of matmul_flops run by routed-expert (MoE) kernels
     expert_bytes: float = 0.0  # part of weight_bytes read by routed-expert kernels
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
+    vocab_seq_passes: float = 0.0  # sequences × passes × vocabulary: per-sequence sampling work
 
     _INTENSIVE = ("phase", "gemm_k")
 
@@ -54,7 +55,7 @@ class Work(Record):
                  optimizer_bytes: float = 0.0, loop_steps: float = 0.0,
                  layer_seq_passes: float = 0.0, seq_passes: float = 0.0,
                  expert_flops: float = 0.0, expert_bytes: float = 0.0,
-                 gemm_k: float = 0.0) -> None:
+                 gemm_k: float = 0.0, vocab_seq_passes: float = 0.0) -> None:
         # Written out (built several times per estimate); the instance dict holds exactly
         # the fields, in field order (``_values`` relies on it).
         self.__dict__.update(
@@ -63,7 +64,8 @@ class Work(Record):
             dequant_ops=dequant_ops, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
             activation_bytes=activation_bytes, optimizer_bytes=optimizer_bytes,
             loop_steps=loop_steps, layer_seq_passes=layer_seq_passes, seq_passes=seq_passes,
-            expert_flops=expert_flops, expert_bytes=expert_bytes, gemm_k=gemm_k)
+            expert_flops=expert_flops, expert_bytes=expert_bytes, gemm_k=gemm_k,
+            vocab_seq_passes=vocab_seq_passes)
 
     @property
     def flops(self) -> float:
@@ -277,6 +279,7 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
         gemm_k=float(spec.hidden),
         layer_seq_passes=float(spec.layers) * batch,
         seq_passes=batch,
+        vocab_seq_passes=batch * float(spec.vocab),
         expert_flops=expert_matmul_flops(spec, tokens),
         expert_bytes=expert_bytes_read(spec, plan, tokens),
     )
@@ -309,6 +312,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         gemm_k=float(spec.hidden),
         layer_seq_passes=float(spec.layers) * batch,
         seq_passes=batch,
+        vocab_seq_passes=batch * float(spec.vocab),
         expert_flops=expert_matmul_flops(spec, batch),
         expert_bytes=expert_bytes_read(spec, plan, batch),
     )

@@ -1,0 +1,84 @@
+"""How each ML.ENERGY leaderboard version measured: the serving stack and prompt lengths.
+
+The three versions ran different software on different prompts, so one set of assumptions
+cannot stand for all of them. Each :class:`Setup` names the stack profile (``data/stacks.toml``)
+that matches what the version ran and the mean prompt length of its workloads, with the
+source of each. V3's prompt lengths are the assumptions in
+:data:`wattprint.validation.inference.PROMPT_TOKENS` (no setup entry here).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Setup(NamedTuple):
+    """Measurement conditions of one leaderboard version."""
+
+    stack: str  # stack id in data/stacks.toml
+    prompt_tokens: dict[str, int]  # mean prompt tokens per workload prefix (system prompt
+    # and chat template included)
+    source: str
+
+
+#: ML.ENERGY V1 (2023): Hugging Face transformers models loaded through FastChat 0.2.23
+#: (torch 2.0.1, fp16), a hand-written generation loop (one eager forward per token, a
+#: logits processor, multinomial sampling, ``tokenizer.batch_decode`` of the whole output
+#: every step), batch 1, ``max_new_tokens`` 512, context 2048; Zeus energy of the one GPU
+#: over the whole generation (prefill included) divided by the response length.
+#: Prompts: the first turns of the length-sorted ShareGPT sample
+#: (``sg_90k_part1_html_cleaned_lang_first_sampled_sorted.json``, 2,978 prompts, mean 498
+#: characters ≈ 125 tokens at ~4 characters per token) plus the FastChat system prompt and
+#: roles (~40 tokens): ~165 tokens.
+V1 = Setup(
+    stack="eager",
+    prompt_tokens={"chat": 165},
+    source=("github.com/ml-energy/leaderboard-v2 @31b5924 (2023-09-06): scripts/benchmark.py, "
+            "setup.py (fschat==0.2.23, torch==2.0.1), sharegpt/"
+            "sg_90k_part1_html_cleaned_lang_first_sampled_sorted.json"),
+)
+
+#: ML.ENERGY V2 (2024): vLLM v0.5.4 (``mlenergy/vllm:v0.5.4-openai``) with
+#: ``--disable-frontend-multiprocessing``, chunked prefill off, ``--max-model-len 4096``,
+#: ``--gpu-memory-utilization 0.95``, CUDA graphs on (default), ``max_num_seqs`` swept;
+#: 500 ShareGPT first turns × 4 (2,000 requests) sent at once (request rate inf), chat
+#: completions with a one-sentence system prompt, ``max_tokens`` 1024, temperature 0.8,
+#: top_p 0.95. Energy: Zeus, all GPUs of the replica, summed over the steady state only
+#: (while requests wait in the queue, so the batch stays full) and divided by the output
+#: tokens generated in that window; runs whose average batch stayed below 95 % of the
+#: maximum were dropped. Prompts: ``ShareGPT_V3_filtered_500.json`` (first turns of
+#: 4–800 Llama tokens), mean 350 characters ≈ 90 tokens, plus the system prompt (~20
+#: tokens) and the chat template (~20 tokens): ~130 tokens.
+V2 = Setup(
+    stack="vllm-0.5",
+    prompt_tokens={"chat": 130},
+    source=("github.com/ml-energy/leaderboard-v2 @c3af7f3: benchmark/llm_text_generation/chat/"
+            "scripts/benchmark_one_datapoint.py, benchmark_client.py, "
+            "aggregate_leaderboard_data.py, pegasus/*/queue_*.yaml, "
+            "sharegpt/ShareGPT_V3_filtered_500.json and filter_dataset.py"),
+)
+
+#: Setups by version label (``ML.ENERGY V1`` …).
+SETUPS: dict[str, Setup] = {"ML.ENERGY V1": V1, "ML.ENERGY V2": V2}
+
+#: The stack of versions without a setup entry (V3: vLLM of 2025, the ``vllm`` profile).
+DEFAULT_STACK = "vllm"
+
+
+def setup_stack(version: str) -> str:
+    """Stack id for a leaderboard version label (``ML.ENERGY V2`` → ``vllm-0.5``)."""
+    s = SETUPS.get(version)
+    return s.stack if s else DEFAULT_STACK
+
+
+def setup_prompt_tokens(version: str, workload: str) -> int | None:
+    """Mean prompt tokens of ``workload`` in ``version``'s setup, or ``None`` when the setup
+    does not state it (the caller's assumption then applies)."""
+    s = SETUPS.get(version)
+    if s is None:
+        return None
+    w = workload.lower()
+    for key, n in s.prompt_tokens.items():
+        if w.startswith(key):
+            return n
+    return None

@@ -1,0 +1,83 @@
+"""ML.ENERGY measurement setups per leaderboard version, and the serving-engine terms they need
+(issue #9: V2 ran vLLM v0.5.4, whose host work per step, per GPU worker and per sequence ×
+vocabulary entry sets its time per output token)."""
+
+from __future__ import annotations
+
+import pytest
+
+from wattprint.catalog.stacks import get_stack, stack_entry
+from wattprint.device import roofline as r
+from wattprint.estimate import estimate_inference
+from wattprint.validation.inference import published_tpot_s
+from wattprint.validation.mlenergy import SETUPS, setup_prompt_tokens, setup_stack
+
+
+def test_engine_host_time_golden() -> None:
+    # docs/methodology.md 2.4b: steps·(s_engine + (w−1)·s_worker) + Σ B·s_req + Σ B·V·s_vocab
+    t = r.engine_host_time_s(10.0, 1000.0, 0.019, 1.5e-4, 4.0, 0.0076, 1000.0 * 128_256,
+                             6.4e-10)
+    assert t == pytest.approx(10 * (0.019 + 3 * 0.0076) + 1000 * 1.5e-4
+                              + 1000 * 128_256 * 6.4e-10)
+    assert t == pytest.approx(0.65008384)
+    # the optional terms default to the one-worker, vocabulary-free form
+    assert r.engine_host_time_s(10.0, 1000.0, 0.002, 5e-5) == pytest.approx(0.07)
+    assert r.engine_sequence_time_s(1000.0, 1.5e-4, 32_000e3, 6.4e-10) == \
+        pytest.approx(0.15 + 0.02048)
+
+
+def test_engine_sequence_energy_includes_the_vocabulary_term() -> None:
+    # n · f · (TDP − idle) · (Σ B·s_req + Σ B·V·s_vocab)
+    e = r.engine_sequence_energy_j(1000.0, 1.5e-4, 0.3, 579.4, 2.0, 1000.0 * 256_000, 6.4e-10)
+    assert e == pytest.approx(2 * 0.3 * 579.4 * (0.15 + 0.16384))
+    assert r.engine_sequence_energy_j(1000.0, 1.5e-4, 0.3, 579.4, 2.0) == \
+        pytest.approx(2 * 0.3 * 579.4 * 0.15)
+
+
+def test_vllm_05_stack_is_sourced_and_twinned() -> None:
+    s = get_stack("vllm-0.5")
+    assert s.continuous_batching and s.per_worker_step_s and s.per_seq_vocab_s
+    assert "ML.ENERGY" in s.per_engine_step_s.source and "v0.5.4" in s.per_engine_step_s.source
+    assert "sort" in s.per_seq_vocab_s.source
+    light = stack_entry("vllm-0.5")
+    assert light.per_seq_vocab_s.value == s.per_seq_vocab_s.value
+    assert light.per_worker_step_s.value == s.per_worker_step_s.value
+    assert get_stack("vllm").per_worker_step_s is None  # V3's profile is unchanged
+
+
+def test_setups_by_version() -> None:
+    assert setup_stack("ML.ENERGY V1") == "eager"
+    assert setup_stack("ML.ENERGY V2") == "vllm-0.5"
+    assert setup_stack("ML.ENERGY V3") == "vllm"
+    assert setup_prompt_tokens("ML.ENERGY V2", "chat") == 130
+    assert setup_prompt_tokens("ML.ENERGY V1", "chat (FastChat prompts)") == 165
+    assert setup_prompt_tokens("ML.ENERGY V2", "code") is None
+    assert setup_prompt_tokens("ML.ENERGY V3", "lm-arena-chat") is None
+    assert all("ml-energy/leaderboard-v2" in s.source for s in SETUPS.values())
+
+
+def test_published_tpot() -> None:
+    assert published_tpot_s("avg TPOT 0.1122 s") == pytest.approx(0.1122)
+    assert published_tpot_s("latency 9.44 s; ") is None
+    assert published_tpot_s(None) is None
+
+
+def test_more_gpu_workers_and_a_larger_vocabulary_lengthen_v2_steps() -> None:
+    def tpot(model: str, chips: int) -> float:
+        fp = estimate_inference(model, "h100", batch=256, prompt_tokens=130, output_tokens=400,
+                                chips=chips, stack="vllm-0.5")
+        return float(fp["time_per_output_token"].value)
+
+    # 7.6 ms per extra worker dominates the device-time gain of splitting the model
+    assert tpot("llama-3.1-8b", 4) > tpot("llama-3.1-8b", 1)
+
+
+def test_tensor_parallel_all_reduce_stays_in_its_node() -> None:
+    # 16 GPUs as TP 8 × PP 2: the all-reduce runs within the 8-GPU group on NVLink, not over
+    # the 50 GB/s inter-node network (which only pipeline activations cross)
+    def t_comm(tp: int) -> float:
+        fp = estimate_inference("llama-3.1-70b", "h100", batch=256, prompt_tokens=130,
+                                output_tokens=400, chips=16, tensor_parallel=tp, stack="vllm")
+        return float(fp.details["decode"]["t_comm_s"])
+
+    assert t_comm(8) < t_comm(16) / 5
