@@ -21,6 +21,8 @@ an installed package (``PYTHONDONTWRITEBYTECODE`` is dropped for the children). 
 ``--samples`` (≥ 5) processes; with ``--baseline`` another source tree (e.g. ``git archive``
 of an older commit) is measured in the same rounds, interleaved. ``cli_*``: wall time of
 ``python -m wattprint estimate ... --json`` subprocesses. The load average is recorded.
+``--instructions`` (needs valgrind) also counts the CPU instructions of the same calls, which
+the other jobs on a shared machine do not change (timings there drift by ~50 %).
 """
 
 from __future__ import annotations
@@ -70,6 +72,22 @@ print(json.dumps({"import_s": t1 - t0, "first_estimate_s": t2 - t1, "import_plus
                   "further_train_s": train[0], "further_train_cpu_s": train[1]}))
 """
 
+#: ``--instructions``: the same calls counted in CPU instructions (valgrind's cachegrind),
+#: which the other jobs on a shared machine do not disturb: ``python -c IR_CHILD N KIND``.
+IR_CHILD = """
+import sys
+import wattprint
+n, kind = int(sys.argv[1]), sys.argv[2]
+if kind != "import":
+    wattprint.estimate_inference("llama-3.1-8b", "h100", batch=8, prompt_tokens=512,
+                                 output_tokens=128)
+for i in range(n if kind == "infer" else 0):
+    wattprint.estimate_inference("llama-3.1-8b", "h100", batch=1 + i % 64, prompt_tokens=512,
+                                 output_tokens=128, stack="vllm")
+for i in range(n if kind == "train" else 0):
+    wattprint.estimate_training("llama-3.1-8b", "h100", tokens=1e12 + i, chips=64)
+"""
+
 KEYS = ("import_s", "first_estimate_s", "import_plus_first_s", "import_cpu_s",
         "first_estimate_cpu_s", "import_plus_first_cpu_s", "further_infer_s",
         "further_infer_cpu_s", "further_train_s", "further_train_cpu_s")
@@ -105,6 +123,33 @@ def estimates(trees: dict[str, Path], samples: int) -> dict[str, dict[str, Any]]
     return {name: {k: _stats([r[k] for r in rs]) for k in KEYS} for name, rs in runs.items()}
 
 
+def _instructions(src: Path, n: int, kind: str) -> int:
+    """User-space instructions of one fresh process running :data:`IR_CHILD` (cachegrind)."""
+    env = _env(src) | {"PYTHONHASHSEED": "0"}  # the same dict layouts in every run
+    err = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no",
+                          "--cachegrind-out-file=/dev/null", sys.executable, "-c", IR_CHILD,
+                          str(n), kind], check=True, capture_output=True, text=True, env=env,
+                         cwd="/tmp").stderr
+    line = next(ln for ln in err.splitlines() if "I   refs:" in ln)
+    return int(line.split("I   refs:")[1].replace(",", ""))
+
+
+def instructions(trees: dict[str, Path]) -> dict[str, dict[str, float]]:
+    """Instructions of the first estimate after ``import wattprint`` (import + first − import)
+    and of each further ``infer`` and ``train`` estimate ((110 − 10 calls) / 100), per tree.
+    Deterministic (``PYTHONHASHSEED=0``) to ~0.1 % for the further estimates and ~2 % for the
+    first: an A/B comparison that the machine's load does not blur."""
+    out = {}
+    for name, src in trees.items():
+        child(src)  # compile bytecode first
+        base = _instructions(src, 0, "import")
+        out[name] = {"first_estimate": _instructions(src, 0, "first") - base}
+        for kind in ("infer", "train"):
+            few, many = _instructions(src, 10, kind), _instructions(src, 110, kind)
+            out[name][f"further_{kind}"] = (many - few) / 100
+    return out
+
+
 def cli_wall_s(args: list[str], samples: int) -> dict[str, float]:
     """Wall time of a CLI invocation in fresh processes [s]."""
     times = []
@@ -126,6 +171,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--samples", type=int, default=7, help="fresh processes per figure (≥ 5)")
     ap.add_argument("--baseline", type=Path, help="another wattprint src/ to measure too")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count CPU instructions with valgrind (load-independent)")
     args = ap.parse_args()
     samples = max(5, args.samples)
     trees = {"wattprint": SRC}
@@ -139,6 +186,8 @@ def main() -> None:
                                         "--tokens", "15T", "--hardware", "h100", "--chips",
                                         "1024", "--json"], samples)
     out["python_startup"] = cli_wall_s(["--help"], samples)
+    if args.instructions:
+        out["instructions"] = instructions(trees)
     out["load_average"] = {"before": load_before, "after": os.getloadavg(),
                            "cpus": os.cpu_count()}
     for name, figures in out["estimates"].items():
@@ -147,6 +196,10 @@ def main() -> None:
             print(f"{name:20s} {k:26s}", _fmt(figures[k], scale, unit))
     for k in ("cli_infer_json", "cli_train_json", "python_startup"):
         print(k, _fmt(out[k], 1e3, "ms"))
+    for name, ir in out.get("instructions", {}).items():
+        print(f"{name:20s} instructions: first estimate {ir['first_estimate'] / 1e6:.2f} M, "
+              f"further infer {ir['further_infer'] / 1e3:.0f} k, "
+              f"further train {ir['further_train'] / 1e3:.0f} k")
     print("load average before/after:", out["load_average"])
     path = HERE / "results" / "estimate.json"
     path.parent.mkdir(exist_ok=True)
