@@ -41,7 +41,7 @@ def demo(
         dump_json({"training": train_fp.to_dict(), "serving_one_year": serve_fp.to_dict()})
         return
     console = Console()
-    console.print(footprint_table(train_fp, f"Training {train_fp.inputs['model']} on 15T "
+    console.print(footprint_table(train_fp, f"Training {train_fp.inputs['model']} on 15 T "
                                   f"tokens, 1,024 × {train_fp.inputs['hardware']}",
                                   provenance=False))
     console.print(footprint_table(serve_fp, f"Serving it for a year: 1M requests/day "
