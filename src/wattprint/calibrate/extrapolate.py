@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wattprint.errors import InputError
+from wattprint.units import plural
 
 WARMUP_FACTOR = 1.25
 _NUM = re.compile(r"[\s_:#\-]*\d+$")
@@ -138,8 +139,8 @@ def extrapolate_windows(windows: list[dict[str, Any]], total_steps: int, *,
     window, steps = _step_windows(windows, window, run_id)
     n = len(steps)
     if n < 2:
-        raise InputError(f"run {run_id} has {n} window(s) named {window!r}: need at least 2 "
-                         "step windows to extrapolate (see --window)")
+        raise InputError(f"run {run_id} has {plural(n, 'window')} named {window!r}: need at "
+                         "least 2 step windows to extrapolate (see --window)")
     if n > total_steps:
         raise InputError(f"--total-steps {total_steps} is less than the {n} steps measured")
     times = [float(w["time_s"]) for w in steps]
@@ -159,7 +160,8 @@ def extrapolate_windows(windows: list[dict[str, Any]], total_steps: int, *,
         fig["low"] = max(fig["low"], fig["measured"])
         ex.figures[col] = fig
     if k:
-        notes.append(f"first {k} step(s) treated as warm-up: counted once, not extrapolated")
+        notes.append(f"first {plural(k, 'step')} treated as warm-up: counted once, not "
+                     "extrapolated")
     if remaining == 0:
         notes.append("every step was measured: the total is the measurement")
     return ex

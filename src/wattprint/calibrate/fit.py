@@ -41,6 +41,7 @@ from wattprint.calibrate.measurements import WorkloadMeasurement
 from wattprint.calibrate.priors import FIT_PARAMS, Prior, stack_priors
 from wattprint.device.profile import DeviceSection, Profile, PValue, StackSection
 from wattprint.errors import DataError, InputError
+from wattprint.units import plural
 
 __all__ = ["DATA_SIGMA", "FIT_PARAMS", "FitResult", "Prior", "candidate_profile",
            "fit_measurements", "predict", "predict_one", "stack_priors"]
@@ -348,7 +349,7 @@ def fit_measurements(measurements: Sequence[WorkloadMeasurement], *, stack: str 
     if informed:
         notes.append("barely constrained by these measurements (kept near the stack default): "
                      + ", ".join(informed))
-    prov = (f"calibrate fit on {len(rows)} measurement(s) from {source}; stack {st.id}, "
+    prov = (f"calibrate fit on {plural(len(rows), 'measurement')} from {source}; stack {st.id}, "
             f"{hw.id}; range: 95 % Laplace ∪ leave-one-out")
     rec = _FitRecord(st.id, hw.id, len(rows), source, base, loo, in_sample)
     profile = Profile(

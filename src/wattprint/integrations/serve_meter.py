@@ -26,6 +26,7 @@ from wattprint.integrations.serving_metrics import (
     parse_counters,
     scrape,
 )
+from wattprint.units import plural
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,10 @@ class ServeMeter:
         whole = self.meter.end_window("serve-meter", sync=False, complete=complete)
         self.meter.stop()
         t = self.totals
-        notes = [f"serve-meter {self.engine} {self.url}: {self._n} interval(s), "
+        notes = [f"serve-meter {self.engine} {self.url}: {plural(self._n, 'interval')}, "
                  f"{t['output_tokens']:g} output tokens, {t['requests']:g} requests, "
-                 f"{t['energy_j']:.6g} J ({self.energy_scope}), {t['resets']} counter "
-                 "reset(s)"]
+                 f"{t['energy_j']:.6g} J ({self.energy_scope}), "
+                 f"{plural(t['resets'], 'counter reset')}"]
         if self.last is not None and self.last["j_per_output_token"] is not None:
             notes.append(f"last window: {self.last['j_per_output_token']:.6g} J/output token"
                          + (f", {self.last['j_per_request']:.6g} J/request"

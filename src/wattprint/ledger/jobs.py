@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wattprint.units import plural
+
 SUMMED = ("accelerator_energy_j", "host_energy_j", "total_energy_j", "facility_energy_j",
           "co2e_g", "water_l", "cost_usd")
 
@@ -57,7 +59,7 @@ def job_record(ledger: Any, job_id: str) -> dict[str, Any] | None:
         for d in ledger.devices(r["id"]):
             devices.append({**d, "key": f"{r.get('node')}/{d['key']}", "node": r.get("node")})
     out["devices"] = devices
-    notes = [f"{len(runs)} node record(s) merged; each node's devices measured once"]
+    notes = [f"{plural(len(runs), 'node record')} merged; each node's devices measured once"]
     if len(set(out["nodes"])) != len(runs):
         notes.append("more than one record for a node: devices may be counted twice")
     out["notes"] = notes

@@ -18,6 +18,7 @@ from wattprint.plan.objectives import (
     objective_names,
 )
 from wattprint.plan.pareto import pareto_mask, skyline_candidates
+from wattprint.units import plural
 
 
 @dataclass
@@ -94,7 +95,7 @@ def _drop_missing(alive: np.ndarray, values: np.ndarray, objective: str,
     has = np.isfinite(np.broadcast_to(values, alive.shape))
     lost = int(np.count_nonzero(alive & ~has))
     if lost:
-        notes.append(f"{lost} feasible configuration(s) left out: their region has no "
+        notes.append(f"{plural(lost, 'feasible configuration')} left out: their region has no "
                      f"{objective} data")
     out = alive & has
     if not out.any():

@@ -34,6 +34,7 @@ from wattprint.plan.site_limits import per_chip_power_w, sweep_limits
 from wattprint.plan.space import int_list, resolve_hardware_list, resolve_regions, split_names
 from wattprint.quantity import S_PER_DAY
 from wattprint.site.chain import SiteFactors
+from wattprint.units import plural
 from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import PrecisionPlan
@@ -104,7 +105,7 @@ def _describe(g: InferenceGrid, ix: tuple[int, ...], light: bool = False, *, ver
     share = float(d["decode_memory_share"][k, c, b])
     row["drivers"] = (
         f"{row['facility_energy_per_request_j']:.3g} J/request at the wall; "
-        f"{row['replicas']} replica(s) of {row['chips']} × {hw.id} {pl.name} at batch "
+        f"{plural(row['replicas'], 'replica')} of {row['chips']} × {hw.id} {pl.name} at batch "
         f"{row['batch']}, {row['utilisation'] * 100:.0f} % busy; decode "
         f"{'memory' if share >= 0.5 else 'compute/overhead'}-bound; {sfac.site_id}: PUE "
         f"{sfac.pue.value:g}, {sfac.grid_gco2e_per_kwh.value:g} gCO2e/kWh, "
