@@ -47,8 +47,12 @@ def _is_non_llm_config(p: Any) -> bool:
         cfg = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return False
-    return isinstance(cfg, dict) and ("_class_name" in cfg or (
-        "hidden_size" not in cfg and "d_model" not in cfg and "n_embd" not in cfg))
+    if not isinstance(cfg, dict):
+        return False
+    if isinstance(cfg.get("text_config"), dict):  # a multimodal LLM (Llama 4, Gemma 3)
+        return False
+    return "_class_name" in cfg or (
+        "hidden_size" not in cfg and "d_model" not in cfg and "n_embd" not in cfg)
 
 
 def parse_inputs(text: str | None) -> list[Any]:
