@@ -72,7 +72,7 @@ def table(title: str, columns: list[str], rows: list[list[str]], wide: set[str] 
 
 
 #: Below this terminal width plan tables drop latency, water and reasons (``--wide`` keeps them).
-COMPACT_BELOW = 100
+COMPACT_BELOW = 120
 
 
 def _short_hw(name: str) -> str:
