@@ -71,6 +71,19 @@ EXTRA = [
              "LibriSpeech/Common Voice/People's Speech clips, each padded to one 30 s window; "
              "ASR runs as text generation with min_new_tokens = max_new_tokens = 100 (the "
              "catalog's 100 tokens per window); held out"),
+    _aies_v0("aies-v0-efficientnet-b7", "google/efficientnet-b7", "efficientnet-b7",
+             "image-classification", "fp32", 0.0018499837577637735,
+             "Hugging Face dataset AIEnergyScore/results_v0, google/efficientnet-b7/"
+             "results.json (commit 066f640): image_classification total_gpu_energy "
+             "0.00184998 kWh per 1,000 queries, model_dtype float32",
+             "images preprocessed to 600x600; held out"),
+    _aies_v0("aies-v0-whisper-medium", "openai/whisper-medium", "whisper-medium",
+             "automatic-speech-recognition", "fp32", 0.06142162788726289,
+             "Hugging Face dataset AIEnergyScore/results_v0, openai/whisper-medium/"
+             "results.json (commit 066f640): asr total_gpu_energy 0.0614216 kWh per 1,000 "
+             "queries, model_dtype float32",
+             "one 30 s window per clip, exactly 100 generated tokens (as whisper-large-v3); "
+             "held out"),
     _aies_v0("aies-v0-openjourney", "prompthero/openjourney", "sd-1.5", "text-to-image",
              "fp32", 0.1968802236707196, _BOARD.format("0.196880"),
              "an SD 1.5 fine-tune (same UNet, CLIP-L, VAE; 512x512); 30 steps (energy_star "

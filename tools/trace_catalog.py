@@ -142,14 +142,21 @@ def _flux_transformer() -> nn.Module:
     return FluxTransformer2DModel(guidance_embeds=True)
 
 
-def _whisper(part: str) -> Callable[[], nn.Module]:
+#: openai/whisper-large-v3 and openai/whisper-medium config.json values
+_WHISPER = {"large_v3": dict(d_model=1280, layers=32, heads=20, ffn=5120, mels=128, vocab=51866),
+            "medium": dict(d_model=1024, layers=24, heads=16, ffn=4096, mels=80, vocab=51865)}
+
+
+def _whisper(part: str, size: str = "large_v3") -> Callable[[], nn.Module]:
     def build() -> nn.Module:
         from transformers import WhisperConfig, WhisperModel
 
+        c = _WHISPER[size]
         m = WhisperModel(WhisperConfig(
-            d_model=1280, encoder_layers=32, decoder_layers=32, encoder_attention_heads=20,
-            decoder_attention_heads=20, encoder_ffn_dim=5120, decoder_ffn_dim=5120,
-            num_mel_bins=128, vocab_size=51866))
+            d_model=c["d_model"], encoder_layers=c["layers"], decoder_layers=c["layers"],
+            encoder_attention_heads=c["heads"], decoder_attention_heads=c["heads"],
+            encoder_ffn_dim=c["ffn"], decoder_ffn_dim=c["ffn"], num_mel_bins=c["mels"],
+            vocab_size=c["vocab"]))
         if part == "encoder":
             return Method(m, lambda mm, f: mm.encoder(f).last_hidden_state)
         return Method(m, lambda mm, ids, enc: mm.decoder(
@@ -177,6 +184,9 @@ ENTRIES: dict[str, tuple[Callable[[], nn.Module], list[Any], dict[str, Any], str
                  "torchvision.models.resnet18 (He et al. 2016), 224×224"),
     "efficientnet_b0": (_tv("efficientnet_b0"), [_x(1, 3, 224, 224)], {}, "image",
                         "torchvision.models.efficientnet_b0 (Tan & Le 2019), 224×224"),
+    "efficientnet_b7": (_tv("efficientnet_b7"), [_x(1, 3, 600, 600)], {}, "image",
+                        "torchvision.models.efficientnet_b7 (Tan & Le 2019), 600×600 (the "
+                        "google/efficientnet-b7 image_size)"),
     "convnext_tiny": (_tv("convnext_tiny"), [_x(1, 3, 224, 224)], {}, "image",
                       "torchvision.models.convnext_tiny (Liu et al. 2022), 224×224"),
     "vit_b_16": (_tv("vit_b_16"), [_x(1, 3, 224, 224)], {}, "image",
@@ -212,6 +222,12 @@ ENTRIES: dict[str, tuple[Callable[[], nn.Module], list[Any], dict[str, Any], str
     "whisper_large_v3_decoder": (_whisper("decoder"), [_ids(100), _x(1, 1500, 1280)], {},
                                  "30 s window", "openai/whisper-large-v3 config, decoder over "
                                  "100 tokens (teacher-forced; decode steps priced separately)"),
+    "whisper_medium_encoder": (_whisper("encoder", "medium"), [_x(1, 80, 3000)], {},
+                               "30 s window",
+                               "openai/whisper-medium config, encoder over one 30 s window"),
+    "whisper_medium_decoder": (_whisper("decoder", "medium"), [_ids(100), _x(1, 1500, 1024)],
+                               {}, "30 s window", "openai/whisper-medium config, decoder over "
+                               "100 tokens against one window's encoder states"),
     "mamba_130m": (_hf("MambaModel", "MambaConfig", hidden_size=768, num_hidden_layers=24,
                        vocab_size=50280), [_ids(256)], {}, "token",
                    "state-spaces/mamba-130m-hf config, 256 tokens (PyTorch reference scan)"),
