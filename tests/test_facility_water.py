@@ -94,8 +94,15 @@ def test_validation_facility_wue_rows_include_esif_towers():
     assert {"meta-prineville", "nrel-esif", "nrel-esif-towers"} <= set(wue)
     assert abs(wue["nrel-esif-towers"].error) < 0.25  # towers only: evaporation + blowdown
     assert not [r for r in rep.rows if r.id == "nrel-esif-towers" and r.quantity == "pue"]
-    pue = [abs(r.error) for r in rep.rows if r.quantity == "pue"]
-    assert len(pue) >= 9 and float(np.median(pue)) < 0.02
+    pue = {r.id: abs(r.error) for r in rep.rows if r.quantity == "pue"}
+    assert len(pue) >= 15 and float(np.median(list(pue.values()))) < 0.05
+    assert max(pue.values()) < 0.12
+    # single-campus figures (Google, Meta, NREL, Quincy) are reproduced closely; the AWS and
+    # Microsoft region averages (old and new, part-loaded buildings) sit 3-10 % above the model
+    regions = {rid for rid in pue if rid.startswith(("aws-", "microsoft-"))} - {"microsoft-quincy"}
+    campus = [e for rid, e in pue.items() if rid not in regions]
+    assert len(campus) >= 9 and float(np.median(campus)) < 0.02
+    assert {"microsoft-arizona", "microsoft-virginia"} <= set(wue)
 
 
 def test_consumption_is_withdrawal_less_blowdown():
