@@ -7,10 +7,11 @@ file's twin without pydantic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
+from wattprint.catalog.entries import KINDS
 from wattprint.catalog.loader import data_dir, read_data_toml
 from wattprint.errors import DataError, UnknownNameError
 
@@ -75,10 +76,34 @@ def stack_entry(name: str | Stack) -> Stack:
     return get_stack(name) if records is None else _find(records, name)
 
 
-@lru_cache(maxsize=1)
-def stack_records() -> dict[str, Stack] | None:
-    """Stacks by id as light records, or ``None`` when stacks.toml has no matching twin."""
-    from wattprint.catalog.light import light_table
+class LightStacks(Mapping[str, "Stack"]):
+    """Stacks by id, in file order, from the rows of the packaged file's twin: each built as a
+    light record (:mod:`wattprint.catalog.entries`) on first access, so an estimate builds the
+    one stack it runs, not all of them."""
 
-    rows = light_table("stacks.toml", "stack", "Stack")
-    return None if rows is None else {cast("Stack", r).id: cast("Stack", r) for r in rows}
+    def __init__(self, rows: tuple[dict[str, Any], ...]) -> None:
+        self._rows = {row["id"]: row for row in rows}
+        self._built: dict[str, Stack] = {}
+
+    def __getitem__(self, sid: str) -> Stack:
+        hit = self._built.get(sid)
+        if hit is None:
+            hit = cast("Stack", KINDS["Stack"].build(self._rows[sid]))
+            self._built[sid] = hit
+        return hit
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
+@lru_cache(maxsize=1)
+def stack_records() -> LightStacks | None:
+    """Stacks by id as light records (built on first access), or ``None`` when stacks.toml
+    has no matching twin."""
+    from wattprint.catalog.light import light_rows
+
+    rows = light_rows("stacks.toml", "stack")
+    return None if rows is None else LightStacks(rows)
