@@ -112,3 +112,14 @@ def test_serve_meter_window_keeps_numbers_whole(columns: int) -> None:
     assert max(len(line) for line in text.splitlines()) <= columns
     assert "123,457" in text and "1.25" in text and "1 counter reset;" not in text
     assert not re.search(r"\d…", text)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "wide", "5"])
+def test_odd_columns_never_print_nothing(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("COLUMNS", value)  # COLUMNS=0 made Rich print nothing at all
+    code, out, err = cli_call("plan", "budget", "--energy", "500MWh", "--hardware", "h100",
+                              "--demand", "1M/day")
+    assert code == 0, err
+    assert "Compute-optimal" in out and "Same loss" in out
+    if value == "5":
+        assert max(len(line.rstrip()) for line in out.splitlines()) <= 40

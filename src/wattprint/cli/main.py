@@ -129,6 +129,27 @@ def _refuse_empty_values(args: list[str]) -> None:
                              "or leave the option out")
 
 
+#: Narrowest terminal the text output is laid out for (columns).
+MIN_COLUMNS = 40
+
+
+def _sane_columns() -> None:
+    """``COLUMNS=0`` (some CI runners and non-tty shells) makes Rich print nothing at all, and
+    a handful of columns prints a table a character wide: a ``COLUMNS`` that is not a
+    positive number is ignored, and one under :data:`MIN_COLUMNS` is raised to it."""
+    text = os.environ.get("COLUMNS")
+    if text is None:
+        return
+    try:
+        cols = int(text)
+    except ValueError:
+        cols = 0
+    if cols <= 0:
+        del os.environ["COLUMNS"]
+    elif cols < MIN_COLUMNS:
+        os.environ["COLUMNS"] = str(MIN_COLUMNS)
+
+
 def _fail(message: str, code: int = 2) -> None:
     sys.stderr.write(f"wattprint: error: {message}\n")
     sys.exit(code)
@@ -139,6 +160,7 @@ def run(argv: list[str] | None = None) -> None:
     # The CLI process is ours: skip pydantic's plugin discovery (an entry-point scan that
     # costs ~10 ms of start-up). Library users' processes are left alone.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _sane_columns()
     from wattprint.errors import WattprintError
 
     args = sys.argv[1:] if argv is None else argv
