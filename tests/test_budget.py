@@ -44,7 +44,8 @@ def test_bad_budget_is_one_line_exit_2(text: str) -> None:
 
 @pytest.mark.parametrize("args", [["--budget", "1kWh", "--on-exceed", "explode"],
                                   ["--total-steps", "10"],
-                                  ["--budget", "1kWh", "--total-steps", "0"]])
+                                  ["--budget", "1kWh", "--total-steps", "0"],
+                                  ["--budget", "1kWh", "--total-steps", "1.5"]])
 def test_bad_budget_options_are_one_line_exit_2(args: list[str]) -> None:
     code, _, err = cli_call("run", *args, "--", "true")
     assert code == 2 and len(err.strip().splitlines()) == 1, err

@@ -193,9 +193,10 @@ def run_cmd(
     on_exceed: str = typer.Option("warn", "--on-exceed", help="warn: one warning line, never "
                                   "stop; stop: SIGTERM the command (SIGKILL after --grace) "
                                   "before the budget is crossed."),
-    total_steps: int = typer.Option(None, "--total-steps", help="The run's number of steps: "
-                                    "with step marks, the total is projected from the first "
-                                    "steps and a projection over --budget warns early."),
+    total_steps: str = typer.Option(None, "--total-steps", help="The run's number of steps "
+                                    "(100000, 100k, 1e5): with step marks, the total is "
+                                    "projected from the first steps and a projection over "
+                                    "--budget warns early."),
     workload: str = typer.Option(None, "--workload", help="What the command will do, as "
                                  "`wattprint estimate` arguments, e.g. \"train --model "
                                  "llama-3.1-8b --tokens 1e9 --hardware h100\": predicted "
@@ -216,7 +217,7 @@ def run_cmd(
     from wattprint.meter.placement import measured_site
 
     argv = [*(command or []), *ctx.args]
-    from wattprint.numbers import parse_duration
+    from wattprint.numbers import parse_duration, parse_number
 
     interval = parse_duration(interval_text, "--interval")
     _check_run_args(argv, interval, grace)
@@ -224,7 +225,9 @@ def run_cmd(
     job = detect_job()
     factors, site_notes = measured_site(site, job)  # bad --site fails before anything runs
     child = MeasuredChild(argv, grace)
-    guard = make_guard(budget, on_exceed, total_steps, factors, grace + 2 * interval,
+    steps = None if total_steps is None else int(parse_number(total_steps, "--total-steps",
+                                                              integer=True))
+    guard = make_guard(budget, on_exceed, steps, factors, grace + 2 * interval,
                        child.stop_for_budget, workload=workload)
     if budget_scope not in BUDGET_SCOPES:
         raise InputError(f"--budget-scope must be job or node, got {budget_scope!r}")
