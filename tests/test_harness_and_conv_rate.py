@@ -45,7 +45,8 @@ def test_fp32_convolutions_run_at_tf32_matmuls_stay_fp32() -> None:
     assert tensor_rate("aten.convolution.default", p32, 0)[0] == pytest.approx(494.7e12)
     assert tensor_rate("aten.mm.default", p32, 0)[0] == pytest.approx(66.9e12)
     assert tensor_rate("aten.convolution.default", p32, 0)[1] < p32.j_per_flop[0]
+    assert "allow_tf32" in p32.provenance["conv_rate"]
     p16, _ = params_for(hw, get_stack("eager"), precision_plan("bf16"), 1, None)
-    assert p16.conv_peak_flops is None
+    assert p16.conv_peak_flops is None and "conv_rate" not in p16.provenance
     assert tensor_rate("aten.convolution.default", p16, 0) == (p16.peak_flops,
                                                                p16.j_per_flop[0])

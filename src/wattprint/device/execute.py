@@ -174,6 +174,9 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         moe_eff=_best_first(stack.moe_efficiency),
         provenance={
             "dvfs_factor": f"boost-clock energy factor: {dvfs.cite()}",
+            **({"conv_rate": f"fp32 convolutions at {FP32_CONV_PRECISION} (PyTorch default "
+                             "torch.backends.cudnn.allow_tf32 = True; matmuls stay fp32): "
+                             f"{hw.peak_flops[FP32_CONV_PRECISION].cite()}"} if conv else {}),
             "peak_flops": f"{hw.id} peak {compute}: {hw.peak_flops[compute].cite()}",
             "bandwidth": f"{hw.id} memory bandwidth: {hw.memory_bandwidth_bps.cite()}",
             "idle_w": f"{hw.id} idle floor: {hw.idle_w.cite()}",
