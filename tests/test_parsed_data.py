@@ -22,12 +22,14 @@ from wattprint.catalog.loader import (
 from wattprint.catalog.parsed import (
     CATALOG_TABLES,
     TWINNED,
+    TwinRows,
     load_json,
     packaged_data_dir,
     parsed_catalog,
     parsed_twin,
     twin_path,
 )
+from wattprint.catalog.table import Catalog
 from wattprint.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +91,28 @@ def test_a_lookup_decodes_only_the_rows_it_uses() -> None:
         assert decoded == [cat.index["fra"]]
     finally:
         clear_caches()
+
+
+def test_twin_rows_are_cut_out_on_first_use_and_a_damaged_twin_is_an_error() -> None:
+    data = b'{"head": 1}\n\n{"id":"a","x":1}\n{"id":"b","x":2}\n'
+    start = data.index(b"\n\n") + 2
+    rows = TwinRows(["a", "b"], data, start)
+    assert list(rows) == ["a", "b"] and len(rows) == 2 and "b" in rows and "c" not in rows
+    assert rows._starts == [start]  # nothing split yet
+    assert rows["b"] == b'{"id":"b","x":2}' and rows["a"] == b'{"id":"a","x":1}'
+    rows["a"] = {"id": "a", "x": 1}
+    assert rows["a"] == {"id": "a", "x": 1}
+    with pytest.raises(KeyError):
+        rows["c"] = {}
+    cat = Catalog("t.toml", TwinRows(["a", "b"], data, start), "Hardware", {"a": "a"}, True)
+    assert cat.row("b") == {"id": "b", "x": 2}
+    short = Catalog("t.toml", TwinRows(["a", "b", "c"], data, start), "Hardware", {}, True)
+    with pytest.raises(DataError, match="twin has 2 rows, not 3"):
+        short.row("c")
+    assert short.may_hold("c", "x")  # not known to lack it: row() says what is wrong
+    shifted = Catalog("t.toml", TwinRows(["b", "a"], data, start), "Hardware", {}, True)
+    with pytest.raises(DataError, match="another entry's"):
+        shifted.row("b")
 
 
 def test_the_reference_chip_is_found_without_decoding_every_row() -> None:

@@ -9,7 +9,7 @@ three or so entries it needs, not the ~1,000 rows of ``hardware.toml``, ``sites.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from wattprint.catalog.entries import KINDS
@@ -60,7 +60,7 @@ class Catalog(Generic[E]):
     (:mod:`wattprint.catalog.entries`) instead of a validated one.
     """
 
-    def __init__(self, file: str, rows: dict[str, Any], model: str,
+    def __init__(self, file: str, rows: MutableMapping[str, Any], model: str,
                  index: dict[str, str], light: bool = False) -> None:
         self.file = file
         self.index = index  # normalised id / alias / name -> id
@@ -77,17 +77,26 @@ class Catalog(Generic[E]):
 
     def row(self, eid: str) -> dict[str, Any]:
         """The parsed row of entry ``eid`` (as in the TOML; KeyError if unknown)."""
-        row = self._rows[eid]
-        if isinstance(row, bytes):  # a twin's JSON text: decoded once, on first use
-            row = load_json(row)
-            self._rows[eid] = row
+        try:
+            row = self._rows[eid]
+            if isinstance(row, bytes):  # a twin's JSON text: decoded once, on first use
+                row = load_json(row)
+                if not isinstance(row, dict) or row.get("id") != eid:
+                    raise ValueError("its row is another entry's")
+                self._rows[eid] = row
+        except ValueError as exc:  # a damaged twin: never answered from the wrong row
+            raise DataError(f"{self.file}: entry {eid!r}: parsed twin unusable ({exc}); "
+                            "run tools/gen_parsed_data.py") from None
         return cast(dict[str, Any], row)
 
     def may_hold(self, eid: str, key: str) -> bool:
         """Whether entry ``eid`` may have the field ``key``: ``False`` only when it certainly
         has not (its twin JSON text, not decoded, has no ``"key"`` in it), so a search for
         entries with a field decodes only the rows that mention it."""
-        row = self._rows[eid]
+        try:
+            row = self._rows[eid]
+        except ValueError:  # a damaged twin: :meth:`row` says so
+            return True
         if isinstance(row, bytes):
             return f'"{key}"'.encode() in row
         return key in row

@@ -9,7 +9,6 @@ docs/methodology.md §2.5 for every formula here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import CHIPS_PER_NODE, COLLECTIVE_LATENCY_S, INTER_NODE_BPS
 from wattprint.device.roofline import allreduce_time_s
 from wattprint.errors import InputError
+from wattprint.record import Record
 from wattprint.workload.model_spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -46,8 +46,7 @@ def pipeline_bubble(stages: int, micro_batches: float) -> float:
     return (stages - 1.0) / (micro_batches + stages - 1.0)
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(Record):
     """A parallel layout and the batch it runs (sequences are ``seq_len`` tokens)."""
 
     tp: int
@@ -150,8 +149,7 @@ def choose_layout(spec: ModelSpec, chips: int, memory_bytes: float, seq_len: int
                   how)
 
 
-@dataclass(frozen=True)
-class Fabric:
+class Fabric(Record):
     """The links a chip's collectives use, per direction [B/s]."""
 
     node_bps: float  # within a node: NVLink/NVSwitch, Infinity Fabric; TPU ICI

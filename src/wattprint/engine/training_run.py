@@ -8,7 +8,6 @@ formulas are in :mod:`wattprint.engine.training` and :mod:`wattprint.engine.trai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from wattprint.catalog.defaults import default_value
@@ -18,6 +17,7 @@ from wattprint.engine.params import traffic_of
 from wattprint.engine.training_formulas import power_capped_wall_s, training_energy_j
 from wattprint.engine.training_scale import ScaledRun, lost_time_energy_j, scaled_run
 from wattprint.quantity import S_PER_HOUR
+from wattprint.record import Record, field
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import Work, train_step_work
 from wattprint.workload.precision import PrecisionPlan
@@ -28,8 +28,7 @@ if TYPE_CHECKING:
 Tri = tuple[float, float, float]
 
 
-@dataclass
-class Timeline:
+class Timeline(Record, frozen=False):
     """Everything :func:`~wattprint.engine.estimate_training` needs after the device model."""
 
     wall: Tri  # [s] central, low, high (before the power cap)

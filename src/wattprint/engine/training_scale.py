@@ -4,8 +4,6 @@ and the run has more than one chip (docs/methodology.md §2.5)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import DeviceParams, PhaseResult, run_work
 from wattprint.engine.parallelism import (
@@ -17,13 +15,13 @@ from wattprint.engine.parallelism import (
     goodput,
     tp_comm_s,
 )
+from wattprint.record import Record, field
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import Traffic, Work, train_step_work
 from wattprint.workload.precision import PrecisionPlan
 
 
-@dataclass
-class ScaledRun:
+class ScaledRun(Record, frozen=False):
     """Every intermediate of a multi-chip run; times per step are per chip, central."""
 
     layout: Layout
