@@ -58,6 +58,18 @@ class Layout(Record):
     chosen: bool  # True when wattprint chose it (no --tp/--pp given)
     batch_source: str
 
+    def __init__(self, tp: int, pp: int, dp: int, ep: int, global_batch_tokens: float,
+                 seq_len: int, chosen: bool, batch_source: str) -> None:
+        put = object.__setattr__  # written out (frozen): one is built per training estimate
+        put(self, "tp", tp)
+        put(self, "pp", pp)
+        put(self, "dp", dp)
+        put(self, "ep", ep)
+        put(self, "global_batch_tokens", global_batch_tokens)
+        put(self, "seq_len", seq_len)
+        put(self, "chosen", chosen)
+        put(self, "batch_source", batch_source)
+
     @property
     def sequences_per_rank(self) -> float:
         """Sequences each data-parallel rank processes per optimizer step."""
@@ -155,6 +167,12 @@ class Fabric(Record):
     node_bps: float  # within a node: NVLink/NVSwitch, Infinity Fabric; TPU ICI
     scale_out_bps: float  # between nodes, per chip: InfiniBand/RoCE (TPU: ICI again)
     node_chips: int  # chips that share the node fabric
+
+    def __init__(self, node_bps: float, scale_out_bps: float, node_chips: int) -> None:
+        put = object.__setattr__  # written out (frozen): one is built per training estimate
+        put(self, "node_bps", node_bps)
+        put(self, "scale_out_bps", scale_out_bps)
+        put(self, "node_chips", node_chips)
 
     def link(self, spans_nodes: bool) -> float:
         """Bandwidth of a point-to-point transfer that does (or does not) leave the node

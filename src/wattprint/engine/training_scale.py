@@ -35,6 +35,16 @@ class ScaledRun(Record, frozen=False):
     dynamic_j: float  # all chips, whole run, productive work
     shares: dict[str, float] = field(default_factory=dict)
 
+    def __init__(self, layout: Layout, steps: float, step: Work, step_r: PhaseResult,
+                 comm_s: dict[str, float], bubble_s: float, wall_s: tuple[float, float, float],
+                 productive_s: tuple[float, float, float], dynamic_j: float,
+                 shares: dict[str, float] | None = None) -> None:
+        # written out: one is built per training estimate (the Record's generic path is slower)
+        self.layout, self.steps, self.step, self.step_r = layout, steps, step, step_r
+        self.comm_s, self.bubble_s, self.wall_s = comm_s, bubble_s, wall_s
+        self.productive_s, self.dynamic_j = productive_s, dynamic_j
+        self.shares = {} if shares is None else shares
+
     def breakdown(self) -> str:
         """``compute 62 %, pipeline bubble 8 %, exposed communication 20 %, goodput loss 10 %``."""
         return ", ".join(f"{k} {v * 100:.0f} %" for k, v in self.shares.items())
