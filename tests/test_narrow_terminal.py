@@ -33,6 +33,8 @@ COMMANDS = [
     "plan edge --model llama-3.2-1b --device apple-a17-pro",
     "lifecycle --model llama-3.1-8b --training-tokens 15T --demand 1M/day --days 365",
     "hardware list",
+    "stacks list",
+    "sites list",
     "history",
     "show run0000abcdef",
 ]

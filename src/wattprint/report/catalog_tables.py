@@ -33,7 +33,9 @@ def print_listing(title: str, columns: list[str], rows: list[list[str]], wide: b
                      overflow="ellipsis" if compact else "fold")
     for r in rows:
         t.add_row(*[r[i] for i in keep])
-    con.print(t)
+    from wattprint.report.fit import print_table
+
+    print_table(con, t)  # a terminal too narrow even for the compact view: numbers stay whole
     if compact:
         con.print("compact view: --wide adds " + ", ".join(
             c for c in columns if c in WIDE_ONLY), style="dim")
