@@ -31,6 +31,7 @@ def demo(
         raise InputError(f"demo trains and serves a language model; {model!r} is priced by "
                          f"operators: try `wattprint estimate infer --model {model}`")
     from wattprint.engine.serving_rate import estimate_serving
+    from wattprint.report.fit import print_table
     from wattprint.report.tables import dump_json, footprint_table
 
     train_fp = estimate_training(model, hardware, tokens=15e12, chips=1024, site=site)
@@ -41,12 +42,12 @@ def demo(
         dump_json({"training": train_fp.to_dict(), "serving_one_year": serve_fp.to_dict()})
         return
     console = Console()
-    console.print(footprint_table(train_fp, f"Training {train_fp.inputs['model']} on 15 T "
-                                  f"tokens, 1,024 × {train_fp.inputs['hardware']}",
-                                  provenance=False))
-    console.print(footprint_table(serve_fp, f"Serving it for a year: 1M requests/day "
-                                  f"(1,000 + 300 tokens) on {serve_fp.inputs['hardware']}, vLLM",
-                                  provenance=False))
+    train_title = (f"Training {train_fp.inputs['model']} on 15 T tokens, 1,024 × "
+                   f"{train_fp.inputs['hardware']}")
+    serve_title = ("Serving it for a year: 1M requests/day (1,000 + 300 tokens) on "
+                   f"{serve_fp.inputs['hardware']}, vLLM")
+    print_table(console, footprint_table(train_fp, train_title, provenance=False))
+    print_table(console, footprint_table(serve_fp, serve_title, provenance=False))
     console.print(_assumed(train_fp.details.get("site"), site), markup=False)
     for n in train_fp.notes:
         if n.startswith(("parallelism", "time:")):

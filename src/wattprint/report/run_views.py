@@ -121,8 +121,10 @@ def print_run(rid: str, argv: list[str], code: int, complete: bool, m: Any, fp: 
     from rich.console import Console
 
     con = Console(stderr=True, highlight=False)
-    con.print(_quantity_table(rid, argv, m, fp))
-    con.print(_device_table(m, narrow=con.width < 100))  # fewer columns, not cut words
+    from wattprint.report.fit import print_table
+
+    print_table(con, _quantity_table(rid, argv, m, fp))
+    print_table(con, _device_table(m, narrow=con.width < 100))  # fewer columns, not cut words
     for k, v in m.absent.items():
         con.print(f"not measured: {k}: {v}", markup=False, style="dim")
     for n in dict.fromkeys([*m.notes, *notes]):

@@ -70,7 +70,9 @@ def print_footprint(fp: Footprint, title: str, *, provenance: bool = True) -> No
 
     console = Console()
     wide = provenance and console.width >= 140  # a provenance column is unreadable when narrow
-    console.print(footprint_table(fp, title, provenance=wide))
+    from wattprint.report.fit import print_table
+
+    print_table(console, footprint_table(fp, title, provenance=wide), drop=("Basis",))
     if provenance and not wide:
         console.print("provenance of every number: add --json (or widen the terminal)",
                       style="dim")
