@@ -199,3 +199,23 @@ def test_inference_model_normalisation() -> None:
     spec, _ = inference_model("metaai/Llama-2-13b-chat-hf", None)
     assert spec is not None and spec.name == "llama-2-13b"
     assert inference_model("Qwen/Qwen3-VL-8B-Instruct", 8.0) == (None, "multimodal model")
+
+
+def test_bias_broken_down_by_model_family_and_chip(report: ValidationReport) -> None:
+    # Issue #9's bar is per family and per chip (|bias| ≤ 15 %), which a group's median hides.
+    from wattprint.validation.report import ValidationRow, build_breakdown
+
+    rows = [ValidationRow("g", "a", "q", 1.1, 1.0, "J", 0.1, family="m1", hardware="h1"),
+            ValidationRow("g", "b", "q", 0.7, 1.0, "J", -0.3, family="m1", hardware="h2"),
+            ValidationRow("g", "c", "q", 1.2, 1.0, "J", 0.2, family="m2", hardware="h2"),
+            ValidationRow("g", "d", "q", 1.0, 1.0, "J", 0.0)]  # names neither: not broken down
+    cells = {(b.by, b.key): b for b in build_breakdown(rows)}
+    assert set(cells) == {("model", "m1"), ("model", "m2"), ("hardware", "h1"),
+                          ("hardware", "h2")}
+    assert cells[("model", "m1")].count == 2
+    assert cells[("model", "m1")].signed_median_error == pytest.approx(-0.1)
+    assert cells[("hardware", "h2")].median_abs_error == pytest.approx(0.25)
+    v3 = [b for b in report.breakdown if b.group == "inference" and "V3" in b.quantity]
+    assert {b.key for b in v3 if b.by == "model"} >= {"qwen3-8b", "qwen3-30b-a3b"}
+    assert {b.key for b in v3 if b.by == "hardware"} >= {"nvidia-h100-sxm", "nvidia-b200"}
+    assert json.loads(json.dumps(report.to_dict(), allow_nan=False))["breakdown"]

@@ -113,11 +113,12 @@ KINDS: dict[str, Kind] = {
     "Stack": Kind(
         {"aliases": [], "fused_attention": True, "continuous_batching": False,
          "per_engine_step_s": None, "per_seq_step_s": None, "per_seq_power_fraction": None,
-         "per_query_host_s": None, "per_worker_step_s": None, "per_seq_vocab_s": None},
+         "per_query_host_s": None, "per_worker_step_s": None, "per_seq_vocab_s": None,
+         "moe_bandwidth_bps": None, "moe_layer_s": None, "moe_fp8_efficiency": None},
         ("per_step_s", "per_layer_s", "per_loop_step_s", "per_layer_seq_s",
          "per_engine_step_s", "per_seq_step_s", "per_seq_power_fraction", "per_query_host_s",
          "per_worker_step_s", "per_seq_vocab_s",
          "compute_efficiency", "memory_efficiency", "moe_efficiency", "act_passes_hidden",
-         "act_passes_ffn")),
+         "act_passes_ffn", "moe_bandwidth_bps", "moe_layer_s", "moe_fp8_efficiency")),
     "ScarcityFactor": Kind({}, ("cf",)),
 }

@@ -172,6 +172,12 @@ class Stack(BaseModel):
     compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
     memory_efficiency: Sourced  # fraction of peak bandwidth reached by streaming kernels
     moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels
+    #: highest memory bandwidth the routed-expert kernels reach (bytes in flight) [B/s]
+    moe_bandwidth_bps: Sourced | None = None
+    #: latency of the MoE kernel chain (router, sort, two grouped GEMMs, combine) per layer [s]
+    moe_layer_s: Sourced | None = None
+    #: share of moe_efficiency reached by block-scaled fp8 expert kernels
+    moe_fp8_efficiency: Sourced | None = None
     act_passes_hidden: Sourced
     act_passes_ffn: Sourced
     fused_attention: bool = True

@@ -12,6 +12,7 @@ from wattprint.arrays import both, where
 from wattprint.catalog.defaults import default_value
 from wattprint.device import roofline as r
 from wattprint.device.coefficients import EnergyCoefficients
+from wattprint.device.moe import moe_bandwidth_factor, moe_chain_time_s, moe_kernel_efficiency
 from wattprint.errors import UnsupportedError
 from wattprint.record import Record, field
 from wattprint.workload.phases import Work
@@ -20,8 +21,15 @@ from wattprint.workload.precision import PrecisionPlan
 if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, Precision, Stack
 
-#: Latency of one small collective (NCCL ring, intra-node) [s]; an assumption, see methodology.
-COLLECTIVE_LATENCY_S = 8e-6
+#: Ring all-reduce latency (:func:`~wattprint.device.roofline.collective_latency_s`): launch
+#: and synchronisation, and one hop [s]. Two chips: 4 + 2·2 = 8 µs (the former flat
+#: assumption); eight: 32 µs. Hop latency fitted on ML.ENERGY V3 dev rows (docs/methodology.md
+#: §2.4, MoE kernels): Qwen3-235B decode on 8 GPUs exceeds the same per-chip work on
+#: 1–2 GPUs by ~50 µs per layer (two all-reduces).
+COLLECTIVE_BASE_S = 4e-6
+COLLECTIVE_HOP_S = 2e-6
+#: Latency of one all-reduce between two chips [s]: the former flat assumption.
+COLLECTIVE_LATENCY_S = COLLECTIVE_BASE_S + 2.0 * COLLECTIVE_HOP_S
 #: Per-GPU network bandwidth between nodes (one 400 Gb/s NIC per GPU) [B/s]; assumption.
 INTER_NODE_BPS = 50e9
 #: Chips per server beyond which collectives leave the node (GPUs); TPUs/ICI stay on-fabric.
@@ -49,6 +57,7 @@ class DeviceParams(Record):
     link_bps: float
     dvfs_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
     moe_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # central, optimistic, pessimistic
+    moe_layer_s: tuple[float, float, float] = (0.0, 0.0, 0.0)  # MoE kernel chain per layer
     per_layer_seq_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_engine_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_seq_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -171,7 +180,8 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         per_seq_vocab_s=_tri_or_zero(stack.per_seq_vocab_s),
         link_bps=link,
         dvfs_factor=_tri(dvfs),
-        moe_eff=_best_first(stack.moe_efficiency),
+        moe_eff=_moe_eff(hw, stack, plan),
+        moe_layer_s=_tri_or_zero(stack.moe_layer_s),
         provenance={
             "dvfs_factor": f"boost-clock energy factor: {dvfs.cite()}",
             **({"conv_rate": f"fp32 convolutions at {FP32_CONV_PRECISION} (PyTorch default "
@@ -186,7 +196,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "j_per_dequant_op": f"dequant_j_per_op: a {compute} FLOP's energy ({jv.provenance})",
             "compute_efficiency": f"stack {stack.id}: {ce.cite()}",
             "memory_efficiency": f"stack {stack.id}: {me.cite()}",
-            "moe_efficiency": f"stack {stack.id}: {stack.moe_efficiency.cite()}",
+            "moe_efficiency": _moe_provenance(stack),
             "overhead": f"stack {stack.id}: per pass {stack.per_step_s.cite()}; per layer "
                         f"{stack.per_layer_s.cite()}; per decode step "
                         f"{stack.per_loop_step_s.cite()}"
@@ -205,6 +215,27 @@ def _extra_engine_terms(stack: Stack) -> str:
         out += f"; per extra GPU worker per step {stack.per_worker_step_s.cite()}"
     if stack.per_seq_vocab_s is not None:
         out += f"; per sequence and vocabulary entry {stack.per_seq_vocab_s.cite()}"
+    return out
+
+
+def _moe_eff(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, float, float]:
+    """:func:`~wattprint.device.moe.moe_kernel_efficiency` of ``stack`` on ``hw``."""
+    bw, me = hw.memory_bandwidth_bps.value, stack.memory_efficiency.value
+    caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps else (None,) * 3
+    factor = (moe_bandwidth_factor(bw, me, caps[0]), moe_bandwidth_factor(bw, me, caps[1]),
+              moe_bandwidth_factor(bw, me, caps[2]))
+    fp8 = _best_first(stack.moe_fp8_efficiency) \
+        if stack.moe_fp8_efficiency and plan.name == "fp8" else None
+    return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)
+
+
+def _moe_provenance(stack: Stack) -> str:
+    """Where the routed-expert kernel numbers come from."""
+    out = f"stack {stack.id}: {stack.moe_efficiency.cite()}"
+    for name in ("moe_bandwidth_bps", "moe_fp8_efficiency", "moe_layer_s"):
+        q = getattr(stack, name)
+        if q is not None:
+            out += f"; {name} {q.cite()}"
     return out
 
 
@@ -267,7 +298,8 @@ def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
               work.tokens)
     comm = both(n > 1, comm_bytes > 0)
     t_comm = where(comm, exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
-                                         + comm_calls * COLLECTIVE_LATENCY_S), 0.0)
+                                         + comm_calls * r.collective_latency_s(
+                                             n, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
     return (n, flops, flops / n, m, where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
             comm, t_comm, 2.0 * comm_bytes, work.dequant_ops / n,
             (work.activation_bytes + work.optimizer_bytes) / n)
@@ -290,7 +322,8 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
     t_w = r.memory_time_s((work.weight_bytes + x_bytes + work.kv_bytes) / n,
                           p.bandwidth_bps, p.memory_eff[corner])
     t_a = r.memory_time_s(elementwise, p.bandwidth_bps, p.memory_eff[corner])
-    t_dev = r.kernel_time_s(t_c, t_w, t_a)
+    t_dev = r.kernel_time_s(t_c, t_w, t_a) + \
+        moe_chain_time_s(work.moe_layer_passes, p.moe_layer_s[corner])
     t_o = r.overhead_time_s(work.passes, work.layer_passes, work.loop_steps,
                             p.per_step_s[corner], p.per_layer_s[corner],
                             p.per_loop_step_s[corner], work.layer_seq_passes,

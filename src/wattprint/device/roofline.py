@@ -132,6 +132,17 @@ def allreduce_time_s(nbytes: Any, chips: Any, link_bps: Any) -> Any:
     return 2.0 * (chips - 1.0) / chips * nbytes / link_bps
 
 
+def collective_latency_s(chips: Any, base_s: Any, hop_s: Any) -> Any:
+    """Latency of one ring all-reduce over ``chips`` chips: ``α₀ + 2 (n − 1) · α_hop`` [s].
+
+    The latency term of the ring all-reduce cost ``2 (n−1) α + 2 (n−1)/n · bytes · β``
+    (Thakur, Rabenseifner & Gropp 2005, "Optimization of collective communication operations
+    in MPICH", IJHPCA 19(1)): a reduce-scatter and an all-gather of ``n − 1`` steps each, every
+    step paying one hop's latency ``α_hop``; ``α₀`` is the launch and synchronisation cost.
+    """
+    return base_s + 2.0 * (chips - 1.0) * hop_s
+
+
 def power_capped_time_s(t: Any, dynamic_energy_j: Any, budget_w: Any, chips: Any) -> Any:
     """Stretch ``t`` so that dynamic power stays within ``chips · (TDP − idle)`` [s]."""
     return _max(t, dynamic_energy_j / (budget_w * chips))

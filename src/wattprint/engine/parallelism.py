@@ -14,8 +14,14 @@ from typing import TYPE_CHECKING
 
 from wattprint.catalog.caches import register_derived_cache
 from wattprint.catalog.defaults import default_value
-from wattprint.device.execute import CHIPS_PER_NODE, COLLECTIVE_LATENCY_S, INTER_NODE_BPS
-from wattprint.device.roofline import allreduce_time_s
+from wattprint.device.execute import (
+    CHIPS_PER_NODE,
+    COLLECTIVE_BASE_S,
+    COLLECTIVE_HOP_S,
+    COLLECTIVE_LATENCY_S,
+    INTER_NODE_BPS,
+)
+from wattprint.device.roofline import allreduce_time_s, collective_latency_s
 from wattprint.errors import InputError
 from wattprint.record import Record
 from wattprint.workload.model_spec import ModelSpec
@@ -210,7 +216,8 @@ def tp_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, fabric: Fabric) ->
     nbytes = lay.seq_len * spec.hidden * act_bytes
     calls = 4.0 * spec.layers / lay.pp * lay.sequences_per_rank
     link = fabric.link(lay.tp > fabric.node_chips)
-    return calls * (allreduce_time_s(nbytes, float(lay.tp), link) + COLLECTIVE_LATENCY_S)
+    return calls * (allreduce_time_s(nbytes, float(lay.tp), link)
+                    + collective_latency_s(float(lay.tp), COLLECTIVE_BASE_S, COLLECTIVE_HOP_S))
 
 
 def dp_comm_s(spec: ModelSpec, lay: Layout, fabric: Fabric) -> float:

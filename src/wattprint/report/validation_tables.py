@@ -9,7 +9,7 @@ from wattprint.report.fit import print_table
 from wattprint.validation.report import skipped_by_reason
 
 if TYPE_CHECKING:
-    from wattprint.validation.report import GroupSummary, ValidationReport
+    from wattprint.validation.report import BiasBreakdown, GroupSummary, ValidationReport
 
 #: Below this terminal width ``validate`` prints only the summary unless ``--rows`` is given
 #: (hundreds of rows of folded cells are unreadable).
@@ -107,6 +107,22 @@ def _print_summary(console: Any, report: ValidationReport) -> None:
     print_table(console, t, drop=("worst row", "≤25 %", "≤50 %", "median (bias)", "hi/lo"))
 
 
+def _print_breakdown(console: Any, cells: list[BiasBreakdown]) -> None:
+    """One line per (group, quantity, model or chip): count and signed median, red beyond
+    ±15 % (issue #9's bound on any model family or chip)."""
+    from rich.markup import escape
+
+    t = _table("Bias by model family and chip (median of predicted / published − 1)", [
+        ("group", "left"), ("quantity", "left"), ("model or chip", "left"), ("n", "right"),
+        ("median (bias)", "right"), ("median |err|", "right")])
+    for b in sorted(cells, key=lambda b: (b.group, b.quantity, b.by, b.key)):
+        style = "green" if abs(b.signed_median_error) <= 0.15 else "red"
+        t.add_row(b.group, escape(b.quantity), escape(b.key), str(b.count),
+                  f"[{style}]{_pct(b.signed_median_error)}[/]",
+                  f"{b.median_abs_error * 100:.1f} %")
+    print_table(console, t, drop=("median |err|", "group"))
+
+
 def print_report(report: ValidationReport, rows: bool | None = None) -> None:
     """Rich tables: one per group and the skipped rows (when ``rows``; None: only on a
     terminal at least :data:`ROWS_FROM_WIDTH` wide), then the summary."""
@@ -119,6 +135,8 @@ def print_report(report: ValidationReport, rows: bool | None = None) -> None:
     if rows:
         _print_rows(console, report)
     _print_summary(console, report)
+    if report.breakdown:
+        _print_breakdown(console, report.breakdown)
     skipped_by_group: dict[str, int] = {}
     for sk in report.skipped:
         skipped_by_group[sk.group] = skipped_by_group.get(sk.group, 0) + 1

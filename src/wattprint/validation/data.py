@@ -35,7 +35,8 @@ class Collector:
         self.skipped: list[SkippedRow] = []
 
     def add(self, rid: str, quantity: str, predicted: float, published: float, unit: str,
-            note: str = "", low: float | None = None, high: float | None = None) -> None:
+            note: str = "", low: float | None = None, high: float | None = None,
+            family: str = "", hardware: str = "") -> None:
         if not (finite(predicted) and finite(published)) or published <= 0:
             self.skip(rid, f"{quantity}: non-finite or non-positive value "
                            f"(predicted {predicted!r}, published {published!r})")
@@ -43,14 +44,17 @@ class Collector:
         if low is not None and high is not None and not (finite(low) and finite(high)):
             low = high = None
         self.rows.append(ValidationRow(self.group, rid, quantity, predicted, published, unit,
-                                       error(predicted, published), note, low, high))
+                                       error(predicted, published), note, low, high,
+                                       family, hardware))
 
     def add_q(self, rid: str, quantity: str, q: Any, published: float, unit: str,
-              note: str = "", scale: float = 1.0) -> None:
+              note: str = "", scale: float = 1.0, family: str = "",
+              hardware: str = "") -> None:
         """Add a :class:`~wattprint.quantity.Quantity` prediction with its range × ``scale``."""
         has_range = q.low is not None or q.high is not None
         self.add(rid, quantity, q.value * scale, published, unit, note,
-                 q.lo * scale if has_range else None, q.hi * scale if has_range else None)
+                 q.lo * scale if has_range else None, q.hi * scale if has_range else None,
+                 family, hardware)
 
     def skip(self, rid: str, reason: str) -> None:
         self.skipped.append(SkippedRow(self.group, rid, reason))

@@ -27,7 +27,12 @@ from collections.abc import Callable
 from wattprint.errors import InputError
 from wattprint.validation.data import Collector, load_h200, load_rows
 from wattprint.validation.h200 import validate_h200
-from wattprint.validation.report import GROUPS, ValidationReport, build_summary
+from wattprint.validation.report import (
+    GROUPS,
+    ValidationReport,
+    build_breakdown,
+    build_summary,
+)
 from wattprint.validation.training import read_training_case, validate_training
 
 __all__ = ["GROUPS", "Collector", "ValidationReport", "load_h200", "load_rows",
@@ -92,4 +97,5 @@ def run_validation(groups: list[str] | None = None) -> ValidationReport:
         report.rows.extend(col.rows)
         report.skipped.extend(col.skipped)
     report.summary = build_summary(report.rows, chosen)
+    report.breakdown = build_breakdown(report.rows)
     return report

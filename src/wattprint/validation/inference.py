@@ -129,9 +129,11 @@ def validate_inference(c: Any) -> Any:
                 f"output {int(round(out))}; {workload}")
         if hw_note:
             note += f"; {hw_note}"
+        tags = {"family": spec.name, "hardware": hw}
         c.add_q(rid, f"energy per output token ({version})",
-                fp["accelerator_energy_per_output_token"], pub, "J", note)
-        _time_quantities(c, row, fp, batch * int(round(out)), chips, pub, version, note)
+                fp["accelerator_energy_per_output_token"], pub, "J", note, **tags)
+        _time_quantities(c, row, fp, batch * int(round(out)), chips, pub, version, note,
+                         tags)
     return c
 
 
@@ -146,22 +148,24 @@ def published_tpot_s(notes: str | None) -> float | None:
 
 
 def _time_quantities(c: Any, row: dict[str, str], fp: Any, out_tokens: int, chips: int,
-                     j_per_token: float, version: str, note: str) -> None:
+                     j_per_token: float, version: str, note: str,
+                     tags: dict[str, str]) -> None:
     """Score what a row publishes besides energy: average power (V3) gives throughput and
     power per chip; a mean time per output token (V2) is scored against the predicted TPOT
     (continuous batching: prefill + decode time over the decode steps)."""
     power = first_number(row.get("avg_power_W"))
     if power:
         _throughput_and_power(c, row["id"], fp, out_tokens, chips, power, j_per_token,
-                              version, note)
+                              version, note, tags)
     tpot = published_tpot_s(row.get("notes"))
     if tpot:
         c.add_q(row["id"], f"time per output token ({version})", fp["time_per_output_token"],
-                tpot, "s", note)
+                tpot, "s", note, **tags)
 
 
 def _throughput_and_power(c: Any, rid: str, fp: Any, out_tokens: int, chips: int,
-                          power_w: float, j_per_token: float, version: str, note: str) -> None:
+                          power_w: float, j_per_token: float, version: str, note: str,
+                          tags: dict[str, str]) -> None:
     """Output tokens/s and W per chip, predicted from one batch vs the published row.
 
     Published throughput = average power (all GPUs) / energy per output token; published power
@@ -170,7 +174,7 @@ def _throughput_and_power(c: Any, rid: str, fp: Any, out_tokens: int, chips: int
     """
     t, e = fp["time"], fp["accelerator_energy"]
     c.add(rid, f"throughput ({version})", out_tokens / t.value, power_w / j_per_token,
-          "token/s", note, out_tokens / t.hi, out_tokens / t.lo)
+          "token/s", note, out_tokens / t.hi, out_tokens / t.lo, **tags)
     corners = (e.lo / t.lo, e.hi / t.hi)  # the optimistic and pessimistic corners' power
     c.add(rid, f"power per chip ({version})", e.value / (t.value * chips), power_w / chips,
-          "W", note, min(corners) / chips, max(corners) / chips)
+          "W", note, min(corners) / chips, max(corners) / chips, **tags)

@@ -31,6 +31,8 @@ class ValidationRow:
     note: str = ""
     low: float | None = None  # the prediction's printed range, where it has one
     high: float | None = None
+    family: str = ""  # the model (catalog id) the row predicts, where there is one
+    hardware: str = ""  # the chip (catalog id) it ran on, where there is one
 
     @property
     def covered(self) -> bool | None:
@@ -82,6 +84,37 @@ class GroupSummary:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class BiasBreakdown:
+    """Signed median error of one model family or one chip within a group's quantity: a
+    bias that the group's median can hide (issue #9: no family or chip beyond ±15 %)."""
+
+    group: str
+    quantity: str
+    by: str  # "model" or "hardware"
+    key: str
+    count: int
+    signed_median_error: float
+    median_abs_error: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def build_breakdown(rows: list[ValidationRow]) -> list[BiasBreakdown]:
+    """Per (group, quantity), the signed and absolute median error of each model family and
+    each chip, for rows that name them; in first-seen order."""
+    cells: dict[tuple[str, str, str, str], list[float]] = {}
+    for r in rows:
+        for by, key in (("model", r.family), ("hardware", r.hardware)):
+            if key:
+                cells.setdefault((r.group, r.quantity, by, key), []).append(r.error)
+    return [BiasBreakdown(g, q, by, key, len(errs), statistics.median(errs),
+                          statistics.median(abs(e) for e in errs))
+            for (g, q, by, key), errs in cells.items()]
+
+
 @dataclass
 class ValidationReport:
     """Everything ``wattprint validate`` found: rows, skipped rows and the summary."""
@@ -90,12 +123,14 @@ class ValidationReport:
     skipped: list[SkippedRow] = field(default_factory=list)
     summary: list[GroupSummary] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
+    breakdown: list[BiasBreakdown] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (no NaN: every compared value is finite by construction)."""
         return {
             "groups": list(self.groups),
             "summary": [s.to_dict() for s in self.summary],
+            "breakdown": [b.to_dict() for b in self.breakdown],
             "rows": [r.to_dict() for r in self.rows],
             "skipped": [s.to_dict() for s in self.skipped],
         }

@@ -46,6 +46,7 @@ class Work(Record):
     expert_bytes: float = 0.0  # part of weight_bytes read by routed-expert kernels
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
     vocab_seq_passes: float = 0.0  # sequences × passes × vocabulary: per-sequence sampling work
+    moe_layer_passes: float = 0.0  # MoE layers × passes: each pays the MoE kernel-chain latency
 
     _INTENSIVE = ("phase", "gemm_k")
 
@@ -55,7 +56,8 @@ class Work(Record):
                  optimizer_bytes: float = 0.0, loop_steps: float = 0.0,
                  layer_seq_passes: float = 0.0, seq_passes: float = 0.0,
                  expert_flops: float = 0.0, expert_bytes: float = 0.0,
-                 gemm_k: float = 0.0, vocab_seq_passes: float = 0.0) -> None:
+                 gemm_k: float = 0.0, vocab_seq_passes: float = 0.0,
+                 moe_layer_passes: float = 0.0) -> None:
         # Written out (built several times per estimate); the instance dict holds exactly
         # the fields, in field order (``_values`` relies on it).
         self.__dict__.update(
@@ -65,7 +67,8 @@ class Work(Record):
             activation_bytes=activation_bytes, optimizer_bytes=optimizer_bytes,
             loop_steps=loop_steps, layer_seq_passes=layer_seq_passes, seq_passes=seq_passes,
             expert_flops=expert_flops, expert_bytes=expert_bytes, gemm_k=gemm_k,
-            vocab_seq_passes=vocab_seq_passes)
+            vocab_seq_passes=vocab_seq_passes,
+            moe_layer_passes=moe_layer_passes)
 
     @property
     def flops(self) -> float:
@@ -282,6 +285,7 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
         vocab_seq_passes=batch * float(spec.vocab),
         expert_flops=expert_matmul_flops(spec, tokens),
         expert_bytes=expert_bytes_read(spec, plan, tokens),
+        moe_layer_passes=float(spec.moe_layers),
     )
     return w.scaled(passes) if passes != 1.0 else w
 
@@ -315,6 +319,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         vocab_seq_passes=batch * float(spec.vocab),
         expert_flops=expert_matmul_flops(spec, batch),
         expert_bytes=expert_bytes_read(spec, plan, batch),
+        moe_layer_passes=float(spec.moe_layers),
     )
     return w.scaled(steps) if steps != 1.0 else w
 
@@ -351,4 +356,5 @@ def train_step_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batc
         layer_seq_passes=fwd.layer_seq_passes * k,
         expert_flops=fwd.expert_flops * k,
         expert_bytes=fwd.expert_bytes * (k + 1.0),
+        moe_layer_passes=fwd.moe_layer_passes * k,
     )
