@@ -80,4 +80,6 @@ def test_tensor_parallel_all_reduce_stays_in_its_node() -> None:
                                 output_tokens=400, chips=16, tensor_parallel=tp, stack="vllm")
         return float(fp.details["decode"]["t_comm_s"])
 
-    assert t_comm(8) < t_comm(16) / 5
+    # (the bytes ~6x faster; the ring latency, collective_latency_s, 32 us over 8 GPUs and
+    # 64 us over 16, is a smaller share of both)
+    assert t_comm(8) < t_comm(16) / 4

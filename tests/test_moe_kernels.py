@@ -82,3 +82,18 @@ def test_small_moe_on_one_h100_runs_near_its_roofline() -> None:
     # ML.ENERGY V3, Qwen3-30B-A3B on one H100 at batch 8: 12.8 ms median ITL (13.1 ms per step
     # from power / energy per token); the former single factor 0.45 gave 22 ms
     assert _tpot("qwen3-30b-a3b", "h100", 1, "bf16") == pytest.approx(0.0131, rel=0.15)
+
+
+def test_all_reduce_latency_counts_the_tensor_parallel_group() -> None:
+    # 16 chips as TP 8 × PP 2: each all-reduce rings over the 8 chips of its stage
+    from wattprint.catalog import get_hardware
+    from wattprint.device.execute import phase_terms
+    from wattprint.engine.params import params_for
+
+    p, _ = params_for(get_hardware("h100"), get_stack("vllm"), precision_plan("bf16"), 8, None)
+    spec, plan = resolve_model("qwen3-8b"), precision_plan("bf16")
+    w = decode_work(spec, plan, Traffic(10, 3, True), 8, 500)
+    t_comm = phase_terms(w, p, 16, comm_bytes=1e6, comm_calls=10.0, comm_group=8)[6]
+    assert t_comm == pytest.approx(r.allreduce_time_s(1e6, 8.0, p.link_bps) + 10 * 32e-6)
+    # no tensor-parallel group (attention data-parallel): no all-reduce
+    assert phase_terms(w, p, 16, comm_bytes=1e6, comm_calls=10.0, comm_group=1)[6] == 0.0

@@ -287,19 +287,22 @@ def evaluate_phase(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.
 
 
 def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
-                comm_calls: Any = 0.0, exposed_comm: Any = 1.0) -> tuple[Any, ...]:
+                comm_calls: Any = 0.0, exposed_comm: Any = 1.0,
+                comm_group: Any = None) -> tuple[Any, ...]:
     """The corner-independent terms of :func:`evaluate_phase`, in this order: chips as a float
     ``n``, matmul + attention FLOPs, those per chip, GEMM rows ``m`` and inner dimension ``k``,
     the all-reduce mask, its exposed time ``t_comm`` [s], the collective buffers' bytes read
-    and written, dequantisation ops and elementwise bytes per chip."""
+    and written, dequantisation ops and elementwise bytes per chip. The all-reduce runs over
+    ``comm_group`` chips (the tensor-parallel group; default all ``chips``)."""
     n = chips * 1.0
+    g = n if comm_group is None else comm_group * 1.0
     flops = work.matmul_flops + work.attention_flops
     m = where(work.passes > 0, work.tokens / where(work.passes > 0, work.passes, 1.0),
               work.tokens)
-    comm = both(n > 1, comm_bytes > 0)
-    t_comm = where(comm, exposed_comm * (r.allreduce_time_s(comm_bytes, n, p.link_bps)
+    comm = both(g > 1, comm_bytes > 0)
+    t_comm = where(comm, exposed_comm * (r.allreduce_time_s(comm_bytes, g, p.link_bps)
                                          + comm_calls * r.collective_latency_s(
-                                             n, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
+                                             g, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
     return (n, flops, flops / n, m, where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
             comm, t_comm, 2.0 * comm_bytes, work.dequant_ops / n,
             (work.activation_bytes + work.optimizer_bytes) / n)
@@ -350,15 +353,17 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
 
 
 def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.0,
-             comm_calls: float = 0.0, exposed_comm: float = 1.0) -> PhaseResult:
+             comm_calls: float = 0.0, exposed_comm: float = 1.0,
+             comm_group: int | None = None) -> PhaseResult:
     """Time and accelerator energy of ``work`` split evenly over ``chips``.
 
     ``comm_bytes`` is the all-reduce volume (per chip) of the phase, issued in ``comm_calls``
-    collectives, of which the share ``exposed_comm`` is not hidden behind compute.
+    collectives over ``comm_group`` chips (default all), of which the share ``exposed_comm``
+    is not hidden behind compute.
     """
     if chips < 1:
         raise UnsupportedError("chips must be ≥ 1")
-    terms = phase_terms(work, p, chips, comm_bytes, comm_calls, exposed_comm)
+    terms = phase_terms(work, p, chips, comm_bytes, comm_calls, exposed_comm, comm_group)
     c = phase_corner(terms, work, p, 0)
     lo = phase_corner(terms, work, p, 1)
     hi = phase_corner(terms, work, p, 2)

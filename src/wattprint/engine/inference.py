@@ -164,13 +164,14 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
     """Run the prefill and decode work on the chips, with the tensor-parallel all-reduces."""
     pre = replicate_kv(sparsify(works.prefill, sparsity, plan), spec, tp)
     cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.prefill_tokens)
-    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls)
+    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls, comm_group=tp)
     if works.decode is None:
         return pre, None, pre_r, None
     steps = works.decode_steps
     dec = replicate_kv(sparsify(works.decode, sparsity, plan), spec, tp)
     cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step)
-    dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps)
+    dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps,
+                     comm_group=tp)
     return pre, dec, pre_r, dec_r
 
 
