@@ -11,9 +11,12 @@ from wattprint.engine.catalog_models import estimate_operator_model, match_confi
 from wattprint.errors import InputError, UnknownNameError, UnsupportedError
 from wattprint.workload.operators.catalog import (
     OperatorModel,
+    ParamsCheck,
+    PublishedParams,
     flops_checks,
     load_summary,
     operator_models,
+    params_checks,
     traced_macs,
 )
 
@@ -42,6 +45,29 @@ def test_traced_flops_match_published_figures_within_5_percent() -> None:
     # every family with a published figure is checked (see docs/validation.md for the rest)
     families = {operator_models()[chk.model].family for chk in checks}
     assert families >= {"cnn", "vit", "clip", "encoder", "diffusion"}
+
+
+def test_traced_params_match_published_counts_within_their_rounding() -> None:
+    checks = params_checks()
+    assert len(checks) >= 20
+    for chk in checks:
+        assert chk.within, (chk.model, chk.summary, chk.error, chk.published.source)
+    # every family is checked, and the models no FLOPs figure exists for have a params check
+    assert {operator_models()[chk.model].family for chk in checks} == FAMILIES
+    assert {chk.model for chk in checks} >= {"whisper-large-v3", "whisper-medium", "mamba-130m",
+                                             "t5-base", "sd3-medium", "sd3.5-large"}
+    by = {(c.model, c.summary): c for c in checks}
+    assert by[("whisper-large-v3", "whisper_large_v3_encoder")].published.value == 1550e6
+    assert by[("resnet50", "resnet50")].traced_params == 25557032  # torchvision, exactly
+
+
+def test_params_check_flags_a_wrong_trace_and_tolerance_is_bounded() -> None:
+    pub = PublishedParams(value=1550e6, source="openai/whisper README", year=2022,
+                          conditions="whole model", tolerance=0.01)
+    assert not ParamsCheck("m", "s", "r", 1400e6, pub).within  # a layer missing: −9.7 %
+    assert ParamsCheck("m", "s", "r", 1543.5e6, pub).within
+    with pytest.raises(ValidationError):
+        PublishedParams(value=1e9, source="x y z", year=2024, conditions="all", tolerance=0.5)
 
 
 def test_counting_convention_decides_the_comparison() -> None:

@@ -4,6 +4,10 @@ Each catalog component may carry outside figures (``published_macs`` in
 ``data/operator_models.toml``: value, source, year, the conditions it was counted at and the
 operator classes the source leaves out). The traced summary is counted the same way
 (:func:`wattprint.workload.operators.catalog.traced_macs`) and compared; no torch needed.
+
+The same group lists each traced parameter count against the model card's or paper's
+(``published_params``: value as stated, rounded, with the tolerance its rounding allows):
+:func:`validate_params`.
 """
 
 from __future__ import annotations
@@ -25,3 +29,19 @@ def validate_flops(c: Any) -> None:
                    else "every tensor operator")
         c.add(rid, "multiply-adds per call", chk.traced_macs, pub.value, "MAC",
               note=f"{chk.role}; {pub.conditions}; traced {counted}; {pub.source} ({pub.year})")
+    validate_params(c)
+
+
+def validate_params(c: Any) -> None:
+    """One row per published parameter count: traced vs published parameters."""
+    from wattprint.workload.operators.catalog import params_checks
+
+    seen: dict[str, int] = {}
+    for chk in params_checks():
+        base = f"{chk.model}/{chk.summary}/params"
+        seen[base] = seen.get(base, 0) + 1
+        rid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        pub = chk.published
+        c.add(rid, "parameters", chk.traced_params, pub.value, "parameter",
+              note=f"{chk.role}; {pub.conditions}; tolerance ±{pub.tolerance:.1%} (rounding); "
+                   f"{pub.source} ({pub.year})")

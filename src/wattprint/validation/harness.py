@@ -11,7 +11,8 @@ Groups (see docs/validation.md; each in its own module):
   and throughput and power per chip where the row publishes average power.
 - ``facility``: published PUE and overheads; ``non-llm``: non-LLM inference measurements.
 - ``traced-flops``: traced multiply-adds of catalog components vs published figures, counted
-  the way each source counts (``validation/flops.py``).
+  the way each source counts, and traced parameter counts vs model-card or paper counts within
+  their rounding (``validation/flops.py``).
 
 Training energy is compared on the boundary of the published figure (accelerator only,
 accelerator × PUE, or system/IT × PUE; read from the ``power_basis``/``energy_basis``

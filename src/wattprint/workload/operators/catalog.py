@@ -5,6 +5,11 @@ by ``tools/trace_catalog.py``): a classifier is one forward pass per image; a te
 model runs its text encoders once, its denoiser ``steps`` times with the batch doubled by
 classifier-free guidance, and its VAE decoder once; a speech model runs its encoder once per
 30 s window and its decoder once per generated token.
+
+Two outside checks of a trace: :func:`flops_checks` (traced multiply-adds against published
+figures, ``published_macs``) and :func:`params_checks` (the traced parameter count against the
+model card's or paper's, ``published_params``), which tests that the traced weights, and so the
+traced matmul shapes, are right where no FLOPs figure with stated conditions exists.
 """
 
 from __future__ import annotations
@@ -45,6 +50,19 @@ class PublishedMacs(Sourced):
         return v
 
 
+class PublishedParams(Sourced):
+    """An outside parameter count for what a traced summary holds (its ``params``).
+
+    ``value`` in parameters, as stated by the source (often rounded: "1550M", "2.6B").
+    ``tolerance`` is the relative error the rounding allows (e.g. 0.01 for a figure given to
+    3-4 digits, 0.02 for 2 digits, 0.05 for 1). ``conditions`` states what the figure counts
+    (whole model or one part; tied embeddings once).
+    """
+
+    conditions: str = Field(min_length=3)
+    tolerance: float = Field(gt=0, le=0.1)
+
+
 class Component(BaseModel):
     """One traced part of a pipeline and how often it runs per batch of samples."""
 
@@ -57,6 +75,7 @@ class Component(BaseModel):
     guidance: bool = False  # batch × the guidance factor (classifier-free guidance)
     decode: bool = False  # autoregressive: the traced pass covers `tokens` tokens, run 1 by 1
     published_macs: list[PublishedMacs] = []  # outside figures (tests, `validate`)
+    published_params: list[PublishedParams] = []  # outside parameter counts (tests, `validate`)
     scales_with_resolution: bool = False  # a denoiser or VAE (see operators/resolution.py)
     image_tokens: float = Field(default=0.0, ge=0)  # tokens from the image at the default size
     fixed_tokens: float = Field(default=0.0, ge=0)  # text tokens run through the same blocks
@@ -161,4 +180,37 @@ def flops_checks() -> list[FlopsCheck]:
             for pub in c.published_macs:
                 macs = traced_macs(load_summary(c.summary), pub.excludes)
                 out.append(FlopsCheck(m.id, c.summary, c.role, macs, pub))
+    return out
+
+
+@dataclass(frozen=True)
+class ParamsCheck:
+    """One traced-vs-published parameter count. ``error`` = traced / published − 1."""
+
+    model: str
+    summary: str
+    role: str
+    traced_params: float
+    published: PublishedParams
+
+    @property
+    def error(self) -> float:
+        """Relative error of the traced count against the published figure."""
+        return self.traced_params / self.published.value - 1.0
+
+    @property
+    def within(self) -> bool:
+        """Whether the error is inside the figure's rounding tolerance."""
+        return abs(self.error) <= self.published.tolerance
+
+
+def params_checks() -> list[ParamsCheck]:
+    """Every component's traced parameter count (the summary's ``params``, in parameters)
+    against each published count it carries (``published_params``)."""
+    out: list[ParamsCheck] = []
+    for m in operator_models().values():
+        for c in m.components:
+            for pub in c.published_params:
+                out.append(ParamsCheck(m.id, c.summary, c.role,
+                                       load_summary(c.summary).params, pub))
     return out
