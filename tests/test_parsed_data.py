@@ -21,11 +21,13 @@ from wattprint.catalog.loader import (
 )
 from wattprint.catalog.parsed import (
     CATALOG_TABLES,
+    ROW_TABLES,
     TWINNED,
     TwinRows,
     load_json,
     packaged_data_dir,
     parsed_catalog,
+    parsed_rows,
     parsed_twin,
     twin_path,
 )
@@ -72,7 +74,7 @@ def test_catalog_twin_holds_the_loaders_index_and_the_tomls_rows(name: str) -> N
 def test_load_json_is_json_loads() -> None:
     for name in TWINNED:
         data = twin_path(name).read_bytes()
-        if name not in CATALOG_TABLES:
+        if name not in CATALOG_TABLES and name not in ROW_TABLES:
             assert load_json(data) == json.loads(data)
     doc = ' {"a": [1, 2.5, -0.0, 1e400, "\\u00e9\\n\\"", null, true, false, {}], "b": -7} \n'
     assert load_json(doc) == json.loads(doc)
@@ -89,6 +91,38 @@ def test_a_lookup_decodes_only_the_rows_it_uses() -> None:
         cat.entry(cat.index["fra"])
         decoded = [eid for eid in cat.ids() if isinstance(cat._rows[eid], dict)]
         assert decoded == [cat.index["fra"]]
+    finally:
+        clear_caches()
+
+
+@pytest.mark.parametrize("name", sorted(ROW_TABLES))
+def test_row_twin_holds_the_tomls_rows_and_keys(name: str) -> None:
+    raw = (packaged_data_dir() / name).read_bytes()
+    table, key_field = ROW_TABLES[name]
+    twin = parsed_rows(packaged_data_dir() / name, raw, table)
+    assert twin is not None
+    head, rows = twin
+    toml_rows = tomllib.loads(raw.decode("utf-8"))[table]
+    assert list(rows) == head["ids"] == [r["id"] for r in toml_rows]
+    assert [rows.decoded(r["id"]) for r in toml_rows] == toml_rows
+    if key_field is not None:  # each key -> the first row that holds it (file order)
+        for key, eid in head["keys"].items():
+            assert eid == next(r["id"] for r in toml_rows if key in r[key_field])
+        assert set(head["keys"]) == {k for r in toml_rows for k in r[key_field]}
+
+
+def test_a_stack_and_a_scarcity_factor_decode_one_row_each() -> None:
+    clear_caches()
+    try:
+        from wattprint.catalog.light import light_row_twin
+        from wattprint.catalog.stacks import stack_entry
+        from wattprint.site.water_stress import scarcity_factor
+
+        assert stack_entry("vllm").id == "vllm"
+        assert scarcity_factor("gcp-us-east4", "USA") is not None
+        for file, table in (("stacks.toml", "stack"), ("aware.toml", "scarcity")):
+            twin = light_row_twin(file, table)
+            assert twin is not None and len(twin[1]._decoded) == 1
     finally:
         clear_caches()
 

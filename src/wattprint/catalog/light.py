@@ -21,6 +21,8 @@ from wattprint.catalog.loader import (
     data_dir,
     read_data_doc,
 )
+from wattprint.catalog.parsed import TwinRows, parsed_rows
+from wattprint.errors import DataError
 
 if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, ModelCard, Site
@@ -35,24 +37,44 @@ def light_rows(file: str, table: str) -> tuple[dict[str, Any], ...] | None:
 
 
 @cache
+def light_row_twin(file: str, table: str) -> tuple[dict[str, str], TwinRows] | None:
+    """The ``keys`` (empty when the file has none) and the rows (decoded on first use) of a
+    packaged :data:`~wattprint.catalog.parsed.ROW_TABLES` file, or ``None`` when it has no
+    matching twin: the estimate path decodes one stack and one AWARE factor, not the files."""
+    path = data_dir() / file
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None  # the callers' validated path says what is wrong
+    twin = parsed_rows(path, raw, table)
+    if twin is None:
+        return None
+    keys = twin[0].get("keys", {})
+    return (keys if isinstance(keys, dict) else {}), twin[1]
+
+
+def light_keyed(file: str, table: str, kind: str, keys: tuple[str, ...]) -> Entry | None:
+    """The record of the first row of a keyed row twin (:func:`light_row_twin`) that holds
+    the first of ``keys`` any row holds (one row decoded, one record built), or ``None`` when
+    no row holds one. Call only when :func:`light_row_twin` is not ``None``."""
+    index, rows = light_row_twin(file, table) or ({}, None)
+    for key in keys:
+        eid = index.get(key)
+        if eid is not None and rows is not None:
+            try:
+                return KINDS[kind].build(rows.decoded(eid))
+            except ValueError as exc:
+                raise DataError(f"{file}: parsed twin unusable ({exc}); "
+                                "run tools/gen_parsed_data.py") from None
+    return None
+
+
+@cache
 def light_table(file: str, table: str, kind: str) -> tuple[Entry, ...] | None:
     """The ``[[table]]`` rows of packaged data file ``file`` as records of schema class
     ``kind`` (file order), or ``None`` when the file has no matching twin."""
     rows = light_rows(file, table)
     return None if rows is None else tuple(KINDS[kind].build(row) for row in rows)
-
-
-def light_match(file: str, table: str, kind: str, field: str,
-                keys: tuple[str, ...]) -> Entry | None:
-    """The record of the first row whose list ``field`` holds the first key of ``keys`` that
-    any row holds (one record built, not the table), or ``None`` when no row holds one.
-    Call only when :func:`light_rows` is not ``None``."""
-    rows = light_rows(file, table) or ()
-    for key in keys:
-        row = next((r for r in rows if key in r[field]), None)
-        if row is not None:
-            return KINDS[kind].build(row)
-    return None
 
 
 @lru_cache(maxsize=1)
@@ -85,6 +107,7 @@ def operator_model_keys() -> frozenset[str] | None:
 def clear_light_caches() -> None:
     """Forget the light tables (with :func:`wattprint.catalog.clear_caches`)."""
     light_rows.cache_clear()
+    light_row_twin.cache_clear()
     light_table.cache_clear()
     light_defaults.cache_clear()
     operator_model_keys.cache_clear()

@@ -69,6 +69,12 @@ TWINNED = ("hardware.toml", "sites.toml", "models.toml", "facilities.toml", "def
 CATALOG_TABLES = {"hardware.toml": "hardware", "sites.toml": "site", "models.toml": "model",
                   "facilities.toml": "facility"}
 
+#: Other files of ``[[table]]`` rows with ids whose twin holds each row as its own JSON text
+#: (``ids`` in file order) and, where a field is named, ``keys``: each value of that list field
+#: -> the id of the first row that holds it (stacks: by id; AWARE factors: by site or country).
+ROW_TABLES: dict[str, tuple[str, str | None]] = {"stacks.toml": ("stack", None),
+                                                 "aware.toml": ("scarcity", "applies_to")}
+
 
 @cache
 def packaged_data_dir() -> Path:
@@ -104,15 +110,25 @@ def render_twin(name: str, raw: bytes, doc: dict[str, Any],
 
     body: dict[str, Any] = {"file": name, "generated_by": "tools/gen_parsed_data.py",
                             "toml_check": toml_check(raw)}
-    table = CATALOG_TABLES.get(name)
-    if table is None:
+    row_table, key_field = ROW_TABLES.get(name, ("", None))
+    table = CATALOG_TABLES.get(name, row_table)
+    if not table:
         body["doc"] = doc
         return json.dumps(body, ensure_ascii=False, indent=0, allow_nan=False) + "\n"
-    if index is None or set(doc) != {table}:
+    if (index is None and not row_table) or set(doc) != {table}:
         raise ValueError(f"{name}: a catalog twin needs the name index and only [[{table}]] rows")
     rows = [json.dumps(row, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
             for row in doc[table]]
-    body.update(table=table, index=index, ids=[row["id"] for row in doc[table]])
+    body.update(table=table)
+    if index is not None:
+        body.update(index=index)
+    if key_field is not None:
+        keys: dict[str, str] = {}
+        for row in doc[table]:
+            for key in row[key_field]:
+                keys.setdefault(key, row["id"])
+        body.update(keys=keys)
+    body.update(ids=[row["id"] for row in doc[table]])
     head = json.dumps(body, ensure_ascii=False, indent=0, allow_nan=False)
     return head + "\n\n" + "\n".join(rows) + "\n"
 
@@ -154,6 +170,17 @@ class TwinRows(MutableMapping[str, Any]):
     def __delitem__(self, eid: str) -> None:
         raise TypeError("a catalog twin's rows cannot be removed")
 
+    def decoded(self, eid: str) -> dict[str, Any]:
+        """Row ``eid`` decoded (once) and checked to be that entry's (ValueError if the twin
+        is damaged; KeyError if there is no such row)."""
+        row = self[eid]
+        if isinstance(row, bytes):
+            row = load_json(row)
+            if not isinstance(row, dict) or row.get("id") != eid:
+                raise ValueError(f"row {eid!r} of the twin is another entry's")
+            self._decoded[eid] = row
+        return cast(dict[str, Any], row)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._order)
 
@@ -173,7 +200,7 @@ def _twin(path: Path, raw: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = twin_path(path.name).read_bytes()
-        catalog = path.name in CATALOG_TABLES
+        catalog = path.name in CATALOG_TABLES or path.name in ROW_TABLES
         end = data.find(b"\n\n") if catalog else len(data)
         twin = load_json(data[:end] if end >= 0 else data)
     except (OSError, ValueError):
@@ -212,3 +239,14 @@ def parsed_catalog(path: Path, raw: bytes,
     if not isinstance(index, dict) or not isinstance(rows, TwinRows):
         return None
     return index, rows
+
+
+def parsed_rows(path: Path, raw: bytes, table: str) -> tuple[dict[str, Any], TwinRows] | None:
+    """The head (``ids``, and ``keys`` where :data:`ROW_TABLES` names a field) and the rows
+    of packaged data file ``path`` (``[[table]]`` rows, :data:`ROW_TABLES`) from its twin, or
+    ``None`` as :func:`parsed_twin`: a lookup decodes only the rows it uses."""
+    twin = _twin(path, raw)
+    if twin is None or twin.get("table") != table:
+        return None
+    rows = twin.pop("rows", None)
+    return (twin, rows) if isinstance(rows, TwinRows) else None

@@ -16,6 +16,7 @@ from wattprint.catalog.loader import data_dir, read_data_toml
 from wattprint.errors import DataError, UnknownNameError
 
 if TYPE_CHECKING:
+    from wattprint.catalog.parsed import TwinRows
     from wattprint.catalog.schema import Stack
 
 
@@ -81,16 +82,24 @@ class LightStacks(Mapping[str, "Stack"]):
     light record (:mod:`wattprint.catalog.entries`) on first access, so an estimate builds the
     one stack it runs, not all of them."""
 
-    def __init__(self, rows: tuple[dict[str, Any], ...]) -> None:
-        self._rows = {row["id"]: row for row in rows}
+    def __init__(self, rows: TwinRows) -> None:
+        self._rows = rows  # each row's JSON text, decoded on first access
         self._built: dict[str, Stack] = {}
 
     def __getitem__(self, sid: str) -> Stack:
         hit = self._built.get(sid)
         if hit is None:
-            hit = cast("Stack", KINDS["Stack"].build(self._rows[sid]))
+            try:
+                row = self._rows.decoded(sid)
+            except ValueError as exc:
+                raise DataError(f"stacks.toml: parsed twin unusable ({exc}); "
+                                "run tools/gen_parsed_data.py") from None
+            hit = cast("Stack", KINDS["Stack"].build(row))
             self._built[sid] = hit
         return hit
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._rows
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
@@ -103,7 +112,7 @@ class LightStacks(Mapping[str, "Stack"]):
 def stack_records() -> LightStacks | None:
     """Stacks by id as light records (built on first access), or ``None`` when stacks.toml
     has no matching twin."""
-    from wattprint.catalog.light import light_rows
+    from wattprint.catalog.light import light_row_twin
 
-    rows = light_rows("stacks.toml", "stack")
-    return None if rows is None else LightStacks(rows)
+    twin = light_row_twin("stacks.toml", "stack")
+    return None if twin is None else LightStacks(twin[1])

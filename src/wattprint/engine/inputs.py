@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from wattprint.catalog.light import hardware_entry
 from wattprint.errors import InputError
+from wattprint.workload import hf_config  # noqa: F401 - builds every named model's spec
 from wattprint.workload.model_spec import ModelSpec, get_model_spec, load_config_file
 
 if TYPE_CHECKING:

@@ -68,11 +68,11 @@ def water_stress(site_id: str, country: str) -> Stress | None:
 def _scarcity_hit(site_id: str, country: str) -> ScarcityFactor | None:
     """aware.toml's entry of a site (its id first, then its ISO3 country): a light record
     from the twin (no pydantic, one record built), else the validated entry."""
-    from wattprint.catalog.light import light_match, light_rows
+    from wattprint.catalog.light import light_keyed, light_row_twin
 
     keys = (site_id, country.upper())
-    if light_rows("aware.toml", "scarcity") is not None:
-        hit = light_match("aware.toml", "scarcity", "ScarcityFactor", "applies_to", keys)
+    if light_row_twin("aware.toml", "scarcity") is not None:  # one row decoded, by its keys
+        hit = light_keyed("aware.toml", "scarcity", "ScarcityFactor", keys)
         return cast("ScarcityFactor | None", hit)
     from wattprint.catalog.physical import scarcity_entries
 
