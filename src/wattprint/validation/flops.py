@@ -15,15 +15,20 @@ from __future__ import annotations
 from typing import Any
 
 
+def _row_id(seen: dict[str, int], base: str) -> str:
+    """``base`` the first time, then ``base#2``, ``base#3``… (a component may carry several
+    published figures)."""
+    seen[base] = seen.get(base, 0) + 1
+    return base if seen[base] == 1 else f"{base}#{seen[base]}"
+
+
 def validate_flops(c: Any) -> None:
     """One row per published figure: traced vs published multiply-adds per call."""
     from wattprint.workload.operators.catalog import flops_checks
 
     seen: dict[str, int] = {}
     for chk in flops_checks():
-        base = f"{chk.model}/{chk.summary}"
-        seen[base] = seen.get(base, 0) + 1
-        rid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        rid = _row_id(seen, f"{chk.model}/{chk.summary}")
         pub = chk.published
         counted = ("without " + ", ".join(pub.excludes) if pub.excludes
                    else "every tensor operator")
@@ -38,9 +43,7 @@ def validate_params(c: Any) -> None:
 
     seen: dict[str, int] = {}
     for chk in params_checks():
-        base = f"{chk.model}/{chk.summary}/params"
-        seen[base] = seen.get(base, 0) + 1
-        rid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        rid = _row_id(seen, f"{chk.model}/{chk.summary}/params")
         pub = chk.published
         c.add(rid, "parameters", chk.traced_params, pub.value, "parameter",
               note=f"{chk.role}; {pub.conditions}; tolerance ±{pub.tolerance:.1%} (rounding); "
