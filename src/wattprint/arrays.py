@@ -14,8 +14,10 @@ _NUMBER = (float, int)
 
 def where(cond: Any, a: Any, b: Any) -> Any:
     """``a if cond else b`` for a Python bool, ``numpy.where`` otherwise."""
-    if isinstance(cond, bool):
-        return a if cond else b
+    if cond is True:  # identity tests: no call on the scalar path (bool has two instances)
+        return a
+    if cond is False:
+        return b
     import numpy as np
 
     return np.where(cond, a, b)
@@ -23,7 +25,7 @@ def where(cond: Any, a: Any, b: Any) -> Any:
 
 def both(a: Any, b: Any) -> Any:
     """``a and b`` for Python bools, element-wise ``and`` otherwise."""
-    if isinstance(a, bool) and isinstance(b, bool):
+    if (a is True or a is False) and (b is True or b is False):
         return a and b
     import numpy as np
 
@@ -32,7 +34,8 @@ def both(a: Any, b: Any) -> Any:
 
 def maximum(a: Any, b: Any) -> Any:
     """``max(a, b)`` for Python numbers, ``numpy.maximum`` otherwise."""
-    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
+    if (type(a) is float and type(b) is float) or (isinstance(a, _NUMBER)
+                                                   and isinstance(b, _NUMBER)):
         return a if a >= b else b
     import numpy as np
 
@@ -41,7 +44,8 @@ def maximum(a: Any, b: Any) -> Any:
 
 def minimum(a: Any, b: Any) -> Any:
     """``min(a, b)`` for Python numbers, ``numpy.minimum`` otherwise."""
-    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
+    if (type(a) is float and type(b) is float) or (isinstance(a, _NUMBER)
+                                                   and isinstance(b, _NUMBER)):
         return a if a <= b else b
     import numpy as np
 

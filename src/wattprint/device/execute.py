@@ -312,44 +312,64 @@ def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
                  ) -> dict[str, Any]:
     """:func:`evaluate_phase` at one ``corner`` from its corner-independent terms ``s``
     (:func:`phase_terms`)."""
+    return dict(zip(CORNER_KEYS, _corner(s, work, p, corner), strict=True))
+
+
+CORNER_KEYS = ("t", "e", "e_dyn", "t_compute", "t_memory", "t_elementwise", "t_device",
+               "t_overhead", "t_sequences", "t_comm", "t_uncapped")  # _corner's tuple order
+
+
+def _corner_params(p: DeviceParams, corner: int) -> tuple[Any, ...]:
+    """``p``'s numbers at one ``corner`` in :func:`_corner`'s order, kept by ``p`` (frozen)."""
+    cache = p.__dict__.get("_corner_params")
+    if cache is None:
+        cache = tuple((p.compute_eff[c], p.moe_eff[c], p.memory_eff[c], p.moe_layer_s[c],
+                       p.per_step_s[c], p.per_layer_s[c], p.per_loop_step_s[c],
+                       p.per_layer_seq_s[c], p.per_engine_step_s[c], p.per_seq_step_s[c],
+                       p.per_worker_step_s[c], p.per_seq_vocab_s[c], p.j_per_flop[c],
+                       p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c], p.dvfs_factor[c],
+                       p.seq_power_fraction[c]) for c in range(3))
+        object.__setattr__(p, "_corner_params", cache)
+    return cache[corner]
+
+
+def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tuple[Any, ...]:
+    """:func:`phase_corner` as a tuple in the order of :data:`CORNER_KEYS`."""
     n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise = s
-    eta = r.gemm_efficiency(p.compute_eff[corner], k, m) if p.size_aware \
-        else p.compute_eff[corner]
-    # Routed-expert (MoE) kernels move and compute 1/moe_eff times the ideal work (block
-    # padding, re-reads, routing and permutation passes): both time and energy grow.
-    extra = 1.0 / p.moe_eff[corner] - 1.0
-    x_flops, x_bytes = work.expert_flops * extra, work.expert_bytes * extra
+    (ce, moe_eff, me, moe_layer_s, per_step_s, per_layer_s, per_loop_step_s, per_layer_seq_s,
+     per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, j_flop, j_vec,
+     j_byte, idle_w, dvfs, seq_fraction) = _corner_params(p, corner)
+    w = work.__dict__  # the fields (Work keeps exactly them in its instance dict)
+    eta = r.gemm_efficiency(ce, k, m) if p.size_aware else ce
+    # MoE kernels move and compute 1/moe_eff times the ideal work (padding, re-reads, routing)
+    extra = 1.0 / moe_eff - 1.0
+    x_flops, x_bytes = w["expert_flops"] * extra, w["expert_bytes"] * extra
     matmul = matmul_per_chip + x_flops / n
     t_c = r.compute_time_s(matmul, p.peak_flops, eta) + \
-        r.compute_time_s(dequant, p.vector_flops, p.compute_eff[corner])
-    t_w = r.memory_time_s((work.weight_bytes + x_bytes + work.kv_bytes) / n,
-                          p.bandwidth_bps, p.memory_eff[corner])
-    t_a = r.memory_time_s(elementwise, p.bandwidth_bps, p.memory_eff[corner])
-    t_dev = r.kernel_time_s(t_c, t_w, t_a) + \
-        moe_chain_time_s(work.moe_layer_passes, p.moe_layer_s[corner])
-    t_o = r.overhead_time_s(work.passes, work.layer_passes, work.loop_steps,
-                            p.per_step_s[corner], p.per_layer_s[corner],
-                            p.per_loop_step_s[corner], work.layer_seq_passes,
-                            p.per_layer_seq_s[corner])
-    t_seq = r.engine_host_time_s(work.passes, work.seq_passes, p.per_engine_step_s[corner],
-                                 p.per_seq_step_s[corner], n, p.per_worker_step_s[corner],
-                                 work.vocab_seq_passes, p.per_seq_vocab_s[corner])
+        r.compute_time_s(dequant, p.vector_flops, ce)
+    t_w = r.memory_time_s((w["weight_bytes"] + x_bytes + w["kv_bytes"]) / n,
+                          p.bandwidth_bps, me)
+    t_a = r.memory_time_s(elementwise, p.bandwidth_bps, me)
+    t_dev = r.kernel_time_s(t_c, t_w, t_a) + moe_chain_time_s(w["moe_layer_passes"],
+                                                                moe_layer_s)
+    passes, seq_passes, vocab_seq_passes = w["passes"], w["seq_passes"], w["vocab_seq_passes"]
+    t_o = r.overhead_time_s(passes, w["layer_passes"], w["loop_steps"], per_step_s,
+                            per_layer_s, per_loop_step_s, w["layer_seq_passes"],
+                            per_layer_seq_s)
+    t_seq = r.engine_host_time_s(passes, seq_passes, per_engine_step_s, per_seq_step_s, n,
+                                 per_worker_step_s, vocab_seq_passes, per_seq_vocab_s)
     t = r.busy_time_s(t_dev, t_o) + t_seq + t_comm
-    e_flop = (flops + x_flops) * p.j_per_flop[corner] + \
-        work.dequant_ops * p.j_per_vector_op[corner]
-    e_byte = (work.bytes + x_bytes) * p.j_per_byte[corner]
+    e_flop = (flops + x_flops) * j_flop + w["dequant_ops"] * j_vec
+    e_byte = (work.bytes + x_bytes) * j_byte
     # collective buffers read and written
-    e_byte = e_byte + where(comm, comm_rw_bytes * p.j_per_byte[corner], 0.0)
-    budget = p.tdp_w - p.idle_w[corner]
+    e_byte = e_byte + where(comm, comm_rw_bytes * j_byte, 0.0)
+    budget = p.tdp_w - idle_w
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
-    e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, p.dvfs_factor[corner], t_capped, budget * n)
-    e_dyn = e_dyn + r.engine_sequence_energy_j(work.seq_passes, p.per_seq_step_s[corner],
-                                               p.seq_power_fraction[corner], budget, n,
-                                               work.vocab_seq_passes, p.per_seq_vocab_s[corner])
-    energy = r.accelerator_energy_j(p.idle_w[corner], n, t_capped, e_dyn)
-    return {"t": t_capped, "e": energy, "e_dyn": e_dyn, "t_compute": t_c, "t_memory": t_w,
-            "t_elementwise": t_a, "t_device": t_dev, "t_overhead": t_o, "t_sequences": t_seq,
-            "t_comm": t_comm, "t_uncapped": t}
+    e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, dvfs, t_capped, budget * n)
+    e_dyn = e_dyn + r.engine_sequence_energy_j(seq_passes, per_seq_step_s, seq_fraction, budget,
+                                               n, vocab_seq_passes, per_seq_vocab_s)
+    energy = r.accelerator_energy_j(idle_w, n, t_capped, e_dyn)
+    return (t_capped, energy, e_dyn, t_c, t_w, t_a, t_dev, t_o, t_seq, t_comm, t)
 
 
 def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.0,
@@ -364,21 +384,17 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     if chips < 1:
         raise UnsupportedError("chips must be ≥ 1")
     terms = phase_terms(work, p, chips, comm_bytes, comm_calls, exposed_comm, comm_group)
-    c = phase_corner(terms, work, p, 0)
-    lo = phase_corner(terms, work, p, 1)
-    hi = phase_corner(terms, work, p, 2)
-    parts = {"compute": c["t_compute"], "memory": c["t_memory"] + c["t_elementwise"],
-             "overhead": c["t_overhead"] + c["t_sequences"], "communication": c["t_comm"]}
+    t, e, e_dyn, t_c, t_w, t_a, _, t_o, t_seq, t_comm, t_uncapped = _corner(terms, work, p, 0)
+    (lo_t, lo_e), (hi_t, hi_e) = _corner(terms, work, p, 1)[:2], _corner(terms, work, p, 2)[:2]
+    parts = {"compute": t_c, "memory": t_w + t_a, "overhead": t_o + t_seq, "communication": t_comm}
     regime = max(parts, key=parts.__getitem__)
-    if c["t"] > c["t_uncapped"] * 1.0001:
+    if t > t_uncapped * 1.0001:
         regime = "power-cap"
     inter = {
-        "flops": work.flops, "bytes": work.bytes, "dynamic_energy_j": c["e_dyn"],
-        "idle_energy_j": c["e"] - c["e_dyn"], "t_compute_s": c["t_compute"],
-        "t_memory_s": c["t_memory"], "t_elementwise_s": c["t_elementwise"],
-        "t_overhead_s": c["t_overhead"], "t_sequences_s": c["t_sequences"],
-        "t_comm_s": c["t_comm"],
-        "avg_power_w_per_chip": c["e"] / (c["t"] * chips) if c["t"] > 0 else 0.0,
+        "flops": work.flops, "bytes": work.bytes, "dynamic_energy_j": e_dyn,
+        "idle_energy_j": e - e_dyn, "t_compute_s": t_c, "t_memory_s": t_w,
+        "t_elementwise_s": t_a, "t_overhead_s": t_o, "t_sequences_s": t_seq,
+        "t_comm_s": t_comm, "avg_power_w_per_chip": e / (t * chips) if t > 0 else 0.0,
     }
-    return PhaseResult(work.phase, c["t"], min(lo["t"], hi["t"]), max(lo["t"], hi["t"]),
-                       c["e"], min(lo["e"], hi["e"]), max(lo["e"], hi["e"]), regime, inter)
+    return PhaseResult(work.phase, t, min(lo_t, hi_t), max(lo_t, hi_t),
+                       e, min(lo_e, hi_e), max(lo_e, hi_e), regime, inter)

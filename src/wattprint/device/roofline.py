@@ -18,7 +18,8 @@ _NUMBER = (float, int)
 
 
 def _max(a: Any, b: Any) -> Any:
-    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
+    if (type(a) is float and type(b) is float) or (isinstance(a, _NUMBER)
+                                                   and isinstance(b, _NUMBER)):
         return a if a >= b else b
     import numpy as np
 
@@ -165,7 +166,8 @@ def dvfs_dynamic_energy_j(flop_energy_j: Any, byte_energy_j: Any, dvfs_factor: A
 
 
 def _min(a: Any, b: Any) -> Any:
-    if isinstance(a, _NUMBER) and isinstance(b, _NUMBER):
+    if (type(a) is float and type(b) is float) or (isinstance(a, _NUMBER)
+                                                   and isinstance(b, _NUMBER)):
         return a if a <= b else b
     import numpy as np
 

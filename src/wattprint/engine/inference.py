@@ -175,8 +175,16 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
     return pre, dec, pre_r, dec_r
 
 
-def _sum(pre: PhaseResult, dec: PhaseResult | None, attr: str) -> float:
-    return float(getattr(pre, attr) + (getattr(dec, attr) if dec else 0.0))
+def _sums(pre: PhaseResult, dec: PhaseResult | None) -> tuple[float, ...]:
+    """Prefill + decode time, its low and high ends, energy and its ends [s, J]."""
+    if dec is None:
+        return (float(pre.time_s + 0.0), float(pre.time_low_s + 0.0),
+                float(pre.time_high_s + 0.0), float(pre.energy_j + 0.0),
+                float(pre.energy_low_j + 0.0), float(pre.energy_high_j + 0.0))
+    return (float(pre.time_s + dec.time_s), float(pre.time_low_s + dec.time_low_s),
+            float(pre.time_high_s + dec.time_high_s), float(pre.energy_j + dec.energy_j),
+            float(pre.energy_low_j + dec.energy_low_j),
+            float(pre.energy_high_j + dec.energy_high_j))
 
 
 #: The engine options of an estimate that gives none (a frozen record: shared, never changed).
@@ -252,9 +260,7 @@ def estimate_inference(
                                          sparsity)
     steps = works.decode_steps
     n_batches = n_req / batch
-    t, t_lo, t_hi = [_sum(pre_r, dec_r, a) for a in ("time_s", "time_low_s", "time_high_s")]
-    e, e_lo, e_hi = [_sum(pre_r, dec_r, a) for a in ("energy_j", "energy_low_j",
-                                                     "energy_high_j")]
+    t, t_lo, t_hi, e, e_lo, e_hi = _sums(pre_r, dec_r)
     how = (f"modelled: roofline on {chips} × {hw.id}, stack {st.id}, {plan.name}; "
            f"prefill {pre_r.regime}-bound, decode "
            f"{dec_r.regime if dec_r else 'none'}-bound")

@@ -14,10 +14,23 @@ if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, Stack
 
 
+#: :func:`traffic_of` by stack entry identity (the entry is kept, so an id is never reused
+#: while cached; a catalog reload makes new entries).
+_TRAFFIC: dict[int, tuple[Stack, Traffic]] = {}
+
+
 def traffic_of(stack: Stack) -> Traffic:
-    """The activation traffic a stack's kernels cause (passes over hidden/FFN activations)."""
-    return Traffic(stack.act_passes_hidden.value, stack.act_passes_ffn.value,
-                   stack.fused_attention)
+    """The activation traffic a stack's kernels cause (passes over hidden/FFN activations);
+    one frozen record per stack entry."""
+    hit = _TRAFFIC.get(id(stack))
+    if hit is not None and hit[0] is stack:
+        return hit[1]
+    out = Traffic(stack.act_passes_hidden.value, stack.act_passes_ffn.value,
+                  stack.fused_attention)
+    if len(_TRAFFIC) >= 256:
+        _TRAFFIC.clear()
+    _TRAFFIC[id(stack)] = (stack, out)
+    return out
 
 
 def resolve_profile(profile: str | Profile | None) -> Profile | None:

@@ -88,6 +88,14 @@ class PhaseWorks(Record, frozen=False):
     tokens_per_step: float  # query tokens per sequence per decode step (k + 1 speculating)
     notes: list[str] = field(default_factory=list)
 
+    def __init__(self, prefill: Work, prefill_tokens: float, decode: Work | None,
+                 decode_steps: int, tokens_per_step: float, notes: list[str] | None = None
+                 ) -> None:
+        # Written out (one per inference estimate; the generic Record.__init__ costs more)
+        self.__dict__.update(prefill=prefill, prefill_tokens=prefill_tokens, decode=decode,
+                             decode_steps=decode_steps, tokens_per_step=tokens_per_step,
+                             notes=[] if notes is None else notes)
+
 
 def _chunked(w: Work, passes: int) -> Work:
     """``w`` run as ``passes`` passes: weights (and routed experts) read once per pass."""

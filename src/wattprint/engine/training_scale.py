@@ -4,6 +4,9 @@ and the run has more than one chip (docs/methodology.md §2.5)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from wattprint.catalog.caches import register_derived_cache
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import DeviceParams, PhaseResult, run_work
 from wattprint.engine.parallelism import (
@@ -56,6 +59,38 @@ def _step_time(step_r: PhaseResult, bubble: float, comm: dict[str, float],
     return base + sum(t * exposed(k)[corner] for k, t in comm.items())
 
 
+class _StepCache(dict[tuple[Any, ...], tuple[Any, ...]]):
+    """:func:`_replica_step` by the identities of its entries (kept in the value, so an id
+    is never reused while cached) and the layout's value; cleared by
+    :func:`wattprint.catalog.clear_caches`."""
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+
+_STEPS = register_derived_cache(_StepCache())
+
+
+def _replica_step(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
+                  params: DeviceParams, lay: Layout, recompute: bool
+                  ) -> tuple[Work, PhaseResult]:
+    """One DP replica's step and its run on TP × PP chips: they do not depend on the token
+    count, so they are computed once per model, precision, stack traffic, device parameters,
+    layout and recompute setting (all frozen records)."""
+    key = (id(spec), id(plan), id(traffic), id(params), lay, recompute)
+    hit = _STEPS.get(key)
+    if hit is not None and hit[0] is spec and hit[1] is plan and hit[2] is traffic \
+            and hit[3] is params:
+        return hit[4], hit[5]
+    step = train_step_work(spec, plan, traffic, lay.sequences_per_rank, lay.seq_len, recompute)
+    step = step.replace(optimizer_bytes=step.optimizer_bytes / lay.dp)
+    step_r = run_work(step, params, lay.tp * lay.pp, 0.0)
+    if len(_STEPS) >= 256:
+        _STEPS.clear()
+    _STEPS[key] = (spec, plan, traffic, params, step, step_r)
+    return step, step_r
+
+
 def scaled_run(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, params: DeviceParams,
                fabric: Fabric, lay: Layout, tokens: float, recompute: bool) -> ScaledRun:
     """Time and dynamic energy of ``tokens`` tokens on layout ``lay``.
@@ -65,9 +100,7 @@ def scaled_run(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, params: D
     compute / (1 − bubble) + Σ exposed share × collective time (TP, DP, EP). Wall =
     steps × step / goodput.
     """
-    step = train_step_work(spec, plan, traffic, lay.sequences_per_rank, lay.seq_len, recompute)
-    step = step.replace(optimizer_bytes=step.optimizer_bytes / lay.dp)
-    step_r = run_work(step, params, lay.tp * lay.pp, 0.0)
+    step, step_r = _replica_step(spec, plan, traffic, params, lay, recompute)
     comm = {"tp": tp_comm_s(spec, lay, plan.act_bytes, fabric),
             "dp": dp_comm_s(spec, lay, fabric),
             "ep": ep_comm_s(spec, lay, plan.act_bytes, fabric)}

@@ -216,6 +216,32 @@ def _scarcity_water(water: tuple[float, float, float], site: SiteFactors) -> Qua
               f"applied to on-site and off-site litres alike); {cf.provenance}", "modelled")
 
 
+#: :func:`_site_terms` by site identity (the site is kept, so an id is never reused while
+#: cached; SiteFactors is frozen).
+_SITE_TERMS: dict[int, tuple[SiteFactors, tuple[Any, ...]]] = {}
+
+
+def _site_terms(site: SiteFactors) -> tuple[Any, ...]:
+    """(value, low, high) ends of the site's PUE, grid intensity, WUE, off-site water
+    intensity and price, and the provenance of the facility, CO2e, water and cost formulas:
+    built once per site."""
+    hit = _SITE_TERMS.get(id(site))
+    if hit is not None and hit[0] is site:
+        return hit[1]
+    prov = (f"facility_energy_j = IT × PUE; {site.pue.provenance}",
+            "operational_co2e_g = facility kWh × grid; "
+            f"{site.grid_gco2e_per_kwh.provenance}",
+            "water_l = IT kWh × WUE + facility kWh × off-site intensity; "
+            f"{site.wue_l_per_kwh.provenance}; {site.water_l_per_kwh.provenance}",
+            f"energy_cost_usd = facility kWh × price; {site.price_usd_per_kwh.provenance}")
+    out = (_ends(site.pue), _ends(site.grid_gco2e_per_kwh), _ends(site.wue_l_per_kwh),
+           _ends(site.water_l_per_kwh), _ends(site.price_usd_per_kwh), prov)
+    if len(_SITE_TERMS) >= 256:
+        _SITE_TERMS.clear()
+    _SITE_TERMS[id(site)] = (site, out)
+    return out
+
+
 def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity, chips: int,
                     accelerator_energy: Quantity, host_energy: Quantity | None,
                     hardware: Hardware | None, site: SiteFactors,
@@ -240,21 +266,16 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
             host_energy = _q(_tri(f.host_energy_j, hp, float(chips), time), "J",
                              f"host_energy_j = host_power_w × chips × time; {hp.provenance}")
     # each result's (value, low, high) ends are read once and reused by the formulas after it
+    pue_e, grid_e, wue_e, offsite_e, price_e, prov = _site_terms(site)
     it = _q(_at_ends(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy)), "J",
             "it_energy_j = accelerator + host",
             basis_e if host_energy.basis == basis_e else "modelled")
     it_e = _ends(it)
-    fac = _q(_at_ends(f.facility_energy_j, it_e, _ends(site.pue)), "J",
-             f"facility_energy_j = IT × PUE; {site.pue.provenance}")
+    fac = _q(_at_ends(f.facility_energy_j, it_e, pue_e), "J", prov[0])
     fac_e = _ends(fac)
-    co2 = _q(_at_ends(f.operational_co2e_g, fac_e, _ends(site.grid_gco2e_per_kwh)), "gCO2e",
-             f"operational_co2e_g = facility kWh × grid; {site.grid_gco2e_per_kwh.provenance}")
-    water = _q(_at_ends(f.water_l, it_e, fac_e, _ends(site.wue_l_per_kwh),
-                        _ends(site.water_l_per_kwh)), "L",
-               "water_l = IT kWh × WUE + facility kWh × off-site intensity; "
-               f"{site.wue_l_per_kwh.provenance}; {site.water_l_per_kwh.provenance}")
-    cost = _q(_at_ends(f.energy_cost_usd, fac_e, _ends(site.price_usd_per_kwh)), "USD",
-              f"energy_cost_usd = facility kWh × price; {site.price_usd_per_kwh.provenance}")
+    co2 = _q(_at_ends(f.operational_co2e_g, fac_e, grid_e), "gCO2e", prov[1])
+    water = _q(_at_ends(f.water_l, it_e, fac_e, wue_e, offsite_e), "L", prov[2])
+    cost = _q(_at_ends(f.energy_cost_usd, fac_e, price_e), "USD", prov[3])
     life, util = _life_and_utilisation()
     if hardware is not None:
         _, emb_chip = _hardware_quantities(hardware)
