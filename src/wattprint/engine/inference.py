@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wattprint.catalog.defaults import default_stack
+from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import PhaseResult, run_work
 from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
@@ -124,6 +124,29 @@ def _check_fits(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
     return float(need)
 
 
+#: :func:`_capacity` by the identities of model, precision, hardware and the engine's memory
+#: share (a default: a catalog reload makes new entries), kept in the value so an id is not
+#: reused while cached, and the numbers.
+_CAPACITY: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _capacity(spec: ModelSpec, plan: PrecisionPlan, hw: Hardware, chips: int, held: float,
+              tp: int) -> int:
+    """:func:`~wattprint.engine.memory.paged_kv_capacity` on ``hw`` (it does not depend on
+    the batch: computed once per model, precision, hardware, chips and context)."""
+    util = default_value("serving", "gpu_memory_utilization")
+    key = (id(spec), id(plan), id(hw), id(util), chips, held, tp)
+    hit = _CAPACITY.get(key)
+    if hit is not None and hit[0] is spec and hit[1] is plan and hit[2] is hw \
+            and hit[3] is util:
+        return int(hit[4])
+    cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp)
+    if len(_CAPACITY) >= 256:
+        _CAPACITY.clear()
+    _CAPACITY[key] = (spec, plan, hw, util, cap)
+    return cap
+
+
 def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
                    prompt_tokens: int, output_tokens: int, chips: int, tp: int,
                    continuous: bool) -> tuple[int, float, str | None]:
@@ -140,7 +163,7 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
         return batch, _check_fits(spec, hw, plan, batch, held_context_tokens(
             prompt_tokens, output_tokens, False), chips, tp), None
     held = held_context_tokens(prompt_tokens, output_tokens, True)
-    cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp)
+    cap = _capacity(spec, plan, hw, chips, held, tp)
     if cap < 1:
         one, util = serving_memory(spec, plan, 1, prompt_tokens, output_tokens, tp, True)
         min_chips = math.ceil(one / (util * hw.memory_bytes.value))

@@ -1,0 +1,31 @@
+"""Caches of the estimate path (issue #15): a cached result equals a fresh one, and
+``clear_caches`` resets the caches of what does not depend on the batch or token count."""
+
+from __future__ import annotations
+
+from wattprint import estimate_inference, estimate_training
+from wattprint.catalog import clear_caches
+from wattprint.engine import training_scale
+
+
+def test_training_step_cache_matches_a_fresh_run_and_is_cleared() -> None:
+    clear_caches()
+    assert len(training_scale._STEPS) == 0
+    first = estimate_training("llama-3.1-8b", "h100", tokens=1e12, chips=64).to_dict()
+    assert len(training_scale._STEPS) == 1
+    again = estimate_training("llama-3.1-8b", "h100", tokens=1e12, chips=64).to_dict()
+    assert again == first
+    other = estimate_training("llama-3.1-8b", "h100", tokens=2e12, chips=64)
+    assert other["time"].value == 2.0 * first["time"]["value"]
+    clear_caches()
+    assert len(training_scale._STEPS) == 0
+    fresh = estimate_training("llama-3.1-8b", "h100", tokens=1e12, chips=64).to_dict()
+    assert fresh == first
+
+
+def test_inference_caches_give_the_same_result_after_clear_caches() -> None:
+    kw = {"batch": 300, "prompt_tokens": 512, "output_tokens": 128, "stack": "vllm"}
+    first = estimate_inference("llama-3.1-8b", "h100", **kw).to_dict()
+    assert estimate_inference("llama-3.1-8b", "h100", **kw).to_dict() == first
+    clear_caches()
+    assert estimate_inference("llama-3.1-8b", "h100", **kw).to_dict() == first
