@@ -9,16 +9,16 @@ three or so entries it needs, not the ~1,000 rows of ``hardware.toml``, ``sites.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from wattprint.catalog.entries import KINDS
-from wattprint.catalog.parsed import load_json
 from wattprint.errors import DataError
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
+    from wattprint.catalog.parsed import TwinRows
     from wattprint.catalog.schema import Facility, Hardware, ModelCard, Site
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Catalog(Generic[E]):
     (:mod:`wattprint.catalog.entries`) instead of a validated one.
     """
 
-    def __init__(self, file: str, rows: MutableMapping[str, Any], model: str,
+    def __init__(self, file: str, rows: Mapping[str, Any], model: str,
                  index: dict[str, str], light: bool = False) -> None:
         self.file = file
         self.index = index  # normalised id / alias / name -> id
@@ -79,11 +79,8 @@ class Catalog(Generic[E]):
         """The parsed row of entry ``eid`` (as in the TOML; KeyError if unknown)."""
         try:
             row = self._rows[eid]
-            if isinstance(row, bytes):  # a twin's JSON text: decoded once, on first use
-                row = load_json(row)
-                if not isinstance(row, dict) or row.get("id") != eid:
-                    raise ValueError("its row is another entry's")
-                self._rows[eid] = row
+            if isinstance(row, bytes):  # a twin's JSON text: decoded and checked once
+                row = cast("TwinRows", self._rows).decoded(eid)
         except ValueError as exc:  # a damaged twin: never answered from the wrong row
             raise DataError(f"{self.file}: entry {eid!r}: parsed twin unusable ({exc}); "
                             "run tools/gen_parsed_data.py") from None

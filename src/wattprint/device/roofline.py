@@ -13,17 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Python number types (a tuple: ``float | int`` would build a union object at each call).
-_NUMBER = (float, int)
-
-
-def _max(a: Any, b: Any) -> Any:
-    if (type(a) is float and type(b) is float) or (isinstance(a, _NUMBER)
-                                                   and isinstance(b, _NUMBER)):
-        return a if a >= b else b
-    import numpy as np
-
-    return np.maximum(a, b)
+from wattprint.arrays import maximum as _max
+from wattprint.arrays import minimum as _min
 
 
 def compute_time_s(flops: Any, peak_flops: Any, efficiency: Any) -> Any:
@@ -163,15 +154,6 @@ def dvfs_dynamic_energy_j(flop_energy_j: Any, byte_energy_j: Any, dvfs_factor: A
     base = flop_energy_j + byte_energy_j
     boosted = flop_energy_j * dvfs_factor + byte_energy_j
     return _max(_min(boosted, budget_w * time_s), base)
-
-
-def _min(a: Any, b: Any) -> Any:
-    if (type(a) is float and type(b) is float) or (isinstance(a, _NUMBER)
-                                                   and isinstance(b, _NUMBER)):
-        return a if a <= b else b
-    import numpy as np
-
-    return np.minimum(a, b)
 
 
 def dynamic_energy_j(flops: Any, j_per_flop: Any, nbytes: Any, j_per_byte: Any) -> Any:
