@@ -68,8 +68,6 @@ def fmt_count(x: float) -> str:
     return f"{x:,.0f}" if a >= 1000 and x == int(x) else f"{x:.4g}"
 
 
-
-
 def plural(count: float, noun: str, text: str | None = None) -> str:
     """``count`` and ``noun``, the noun plural unless the count shows as one:
     ``plural(1, "year")`` is ``"1 year"``, ``plural(2, "hour")`` ``"2 hours"``,

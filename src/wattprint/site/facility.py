@@ -255,14 +255,17 @@ class FacilityYear:
         """Annual on-site water use effectiveness (L per kWh of IT energy)."""
         return float(self.water_kg_per_wh.mean() * 1e3)
 
+    def _monthly_means(self, values: np.ndarray) -> list[float]:
+        """Mean of ``values`` (one per hour) in each month, January first."""
+        return [float(values[self.month == m].mean()) for m in range(12)]
+
     def monthly_pue(self) -> list[float]:
         """PUE of each month (January first)."""
-        return [float(self.facility_w_per_w[self.month == m].mean() / self.it_w_per_w)
-                for m in range(12)]
+        return [v / self.it_w_per_w for v in self._monthly_means(self.facility_w_per_w)]
 
     def monthly_wue(self) -> list[float]:
         """WUE (L per kWh of IT energy) of each month."""
-        return [float(self.water_kg_per_wh[self.month == m].mean() * 1e3) for m in range(12)]
+        return [v * 1e3 for v in self._monthly_means(self.water_kg_per_wh)]
 
     @property
     def wue_consumed_l_per_kwh(self) -> float:
@@ -280,7 +283,7 @@ class FacilityYear:
 
     def monthly_chiller_hours(self) -> list[float]:
         """Share of each month's hours in which a chiller runs."""
-        return [float((self.chiller_share[self.month == m] > 0).mean()) for m in range(12)]
+        return self._monthly_means(self.chiller_share > 0)
 
 
 def with_design(c: Common, design: dict[str, float] | None) -> Common:
