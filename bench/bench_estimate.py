@@ -43,6 +43,7 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -246,6 +247,8 @@ def main() -> None:
                     help="also count CPU instructions with valgrind (load-independent)")
     ap.add_argument("--no-cli", action="store_true", help="skip the CLI wall times")
     args = ap.parse_args()
+    if args.instructions and shutil.which("valgrind") is None:
+        ap.error("--instructions needs valgrind on PATH (apt-get install valgrind)")
     samples = max(5, args.samples)
     trees = {"wattprint": SRC}
     if args.baseline:
