@@ -135,7 +135,8 @@ CATALOG_FIXTURES = {"llama-2-7b": "llama-2-7b", "llama-2-70b": "llama-2-70b",
                     "mistral-7b": "mistral-7b-v0.1", "mixtral-8x7b": "mixtral-8x7b-v0.1",
                     "qwen3-8b": "qwen3-8b", "qwen3-30b-a3b": "qwen3-30b-a3b",
                     "qwen3-235b-a22b": "qwen3-235b-a22b", "gemma-2-9b": "gemma-2-9b",
-                    "gemma-2-27b": "gemma-2-27b", "deepseek-v3": "deepseek-v3"}
+                    "gemma-2-27b": "gemma-2-27b", "deepseek-v3": "deepseek-v3",
+                    "gemma-3-27b": "gemma-3-27b-it"}
 
 
 @pytest.mark.parametrize("model,fixture", sorted(CATALOG_FIXTURES.items()))
