@@ -153,6 +153,23 @@ def test_b200_per_byte_energy_from_the_same_memory_technology() -> None:
     assert h100 is not None and "derive_j_per_byte" in h100.provenance
 
 
+def test_a40_gddr6_per_byte_energy_derived_from_its_budget() -> None:
+    """NVIDIA A40 (GDDR6, 696 GB/s, 300 W; NVIDIA A40 datasheet 2020): its energy per byte
+    comes from derive_j_per_byte (the rule for memory other than the reference's HBM3e):
+    fill 0.9295 (H200 copy: 112.19 pJ/B x 4.8 TB/s / 579.4 W) x (300 - 51.7) W / 696 GB/s
+    = 332 pJ/B, above the A100 80GB's HBM2e figure by the same rule (151 pJ/B), as GDDR6
+    costs more per bit than HBM (Micron 'Ultra-Bandwidth Solutions': 7.5 vs 6.0 pJ/bit)."""
+    from wattprint.device.coefficients import coefficients_for
+
+    a40 = get_hardware("a40")
+    assert a40.id == "nvidia-a40" and a40.memory_type == "GDDR6"
+    jb = coefficients_for(a40).j_per_byte
+    assert jb is not None and "derive_j_per_byte" in jb.provenance
+    assert jb.value == pytest.approx(3.316e-10, rel=2e-3)
+    a100 = coefficients_for(get_hardware("a100")).j_per_byte
+    assert a100 is not None and jb.value > 2.0 * a100.value
+
+
 def test_engine_sequence_energy_golden() -> None:
     """2 chips, 30 % of a 579.4 W budget (H100: 700 − 120.6 W) during 6,400 sequence-steps of
     50 µs: 2 × 0.3 × 579.4 × 0.32 s = 111.2 J; the vLLM stack carries f = 0.3 (fit)."""

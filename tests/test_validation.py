@@ -190,7 +190,7 @@ def test_parsers() -> None:
     assert hardware_id("NVIDIA A100-SXM4-40GB")[0] == "nvidia-a100-40gb-sxm"
     assert hardware_id("NVIDIA H100 80GB HBM3")[0] == "nvidia-h100-sxm"
     assert hardware_id("TPU v3")[0] == "google-tpu-v3"
-    assert hardware_id("A40")[0] is None
+    assert hardware_id("A40")[0] == "nvidia-a40"
 
 
 def test_inference_model_normalisation() -> None:

@@ -134,7 +134,7 @@ _HARDWARE_RULES: tuple[tuple[str, str | None], ...] = (
     (r"a100.*pcie", "nvidia-a100-80gb-pcie"),
     (r"a100.*40\s*gb", "nvidia-a100-40gb-sxm"),
     (r"a100", "nvidia-a100-80gb-sxm"),
-    (r"\ba40\b", None),  # not in the catalog
+    (r"\ba40\b", "nvidia-a40"),
     (r"\bv100", "nvidia-v100-sxm2"),
     (r"\bp100", "nvidia-p100-sxm2"),
     (r"\bl4\b", "nvidia-l4"),
