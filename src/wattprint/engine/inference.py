@@ -32,6 +32,7 @@ from wattprint.workload.phases import (
     Work,
     replicate_kv,
 )
+from wattprint.workload.pipeline import pipeline_weight_reads
 from wattprint.workload.precision import PrecisionPlan, precision_plan
 
 if TYPE_CHECKING:
@@ -182,16 +183,20 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
 
 
 def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params: Any,
-                chips: int, tp: int, batch: int, sparsity: str | None
+                chips: int, tp: int, batch: int, sparsity: str | None, pp: int = 1
                 ) -> tuple[Work, Work | None, PhaseResult, PhaseResult | None]:
-    """Run the prefill and decode work on the chips, with the tensor-parallel all-reduces."""
-    pre = replicate_kv(sparsify(works.prefill, sparsity, plan), spec, tp)
+    """Run the prefill and decode work on the chips, with the tensor-parallel all-reduces;
+    ``pp`` pipeline stages read their weights once per micro-batch
+    (:func:`~wattprint.workload.pipeline.pipeline_weight_reads`)."""
+    pre = replicate_kv(pipeline_weight_reads(sparsify(works.prefill, sparsity, plan), spec,
+                                             plan, pp), spec, tp)
     cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.prefill_tokens)
     pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls, comm_group=tp)
     if works.decode is None:
         return pre, None, pre_r, None
     steps = works.decode_steps
-    dec = replicate_kv(sparsify(works.decode, sparsity, plan), spec, tp)
+    dec = replicate_kv(pipeline_weight_reads(sparsify(works.decode, sparsity, plan), spec,
+                                             plan, pp), spec, tp)
     cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step)
     dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps,
                      comm_group=tp)
@@ -240,6 +245,7 @@ def estimate_inference(
     market_gco2e_per_kwh: float | None = None,
     tensor_parallel: int | None = None,
     options: ServingOptions | None = None,
+    pipeline_parallel: int = 1,
 ) -> Footprint:
     """Footprint of serving ``requests`` requests (default: one batch of ``batch``).
 
@@ -249,6 +255,9 @@ def estimate_inference(
     ``tensor_parallel`` is the attention's tensor-parallel degree (default: all ``chips``);
     the other chips split layers (pipeline) or sequences (data-parallel attention), which
     shard the KV cache instead of replicating it (:func:`~wattprint.workload.phases.kv_copies`).
+    ``pipeline_parallel`` stages (default 1) each keep one micro-batch in flight and read
+    their weights once per micro-batch (:func:`~wattprint.workload.pipeline.
+    pipeline_weight_reads`); ``tensor_parallel × pipeline_parallel`` must divide ``chips``.
 
     Each batch is one prefill over ``prompt_tokens`` and ``output_tokens − 1`` decode steps
     (the first output token comes from the prefill). Energies in J, times in s.
@@ -263,6 +272,10 @@ def estimate_inference(
     tp = chips if tensor_parallel is None else check_count(tensor_parallel, "tensor parallel")
     if tp > chips or chips % tp:
         raise InputError(f"tensor parallel degree {tp} must divide the {chips} chips")
+    pp = check_count(pipeline_parallel, "pipeline parallel")
+    if chips % (tp * pp):
+        raise InputError(f"tensor parallel {tp} × pipeline parallel {pp} must divide the "
+                         f"{chips} chips")
     n_req = float(batch) if requests is None else _requests(requests)
     spec = resolve_model(model)
     hw = resolve_hardware(hardware)
@@ -280,7 +293,7 @@ def estimate_inference(
                         options or _NO_OPTIONS)
     notes = [*notes, *works.notes]
     pre, dec, pre_r, dec_r = _run_phases(works, spec, plan, params, chips, tp, batch,
-                                         sparsity)
+                                         sparsity, pp)
     steps = works.decode_steps
     n_batches = n_req / batch
     t, t_lo, t_hi, e, e_lo, e_hi = _sums(pre_r, dec_r)
@@ -324,7 +337,8 @@ def estimate_inference(
               "batch": asked, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
               "requests": n_req, "precision": plan.name, "stack": st.id,
               "site": site_f.site_id, "sparsity": sparsity or "none",
-              "profile": str(profile) if profile is not None else None}
+              "profile": str(profile) if profile is not None else None,
+              **({"pipeline_parallel": pp} if pp > 1 else {})}
     return build_footprint(kind="estimate", time=time_q, chips=chips,
                            accelerator_energy=energy_q, host_energy=None, hardware=hw,
                            site=site_f, details=details, inputs=inputs, notes=notes,

@@ -69,6 +69,12 @@ def _tensor_parallel(parallelism: str, chips: int) -> int:
     return tp if 0 < tp <= chips and chips % tp == 0 else chips
 
 
+def _pipeline_parallel(parallelism: str) -> int:
+    """The pipeline-parallel degree in a ``parallelism`` cell (``TP=8;PP=2`` → 2), else 1."""
+    m = re.search(r"(?:\bPP|pipeline_parallel)\s*=\s*(\d+)", parallelism)
+    return max(1, int(m.group(1))) if m else 1
+
+
 def _batch(row: dict[str, str]) -> int | None:
     avg = first_number(row.get("avg_batch"))
     if avg is not None and avg > 0:
@@ -105,6 +111,7 @@ def validate_inference(c: Any) -> Any:
         pub = first_number(row.get("energy_per_output_token_J"))
         chips = parse_count(row.get("num_accelerators")) or 1
         tp = _tensor_parallel(row.get("parallelism", ""), chips)
+        pp = _pipeline_parallel(row.get("parallelism", ""))
         if batch is None or out is None or pub is None:
             c.skip(rid, "no batch size, output length or energy per output token")
             continue
@@ -118,12 +125,13 @@ def validate_inference(c: Any) -> Any:
         try:
             fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt,
                                     output_tokens=max(1, int(round(out))), chips=chips,
-                                    tensor_parallel=tp,
+                                    tensor_parallel=tp, pipeline_parallel=pp,
                                     precision=precision, stack=stack)
         except WattprintError as exc:
             c.skip(rid, f"estimate failed: {exc}")
             continue
-        note = (f"{m_note}; {chips} × {hw} (TP {tp}), {precision}, stack {stack}, "
+        note = (f"{m_note}; {chips} × {hw} (TP {tp}{f' × PP {pp}' if pp > 1 else ''}), "
+                f"{precision}, stack {stack}, "
                 f"batch {batch}, prompt {prompt} "
                 f"({'from the setup' if setup_prompt else 'assumed'}), "
                 f"output {int(round(out))}; {workload}")
