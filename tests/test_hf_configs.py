@@ -136,7 +136,11 @@ CATALOG_FIXTURES = {"llama-2-7b": "llama-2-7b", "llama-2-70b": "llama-2-70b",
                     "qwen3-8b": "qwen3-8b", "qwen3-30b-a3b": "qwen3-30b-a3b",
                     "qwen3-235b-a22b": "qwen3-235b-a22b", "gemma-2-9b": "gemma-2-9b",
                     "gemma-2-27b": "gemma-2-27b", "deepseek-v3": "deepseek-v3",
-                    "gemma-3-27b": "gemma-3-27b-it"}
+                    "gemma-3-27b": "gemma-3-27b-it",
+                    "mistral-7b-v0.3": "mistral-7b-instruct-v0.3",
+                    "mistral-nemo-12b": "mistral-nemo-instruct-2407",
+                    "mistral-large-2407": "mistral-large-instruct-2407",
+                    "codellama-7b": "codellama-7b-hf", "codellama-34b": "codellama-34b-hf"}
 
 
 @pytest.mark.parametrize("model,fixture", sorted(CATALOG_FIXTURES.items()))
@@ -149,6 +153,42 @@ def test_catalog_cards_match_their_config_fixture(model, fixture):
               "sliding_window", "local_layers", "kv_lora_rank", "q_lora_rank")
     assert {f: getattr(card, f) for f in fields} == {f: getattr(ref, f) for f in fields}
     assert card.params_total == ref.params_total
+
+
+#: Catalog cards added for the models ML.ENERGY V2 ran (issue #9), and the HF ids its rows use.
+V2_CARDS = {"mistral-7b-v0.3": "mistralai/Mistral-7B-Instruct-v0.3",
+            "mistral-nemo-12b": "mistralai/Mistral-Nemo-Instruct-2407",
+            "mistral-large-2407": "mistralai/Mistral-Large-Instruct-2407",
+            "codellama-7b": "codellama/CodeLlama-7b-hf",
+            "codellama-13b": "codellama/CodeLlama-13b-hf",
+            "codellama-34b": "codellama/CodeLlama-34b-hf",
+            "codellama-70b": "codellama/CodeLlama-70b-hf"}
+
+
+@pytest.mark.parametrize("model,hf_id", sorted(V2_CARDS.items()))
+def test_v2_cards_match_published_totals_and_hf_ids(model, hf_id):
+    from wattprint.catalog import get_model_card
+    from wattprint.workload.model_spec import get_model_spec
+
+    card = get_model_card(hf_id)
+    assert card.id == model and card.params_total is not None
+    assert get_model_spec(model).params_total == pytest.approx(card.params_total, rel=0.01)
+    assert "huggingface.co/" in card.source and "config.json" in card.source
+
+
+def test_explicit_null_window_overrides_the_family_default():
+    # Mistral v0.3 / NeMo / Large 2 ship "sliding_window": null: full attention, although
+    # MistralConfig defaults to 4096 when the field is absent (v0.1 states 4096 itself).
+    for name in ("mistral-7b-instruct-v0.3", "mistral-nemo-instruct-2407",
+                 "mistral-large-instruct-2407"):
+        s = load_config_file(CONFIGS / f"{name}.json")
+        assert (s.sliding_window, s.local_layers) == (0, 0)
+    cfg = json.loads((CONFIGS / "mistral-7b-instruct-v0.3.json").read_text())
+    del cfg["sliding_window"]
+    assert spec_from_config(cfg).sliding_window == 4096  # absent: the class default
+    nemo = load_config_file(CONFIGS / "mistral-nemo-instruct-2407.json")
+    assert nemo.head_dim == 128 and nemo.hidden // nemo.heads == 160
+    assert nemo.attn_params_per_layer == 2 * 5120 * 32 * 128 + 2 * 5120 * 8 * 128
 
 
 def test_no_catalog_source_is_from_memory():

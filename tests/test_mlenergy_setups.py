@@ -51,7 +51,7 @@ def test_setups_by_version() -> None:
     assert setup_stack("ML.ENERGY V3") == "vllm"
     assert setup_prompt_tokens("ML.ENERGY V2", "chat") == 130
     assert setup_prompt_tokens("ML.ENERGY V1", "chat (FastChat prompts)") == 165
-    assert setup_prompt_tokens("ML.ENERGY V2", "code") is None
+    assert setup_prompt_tokens("ML.ENERGY V2", "code") == 155  # HumanEval prompts (EvalPlus)
     assert setup_prompt_tokens("ML.ENERGY V3", "lm-arena-chat") is None
     assert all("ml-energy/leaderboard-v2" in s.source for s in SETUPS.values())
 

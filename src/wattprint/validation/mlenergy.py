@@ -49,13 +49,24 @@ V1 = Setup(
 #: maximum were dropped. Prompts: ``ShareGPT_V3_filtered_500.json`` (first turns of
 #: 4–800 Llama tokens), mean 350 characters ≈ 90 tokens, plus the system prompt (~20
 #: tokens) and the chat template (~20 tokens): ~130 tokens.
+#: The code task (same server flags) sent the 164 EvalPlus HumanEval+ prompts × 10 as plain
+#: completions (no chat template; greedy, ``max_tokens`` 512, stop strings;
+#: ``benchmark/llm_text_generation/code/scripts/benchmark_client.py``). Those prompts are
+#: HumanEval's (openai/human-eval ``data/HumanEval.jsonl.gz``, stripped): mean 448
+#: characters, 154.5 tokens with a 32k SentencePiece vocabulary plus BOS (measured with
+#: Mistral's v1 tokenizer.model from mistral-common 1.13.1 as a stand-in for Llama 2's,
+#: 2.9 characters per token): ~155 tokens. Larger code vocabularies (StarCoder2 49k,
+#: Gemma 256k) cut fewer tokens; the prefill of ~155 tokens per ~100 output tokens is
+#: a small share of a step either way.
 V2 = Setup(
     stack="vllm-0.5",
-    prompt_tokens={"chat": 130},
+    prompt_tokens={"chat": 130, "code": 155},
     source=("github.com/ml-energy/leaderboard-v2 @c3af7f3: benchmark/llm_text_generation/chat/"
             "scripts/benchmark_one_datapoint.py, benchmark_client.py, "
             "aggregate_leaderboard_data.py, pegasus/*/queue_*.yaml, "
-            "sharegpt/ShareGPT_V3_filtered_500.json and filter_dataset.py"),
+            "sharegpt/ShareGPT_V3_filtered_500.json and filter_dataset.py; "
+            "benchmark/llm_text_generation/code/scripts/benchmark_client.py (EvalPlus "
+            "HumanEval+ prompts, github.com/openai/human-eval data/HumanEval.jsonl.gz)"),
 )
 
 #: Setups by version label (``ML.ENERGY V1`` …).

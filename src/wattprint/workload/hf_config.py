@@ -183,9 +183,15 @@ def _merged(cfg: dict[str, Any], w: str) -> tuple[dict[str, Any], dict[str, Any]
     return dict(cfg), vision
 
 
+#: Fields whose explicit ``null`` means "off" and must override the family default: Mistral
+#: v0.3, Nemo and Large 2 ship ``"sliding_window": null`` (full attention) where
+#: ``MistralConfig`` would default to 4096 (transformers passes the explicit None through).
+NULL_MEANS_OFF = {"sliding_window", "attention_chunk_size"}
+
+
 def _with_defaults(cfg: dict[str, Any], model_type: str) -> dict[str, Any]:
     out = dict(FAMILY_DEFAULTS.get(model_type, {}))
-    out.update({k: v for k, v in cfg.items() if v is not None})
+    out.update({k: v for k, v in cfg.items() if v is not None or k in NULL_MEANS_OFF})
     return out
 
 
