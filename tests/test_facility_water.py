@@ -153,10 +153,25 @@ def test_typical_year_stations_and_their_rows():
     new = {"aws-ap-southeast-2", "aws-eu-north-1", "aws-ap-northeast-1", "microsoft-sweden",
            "microsoft-illinois"}
     assert new <= set(wue)
-    assert "peak Feb" in wue["aws-ap-southeast-2"].note  # southern summer
+    sydney = wue["aws-ap-southeast-2"]
+    assert "peak Jan" in sydney.note and "chiller runs in Dec-Feb" in sydney.note  # south
     assert wue["aws-eu-north-1"].predicted < 0.01  # a Stockholm year barely needs the media
     pue = {r.id: r for r in rep.rows if r.quantity == "pue"}
     assert abs(pue["aws-ap-southeast-2"].error) < 0.05 and abs(pue["aws-eu-north-1"].error) < 0.01
+    # Sydney on the inland (Bankstown) maxima: both of AWS's figures within the tolerances
+    assert abs(sydney.error) < 0.25 and "066137" in st["bankstown-airport"].temperature.source
+    both = {rid for rid, r in wue.items() if abs(r.error) < 0.25 and rid in pue
+            and abs(pue[rid].error) < 0.05}
+    assert len(both) >= 5, both
+
+
+def test_month_runs_wrap_over_the_new_year():
+    from wattprint.validation.facility import _month_list
+
+    assert _month_list([1, 1] + [0] * 9 + [1], 0.0) == "Dec-Feb"
+    assert _month_list([0] * 5 + [1, 1, 1] + [0] * 4, 0.0) == "Jun-Aug"
+    assert _month_list([1, 0, 1] + [0] * 9, 0.0) == "Jan, Mar"
+    assert _month_list([0] * 12, 0.0) == "none" and _month_list([1] * 12, 0.0) == "Jan-Dec"
 
 
 def test_epw_monthly_tool_reads_a_typical_year(tmp_path):

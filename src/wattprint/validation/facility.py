@@ -65,8 +65,20 @@ def envelope_min_dew_point_c(envelope: str) -> float | None:
 
 
 def _month_list(values: list[float], threshold: float) -> str:
-    months = [MONTHS[i] for i, v in enumerate(values) if v > threshold]
-    return "-".join((months[0], months[-1])) if len(months) > 2 else ", ".join(months) or "none"
+    """The months whose value is above ``threshold``: a run of three or more months as
+    ``first-last`` (a run may wrap over the new year, e.g. ``Dec-Feb`` in the southern
+    summer), otherwise listed; ``none`` when there are none."""
+    on = [v > threshold for v in values]
+    if not any(on):
+        return "none"
+    if all(on):
+        return "Jan-Dec"
+    start = next(i for i in range(12) if on[i] and not on[i - 1])  # first month of a run
+    run = [MONTHS[(start + k) % 12] for k in range(12) if on[(start + k) % 12]]
+    contiguous = all(on[(start + k) % 12] for k in range(len(run)))
+    if contiguous and len(run) > 2:
+        return f"{run[0]}-{run[-1]}"
+    return ", ".join(MONTHS[i] for i in range(12) if on[i])
 
 
 def swing_note(fy: FacilityYear) -> str:
