@@ -140,7 +140,12 @@ CATALOG_FIXTURES = {"llama-2-7b": "llama-2-7b", "llama-2-70b": "llama-2-70b",
                     "mistral-7b-v0.3": "mistral-7b-instruct-v0.3",
                     "mistral-nemo-12b": "mistral-nemo-instruct-2407",
                     "mistral-large-2407": "mistral-large-instruct-2407",
-                    "codellama-7b": "codellama-7b-hf", "codellama-34b": "codellama-34b-hf"}
+                    "codellama-7b": "codellama-7b-hf", "codellama-34b": "codellama-34b-hf",
+                    "gemma-2-2b": "gemma-2-2b-it", "codegemma-7b": "codegemma-7b",
+                    "phi-3-mini-4k": "phi-3-mini-4k-instruct",
+                    "phi-3-medium-4k": "phi-3-medium-4k-instruct",
+                    "phi-3-small-8k": "phi-3-small-8k-instruct",
+                    "starcoder2-3b": "starcoder2-3b", "starcoder2-15b": "starcoder2-15b"}
 
 
 @pytest.mark.parametrize("model,fixture", sorted(CATALOG_FIXTURES.items()))
@@ -162,7 +167,16 @@ V2_CARDS = {"mistral-7b-v0.3": "mistralai/Mistral-7B-Instruct-v0.3",
             "codellama-7b": "codellama/CodeLlama-7b-hf",
             "codellama-13b": "codellama/CodeLlama-13b-hf",
             "codellama-34b": "codellama/CodeLlama-34b-hf",
-            "codellama-70b": "codellama/CodeLlama-70b-hf"}
+            "codellama-70b": "codellama/CodeLlama-70b-hf",
+            "gemma-2-2b": "google/gemma-2-2b-it",
+            "codegemma-2b": "google/codegemma-1.1-2b",
+            "codegemma-7b": "google/codegemma-7b",
+            "phi-3-mini-4k": "microsoft/Phi-3-mini-4k-instruct",
+            "phi-3-small-8k": "microsoft/Phi-3-small-8k-instruct",
+            "phi-3-medium-4k": "microsoft/Phi-3-medium-4k-instruct",
+            "starcoder2-3b": "bigcode/starcoder2-3b",
+            "starcoder2-7b": "bigcode/starcoder2-7b",
+            "starcoder2-15b": "bigcode/starcoder2-15b"}
 
 
 @pytest.mark.parametrize("model,hf_id", sorted(V2_CARDS.items()))
@@ -195,3 +209,57 @@ def test_no_catalog_source_is_from_memory():
     data = Path(__file__).parents[1] / "src" / "wattprint" / "data"
     for path in data.glob("*.toml"):
         assert "as recalled" not in path.read_text(), path.name
+
+
+def test_starcoder2_plain_mlp_biases_and_layernorm():
+    # Starcoder2MLP: c_fc -> gelu_pytorch_tanh -> c_proj (two matrices, not gated), biases on
+    # q, k, v, o, c_fc, c_proj (use_bias), LayerNorm weight + bias; Lozhkov et al. 2024.
+    s = load_config_file(CONFIGS / "starcoder2-3b.json")
+    assert not s.gated_mlp and s.linear_bias and s.norm_bias and s.tied_embeddings
+    d, ff, hd = 3072, 12288, 128
+    assert s.dense_mlp_params == 2 * d * ff
+    assert s.bias_params == 30 * ((24 + 2 * 2) * hd + d + ff + d) == 660_480
+    assert s.norm_params == 2 * (2 * 30 + 1) * d
+    assert (s.sliding_window, s.local_layers) == (4096, 30)
+    cfg = json.loads((CONFIGS / "starcoder2-3b.json").read_text())
+    assert spec_from_config({**cfg, "use_bias": False}).params_total == \
+        s.params_total - 660_480
+
+
+def test_phi3small_blocksparse_attention_golden():
+    # 32 layers, every 2nd dense: 16 block-sparse layers see the last 16 x 64 = 1024 keys plus
+    # every 8th earlier block, and keep every key cached (heads read different blocks).
+    s = load_config_file(CONFIGS / "phi-3-small-8k-instruct.json")
+    assert (s.sliding_window, s.local_layers, s.sparse_stride) == (1024, 16, 8)
+    assert s.gated_mlp and s.intermediate == 14336 and s.tied_embeddings
+    assert s.attended_keys(512) == 512
+    assert s.attended_keys(8192) == pytest.approx((16 * 8192 + 16 * (1024 + 7168 / 8)) / 32)
+    assert s.kv_elements(8192) == s.kv_elements_per_token() * 8192
+    full = 8192 * 8193 / 2
+    local = 1024 * 1025 / 2 + 7168 * 1024 + 7168 * 7169 / 2 / 8
+    assert s.causal_pairs_mean(8192, True) == pytest.approx((16 * full + 16 * local) / 32)
+
+
+PHI3SMALL = json.loads((CONFIGS / "phi-3-small-8k-instruct.json").read_text())
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"blocksparse_vert_stride": None}, "blocksparse_vert_stride"),
+    ({"dense_attention_every_n_layers": None}, "dense_attention_every_n_layers"),
+    ({"ff_intermediate_size": None, "ff_dim_multiplier": 3.5}, "ff_dim_multiplier"),
+    ({"ff_intermediate_size": 14000}, "gegelu_pad_to_256"),
+])
+def test_phi3small_fields_not_understood_are_refused(change, field):
+    cfg = {k: v for k, v in {**PHI3SMALL, **change}.items() if v is not None}
+    with pytest.raises(InputError, match=field):
+        spec_from_config(cfg)
+
+
+def test_cli_refuses_phi3small_without_its_sparse_layout(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({k: v for k, v in PHI3SMALL.items()
+                                if k != "blocksparse_block_size"}))
+    with pytest.raises(SystemExit) as e:
+        run(["estimate", "infer", "--model-config", str(path), "--hardware", "h100"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "blocksparse_block_size" in err and "Traceback" not in err

@@ -49,6 +49,8 @@ def test_setups_by_version() -> None:
     assert setup_stack("ML.ENERGY V1") == "eager"
     assert setup_stack("ML.ENERGY V2") == "vllm-0.5"
     assert setup_stack("ML.ENERGY V3") == "vllm"
+    assert setup_stack("ML.ENERGY V2", "code") == "vllm-0.5-greedy"
+    assert setup_stack("ML.ENERGY V2", "chat") == "vllm-0.5"
     assert setup_prompt_tokens("ML.ENERGY V2", "chat") == 130
     assert setup_prompt_tokens("ML.ENERGY V1", "chat (FastChat prompts)") == 165
     assert setup_prompt_tokens("ML.ENERGY V2", "code") == 155  # HumanEval prompts (EvalPlus)
@@ -83,3 +85,13 @@ def test_tensor_parallel_all_reduce_stays_in_its_node() -> None:
     # (the bytes ~6x faster; the ring latency, collective_latency_s, 32 us over 8 GPUs and
     # 64 us over 16, is a smaller share of both)
     assert t_comm(8) < t_comm(16) / 4
+
+
+def test_greedy_v2_stack_drops_only_the_sort() -> None:
+    # V2's code task sent temperature-0 requests: vLLM V0 then skips the top-p sort, so the
+    # per-vocabulary term is absent and everything else is vllm-0.5's.
+    g, s = get_stack("vllm-0.5-greedy"), get_stack("vllm-0.5")
+    assert g.per_seq_vocab_s is None and s.per_seq_vocab_s is not None
+    same = {k: v for k, v in s.model_dump().items() if k not in ("id", "name", "aliases",
+                                                                 "per_seq_vocab_s")}
+    assert {k: v for k, v in g.model_dump().items() if k in same} == same

@@ -119,7 +119,7 @@ def validate_inference(c: Any) -> Any:
         precision = "fp8" if fp8 else half_precision(hw)
         version = _dataset_version(row.get("dataset", ""))
         workload = row.get("workload", "")
-        stack = setup_stack(version)
+        stack = setup_stack(version, workload)
         setup_prompt = setup_prompt_tokens(version, workload)
         prompt = setup_prompt or _prompt_tokens(workload)
         try:

@@ -19,6 +19,8 @@ class Setup(NamedTuple):
     prompt_tokens: dict[str, int]  # mean prompt tokens per workload prefix (system prompt
     # and chat template included)
     source: str
+    #: stack ids of workloads whose requests ran the engine differently (prefix → stack id)
+    workload_stacks: dict[str, str] | None = None
 
 
 #: ML.ENERGY V1 (2023): Hugging Face transformers models loaded through FastChat 0.2.23
@@ -61,6 +63,7 @@ V1 = Setup(
 V2 = Setup(
     stack="vllm-0.5",
     prompt_tokens={"chat": 130, "code": 155},
+    workload_stacks={"code": "vllm-0.5-greedy"},
     source=("github.com/ml-energy/leaderboard-v2 @c3af7f3: benchmark/llm_text_generation/chat/"
             "scripts/benchmark_one_datapoint.py, benchmark_client.py, "
             "aggregate_leaderboard_data.py, pegasus/*/queue_*.yaml, "
@@ -76,10 +79,18 @@ SETUPS: dict[str, Setup] = {"ML.ENERGY V1": V1, "ML.ENERGY V2": V2}
 DEFAULT_STACK = "vllm"
 
 
-def setup_stack(version: str) -> str:
-    """Stack id for a leaderboard version label (``ML.ENERGY V2`` → ``vllm-0.5``)."""
+def setup_stack(version: str, workload: str = "") -> str:
+    """Stack id for a leaderboard version label (``ML.ENERGY V2`` → ``vllm-0.5``), or for one
+    of its workloads when that ran the engine differently (V2 ``code``: greedy requests →
+    ``vllm-0.5-greedy``)."""
     s = SETUPS.get(version)
-    return s.stack if s else DEFAULT_STACK
+    if s is None:
+        return DEFAULT_STACK
+    w = workload.lower()
+    for key, stack in (s.workload_stacks or {}).items():
+        if w.startswith(key):
+            return stack
+    return s.stack
 
 
 def setup_prompt_tokens(version: str, workload: str) -> int | None:

@@ -18,12 +18,15 @@ from wattprint.workload.model_spec import ModelSpec
 
 #: Families whose MLP is plain (two matrices, GELU/ReLU) unless the activation says "glu".
 PLAIN_MLP_TYPES = {"gpt2", "gpt3", "opt", "bloom", "gpt_neox", "gptj", "falcon", "bert",
-                   "t5", "gpt_bigcode", "starcoder", "mpt", "phi"}
+                   "t5", "gpt_bigcode", "starcoder", "starcoder2", "mpt", "phi"}
 
 #: Defaults of the ``transformers`` configuration classes for fields a config may omit
 #: (source: each class's ``__init__`` signature in transformers 4.5x, e.g. Gemma3TextConfig
 #: vocab_size=262208, sliding_window_pattern=6; Llama4TextConfig no_rope_layer_interval=4,
-#: attention_chunk_size=8192, interleave_moe_layer_step=1; MistralConfig sliding_window=4096).
+#: attention_chunk_size=8192, interleave_moe_layer_step=1; MistralConfig sliding_window=4096;
+#: Starcoder2Config use_bias=True; Phi-3-small's remote-code Phi3SmallConfig leaves
+#: tie_word_embeddings at PretrainedConfig's True, and only the tied count matches the
+#: published 7.39B). Phi-3-small's block-sparse fields have no default here: they are required.
 FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "llama": {}, "mistral": {"sliding_window": 4096}, "mixtral": {},
     "qwen2": {"use_sliding_window": False}, "qwen2_moe": {"use_sliding_window": False},
@@ -39,7 +42,8 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "gpt2": {"tie_word_embeddings": True}, "gpt3": {}, "opt": {"tie_word_embeddings": True},
     "bloom": {"tie_word_embeddings": True}, "falcon": {"tie_word_embeddings": True},
     "gpt_bigcode": {"tie_word_embeddings": True}, "gpt_neox": {}, "gptj": {}, "mpt": {},
-    "starcoder2": {"tie_word_embeddings": True}, "phi": {},
+    "starcoder2": {"tie_word_embeddings": True, "use_bias": True}, "phi": {},
+    "phi3small": {"tie_word_embeddings": True},
 }
 #: Wrapper model types whose language model sits in ``text_config``.
 MULTIMODAL_TYPES = {"llama4": "llama4_text", "gemma3": "gemma3_text"}
@@ -146,6 +150,34 @@ def local_attention(cfg: dict[str, Any], model_type: str, layers: int,
             return 0, 0
         return window, max(layers - _int(cfg, "max_window_layers", default=0, what=w), 0)
     return window, layers
+
+
+#: Phi-3-small (model_type phi3small) fields that set its block-sparse attention: required.
+PHI3SMALL_SPARSE = ("dense_attention_every_n_layers", "blocksparse_block_size",
+                    "blocksparse_num_local_blocks", "blocksparse_vert_stride")
+
+
+def blocksparse_attention(cfg: dict[str, Any], layers: int, w: str) -> tuple[int, int, int]:
+    """``(window, sparse_layers, stride)`` of Phi-3-small's block-sparse attention.
+
+    Every ``dense_attention_every_n_layers``-th layer attends densely; the others attend to
+    the last ``blocksparse_num_local_blocks`` blocks of ``blocksparse_block_size`` keys plus
+    every ``blocksparse_vert_stride``-th earlier block (Phi-3 technical report, arXiv
+    2404.14219, §2: "blocksparse attention ... alternating dense and blocksparse layers";
+    vLLM ``BlocksparseFlashAttention``).
+    """
+    n, block, local, stride = (_positive(_int(cfg, k, what=w), k, w) for k in PHI3SMALL_SPARSE)
+    return block * local, layers - layers // n, stride
+
+
+def check_phi3small(cfg: dict[str, Any], inter: int, w: str) -> None:
+    """Refuse Phi-3-small width fields whose effect is not modelled (never guess)."""
+    if cfg.get("ff_dim_multiplier") is not None and "ff_intermediate_size" not in cfg:
+        raise InputError(f"{w}config field 'ff_dim_multiplier' without 'ff_intermediate_size' "
+                         "sets an MLP width wattprint does not derive; refusing to guess")
+    if cfg.get("gegelu_pad_to_256") and inter % 256:
+        raise InputError(f"{w}config field 'gegelu_pad_to_256' pads the MLP width "
+                         f"{inter} in a way wattprint does not model; refusing to guess")
 
 
 def vision_tower_params(vcfg: dict[str, Any], text_hidden: int, w: str) -> int:
@@ -276,8 +308,13 @@ def spec_from_hf_config(cfg: Any, name: str = "config", source: str = "config.js
     kv = _int(text, "num_key_value_heads", "num_kv_heads", default=0, what=w) or \
         (1 if text.get("multi_query") else heads)
     inter = _int(text, "intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size",
-                 default=4 * d, what=w) or 4 * d
-    window, local = local_attention(text, model_type, layers, w)
+                 "ff_intermediate_size", default=4 * d, what=w) or 4 * d
+    stride = 0
+    if model_type == "phi3small":
+        check_phi3small(text, inter, w)
+        window, local, stride = blocksparse_attention(text, layers, w)
+    else:
+        window, local = local_attention(text, model_type, layers, w)
     fields: dict[str, Any] = {"intermediate": inter}
     fields.update(_moe_fields(text, model_type, layers, inter, w))
     return ModelSpec(
@@ -292,7 +329,10 @@ def spec_from_hf_config(cfg: Any, name: str = "config", source: str = "config.js
         qk_rope_head_dim=_int(text, "qk_rope_head_dim", default=0, what=w),
         qk_nope_head_dim=_int(text, "qk_nope_head_dim", default=0, what=w),
         v_head_dim=_int(text, "v_head_dim", default=0, what=w),
-        sliding_window=window, local_layers=local,
+        sliding_window=window, local_layers=local, sparse_stride=stride,
+        linear_bias=bool(text.get("use_bias", False)),
+        norm_bias=str(text.get("norm_type", "")).lower() == "layer_norm"
+        or model_type == "phi3small",
         vision_params=vision_tower_params(vision, d, w) if vision else 0,
         source=source, **fields,
     )

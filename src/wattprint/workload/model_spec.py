@@ -46,6 +46,13 @@ class ModelSpec(Record):
     # Local attention: layers that attend to at most ``sliding_window`` previous tokens
     sliding_window: int = 0
     local_layers: int = 0
+    #: Block-sparse local layers (Phi-3-small): beyond the window they also attend to every
+    #: ``sparse_stride``-th block of keys, and every key stays cached (0: a plain window)
+    sparse_stride: int = 0
+    #: Biases on every block linear layer (q, k, v, o, MLP in and out: StarCoder2, Phi-3-small)
+    linear_bias: bool = False
+    #: LayerNorm with a bias (two vectors per norm) instead of RMSNorm (one)
+    norm_bias: bool = False
     #: Weights outside the language model that are loaded with it (a vision tower)
     vision_params: int = 0
     #: Number of MoE layers when the config states it (-1: derive from the layer frequency)
@@ -103,12 +110,19 @@ class ModelSpec(Record):
         if not self.local_layers or not self.sliding_window:
             return float(position)
         local = min(float(position), float(self.sliding_window))
+        if self.sparse_stride:  # block-sparse: every stride-th key beyond the window too
+            local += max(float(position) - self.sliding_window, 0.0) / self.sparse_stride
         return ((self.layers - self.local_layers) * float(position)
                 + self.local_layers * local) / self.layers
 
     def kv_elements(self, context_tokens: float) -> float:
-        """KV-cache elements held for one sequence at ``context_tokens`` (all layers)."""
-        return self.kv_elements_per_token() * self.attended_keys(context_tokens)
+        """KV-cache elements held for one sequence at ``context_tokens`` (all layers).
+
+        Local layers keep at most their window; block-sparse layers keep every key (their
+        heads read different strided blocks, vLLM's blocksparse kernel pages them all)."""
+        keys = float(context_tokens) if self.sparse_stride else \
+            self.attended_keys(context_tokens)
+        return self.kv_elements_per_token() * keys
 
     def causal_pairs_mean(self, seq: float, fused: bool) -> float:
         """(query, key) pairs of a causal pass over ``seq`` tokens, averaged over layers.
@@ -121,6 +135,8 @@ class ModelSpec(Record):
             return full
         win = float(self.sliding_window)
         local = win * (win + 1.0) / 2.0 + (seq - win) * win if fused else seq * seq
+        if fused and self.sparse_stride:  # the strided keys beyond each query's window
+            local += (seq - win) * (seq - win + 1.0) / 2.0 / self.sparse_stride
         return ((self.layers - self.local_layers) * full + self.local_layers * local) / \
             self.layers
 
@@ -189,8 +205,20 @@ class ModelSpec(Record):
 
     @cached_property
     def norm_params(self) -> int:
-        """Normalisation weights: two per layer plus the final norm (no FLOPs to speak of)."""
-        return (2 * self.layers + 1) * self.hidden
+        """Normalisation weights: two per layer plus the final norm (no FLOPs to speak of);
+        twice that for LayerNorm with a bias."""
+        return (2 * self.layers + 1) * self.hidden * (2 if self.norm_bias else 1)
+
+    @cached_property
+    def bias_params(self) -> int:
+        """Biases of the block linear layers when the model has them (dense models): per layer
+        ``heads·d_head + 2·kv_heads·d_head + d`` (q, k, v, o) plus ``(m − 1)·d_ff + d`` (MLP
+        in, gate, out; ``m`` matrices)."""
+        if not self.linear_bias:
+            return 0
+        attn = (self.heads + 2 * self.kv_heads) * self.head_dim + self.hidden
+        mlp = (self._mats - 1) * self.intermediate + self.hidden
+        return self.layers * (attn + mlp)
 
     @cached_property  # frozen: computed once per spec, read on every estimate
     def body_params_total(self) -> int:
@@ -198,7 +226,7 @@ class ModelSpec(Record):
         moe = self.moe_layers * (self.n_experts * self._expert_params() + self._shared_params()
                                  + self.hidden * self.n_experts)
         return self.layers * self.attn_params_per_layer + self.dense_layers * \
-            self.dense_mlp_params + moe + self.norm_params
+            self.dense_mlp_params + moe + self.norm_params + self.bias_params
 
     @cached_property  # frozen: computed once per spec, read on every estimate
     def body_params_active(self) -> int:
@@ -206,7 +234,7 @@ class ModelSpec(Record):
         moe = self.moe_layers * (self.experts_per_token * self._expert_params()
                                  + self._shared_params() + self.hidden * self.n_experts)
         return self.layers * self.attn_params_per_layer + self.dense_layers * \
-            self.dense_mlp_params + moe + self.norm_params
+            self.dense_mlp_params + moe + self.norm_params + self.bias_params
 
     @cached_property  # frozen: computed once per spec (read several times per estimate)
     def params_total(self) -> int:
