@@ -13,9 +13,15 @@ Every sample is a fresh Python process (``--child TOOL``) that reports, on its o
   ``ZeusMonitor()`` + one window);
 * ``peak_rss_mib``: the process's peak resident memory at the end;
 * wattprint only: ``boundary_sensor_reads`` (sensor reads per window: 0 on a machine whose
-  devices are all estimated); and, in separate fresh processes (``wattprint:estimate``),
-  ``first_estimate_ms`` (``estimate_inference`` right after ``import wattprint``) and
-  ``estimate_us`` (each further call).
+  devices are all estimated); and, in separate fresh processes (``wattprint:estimate``), the
+  same calls as ``bench/bench_estimate.py`` (see bench/README.md): ``first_estimate_ms``
+  (``estimate_inference("llama-3.1-8b", "h100", batch=8, prompt_tokens=512,
+  output_tokens=128)`` right after ``import wattprint``, so it includes loading the engine's
+  modules: bench_estimate's (b) + (c)), ``estimate_us`` (each further
+  ``estimate_inference(..., batch=1 + i % 64, prompt_tokens=512, output_tokens=128,
+  stack="vllm")``) and ``estimate_train_us`` (each further ``estimate_training(
+  "llama-3.1-8b", "h100", tokens=1e12 + i, chips=64)``), wall time per call, median of 7
+  batches of 200 calls.
 
 Samples of all tools are interleaved (the order rotates every round) so that drifts of a
 shared machine hit them alike; the report gives medians (and min/max) and the ratios
@@ -46,7 +52,7 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 TOOLS = ("wattprint", "codecarbon", "zeus")
 METRICS = ("import_s", "first_window_s", "window_us", "wrapper_s", "peak_rss_mib")
-EST = ("first_estimate_ms", "estimate_us")
+EST = ("first_estimate_ms", "estimate_us", "estimate_train_us")
 
 
 # -- children (one fresh process per sample) -----------------------------------------------
@@ -99,16 +105,29 @@ def child_wattprint(t0: float) -> dict[str, Any]:
 
 
 def child_estimate(t0: float) -> dict[str, Any]:
-    """A separate fresh process: ``import wattprint``, then estimates (nothing else loaded)."""
+    """A separate fresh process: ``import wattprint``, then estimates (nothing else loaded):
+    the calls of ``bench/bench_estimate.py``'s (c) and (e)."""
     import wattprint
 
-    kw = {"prompt_tokens": 1000, "output_tokens": 300}
     t = time.perf_counter()
-    wattprint.estimate_inference("llama-3.1-8b", "h100", **kw)
+    wattprint.estimate_inference("llama-3.1-8b", "h100", batch=8, prompt_tokens=512,
+                                 output_tokens=128)
     first = time.perf_counter() - t
-    return {"import_s": t - t0, "first_estimate_ms": first * 1e3,
-            "estimate_us": _median_batch_us(
-                lambda: wattprint.estimate_inference("llama-3.1-8b", "h100", **kw), 200),
+    calls = iter(range(10**9))
+
+    def infer() -> None:
+        i = next(calls)
+        wattprint.estimate_inference("llama-3.1-8b", "h100", batch=1 + i % 64,
+                                     prompt_tokens=512, output_tokens=128, stack="vllm")
+
+    def train() -> None:
+        wattprint.estimate_training("llama-3.1-8b", "h100", tokens=1e12 + next(calls),
+                                    chips=64)
+
+    infer_us = _median_batch_us(infer, 200, batches=7)
+    train()  # its first call fills the training caches (as in bench_estimate)
+    return {"import_s": t - t0, "first_estimate_ms": first * 1e3, "estimate_us": infer_us,
+            "estimate_train_us": _median_batch_us(train, 200, batches=7),
             "peak_rss_mib": _rss_mib()}
 
 
@@ -279,7 +298,7 @@ def print_table(res: dict[str, Any]) -> None:
     cols = [("import_s", 1e3, "import ms"), ("first_window_s", 1e3, "1st window ms"),
             ("window_us", 1.0, "window µs"), ("wrapper_s", 1e3, "wrapper ms"),
             ("peak_rss_mib", 1.0, "RSS MiB"), ("first_estimate_ms", 1.0, "1st est ms"),
-            ("estimate_us", 1.0, "est µs")]
+            ("estimate_us", 1.0, "est µs"), ("estimate_train_us", 1.0, "train est µs")]
     print(f"{'tool':<20}" + "".join(f"{c[2]:>15}" for c in cols))
     for tool, s in tools.items():
         cells = [f"{s[k]['median'] * f:>15.4g}" if k in s else f"{'-':>15}" for k, f, _ in cols]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 from wattprint.quantity import Quantity
@@ -50,6 +51,26 @@ class Footprint(Record, frozen=False):
         self.notes = [] if notes is None else notes
         self.__post_init__()
 
+    @classmethod
+    def with_details_of(cls, kind: Literal["estimate", "measurement"],
+                        quantities: dict[str, Quantity],
+                        details_of: Callable[[], dict[str, Any]],
+                        inputs: dict[str, Any] | None = None,
+                        notes: list[str] | None = None) -> Footprint:
+        """A footprint whose ``details`` dict is built by ``details_of()`` on first access
+        (then kept): the same footprint as ``Footprint(kind, quantities, details_of(), ...)``,
+        but an estimate whose caller reads only the quantities does not build its details
+        (a tenth of a scalar estimate). ``details_of`` must only read values that do not
+        change (frozen records, cached entries)."""
+        fp = cls.__new__(cls)
+        fp.kind = kind
+        fp.quantities = quantities
+        fp.__dict__["_details_of"] = details_of
+        fp.inputs = {} if inputs is None else inputs
+        fp.notes = [] if notes is None else notes
+        fp.__post_init__()
+        return fp
+
     def __post_init__(self) -> None:
         if self.kind == "estimate":
             check_physical(self.quantities)
@@ -61,8 +82,13 @@ class Footprint(Record, frozen=False):
         return name in self.quantities
 
     def __getattr__(self, name: str) -> Quantity:
-        # Notebook convenience: fp.co2e, fp.water ...; only called for missing attributes.
-        q = self.__dict__.get("quantities")
+        # Only called for missing attributes: ``details`` not built yet (with_details_of),
+        # and the notebook convenience fp.co2e, fp.water ...
+        d = self.__dict__
+        if name == "details" and "_details_of" in d:
+            details = d["details"] = d.pop("_details_of")()
+            return details
+        q = d.get("quantities")
         if q is not None and name in q:
             return q[name]
         raise AttributeError(name)

@@ -17,14 +17,26 @@ S_PER_DAY = 86_400.0
 S_PER_YEAR = 365.0 * 86_400.0
 
 
-class Quantity(Record):
+class _Slots:
+    """The slots of :class:`Quantity` (a base of it and of :class:`_Unfrozen`)."""
+
+    __slots__ = ("value", "unit", "provenance", "basis", "low", "high")
+    value: float
+    unit: str
+    provenance: str
+    basis: Basis
+    low: float | None
+    high: float | None
+
+
+class Quantity(_Slots, Record):
     """A value with unit, an optional low-high range and its provenance.
 
     ``basis`` says how it was obtained: ``measured`` (which sensor is in ``provenance``),
     ``modelled`` (which formula and constants), ``default`` (which source) or ``user``.
     """
 
-    __slots__ = ("value", "unit", "provenance", "basis", "low", "high")
+    __slots__ = ()
     value: float
     unit: str
     provenance: str
@@ -61,8 +73,8 @@ class Quantity(Record):
         v, u, p = self.value * factor, unit or self.unit, provenance or self.provenance
         if factor_low is None and factor_high is None:  # one factor (the common case)
             if self.low is None:
-                return Quantity(v, u, p, self.basis)
-            return Quantity(v, u, p, self.basis, self.low * factor, self.hi * factor)
+                return quantity(v, u, p, self.basis)
+            return quantity(v, u, p, self.basis, self.low * factor, self.hi * factor)
         fl = factor if factor_low is None else factor_low
         fh = factor if factor_high is None else factor_high
         return Quantity(v, u, p, self.basis, min(self.lo * fl, self.lo * fh),
@@ -92,7 +104,36 @@ class Quantity(Record):
 
 #: The slots' setters (frozen: ``__setattr__`` refuses; ``__init__`` writes through these).
 _set_value, _set_unit, _set_provenance, _set_basis, _set_low, _set_high = (
-    getattr(Quantity, name).__set__ for name in Quantity.__slots__)
+    getattr(_Slots, name).__set__ for name in _Slots.__slots__)
+
+
+class _Unfrozen(_Slots):
+    """Quantity's layout with plain slot stores (no frozen ``__setattr__``): what
+    :func:`quantity` fills before it turns the object into a :class:`Quantity`."""
+
+    __slots__ = ()
+
+
+_new = object.__new__
+
+
+def quantity(value: float, unit: str, provenance: str, basis: Basis = "modelled",
+             low: float | None = None, high: float | None = None) -> Quantity:
+    """``Quantity(value, unit, provenance, basis, low, high)``, built in half the time (a
+    scalar estimate builds ~20): the slots are stored on a :class:`_Unfrozen` object, whose
+    class is then set to :class:`Quantity` (the same layout), so the result is an ordinary
+    frozen :class:`Quantity`. A reversed range is put in order, as ``Quantity`` does."""
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    q = _new(_Unfrozen)
+    q.value = value
+    q.unit = unit
+    q.provenance = provenance
+    q.basis = basis
+    q.low = low
+    q.high = high
+    q.__class__ = Quantity  # type: ignore[assignment]
+    return q  # type: ignore[return-value]
 
 
 def _clean(x: float) -> float | None:

@@ -386,15 +386,14 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     terms = phase_terms(work, p, chips, comm_bytes, comm_calls, exposed_comm, comm_group)
     t, e, e_dyn, t_c, t_w, t_a, _, t_o, t_seq, t_comm, t_uncapped = _corner(terms, work, p, 0)
     (lo_t, lo_e), (hi_t, hi_e) = _corner(terms, work, p, 1)[:2], _corner(terms, work, p, 2)[:2]
-    parts = {"compute": t_c, "memory": t_w + t_a, "overhead": t_o + t_seq, "communication": t_comm}
-    regime = max(parts, key=parts.__getitem__)
-    if t > t_uncapped * 1.0001:
-        regime = "power-cap"
+    regime = "power-cap" if t > t_uncapped * 1.0001 else r.dominant_regime(
+        t_c, t_w + t_a, t_o + t_seq, t_comm)
     inter = {
         "flops": work.flops, "bytes": work.bytes, "dynamic_energy_j": e_dyn,
         "idle_energy_j": e - e_dyn, "t_compute_s": t_c, "t_memory_s": t_w,
         "t_elementwise_s": t_a, "t_overhead_s": t_o, "t_sequences_s": t_seq,
         "t_comm_s": t_comm, "avg_power_w_per_chip": e / (t * chips) if t > 0 else 0.0,
     }
-    return PhaseResult(work.phase, t, min(lo_t, hi_t), max(lo_t, hi_t),
-                       e, min(lo_e, hi_e), max(lo_e, hi_e), regime, inter)
+    return PhaseResult(  # min and max of the ends written out (cheaper than the builtins)
+        work.phase, t, hi_t if hi_t < lo_t else lo_t, hi_t if hi_t > lo_t else lo_t, e,
+        hi_e if hi_e < lo_e else lo_e, hi_e if hi_e > lo_e else lo_e, regime, inter)

@@ -111,11 +111,16 @@ def kernel_time_s(t_matmul_compute: Any, t_matmul_memory: Any, t_elementwise: An
     Elementwise kernels (norms, activations, residuals) are separate memory-bound launches in
     sequence with the matmuls, so their time adds rather than overlaps.
     """
+    if type(t_matmul_compute) is float and type(t_matmul_memory) is float:  # scalar: no call
+        return (t_matmul_compute if t_matmul_compute >= t_matmul_memory
+                else t_matmul_memory) + t_elementwise
     return _max(t_matmul_compute, t_matmul_memory) + t_elementwise
 
 
 def busy_time_s(t_device: Any, t_overhead: Any) -> Any:
     """Launches are asynchronous: the slower of device work and host dispatch sets the pace."""
+    if type(t_device) is float and type(t_overhead) is float:  # scalar: no call
+        return t_device if t_device >= t_overhead else t_overhead
     return _max(t_device, t_overhead)
 
 
@@ -137,7 +142,10 @@ def collective_latency_s(chips: Any, base_s: Any, hop_s: Any) -> Any:
 
 def power_capped_time_s(t: Any, dynamic_energy_j: Any, budget_w: Any, chips: Any) -> Any:
     """Stretch ``t`` so that dynamic power stays within ``chips · (TDP − idle)`` [s]."""
-    return _max(t, dynamic_energy_j / (budget_w * chips))
+    t_power = dynamic_energy_j / (budget_w * chips)
+    if type(t) is float and type(t_power) is float:  # scalar: no call
+        return t if t >= t_power else t_power
+    return _max(t, t_power)
 
 
 def dvfs_dynamic_energy_j(flop_energy_j: Any, byte_energy_j: Any, dvfs_factor: Any,
@@ -153,7 +161,11 @@ def dvfs_dynamic_energy_j(flop_energy_j: Any, byte_energy_j: Any, dvfs_factor: A
     """
     base = flop_energy_j + byte_energy_j
     boosted = flop_energy_j * dvfs_factor + byte_energy_j
-    return _max(_min(boosted, budget_w * time_s), base)
+    cap = budget_w * time_s
+    if type(boosted) is float and type(cap) is float and type(base) is float:  # no calls
+        capped = boosted if boosted <= cap else cap
+        return capped if capped >= base else base
+    return _max(_min(boosted, cap), base)
 
 
 def dynamic_energy_j(flops: Any, j_per_flop: Any, nbytes: Any, j_per_byte: Any) -> Any:
@@ -164,3 +176,16 @@ def dynamic_energy_j(flops: Any, j_per_flop: Any, nbytes: Any, j_per_byte: Any) 
 def accelerator_energy_j(idle_w: Any, chips: Any, time_s: Any, dynamic_j: Any) -> Any:
     """Energy of the chips: idle floor for the whole time plus dynamic energy [J]."""
     return idle_w * chips * time_s + dynamic_j
+
+
+def dominant_regime(compute_s: float, memory_s: float, overhead_s: float,
+                    communication_s: float) -> str:
+    """The regime of a phase: its largest time share, ``compute``, ``memory`` (matmul weights
+    and elementwise kernels), ``overhead`` (host dispatch and serving engine) or
+    ``communication``; the first in that order on a tie. Scalars only."""
+    regime, top = "compute", compute_s
+    if memory_s > top:
+        regime, top = "memory", memory_s
+    if overhead_s > top:
+        regime, top = "overhead", overhead_s
+    return "communication" if communication_s > top else regime

@@ -8,6 +8,7 @@ shares with the planner's sweeps.
 from __future__ import annotations
 
 import math
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from wattprint.engine.params import params_for, traffic_of
 from wattprint.engine.serving_options import PhaseWorks, ServingOptions, phase_works
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
-from wattprint.quantity import Quantity
+from wattprint.quantity import Quantity, quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import (
@@ -82,7 +83,7 @@ def serving_latencies(prefill_s: Any, decode_s: Any, steps: int, batch: Any,
 
 
 def _q(v: float, lo: float, hi: float, unit: str, prov: str) -> Quantity:
-    return Quantity(v, unit, prov, "modelled", lo, hi)
+    return quantity(v, unit, prov, "modelled", lo, hi)
 
 
 def _latency_quantities(pre: PhaseResult, dec: PhaseResult | None, steps: int, batch: int,
@@ -215,6 +216,19 @@ def _sums(pre: PhaseResult, dec: PhaseResult | None) -> tuple[float, ...]:
             float(pre.energy_high_j + dec.energy_high_j))
 
 
+def _details(spec: ModelSpec, hw_id: str, precision: str, stack_id: str, pre: Work,
+             pre_r: PhaseResult, dec: Work | None, dec_r: PhaseResult | None, need: float,
+             device_provenance: dict[str, str], batch: int) -> dict[str, Any]:
+    """The ``details`` of an inference estimate (built when first read: frozen inputs)."""
+    return {
+        "model": spec.to_dict(), "hardware": hw_id, "precision": precision, "stack": stack_id,
+        "prefill": {**pre.to_dict(), **pre_r.to_dict()},
+        "decode": ({**dec.to_dict(), **dec_r.to_dict()} if dec and dec_r else None),
+        "memory_required_bytes": need, "device_provenance": device_provenance,
+        "admitted_batch": batch,
+    }
+
+
 #: The engine options of an estimate that gives none (a frozen record: shared, never changed).
 _NO_OPTIONS = ServingOptions()
 
@@ -325,13 +339,8 @@ def estimate_inference(
     }
     site_f = site if isinstance(site, SiteFactors) else resolve_site(
         site, pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh)
-    details: dict[str, Any] = {
-        "model": spec.to_dict(), "hardware": hw.id, "precision": plan.name, "stack": st.id,
-        "prefill": {**pre.to_dict(), **pre_r.to_dict()},
-        "decode": ({**dec.to_dict(), **dec_r.to_dict()} if dec and dec_r else None),
-        "memory_required_bytes": need, "device_provenance": params.provenance,
-        "admitted_batch": batch,
-    }
+    details = partial(_details, spec, hw.id, plan.name, st.id, pre, pre_r, dec, dec_r, need,
+                      params.provenance, batch)
     inputs = {"kind": "infer", "model": spec.name, "hardware": hw.id, "chips": chips,
               "tensor_parallel": tp,
               "batch": asked, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,

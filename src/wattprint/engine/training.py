@@ -33,7 +33,7 @@ from wattprint.engine.training_run import (
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
-from wattprint.quantity import Quantity
+from wattprint.quantity import Quantity, quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import precision_plan
@@ -127,9 +127,9 @@ def estimate_training(
         site, pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh)
     achieved = tl.total_flops / (chips * time_q.value) if time_q.value > 0 else 0.0
     extra = {
-        "flops": Quantity(tl.total_flops, "FLOP", "training FLOPs: 3 × forward (4 × with "
+        "flops": quantity(tl.total_flops, "FLOP", "training FLOPs: 3 × forward (4 × with "
                           "recomputation) incl. attention and LM head", "modelled"),
-        "mfu": Quantity(achieved / params.peak_flops, "",
+        "mfu": quantity(achieved / params.peak_flops, "",
                         "achieved FLOP/s ÷ peak at the modelled time", "modelled"),
     }
     run = tl.run
@@ -185,9 +185,9 @@ def _time_and_energy(tl: Timeline, params: DeviceParams, chips: int, hw_id: str,
     if tl.dyn[0] > budget * chips * wall:
         notes.append(f"the given time implies more than the {params.tdp_w:g} W power limit per "
                      "chip; energy capped at TDP × time")
-    time_q = Quantity(wall, "s", f"modelled: {tl.how} on {chips} × {hw_id}, stack {st_id}",
+    time_q = quantity(wall, "s", f"modelled: {tl.how} on {chips} × {hw_id}, stack {st_id}",
                       "modelled", min(wall_lo, wall), max(wall_hi, wall))
-    energy_q = Quantity(e, "J", "modelled: accelerator_energy_j = idle × chips × t + "
+    energy_q = quantity(e, "J", "modelled: accelerator_energy_j = idle × chips × t + "
                         f"e_flop·FLOPs + e_byte·bytes, capped at TDP; "
                         f"{params.provenance['j_per_flop']}", "modelled", min(e_lo, e),
                         max(e_hi, e))

@@ -8,12 +8,15 @@ Estimates and measurements both end here, so they are comparable number for numb
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
+from wattprint.catalog.caches import register_derived_cache
 from wattprint.catalog.defaults import default_value, sourced_quantity
 from wattprint.catalog.light import site_entry
 from wattprint.footprint import Footprint
-from wattprint.quantity import S_PER_HOUR, Quantity
+from wattprint.quantity import S_PER_HOUR, Quantity, quantity
 from wattprint.record import Record
 from wattprint.site import formulas as f
 from wattprint.site.embodied import embodied_per_chip
@@ -158,6 +161,9 @@ def _at_ends(fn: Any, *ends: tuple[float, float, float]) -> tuple[float, float, 
     if len(ends) == 3:
         (a, a_lo, a_hi), (b, b_lo, b_hi), (c, c_lo, c_hi) = ends
         return fn(a, b, c), fn(a_lo, b_lo, c_lo), fn(a_hi, b_hi, c_hi)
+    if len(ends) == 4:  # water
+        (a, a_lo, a_hi), (b, b_lo, b_hi), (c, c_lo, c_hi), (d, d_lo, d_hi) = ends
+        return fn(a, b, c, d), fn(a_lo, b_lo, c_lo, d_lo), fn(a_hi, b_hi, c_hi, d_hi)
     return fn(*[e[0] for e in ends]), fn(*[e[1] for e in ends]), fn(*[e[2] for e in ends])
 
 
@@ -165,7 +171,7 @@ def _q(t: tuple[float, float, float], unit: str, prov: str,
        basis: Literal["measured", "modelled", "default", "user"] = "modelled") -> Quantity:
     v, lo, hi = t
     rng = lo != v or hi != v
-    return Quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
+    return quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
 
 
 #: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries).
@@ -205,15 +211,56 @@ def _life_and_utilisation() -> tuple[Quantity, Quantity]:
     return life, util
 
 
+class _Cache(dict[int, tuple[Any, ...]]):
+    """A dict that :func:`~wattprint.catalog.clear_caches` clears (``cache_clear``)."""
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+
+#: :func:`_hardware_terms` by hardware identity (the entry is kept in the value, so an id is
+#: never reused while cached); cleared with the defaults by :func:`~wattprint.catalog.clear_caches`.
+_HW_TERMS = register_derived_cache(_Cache())
+
+
+def _hardware_terms(hardware: Hardware) -> tuple[Any, ...]:
+    """The chain's per-hardware terms, built once per entry: (value, low, high) of the host
+    share [W] and its provenance, and the ends of embodied carbon per chip [gCO2e], service
+    life [s] and utilisation with the embodied formula's provenance."""
+    hit = _HW_TERMS.get(id(hardware))
+    if hit is not None and hit[0] is hardware:
+        return hit[1]
+    hp, emb_chip = _hardware_quantities(hardware)
+    life, util = _life_and_utilisation()
+    out = (_ends(hp), f"host_energy_j = host_power_w × chips × time; {hp.provenance}",
+           _ends(emb_chip), _ends(life), _ends(util),
+           "embodied_co2e_g = embodied × chips × t / (life × utilisation); "
+           f"{emb_chip.provenance}; {life.provenance}; {util.provenance}")
+    if len(_HW_TERMS) >= 256:
+        _HW_TERMS.clear()
+    _HW_TERMS[id(hardware)] = (hardware, out)
+    return out
+
+
+def _embodied(hw_terms: tuple[Any, ...], chips: int, t_e: tuple[float, float, float]
+              ) -> Quantity:
+    """Embodied carbon of ``chips`` chips over the time ``t_e`` (value, low, high) [gCO2e]:
+    low at the long-life, high-utilisation end, high at the other."""
+    (e, e_lo, e_hi), (life, life_lo, life_hi), (util, util_lo, util_hi), prov = hw_terms[2:]
+    return quantity(f.embodied_co2e_g(e, chips, t_e[0], life, util), "gCO2e", prov, "modelled",
+                    f.embodied_co2e_g(e_lo, chips, t_e[1], life_hi, util_hi),
+                    f.embodied_co2e_g(e_hi, chips, t_e[2], life_lo, util_lo))
+
+
 def _scarcity_water(water: tuple[float, float, float], site: SiteFactors) -> Quantity | None:
     """Litres (``water``: value, low, high) × the site's AWARE factor [L world-eq], or
     ``None`` without a factor."""
-    cf = site.aware_cf
-    if cf is None:
+    terms = _site_terms(site)[6]
+    if terms is None:
         return None
-    return _q(_at_ends(f.scarcity_weighted_water_l, water, _ends(cf)), "L world-eq",
-              "scarcity_weighted_water_l = water × AWARE factor (the site's watershed factor "
-              f"applied to on-site and off-site litres alike); {cf.provenance}", "modelled")
+    cf_e, prov = terms
+    return _q(_at_ends(f.scarcity_weighted_water_l, water, cf_e), "L world-eq", prov,
+              "modelled")
 
 
 #: :func:`_site_terms` by site identity (the site is kept, so an id is never reused while
@@ -223,8 +270,8 @@ _SITE_TERMS: dict[int, tuple[SiteFactors, tuple[Any, ...]]] = {}
 
 def _site_terms(site: SiteFactors) -> tuple[Any, ...]:
     """(value, low, high) ends of the site's PUE, grid intensity, WUE, off-site water
-    intensity and price, and the provenance of the facility, CO2e, water and cost formulas:
-    built once per site."""
+    intensity and price, the provenance of the facility, CO2e, water and cost formulas, and
+    the AWARE factor's ends and provenance (``None`` without one): built once per site."""
     hit = _SITE_TERMS.get(id(site))
     if hit is not None and hit[0] is site:
         return hit[1]
@@ -234,8 +281,12 @@ def _site_terms(site: SiteFactors) -> tuple[Any, ...]:
             "water_l = IT kWh × WUE + facility kWh × off-site intensity; "
             f"{site.wue_l_per_kwh.provenance}; {site.water_l_per_kwh.provenance}",
             f"energy_cost_usd = facility kWh × price; {site.price_usd_per_kwh.provenance}")
+    cf = site.aware_cf
+    scarce = None if cf is None else (
+        _ends(cf), "scarcity_weighted_water_l = water × AWARE factor (the site's watershed "
+        f"factor applied to on-site and off-site litres alike); {cf.provenance}")
     out = (_ends(site.pue), _ends(site.grid_gco2e_per_kwh), _ends(site.wue_l_per_kwh),
-           _ends(site.water_l_per_kwh), _ends(site.price_usd_per_kwh), prov)
+           _ends(site.water_l_per_kwh), _ends(site.price_usd_per_kwh), prov, scarce)
     if len(_SITE_TERMS) >= 256:
         _SITE_TERMS.clear()
     _SITE_TERMS[id(site)] = (site, out)
@@ -245,28 +296,32 @@ def _site_terms(site: SiteFactors) -> tuple[Any, ...]:
 def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity, chips: int,
                     accelerator_energy: Quantity, host_energy: Quantity | None,
                     hardware: Hardware | None, site: SiteFactors,
-                    details: dict[str, Any] | None = None, inputs: dict[str, Any] | None = None,
-                    notes: list[str] | None = None,
+                    details: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+                    inputs: dict[str, Any] | None = None, notes: list[str] | None = None,
                     extra: dict[str, Quantity] | None = None) -> Footprint:
     """Complete a footprint from time and accelerator energy.
 
     ``host_energy`` (J) is the measured or estimated host share; when ``None`` it is
     modelled as the hardware's ``host_power_w × chips × time``. ``extra`` quantities (e.g.
-    per-token figures) are appended to the result.
+    per-token figures) are appended to the result. ``details`` may be a function that builds
+    them: then they are built on first access (:meth:`Footprint.with_details_of`).
     """
     notes = list(notes or [])
-    basis_e = accelerator_energy.basis
+    t_e = _ends(time)
+    hw_terms = None if hardware is None else _hardware_terms(hardware)
     if host_energy is None:
-        if hardware is None:
+        if hw_terms is None:
             host_energy = Quantity(0.0, "J", "host share: not included (no hardware given)",
                                    "default")
             notes.append("host energy not included: no hardware to take a host share from")
         else:
-            hp, _ = _hardware_quantities(hardware)
-            host_energy = _q(_tri(f.host_energy_j, hp, float(chips), time), "J",
-                             f"host_energy_j = host_power_w × chips × time; {hp.provenance}")
+            (hp, hp_lo, hp_hi), host_prov = hw_terms[0], hw_terms[1]
+            c = float(chips)
+            host_energy = _q((f.host_energy_j(hp, c, t_e[0]), f.host_energy_j(hp_lo, c, t_e[1]),
+                              f.host_energy_j(hp_hi, c, t_e[2])), "J", host_prov)
     # each result's (value, low, high) ends are read once and reused by the formulas after it
-    pue_e, grid_e, wue_e, offsite_e, price_e, prov = _site_terms(site)
+    pue_e, grid_e, wue_e, offsite_e, price_e, prov, _ = _site_terms(site)
+    basis_e = accelerator_energy.basis
     it = _q(_at_ends(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy)), "J",
             "it_energy_j = accelerator + host",
             basis_e if host_energy.basis == basis_e else "modelled")
@@ -276,20 +331,15 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
     co2 = _q(_at_ends(f.operational_co2e_g, fac_e, grid_e), "gCO2e", prov[1])
     water = _q(_at_ends(f.water_l, it_e, fac_e, wue_e, offsite_e), "L", prov[2])
     cost = _q(_at_ends(f.energy_cost_usd, fac_e, price_e), "USD", prov[3])
-    life, util = _life_and_utilisation()
-    if hardware is not None:
-        _, emb_chip = _hardware_quantities(hardware)
-        v = f.embodied_co2e_g(emb_chip.value, chips, time.value, life.value, util.value)
-        lo = f.embodied_co2e_g(emb_chip.lo, chips, time.lo, life.hi, util.hi)
-        hi = f.embodied_co2e_g(emb_chip.hi, chips, time.hi, life.lo, util.lo)
-        emb = Quantity(v, "gCO2e", "embodied_co2e_g = embodied × chips × t / (life × "
-                       f"utilisation); {emb_chip.provenance}; {life.provenance}; "
-                       f"{util.provenance}", "modelled", lo, hi)
+    if hw_terms is not None:
+        emb = _embodied(hw_terms, chips, t_e)
     else:
         emb = Quantity(0.0, "gCO2e", "embodied: not included (no hardware given)", "default")
         notes.append("embodied carbon not included: hardware unknown")
-    total = Quantity(co2.value + emb.value, "gCO2e", "co2e + embodied_co2e", "modelled",
-                     co2.lo + emb.lo, co2.hi + emb.hi)
+    c_lo, c_hi, e_lo, e_hi = co2.low, co2.high, emb.low, emb.high  # Quantity.lo and .hi
+    total = quantity(co2.value + emb.value, "gCO2e", "co2e + embodied_co2e", "modelled",
+                     (co2.value if c_lo is None else c_lo) + (emb.value if e_lo is None else e_lo),
+                     (co2.value if c_hi is None else c_hi) + (emb.value if e_hi is None else e_hi))
     ch = time.scaled(chips / S_PER_HOUR, "chip-h", f"chip_hours = chips ({chips}) × time")
     q: dict[str, Quantity] = {
         "time": time,
@@ -316,6 +366,16 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
                               "gCO2e", "operational_co2e_g with the user's market-based factor")
     if extra:
         q.update(extra)
+    if callable(details):
+        return Footprint.with_details_of(kind, q, partial(_with_site, details, site),
+                                         dict(inputs or {}), notes)
     d = dict(details or {})
     d["site"] = site.to_dict()
     return Footprint(kind=kind, quantities=q, details=d, inputs=dict(inputs or {}), notes=notes)
+
+
+def _with_site(details_of: Callable[[], dict[str, Any]], site: SiteFactors) -> dict[str, Any]:
+    """``details_of()`` with the site's factors (a footprint's lazily built details)."""
+    d = dict(details_of())
+    d["site"] = site.to_dict()
+    return d

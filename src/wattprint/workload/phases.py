@@ -58,17 +58,29 @@ class Work(Record):
                  expert_flops: float = 0.0, expert_bytes: float = 0.0,
                  gemm_k: float = 0.0, vocab_seq_passes: float = 0.0,
                  moe_layer_passes: float = 0.0) -> None:
-        # Written out (built several times per estimate); the instance dict holds exactly
-        # the fields, in field order (``_values`` relies on it).
-        self.__dict__.update(
-            phase=phase, passes=passes, layer_passes=layer_passes, tokens=tokens,
-            matmul_flops=matmul_flops, attention_flops=attention_flops,
-            dequant_ops=dequant_ops, weight_bytes=weight_bytes, kv_bytes=kv_bytes,
-            activation_bytes=activation_bytes, optimizer_bytes=optimizer_bytes,
-            loop_steps=loop_steps, layer_seq_passes=layer_seq_passes, seq_passes=seq_passes,
-            expert_flops=expert_flops, expert_bytes=expert_bytes, gemm_k=gemm_k,
-            vocab_seq_passes=vocab_seq_passes,
-            moe_layer_passes=moe_layer_passes)
+        # Written out (built several times per estimate): one store per field into the
+        # instance dict, which holds exactly the fields, in field order (``_values`` and
+        # :func:`_work_of` rely on it).
+        d = self.__dict__
+        d["phase"] = phase
+        d["passes"] = passes
+        d["layer_passes"] = layer_passes
+        d["tokens"] = tokens
+        d["matmul_flops"] = matmul_flops
+        d["attention_flops"] = attention_flops
+        d["dequant_ops"] = dequant_ops
+        d["weight_bytes"] = weight_bytes
+        d["kv_bytes"] = kv_bytes
+        d["activation_bytes"] = activation_bytes
+        d["optimizer_bytes"] = optimizer_bytes
+        d["loop_steps"] = loop_steps
+        d["layer_seq_passes"] = layer_seq_passes
+        d["seq_passes"] = seq_passes
+        d["expert_flops"] = expert_flops
+        d["expert_bytes"] = expert_bytes
+        d["gemm_k"] = gemm_k
+        d["vocab_seq_passes"] = vocab_seq_passes
+        d["moe_layer_passes"] = moe_layer_passes
 
     @property
     def flops(self) -> float:
@@ -92,15 +104,13 @@ class Work(Record):
         d = self.__dict__
         if not changes.keys() <= d.keys():
             raise TypeError(f"Work has no field {sorted(changes.keys() - d.keys())[0]!r}")
-        return Work(**{**d, **changes})
+        return _work_of({**d, **changes})
 
     def scaled(self, k: float) -> Work:
-        """This work repeated ``k`` times."""
-        d = self._values()
-        for key in d:
-            if key not in self._INTENSIVE:
-                d[key] = d[key] * k
-        return Work(**d)
+        """This work repeated ``k`` times (every field times ``k`` but the intensive
+        ``phase`` and ``gemm_k``)."""
+        return _work_of({key: v if key in _INTENSIVE else v * k
+                         for key, v in self.__dict__.items()})
 
     def __add__(self, other: Work) -> Work:
         a, b = self._values(), other._values()
@@ -115,6 +125,18 @@ class Work(Record):
         d["bytes"] = self.bytes
         return d
 
+
+#: Fields that a repeated work keeps as they are (:meth:`Work.scaled`).
+_INTENSIVE = frozenset(Work._INTENSIVE)
+_new = object.__new__
+
+
+def _work_of(fields: dict[str, Any]) -> Work:
+    """A :class:`Work` whose instance dict is a copy of ``fields``: every field, in field
+    order (built from another Work's dict; skips ``__init__``'s keyword matching)."""
+    w = _new(Work)
+    w.__dict__.update(fields)
+    return w
 
 
 # --- small named formulas --------------------------------------------------------------
