@@ -28,6 +28,7 @@ from wattprint.testing import cli_run
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.mark.slow  # real benchmarks in a time budget (a meter thread sleeping)
 def test_cpu_benchmarks_tiny_budget_estimated_energies() -> None:
     meter = Meter(backends=[CpuEstimateBackend("test: no RAPL")], interval_s=0.05)
     seen: list[str] = []
@@ -207,6 +208,7 @@ def test_gpu_path_with_fake_torch_measured_energies() -> None:
     assert prof.fit["energy_basis"] == "measured"
 
 
+@pytest.mark.slow  # real benchmarks in a time budget (a meter thread sleeping)
 def test_gpu_without_fp8_skips_it() -> None:
     torch = FakeTorch(capability=(8, 0))
     meter = Meter(backends=[FakeGpuPower(torch.state)], interval_s=0.05)

@@ -116,7 +116,7 @@ _num = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=_num, prompt=_num, out_tokens=_num, chips=_num)
 def test_infer_inputs_never_traceback(batch, prompt, out_tokens, chips, capsys):
@@ -132,7 +132,7 @@ def test_infer_inputs_never_traceback(batch, prompt, out_tokens, chips, capsys):
         assert len(err.strip().splitlines()) == 1
 
 
-@settings(max_examples=40, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tokens=_num, mfu=st.one_of(st.none(), _num), hours=st.one_of(st.none(), _num))
 def test_train_inputs_never_traceback(tokens, mfu, hours, capsys):

@@ -25,7 +25,7 @@ from wattprint.workload.precision import precision_plan
 
 REL = 1e-9
 HW = ["h100", "a100-80gb", "mi300x", "l4", "h200"]
-SETTINGS = settings(max_examples=15, deadline=None,
+SETTINGS = settings(deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 pos = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
 

@@ -70,7 +70,7 @@ def test_wet_bulb_stull_reference_point():
     assert float(wet_bulb_c(20.0, 50.0)) == pytest.approx(13.7, abs=0.1)  # Stull (2011)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(deadline=None)
 @given(st.floats(-15, 45), st.floats(10, 95))
 def test_wet_bulb_below_dry_bulb_and_dew_point_roundtrip(t, rh):
     assert float(wet_bulb_c(t, rh)) <= t + 1e-9

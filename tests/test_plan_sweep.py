@@ -166,7 +166,7 @@ def test_empty_set_names_the_constraint():
                       budgets=[parse_budget(mid)], **kw)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(deadline=None)
 @given(ttft=st.floats(0.05, 5.0), tpot=st.floats(0.005, 0.2))
 def test_feasible_results_satisfy_the_slo(ttft, tpot):
     try:
@@ -183,7 +183,7 @@ def _dominates(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.all(a <= b) and np.any(a < b))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.tuples(*[st.integers(0, 6)] * 4), min_size=1, max_size=40))
 def test_pareto_members_never_dominated(rows):
     c = np.array(rows, dtype=float)
@@ -196,7 +196,7 @@ def test_pareto_members_never_dominated(rows):
                    for j in range(len(c)))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(st.integers(0, 10_000))
 def test_skyline_prefilter_keeps_the_frontier(seed):
     rng = np.random.default_rng(seed)

@@ -248,6 +248,7 @@ def test_cli_bad_input_one_line_exit_2(args: list[str], tmp_path: Path) -> None:
     assert not (tmp_path / "l.sqlite").exists()  # nothing stored for a refused start
 
 
+@pytest.mark.slow  # real time: the CLI scrapes a live HTTP server for ~0.5 s
 @pytest.mark.parametrize("engine", ["sglang"], indirect=True)
 def test_cli_json_lines_and_ledger(engine: FakeEngine, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,6 +291,7 @@ def test_cli_json_lines_and_ledger(engine: FakeEngine, tmp_path: Path,
         assert run["accelerator_energy_j"] > 0
 
 
+@pytest.mark.slow  # real time: the CLI scrapes a live HTTP server for ~0.5 s
 @pytest.mark.parametrize("engine", ["tgi"], indirect=True)
 def test_cli_engine_gone_stores_incomplete(engine: FakeEngine, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:

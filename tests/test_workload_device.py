@@ -1,7 +1,7 @@
 """Workload FLOPs/bytes against hand calculations; device regimes and power invariants."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from wattprint.device import roofline as r
@@ -96,7 +96,6 @@ def test_regimes():
     assert r.power_capped_time_s(1.0, 1000.0, 500.0, 1) == 2.0  # power cap stretches time
 
 
-@settings(max_examples=200)
 @given(st.floats(0.0, 1e6), st.floats(0.0, 1e6), st.floats(1.0, 1.5), st.floats(1e-3, 1e3),
        st.floats(10.0, 1000.0))
 def test_dvfs_energy_bounded_and_continuous(e_flop, e_byte, k, t, budget):
