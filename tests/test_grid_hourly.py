@@ -1,6 +1,7 @@
 """The grid hour by hour: importers, ledger cache, time-resolved run emissions, plan when."""
 
 import json
+import re
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -70,6 +71,23 @@ def test_eia930_end_of_hour_and_adjusted_columns():
 def test_uk_api_bad_input(text, needle):
     with pytest.raises(InputError, match=needle):
         read_uk_carbon_intensity_json(text)
+
+
+@pytest.mark.parametrize("reader,text,needle", [
+    # a row longer than the header (csv puts its extra cells under the key None)
+    (read_electricity_maps_csv, "a,b\n1,2,3,4\n", "needs 'Datetime (UTC)'"),
+    (read_electricity_maps_csv, '{\n  "kind": "estimate",\n  "time": {"value": 1}\n}\n',
+     "needs 'Datetime (UTC)'"),
+    (read_generation_mix_csv, "a,b\n1,2,3,4\n", "needs a time column"),
+    # a row shorter than the header (its missing cells are None)
+    (read_generation_mix_csv, "MTU,Biomass - Actual Aggregated [MW]\n"
+     "01.01.2024 00:00 - 01.01.2024 01:00,5,6\n,9\n", "line 3: cannot read time ''"),
+])
+def test_csv_readers_refuse_ragged_or_foreign_files(reader, text, needle):
+    """A file that is not the export (the JSON of an estimate, a ragged CSV) is a one-line
+    InputError, never an AttributeError on a None column name."""
+    with pytest.raises(InputError, match=re.escape(needle)):
+        reader(text, "X")
 
 
 def test_energy_split_at_hour_boundaries():

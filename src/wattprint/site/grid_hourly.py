@@ -120,7 +120,7 @@ def read_electricity_maps_csv(text: str, zone: str | None = None) -> HourlySerie
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows:
         raise InputError("Electricity Maps CSV: no rows")
-    cols = list(rows[0])
+    cols = [c for c in rows[0] if isinstance(c, str)]  # a long row's extra cells: key None
     tcol = next((c for c in cols if c.lower().startswith("datetime")), None)
     lca = next((c for c in cols if "carbon intensity" in c.lower()
                 and ("lca" in c.lower() or "life cycle" in c.lower())), None)
@@ -135,7 +135,7 @@ def read_electricity_maps_csv(text: str, zone: str | None = None) -> HourlySerie
     for i, r in enumerate(rows, start=2):
         if not (r.get(icol) or "").strip():
             continue
-        times.append(parse_time(r[tcol], f"Electricity Maps CSV line {i}"))
+        times.append(parse_time(r[tcol] or "", f"Electricity Maps CSV line {i}"))
         vals.append(_num(r[icol], f"Electricity Maps CSV line {i}"))
     kind = "life-cycle" if icol == lca else "direct"
     return hourly_mean(zid, times, vals, f"Electricity Maps export ({kind} intensity), zone "
@@ -187,7 +187,7 @@ def read_generation_mix_csv(text: str, zone: str) -> HourlySeries:
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows:
         raise InputError("generation-mix CSV: no rows")
-    cols = list(rows[0])
+    cols = [c for c in rows[0] if isinstance(c, str)]  # a long row's extra cells: key None
     tcol = next((c for c in cols if c.lower() in ("mtu", "time", "datetime", "period")
                  or "utc time" in c.lower() or c.lower().startswith("mtu")), None)
     fuel_cols = {c: f for c in cols if (f := _fuel_of(c, {k: v.match for k, v in ff.items()}))}
@@ -196,7 +196,7 @@ def read_generation_mix_csv(text: str, zone: str) -> HourlySeries:
                          "Hour, time) and generation columns named by fuel")
     times, vals = [], []
     for i, r in enumerate(rows, start=2):
-        t_text = r[tcol].split(" - ")[0]
+        t_text = (r[tcol] or "").split(" - ")[0]
         gen = {f: 0.0 for f in ff}
         for c, f in fuel_cols.items():
             cell = (r.get(c) or "").strip().replace(",", "")
