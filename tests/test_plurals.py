@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -41,3 +42,38 @@ def test_commands_say_one_thing_not_one_things(monkeypatch: pytest.MonkeyPatch,
     assert code == 0, err
     title = out.splitlines()[0]
     assert not ONE_PLURAL.search(title), title
+
+
+def _strings(obj: object) -> list[str]:
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in _strings(v)]
+    if isinstance(obj, list):
+        return [s for v in obj for s in _strings(v)]
+    return [obj] if isinstance(obj, str) else []
+
+
+#: "batch(es)", "image(s)", "pass(es)", "replica(s)": a noun that does not know its count.
+HEDGED = re.compile(r"\w\((?:e?s)\)")
+ONE_THINGS = re.compile(r"(?<![\d.,])1 (batches|images|passes|replicas|runs)\b")
+
+
+@pytest.mark.parametrize("args,says", [
+    ("estimate infer --model resnet50 --hardware h100 --samples 1 --batch 1",
+     ["1 batch", "/ 1 image"]),
+    ("estimate infer --model resnet50 --hardware h100 --samples 128 --batch 64",
+     ["2 batches", "/ 64 images"]),
+    ("estimate infer --model llama-3.1-8b --hardware h100 --requests 1 --batch 1 "
+     "--prefill-chunk 2048", ["1 batch of 1", "chunked prefill: 1 pass of"]),
+    ("estimate infer --model llama-3.1-8b --hardware h100 --requests 64 --batch 32 "
+     "--prompt-tokens 4096 --prefill-chunk 2048", ["2 batches of 32", "prefill: 64 passes"]),
+    ("estimate infer --model llama-3.1-8b --hardware h100 --rate 1rps --duration 1h",
+     ["1 replica ×"]),
+])
+def test_engine_notes_count_their_nouns(args: str, says: list[str]) -> None:
+    """The provenance and notes the engine writes (--json) agree with their counts."""
+    code, out, err = cli_call(*args.split(), "--json")
+    assert code == 0, err
+    text = "\n".join(_strings(json.loads(out)))
+    assert not HEDGED.findall(text) and not ONE_THINGS.findall(text), text
+    for s in says:
+        assert s in text, (s, text)

@@ -28,6 +28,7 @@ from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.quantity import Quantity, quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
+from wattprint.units import plural
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import (
     Work,
@@ -315,7 +316,7 @@ def estimate_inference(
            f"prefill {pre_r.regime}-bound, decode "
            f"{dec_r.regime if dec_r else 'none'}-bound")
     time_q = _q(t * n_batches, t_lo * n_batches, t_hi * n_batches, "s",
-                f"{how}; {n_batches:g} batch(es) of {batch}")
+                f"{how}; {plural(n_batches, 'batch')} of {batch}")
     energy_q = _q(e * n_batches, e_lo * n_batches, e_hi * n_batches, "J",
                   f"{how}; accelerator_energy_j = idle × chips × t + e_flop·FLOPs + "
                   "e_byte·bytes")

@@ -26,6 +26,7 @@ from wattprint.footprint import Footprint
 from wattprint.numbers import check_number
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
+from wattprint.units import plural
 from wattprint.workload.operators.classes import stack_fuses
 from wattprint.workload.operators.summary import OperatorSummary
 from wattprint.workload.operators.work import (
@@ -194,8 +195,8 @@ def estimate_parts(parts: list[Part], o: Options, *, name: str, unit: str,
     label = unit.replace(" ", "_")
     extra = {
         f"accelerator_energy_per_{label}": _q(ee, 1.0 / units_per_batch, "J",
-                                              f"one batch's energy / {units_per_batch:g} "
-                                              f"{unit}(s)"),
+                                              "one batch's energy / "
+                                              + plural(units_per_batch, unit)),
         "flops": Quantity(flops * n_batches, "FLOP", "traced operators: tensor + vector FLOPs"
                           + (f" ({how_train})" if o.train else ""), "modelled"),
     }
@@ -217,7 +218,7 @@ def estimate_parts(parts: list[Part], o: Options, *, name: str, unit: str,
               "stack": o.stack.id, "activation": o.activation or "as traced",
               "op_precision": o.op_precision or {}, "site": site_f.site_id}
     return build_footprint(
-        kind="estimate", time=_q(tt, n_batches, "s", f"{how}; {n_batches:g} batch(es)"),
+        kind="estimate", time=_q(tt, n_batches, "s", f"{how}; {plural(n_batches, 'batch')}"),
         chips=1, accelerator_energy=_q(ee, n_batches, "J", f"{how}; accelerator_energy_j = "
                                        "idle × t + e_flop·FLOPs + e_vec·vector ops + "
                                        "e_byte·bytes"),

@@ -10,6 +10,7 @@ import math
 
 from wattprint.errors import InputError
 from wattprint.record import Record, field
+from wattprint.units import plural
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import Traffic, Work, decode_work, prefill_work
 from wattprint.workload.precision import PrecisionPlan
@@ -135,8 +136,8 @@ def phase_works(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: i
     if opts.prefill_chunk_tokens:
         n = chunked_prefill_passes(batch, p_run, opts.prefill_chunk_tokens)
         pre = _chunked(pre, n)
-        notes.append(f"chunked prefill: {n} pass(es) of ≤ {opts.prefill_chunk_tokens} tokens "
-                     "(chunked_prefill_passes)")
+        notes.append(f"chunked prefill: {plural(n, 'pass')} of ≤ {opts.prefill_chunk_tokens} "
+                     "tokens (chunked_prefill_passes)")
     steps = output_tokens - 1
     ctx = prompt_tokens + output_tokens / 2.0
     if steps <= 0:

@@ -28,6 +28,7 @@ from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.quantity import Quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
+from wattprint.units import plural
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import precision_plan
 
@@ -139,7 +140,7 @@ def _serving_footprint(spec: ModelSpec, hw: Hardware, at: ServingPoint, replicas
     hi_w = idle_w.high if idle_w.high is not None else idle_w.value
     energy = Quantity(
         cycles * inst.value + idle_w.value * chips * idle_s, "J",
-        f"{replicas} replica(s) × {chips} × {hw.id} for {duration:g} s: {cycles:.4g} "
+        f"{plural(replicas, 'replica')} × {chips} × {hw.id} for {duration:g} s: {cycles:.4g} "
         f"batch-cycles at batch {at.batch} + idle floor × chips × the provisioned time not "
         f"busy ({idle['idle_w']})", "modelled",
         cycles * inst.lo + lo_w * chips * idle_s, cycles * inst.hi + hi_w * chips * idle_s)

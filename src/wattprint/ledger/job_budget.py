@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wattprint.ledger.jobs import job_energy_j, record_progress
+from wattprint.units import plural
 
 #: Bounds of the sharing period (s).
 MIN_PERIOD_S, MAX_PERIOD_S = 0.25, 10.0
@@ -104,7 +105,7 @@ class JobBudgetSync:
         """Notes for the run record."""
         g = self.guard
         out = [f"job budget {g.budget.text} counted over job {self.job_id}: this node and "
-               f"{g.other_runs or 0} other node run(s) seen in the ledger (shared every "
+               f"{plural(g.other_runs or 0, 'other node run')} seen in the ledger (shared every "
                f"{self.period_s:g} s)"]
         out += [f"job budget: could not share through the ledger: {e}" for e in self.errors]
         return out

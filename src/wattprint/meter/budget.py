@@ -35,6 +35,7 @@ from wattprint.errors import InputError
 from wattprint.meter.device_state import WindowStats
 from wattprint.numbers import CO2E_UNITS, ENERGY_UNITS, parse_with_unit
 from wattprint.quantity import J_PER_KWH
+from wattprint.units import plural
 
 ON_EXCEED = ("warn", "stop")
 #: Projections are recomputed for the first steps, then when the step count grew by 10 %.
@@ -197,7 +198,8 @@ class BudgetGuard(WindowStats):
         if self.other_runs is None:
             return f"used {b.show(now)} so far"
         return (f"the job used {b.show(now)} so far: this node "
-                f"{b.show(self.amount(self.energy_j))}, {self.other_runs} other node run(s) "
+                f"{b.show(self.amount(self.energy_j))}, "
+                f"{plural(self.other_runs, 'other node run')} "
                 f"{b.show(self.amount(self.others_now()))}")
 
     # -- the job's other nodes (job-wide budget) ---------------------------------------------

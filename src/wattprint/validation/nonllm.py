@@ -24,6 +24,7 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.footprint import Footprint
+from wattprint.units import plural
 from wattprint.validation.parse import first_number, hardware_id
 
 
@@ -65,8 +66,8 @@ def _compare(c: Any, row: dict[str, str], fp: Footprint, published: float) -> No
     q = fp[f"accelerator_energy_per_{unit.replace(' ', '_')}"]
     if row.get("unit") == "J per query":
         per_query = fp.inputs["units_per_batch"] / int(first_number(row.get("batch")) or 1)
-        q = q.scaled(per_query, provenance=f"{q.provenance} × {per_query:g} {unit}(s) per "
-                                           "query")
+        q = q.scaled(per_query, provenance=f"{q.provenance} × "
+                                           f"{plural(per_query, unit)} per query")
         unit = "query"
     note = (f"{row['catalog_model']} on {fp.inputs['hardware']}, {fp.inputs['precision']}, "
             f"batch {row.get('batch') or 1}")
