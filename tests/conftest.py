@@ -27,7 +27,7 @@ _SEQ = itertools.count()
 
 
 #: A RAM file system for the per-test directories, when the machine has one.
-_RAM_DIR = Path("/dev/shm")
+_RAM_DIR = Path(os.environ.get("WATTPRINT_TEST_RAM_DIR", "/dev/shm"))
 
 
 def _force_remove(func: object, path: str, _exc: object) -> None:

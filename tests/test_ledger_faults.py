@@ -201,3 +201,30 @@ def test_run_never_appends_to_a_damaged_ledger(tmp_path: Path) -> None:
     assert res["stored"] is False and Path(res["fallback_file"]).is_file()
     assert "damaged" in err and "ledger recover" in err
     assert db.read_bytes() == before
+
+
+@pytest.mark.slow  # another process is needed: a process never conflicts with its own locks
+def test_a_second_connection_keeps_the_first_ones_locks(tmp_path: Path) -> None:
+    """Two ledger connections in one process (``wattprint run``'s recorder and its job-budget
+    sharing thread), then another process opens and closes the ledger (``wattprint
+    history``). Reading the file's header for the second connection used to close a
+    descriptor of the file, which drops every POSIX lock of the process, the first
+    connection's included: the other process then thought it was the last user, checkpointed
+    and removed the WAL under us, and our next read said "database disk image is malformed"."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "l.sqlite"
+    first = Ledger(db)
+    first.start_run(["a"])
+    second = Ledger(db)  # the second connection of this process
+    second.start_run(["b"])
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('SELECT COUNT(*) FROM runs').fetchone(); c.close()")
+    subprocess.run([sys.executable, "-c", code, str(db)], check=True, timeout=60)
+    assert db.with_name(db.name + "-wal").exists()  # still ours: not checkpointed away
+    first.start_run(["c"])
+    assert len(second.runs(limit=None)) == 3
+    assert first.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    first.close()
+    second.close()

@@ -37,8 +37,27 @@ TABLES = ("runs", "windows", "devices", "samples")
 CHUNK = 512
 
 
+#: (device, inode) of the ledger files this process has opened: their header is not read
+#: again. Closing *any* descriptor of a file drops every POSIX lock the process holds on it,
+#: SQLite's locks of an open connection included (sqlite.org/howtocorrupt.html §2.2). A
+#: header read while this process had a ledger connection open (``wattprint run``'s job
+#: budget opens a second one) let another process that closed its own connection think it was
+#: the last, checkpoint and reset the WAL under ours: "database disk image is malformed".
+_OPENED: set[tuple[int, int]] = set()
+
+
+def remember_opened(path: Path) -> None:
+    """Note that this process has a SQLite connection to ``path`` (see :func:`check_file`)."""
+    with contextlib.suppress(OSError):
+        st = path.stat()
+        _OPENED.add((st.st_dev, st.st_ino))
+
+
 def check_file(path: Path) -> None:
     """Refuse an existing ``path`` that is empty or not SQLite (a missing one is fine).
+
+    The header of a file this process already has open as a ledger is not read again (that
+    read would release the open connection's locks: see :data:`_OPENED`).
 
     Raises:
         InputError: 0 bytes, not a SQLite file, or unreadable.
@@ -49,7 +68,10 @@ def check_file(path: Path) -> None:
         if not path.is_file():  # a FIFO would block the read below forever
             raise NotALedgerError(f"cannot use {path}: not a regular file, so not a wattprint "
                                   "ledger (pass another --db)")
-        size = path.stat().st_size
+        st = path.stat()
+        if st.st_size and (st.st_dev, st.st_ino) in _OPENED:
+            return
+        size = st.st_size
         with open(path, "rb") as fh:
             head = fh.read(16)
     except OSError as exc:

@@ -33,6 +33,7 @@ from wattprint.ledger.integrity import (
     connect,
     damage_hint,
     is_damage,
+    remember_opened,
     salvage_rows,
     summarise_samples,
 )
@@ -107,6 +108,7 @@ class Ledger:
         self.conn.row_factory = sqlite3.Row
         try:
             check_identity(self.conn, self.path)
+            remember_opened(self.path)
             if not readonly:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
                 self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL").fetchone())
