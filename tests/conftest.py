@@ -26,7 +26,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
 _SEQ = itertools.count()
 
 
-#: A RAM file system for the per-test directories, when the machine has one.
+#: A RAM file system for the per-test directories, when the machine has one
+#: (``WATTPRINT_TEST_RAM_DIR=/nonexistent`` puts them on disk, under pytest's basetemp).
 _RAM_DIR = Path(os.environ.get("WATTPRINT_TEST_RAM_DIR", "/dev/shm"))
 
 

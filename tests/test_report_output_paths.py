@@ -37,5 +37,5 @@ def test_writable_output(est: Path, tmp_path: Path) -> None:
 def test_pdf_into_a_missing_folder_is_refused_before_chromium(est: Path, tmp_path: Path) -> None:
     target = tmp_path / "no" / "such" / "x.pdf"
     code, _, err = cli_call("report", str(est), "-f", "pdf", "-o", str(target))
-    assert code == 2 and err == f"wattprint: error: cannot write {target}: No such file or " \
-        "directory\n", err
+    assert code == 2 and err == f"wattprint: error: cannot write {target}: folder " \
+        f"{target.parent} does not exist (wattprint does not create folders: make it first)\n", err

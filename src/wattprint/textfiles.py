@@ -30,6 +30,27 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+def output_file(path: str | Path) -> Path:
+    """The file a user asked us to write (``-o``), checked before any work is done.
+
+    Its folder must exist: wattprint never creates folders for an output file (a mistyped
+    folder would scatter files, or fill the local disk under a share that is not mounted).
+    An existing directory is refused; an existing file is overwritten.
+
+    Raises:
+        InputError: one line, ``cannot write PATH: why``.
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise InputError(f"cannot write {p}: it is a directory (give a file name)")
+    folder = p.parent
+    if not folder.is_dir():
+        why = "is not a folder" if folder.exists() else "does not exist"
+        raise InputError(f"cannot write {p}: folder {folder} {why} (wattprint does not "
+                         "create folders: make it first)")
+    return p
+
+
 def read_bytes(path: str | Path, what: str, *, max_bytes: int = MAX_BYTES) -> bytes:
     """The bytes of a regular file (one-line :class:`InputError` otherwise).
 

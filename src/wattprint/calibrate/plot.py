@@ -199,6 +199,20 @@ def plotly_available() -> bool:
     return importlib.util.find_spec("plotly") is not None
 
 
+def check_picture_path(path: str | Path) -> Path:
+    """``path`` as a roofline picture to write: ``.html``, ``.png`` or ``.svg`` in an existing
+    folder (checked before a benchmark runs, not after).
+
+    Raises:
+        InputError: another suffix, a missing folder or a directory.
+    """
+    from wattprint.textfiles import output_file
+
+    if Path(path).suffix.lower() not in (".html", ".htm", ".png", ".svg"):
+        raise InputError(f"roofline picture must be .html, .png or .svg, got {str(path)!r}")
+    return output_file(path)
+
+
 def write_roofline(profile: Profile, path: str | Path, backend: str = "auto") -> PlotResult:
     """Write the roofline picture of ``profile`` to ``path`` (``.html``, ``.png`` or ``.svg``).
 
@@ -208,10 +222,8 @@ def write_roofline(profile: Profile, path: str | Path, backend: str = "auto") ->
         InputError: unknown suffix or backend, plotly requested but missing, or a profile
             without achieved throughput.
     """
-    out = Path(path)
+    out = check_picture_path(path)
     suffix = out.suffix.lower()
-    if suffix not in (".html", ".htm", ".png", ".svg"):
-        raise InputError(f"roofline picture must be .html, .png or .svg, got {str(path)!r}")
     if backend not in ("auto", "plotly", "svg"):
         raise InputError(f"unknown plot backend {backend!r} (auto, plotly or svg)")
     if backend == "plotly" and not plotly_available():
@@ -220,7 +232,6 @@ def write_roofline(profile: Profile, path: str | Path, backend: str = "auto") ->
     perf, energy, notes = roofline_series(profile)
     use_plotly = backend == "plotly" or (backend == "auto" and plotly_available())
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         if use_plotly and suffix != ".svg":
             fig = _plotly_figure(profile, perf, energy)
             if suffix == ".png":

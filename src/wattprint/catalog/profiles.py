@@ -194,8 +194,6 @@ def save_profile(profile: Profile, path: str | Path) -> Path:
     """Write ``profile`` to ``path`` (JSON); one-line errors when it cannot be written."""
     out = Path(path)
     try:
-        if out.parent and not out.parent.exists():
-            out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(profile_to_json(profile), encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write profile {str(path)!r}: {exc.strerror or exc}") from exc

@@ -64,6 +64,7 @@ def device_cmd(
     from wattprint.device.profile import save_profile
 
     budget_s = num(budget, "time budget")
+    _check_outputs(output, plot)
     idx = int(need(gpu_index, "GPU index", "--gpu-index", integer=True)) if gpu_index != "0" \
         else 0
     err = Console(stderr=True)
@@ -104,6 +105,18 @@ def device_cmd(
 
     print_device_run(run, prof, written, pic)
     _refuse_if_busy(problems, output, force, err)
+
+
+def _check_outputs(profile: str | None, picture: str | None = None) -> None:
+    """Refuse an output in a missing folder before any work (a benchmark takes minutes)."""
+    from wattprint.textfiles import output_file
+
+    if profile:
+        output_file(profile)
+    if picture:
+        from wattprint.calibrate.plot import check_picture_path
+
+        check_picture_path(picture)
 
 
 def _progress_lines(budget_s: float) -> Any:
@@ -164,6 +177,7 @@ def fit_cmd(
         from wattprint.catalog import get_hardware
 
         hardware = get_hardware(hardware).id
+    _check_outputs(output)
     rows = resolve_all(read_measurements(measurements), db)
     base = load_profile(profile) if profile else None
     res = fit_measurements(rows, stack=stack, hardware=hardware, base=base, name=name,
@@ -230,6 +244,7 @@ def plot_cmd(
     from wattprint.calibrate.plot import write_roofline
     from wattprint.device.profile import load_profile
 
+    _check_outputs(None, output)
     res = write_roofline(load_profile(profile), output, backend)
     if json_out:
         _dump({"path": str(res.path), "kind": res.kind, "note": res.note})

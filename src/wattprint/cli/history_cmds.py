@@ -160,6 +160,10 @@ def export_cmd(
 
     if fmt not in ("csv", "json"):
         raise InputError(f"--format must be csv or json, got {fmt!r}")
+    if output is not None:
+        from wattprint.textfiles import output_file
+
+        output = output_file(output)
     ledger = _open_ledger(db)
     rid = ledger.resolve_id(run) if run else None
     if samples:

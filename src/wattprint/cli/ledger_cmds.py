@@ -80,14 +80,16 @@ def recover_cmd(
 ) -> None:
     from wattprint.errors import InputError
     from wattprint.ledger.integrity import recover_ledger
+    from wattprint.textfiles import output_file
+    from wattprint.units import plural
 
     if not str(output).strip():
         raise InputError("--output must name a file")
-    res = recover_ledger(_path(db), output.expanduser())
-    parts = ", ".join(f"{n} {t}" for t, n in res["copied"].items())
+    res = recover_ledger(_path(db), output_file(output))
+    parts = ", ".join(plural(n, t[:-1]) for t, n in res["copied"].items())
     lost = {t: n for t, n in res["unreadable"].items() if n}
     sys.stderr.write(f"recovered {parts} into {res['output']}"
-                     + (f"; unreadable: {', '.join(f'{n} {t}' for t, n in lost.items())}"
+                     + (f"; unreadable: {', '.join(plural(n, t[:-1]) for t, n in lost.items())}"
                         if lost else "") + "\n")
 
 

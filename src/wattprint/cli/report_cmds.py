@@ -75,6 +75,10 @@ def report_cmd(
         raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     if training_type not in ("pre-training", "fine-tuning"):
         raise InputError("--training-type must be pre-training or fine-tuning")
+    if output is not None:
+        from wattprint.textfiles import output_file
+
+        output = output_file(output)
     from wattprint.report.html import detect_kind
 
     doc = _document(source, run, db)
@@ -108,8 +112,6 @@ def _write_page(doc: dict[str, Any], kind: str, fmt: str, output: Path | None) -
         else:
             from wattprint.report.browser import html_to_pdf
 
-            if not out.resolve().parent.is_dir():  # say so before Chromium logs its failure
-                raise InputError(f"cannot write {out}: No such file or directory")
             with tempfile.TemporaryDirectory(prefix="wattprint-report-") as tmp:
                 html = Path(tmp) / "report.html"
                 html.write_text(page, encoding="utf-8")
