@@ -110,10 +110,11 @@ def test_validation_facility_wue_rows_include_esif_towers():
 def test_consumption_is_withdrawal_less_blowdown():
     from wattprint.site.facility import consumed_kg
 
-    # 1.25 kg of tower make-up at 5 cycles = 1.0 evaporated + 0.25 blowdown; humidification
-    # water all evaporates
-    out = consumed_kg(np.array([1.25, 1.75]), np.array([0.0, 0.5]), 5.0)
-    assert out[0] == pytest.approx(1.0) and out[1] == pytest.approx(1.5)
+    # 1.25 kg of tower make-up at 5 cycles = 1.0 evaporated + 0.25 blowdown; humidifier water
+    # leaves at the same cycles (its bleed is discharged too)
+    out = consumed_kg(np.array([1.25, 1.75]), 5.0)
+    assert out[0] == pytest.approx(1.0) and out[1] == pytest.approx(1.4)
+    assert consumed_kg(np.array([2.0]), 1.0)[0] == pytest.approx(2.0)
     fy = site_facility_year("gcp-us-central1", "chiller-tower")
     assert fy.wue_consumed_l_per_kwh == pytest.approx(fy.wue_l_per_kwh * 4.0 / 5.0, rel=1e-9)
 
@@ -192,3 +193,24 @@ def test_epw_monthly_tool_reads_a_typical_year(tmp_path):
     out = monthly(str(path))
     assert out["tmax_c"][0] == 16.0 and out["tmin_c"][0] == 11.0 and out["tmax_c"][11] == 27.0
     assert all(0.0 < rh <= 100.0 for rh in out["rh_pct"])
+
+
+def test_humidifier_bleed_golden():
+    """ASHRAE Handbook HVAC Systems and Equipment (2012) ch. 22 Humidifiers and ASHRAE Standard
+    62-1989 section 5.12: recirculating (wetted-media, spray) humidifiers are blown down to carry
+    away the minerals evaporation leaves, so the water drawn is the water evaporated x CoC /
+    (CoC - 1), at the cycles of concentration of the evaporative media (cooling.toml, 5)."""
+    from wattprint.site.water import humidification_kg_per_j, humidification_makeup_kg_per_j
+
+    t, dew = np.array([-5.0]), np.array([-20.0])
+    # by hand: outside-air share 12 / (36 + 5) = 0.2927; w(-9 C dew) = 1.910 g/kg,
+    # w(-20 C dew) = 0.773 g/kg (Magnus, 101325 Pa): 0.2927 x 1.137e-3 / (1006 x 12)
+    # = 2.757e-8 kg/J = 0.0992 kg per kWh of heat evaporated, x 5/4 = 0.124 drawn
+    evaporated = float(humidification_kg_per_j(t, dew, 24.0, 12.0, -9.0)[0]) * 3.6e6
+    drawn = float(humidification_makeup_kg_per_j(t, dew, 24.0, 12.0, -9.0, 5.0)[0]) * 3.6e6
+    assert evaporated == pytest.approx(0.0992, rel=2e-3)
+    assert drawn == pytest.approx(0.1240, rel=2e-3)
+    # the facility year counts the bleed in its water and its humidification share
+    fy = site_facility_year("us-az", "evaporative", min_dew_point_c=5.5)
+    assert fy.humidify_kg_per_wh is not None and fy.humidify_kg_per_wh.sum() > 0
+    assert fy.wue_consumed_l_per_kwh == pytest.approx(fy.wue_l_per_kwh * 0.8, rel=1e-9)

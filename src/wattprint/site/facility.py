@@ -13,7 +13,7 @@ For every hour of a typical year (:mod:`wattprint.site.climate`) and one cooling
 * water (:mod:`wattprint.site.water`) = tower make-up (heat rejected incl. fans, pumps, fixed
   loads and chiller work x latent share / latent heat, plus blowdown and drift at the cycles of
   concentration), adiabatic evaporation above the set point, and humidification of dry outside
-  air.
+  air (plus the humidifier's bleed at the same cycles of concentration).
 
 Every function is vectorised over hours (numpy arrays) and documented in docs/methodology.md.
 """
@@ -31,7 +31,7 @@ from wattprint.quantity import J_PER_KWH
 from wattprint.site.climate import FloatArray, TypicalYear
 from wattprint.site.water import (
     adiabatic_kg_per_j,
-    humidification_kg_per_j,
+    humidification_makeup_kg_per_j,
     tower_makeup_kg_per_j,
     with_blowdown,
 )
@@ -53,15 +53,13 @@ OUTSIDE_AIR_TYPES = ("air-economiser", "evaporative")
 HEATING_BASE_C = 18.3
 
 
-def consumed_kg(withdrawn: FloatArray, humidify: FloatArray | None,
-                cycles: float) -> FloatArray:
-    """Water consumed (evaporated) out of ``withdrawn``: humidification water all evaporates;
-    of the cooling water, evaporation is ``(CoC - 1) / CoC`` of the make-up and the blowdown is
-    discharged (drift, under 1 % of evaporation, is neglected). ``cycles <= 1``: all consumed."""
-    humid = np.zeros_like(withdrawn) if humidify is None else humidify
-    cooling = withdrawn - humid
+def consumed_kg(withdrawn: FloatArray, cycles: float) -> FloatArray:
+    """Water consumed (evaporated) out of ``withdrawn``: cooling water (tower make-up, media)
+    and humidifier water both leave at the cycles of concentration, so evaporation is
+    ``(CoC - 1) / CoC`` of what is drawn and the blowdown / bleed is discharged (drift, under
+    1 % of evaporation, is neglected). ``cycles <= 1``: all consumed."""
     keep = (cycles - 1.0) / cycles if cycles > 1.0 else 1.0
-    return np.asarray(humid + cooling * keep)
+    return np.asarray(withdrawn * keep)
 
 
 def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
@@ -235,7 +233,8 @@ class FacilityYear:
     month: FloatArray
     provenance: str
     sources: list[str] = field(default_factory=list)
-    #: the humidification part of ``water_kg_per_wh`` (kg per Wh of IT energy), each hour
+    #: the humidification part of ``water_kg_per_wh`` (kg per Wh of IT energy, bleed
+    #: included), each hour
     humidify_kg_per_wh: FloatArray | None = None
     #: cycles of concentration of the evaporative water (blowdown / bleed), for consumption
     cycles: float = 0.0
@@ -271,8 +270,7 @@ class FacilityYear:
     def wue_consumed_l_per_kwh(self) -> float:
         """Annual water *consumed* (evaporated: withdrawal minus the blowdown discharged) per kWh
         of IT energy (:func:`consumed_kg`); what operators that report consumption publish."""
-        return float(consumed_kg(self.water_kg_per_wh, self.humidify_kg_per_wh,
-                                 self.cycles).mean() * 1e3)
+        return float(consumed_kg(self.water_kg_per_wh, self.cycles).mean() * 1e3)
 
     def humidification_share(self) -> float:
         """Share (0-1) of the year's water used to humidify dry outside air."""
@@ -326,14 +324,16 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     humid_kg_per_j = np.zeros_like(water_kg_per_j)
     if kind in OUTSIDE_AIR_TYPES and air.dew_point_c is not None:
         min_dew = c.min_dew_point_c.value if min_dew_point_c is None else min_dew_point_c
-        humid_kg_per_j = humidification_kg_per_j(
-            air.dry_bulb_c, air.dew_point_c, c.supply_air_c.value, c.air_rise_k.value, min_dew)
+        humid_kg_per_j = humidification_makeup_kg_per_j(
+            air.dry_bulb_c, air.dew_point_c, c.supply_air_c.value, c.air_rise_k.value, min_dew,
+            c.cycles_of_concentration.value)
     cooling_w = heat * (ctype.fan_fraction.value + chiller_w_per_w)
     facility = (heat + cooling_w + c.fixed_fraction.value) / c.transformer_efficiency.value
     per_wh_it = heat / load * 3600.0  # kg per J of heat -> kg per Wh of IT energy
     prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
-            f"water = evaporation/h_fg + blowdown and drift (+ winter humidification of outside "
-            f"air); {air.provenance}" + (f"; site design values {design}" if design else ""))
+            f"water = evaporation/h_fg + blowdown and drift (+ winter humidification of "
+            f"outside air and its bleed); {air.provenance}"
+            + (f"; site design values {design}" if design else ""))
     return FacilityYear(site or air.station, kind, load, np.asarray(facility), load,
                         np.asarray((water_kg_per_j + humid_kg_per_j) * per_wh_it),
                         np.asarray(chiller_w_per_w), air.month.astype(float), prov,

@@ -10,7 +10,8 @@ their sources are written out in docs/methodology.md section 4.1.
 * a direct evaporative (adiabatic) air cooler evaporates the sensible heat it takes from the
   outside air, ``c_p (T_db - T_air)`` per kg of air (:func:`adiabatic_kg_per_j`);
 * an outside-air hall humidifies dry winter air up to the envelope's minimum dew point
-  (:func:`humidification_kg_per_j`).
+  (:func:`humidification_kg_per_j`); its humidifier bleeds water at the cycles of concentration
+  like the cooling media (:func:`humidification_makeup_kg_per_j`).
 """
 
 from __future__ import annotations
@@ -105,3 +106,18 @@ def humidification_kg_per_j(t_db_c: FloatArray, dew_c: FloatArray, t_supply_c: f
     f = outside_air_fraction(t_db_c, t_supply_c, rise_k)
     dw = np.maximum(humidity_ratio(min_dew_c) - humidity_ratio(dew_c), 0.0)
     return np.asarray(f * dw / (CP_AIR_J_PER_KG_K * rise_k))
+
+
+def humidification_makeup_kg_per_j(t_db_c: FloatArray, dew_c: FloatArray, t_supply_c: float,
+                                   rise_k: float, min_dew_c: float,
+                                   cycles: float) -> FloatArray:
+    """Water drawn (kg per J of heat removed) to humidify dry outside air: the water evaporated
+    into the air (:func:`humidification_kg_per_j`) plus the bleed that carries its dissolved
+    solids away, at ``cycles`` of concentration (:func:`with_blowdown`,
+    ``W_h * cycles / (cycles - 1)``). Wetted-media and spray humidifiers that recirculate water
+    are bled or drained to limit the minerals left by evaporation (ASHRAE Handbook HVAC Systems
+    and Equipment 2012, ch. 22 Humidifiers; ASHRAE Standard 62-1989 section 5.12: recirculating
+    humidifiers need frequent blow-down), and in an outside-air hall the same evaporative media
+    or mist both cool and humidify, so the water leaves at the cooling water's cycles."""
+    return with_blowdown(humidification_kg_per_j(t_db_c, dew_c, t_supply_c, rise_k, min_dew_c),
+                         cycles)
