@@ -95,3 +95,71 @@ def test_greedy_v2_stack_drops_only_the_sort() -> None:
     same = {k: v for k, v in s.model_dump().items() if k not in ("id", "name", "aliases",
                                                                  "per_seq_vocab_s")}
     assert {k: v for k, v in g.model_dump().items() if k in same} == same
+
+
+def test_separate_prefill_steps_golden() -> None:
+    # (N − 1)·(1 − e^(−B/N)): a decode step frees a slot with probability 1 − e^(−B/N)
+    import math
+
+    from wattprint.engine.serving_options import separate_prefill_steps
+    assert separate_prefill_steps(128, 100) == pytest.approx(99 * (1 - math.exp(-1.28)))
+    assert separate_prefill_steps(128, 100) == pytest.approx(71.47, abs=0.01)
+    assert separate_prefill_steps(1, 1000) == 1.0  # at least the batch's own prefill
+    assert separate_prefill_steps(64, 1) == 1.0
+
+
+def test_vllm_05_runs_prefill_steps_apart_unless_pipelined() -> None:
+    # vLLM v0.5 with chunked prefill off admits waiting prompts by prefill-only steps; with
+    # pipeline stages (chips > TP) other micro-batches overlap them.
+    s = get_stack("vllm-0.5")
+    assert s.separate_prefill_steps and get_stack("vllm-0.5-greedy").separate_prefill_steps
+    assert not get_stack("vllm").separate_prefill_steps
+    mixed = s.model_copy(update={"separate_prefill_steps": False})
+    kw = dict(batch=128, prompt_tokens=155, output_tokens=100, precision="bf16")
+    apart = estimate_inference("llama-3.1-8b", "h100", stack=s, **kw)
+    one = estimate_inference("llama-3.1-8b", "h100", stack=mixed, **kw)
+    assert apart.details["prefill"]["passes"] == pytest.approx(71.47, abs=0.01)
+    assert one.details["prefill"]["passes"] == 1.0
+    assert apart["time_per_output_token"].value > one["time_per_output_token"].value
+    assert any("separate_prefill_steps" in n for n in apart.notes)
+    piped = estimate_inference("llama-3.1-70b", "h100", chips=8, tensor_parallel=4,
+                               pipeline_parallel=2, stack=s,
+                               **kw)
+    assert piped.details["prefill"]["passes"] == 1.0
+
+
+def test_split_prefill_work_golden() -> None:
+    # W' = W + (k − 1)·(W − E + E_k); E (the share the MoE kernel inefficiency is charged on),
+    # FLOPs, KV and activation bytes unchanged; passes and layer passes × k
+    from wattprint.engine.serving_options import split_prefill_work
+    from wattprint.workload.phases import Work
+    w = Work(phase="prefill", passes=1.0, layer_passes=32.0, tokens=1000.0,
+             matmul_flops=5e12, attention_flops=1e11, dequant_ops=0.0, weight_bytes=100.0,
+             kv_bytes=7.0, activation_bytes=9.0, expert_flops=4e12, expert_bytes=60.0)
+    s = split_prefill_work(w, 3.0, 50.0)
+    assert s.weight_bytes == pytest.approx(100 + 2 * (100 - 60 + 50))  # 280 B
+    assert s.expert_bytes == 60.0 and s.expert_flops == 4e12
+    assert (s.passes, s.layer_passes) == (3.0, 96.0)
+    assert (s.matmul_flops, s.kv_bytes, s.activation_bytes) == (5e12, 7.0, 9.0)
+    assert split_prefill_work(w, 1.0, 50.0) is w
+    # a dense pass (E = E_k = 0) is read k times
+    dense = w.replace(expert_flops=0.0, expert_bytes=0.0)
+    assert split_prefill_work(dense, 2.5, 0.0).weight_bytes == pytest.approx(250.0)
+
+
+def test_prefill_steps_reread_experts_at_the_dense_rate() -> None:
+    # vLLM v0.5's prefill-only steps each read every Mixtral expert (hundreds of tokens, top-2
+    # of 8), outside the MoE kernel inefficiency: it stays charged on one read, as unsplit
+    from wattprint.engine.inputs import resolve_model
+    from wattprint.engine.serving_options import ServingOptions, phase_works
+    from wattprint.workload.phases import Traffic, prefill_work
+    from wattprint.workload.precision import precision_plan
+    spec = resolve_model("mixtral-8x7b")
+    plan, traffic = precision_plan("bf16"), Traffic(act_passes_hidden=10.0, act_passes_ffn=3.0,
+                                              fused_attention=True)
+    one = prefill_work(spec, plan, traffic, 128, 155)
+    works = phase_works(spec, plan, traffic, 128, 155, 100, ServingOptions(), True)
+    k = works.prefill.passes
+    assert k == pytest.approx(71.47, abs=0.01)
+    assert works.prefill.expert_bytes == pytest.approx(one.expert_bytes)
+    assert works.prefill.weight_bytes == pytest.approx(k * one.weight_bytes, rel=1e-9)

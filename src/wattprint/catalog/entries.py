@@ -112,6 +112,7 @@ KINDS: dict[str, Kind] = {
                       floats=("params_total", "params_active")),
     "Stack": Kind(
         {"aliases": [], "fused_attention": True, "continuous_batching": False,
+         "separate_prefill_steps": False,
          "per_engine_step_s": None, "per_seq_step_s": None, "per_seq_power_fraction": None,
          "per_query_host_s": None, "per_worker_step_s": None, "per_seq_vocab_s": None,
          "moe_bandwidth_bps": None, "moe_layer_s": None, "moe_fp8_efficiency": None},

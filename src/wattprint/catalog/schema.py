@@ -182,6 +182,9 @@ class Stack(BaseModel):
     act_passes_ffn: Sourced
     fused_attention: bool = True
     continuous_batching: bool = False  # serving engine: sequences at staggered lengths
+    #: the engine runs admitted prompts' prefill as steps of their own, never mixed with
+    #: decode (vLLM V0 with chunked prefill off): see ``separate_prefill_steps``
+    separate_prefill_steps: bool = False
 
     @field_validator("aliases")
     @classmethod

@@ -304,8 +304,12 @@ def estimate_inference(
                                              output_tokens, chips, tp, st.continuous_batching)
     if admit_note:
         notes = [*notes, admit_note]
+    # prefill-only engine steps stall every running sequence of one tensor-parallel engine;
+    # with pipeline stages vLLM v0.5 runs one scheduler per stage and overlaps their steps,
+    # and other layouts over more chips than the TP group are not modelled with them
     works = phase_works(spec, plan, traffic_of(st), batch, prompt_tokens, output_tokens,
-                        options or _NO_OPTIONS)
+                        options or _NO_OPTIONS,
+                        st.continuous_batching and st.separate_prefill_steps and chips == tp)
     notes = [*notes, *works.notes]
     pre, dec, pre_r, dec_r = _run_phases(works, spec, plan, params, chips, tp, batch,
                                          sparsity, pp)

@@ -12,7 +12,13 @@ from wattprint.errors import InputError
 from wattprint.record import Record, field
 from wattprint.units import plural
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import Traffic, Work, decode_work, prefill_work
+from wattprint.workload.phases import (
+    Traffic,
+    Work,
+    decode_work,
+    expert_bytes_read,
+    prefill_work,
+)
 from wattprint.workload.precision import PrecisionPlan
 
 
@@ -66,6 +72,24 @@ def chunked_prefill_passes(batch: float, prompt_tokens: float, chunk_tokens: int
     return max(1, math.ceil(batch * prompt_tokens / chunk_tokens))
 
 
+def separate_prefill_steps(batch: float, output_tokens: float) -> float:
+    """Prefill steps of an engine that never mixes prefill into decode steps, per batch-cycle
+    of ``B`` requests with ``N`` output tokens each [count]: ``max(1, (N − 1)·(1 − e^(−B/N)))``.
+
+    In steady state a full batch finishes ``B/N`` requests per decode step; with completions
+    spread as a Poisson process, a step frees at least one slot with probability
+    ``1 − e^(−B/N)``, and the waiting requests are then admitted by a prefill-only step
+    before decoding resumes (vLLM V0's scheduler with chunked prefill off schedules waiting
+    prefills first and runs decodes only in steps without them: ``vllm/core/scheduler.py``
+    ``_schedule_default``, v0.5). Each such step is a forward pass of its own: it reads the
+    weights and pays the engine's per-step work again.
+    """
+    n = max(float(output_tokens) - 1.0, 0.0)
+    if n <= 0.0 or batch <= 0:
+        return 1.0
+    return max(1.0, n * -math.expm1(-float(batch) / float(output_tokens)))
+
+
 def speculative_tokens_per_step(acceptance: float, draft_tokens: int) -> float:
     """Expected tokens a sequence gains per target step with speculative decoding [tokens]:
     ``(1 − α^(k+1)) / (1 − α)`` (``k + 1`` at ``α = 1``).
@@ -98,12 +122,35 @@ class PhaseWorks(Record, frozen=False):
                              notes=[] if notes is None else notes)
 
 
-def _chunked(w: Work, passes: int) -> Work:
+def _chunked(w: Work, passes: float) -> Work:
     """``w`` run as ``passes`` passes: weights (and routed experts) read once per pass."""
     if passes <= 1:
         return w
     return w.replace(passes=w.passes * passes, layer_passes=w.layer_passes * passes,
                    weight_bytes=w.weight_bytes * passes, expert_bytes=w.expert_bytes * passes)
+
+
+def split_prefill_work(w: Work, passes: float, pass_expert_bytes: float) -> Work:
+    """One prefill ``w`` (all prompt tokens in one pass) run as ``k = passes`` passes:
+    ``W' = W + (k − 1)·(W − E + E_k)`` weight bytes, ``E`` unchanged [Work].
+
+    ``W`` is the pass's weight bytes, ``E`` the routed-expert part of them, ``E_k`` the expert
+    bytes one pass of ``T/k`` tokens touches (``pass_expert_bytes``,
+    :func:`~wattprint.workload.phases.expert_bytes_read`). Each extra pass re-reads the dense
+    weights and the touched experts once, at the dense streaming rate: a prefill pass runs
+    hundreds of tokens (top-2 of 8 experts: 155 tokens leave an expert untouched with
+    probability 0.75^155 ≈ 1e-19), so its grouped GEMMs have full row tiles and stream each
+    touched expert once like a dense GEMM. The stack's MoE kernel inefficiency
+    (``moe_efficiency``, the small-batch decode kernels' padding and re-reads) stays charged
+    on ``E`` and the expert FLOPs once, as for the unsplit prefill; FLOPs, KV writes and
+    activations are the same tokens' and do not change.
+    """
+    if passes <= 1:
+        return w
+    extra = passes - 1.0
+    return w.replace(passes=w.passes * passes, layer_passes=w.layer_passes * passes,
+                     weight_bytes=w.weight_bytes + extra * (w.weight_bytes - w.expert_bytes
+                                                            + pass_expert_bytes))
 
 
 def _speculative(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: float,
@@ -124,8 +171,13 @@ def _speculative(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
 
 
 def phase_works(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: int,
-                prompt_tokens: int, output_tokens: int, opts: ServingOptions) -> PhaseWorks:
-    """Prefill and decode work of a batch-cycle with the engine ``opts`` applied."""
+                prompt_tokens: int, output_tokens: int, opts: ServingOptions,
+                prefill_steps_apart: bool = False) -> PhaseWorks:
+    """Prefill and decode work of a batch-cycle with the engine ``opts`` applied.
+
+    ``prefill_steps_apart``: the engine admits new requests by prefill-only steps
+    (:func:`separate_prefill_steps`); the prefill then runs as that many passes.
+    """
     opts.check()
     notes: list[str] = []
     p_run = prefix_cached_prompt_tokens(prompt_tokens, opts.prefix_hit)
@@ -138,6 +190,11 @@ def phase_works(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: i
         pre = _chunked(pre, n)
         notes.append(f"chunked prefill: {plural(n, 'pass')} of ≤ {opts.prefill_chunk_tokens} "
                      "tokens (chunked_prefill_passes)")
+    elif prefill_steps_apart:
+        k = separate_prefill_steps(batch, output_tokens)
+        pre = split_prefill_work(pre, k, expert_bytes_read(spec, plan, pre.tokens / k))
+        notes.append(f"prefill-only engine steps: {k:.3g} per {batch} requests of "
+                     f"{output_tokens} output tokens (separate_prefill_steps)")
     steps = output_tokens - 1
     ctx = prompt_tokens + output_tokens / 2.0
     if steps <= 0:
