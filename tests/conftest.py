@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -75,6 +76,15 @@ def tmp_path(_tmp_root: Path, request: pytest.FixtureRequest) -> Path:
     path = _tmp_root / f"{name}-{next(_SEQ)}"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def validation_report() -> Any:
+    """``run_validation()`` over every group, once per session (~1 s): tests only read it
+    (each group's rows carry their group, so a test of one group filters on it)."""
+    from wattprint.validation.harness import run_validation
+
+    return run_validation(None)
 
 
 @pytest.fixture(autouse=True)

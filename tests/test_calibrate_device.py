@@ -255,6 +255,7 @@ def test_estimate_accepts_builtin_profile() -> None:
     assert "h200-microbench" in prov
 
 
+@pytest.mark.slow  # real benchmarks in a time budget (a meter thread sleeping)
 def test_cli_device_cpu_json(tmp_path: Path) -> None:
     out = tmp_path / "cpu.json"
     pic = tmp_path / "cpu.svg"

@@ -15,8 +15,8 @@ from wattprint.validation.specs import generic_spec, inference_model
 
 
 @pytest.fixture(scope="module")
-def report() -> ValidationReport:
-    return run_validation(None)
+def report(validation_report: ValidationReport) -> ValidationReport:
+    return validation_report
 
 
 def test_runs_every_group(report: ValidationReport) -> None:
