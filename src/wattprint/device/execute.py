@@ -292,20 +292,20 @@ def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
     """The corner-independent terms of :func:`evaluate_phase`, in this order: chips as a float
     ``n``, matmul + attention FLOPs, those per chip, GEMM rows ``m`` and inner dimension ``k``,
     the all-reduce mask, its exposed time ``t_comm`` [s], the collective buffers' bytes read
-    and written, dequantisation ops and elementwise bytes per chip. The all-reduce runs over
-    ``comm_group`` chips (the tensor-parallel group; default all ``chips``)."""
+    and written, dequantisation ops and elementwise bytes per chip, and ``work.bytes``. The
+    all-reduce runs over ``comm_group`` chips (the tensor-parallel group; default ``chips``)."""
     n = chips * 1.0
     g = n if comm_group is None else comm_group * 1.0
     flops = work.matmul_flops + work.attention_flops
     m = where(work.passes > 0, work.tokens / where(work.passes > 0, work.passes, 1.0),
               work.tokens)
     comm = both(g > 1, comm_bytes > 0)
-    t_comm = where(comm, exposed_comm * (r.allreduce_time_s(comm_bytes, g, p.link_bps)
-                                         + comm_calls * r.collective_latency_s(
-                                             g, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
+    t_comm = 0.0 if comm is False else where(comm, exposed_comm * (  # False: no all-reduce
+        r.allreduce_time_s(comm_bytes, g, p.link_bps) + comm_calls
+        * r.collective_latency_s(g, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
     return (n, flops, flops / n, m, where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
             comm, t_comm, 2.0 * comm_bytes, work.dequant_ops / n,
-            (work.activation_bytes + work.optimizer_bytes) / n)
+            (work.activation_bytes + work.optimizer_bytes) / n, work.bytes)
 
 
 def phase_corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int
@@ -319,8 +319,8 @@ CORNER_KEYS = ("t", "e", "e_dyn", "t_compute", "t_memory", "t_elementwise", "t_d
                "t_overhead", "t_sequences", "t_comm", "t_uncapped")  # _corner's tuple order
 
 
-def _corner_params(p: DeviceParams, corner: int) -> tuple[Any, ...]:
-    """``p``'s numbers at one ``corner`` in :func:`_corner`'s order, kept by ``p`` (frozen)."""
+def _corner_params(p: DeviceParams) -> tuple[tuple[Any, ...], ...]:
+    """``p``'s numbers at each corner in :func:`_corner`'s order, kept by ``p`` (frozen)."""
     cache = p.__dict__.get("_corner_params")
     if cache is None:
         cache = tuple((p.compute_eff[c], p.moe_eff[c], p.memory_eff[c], p.moe_layer_s[c],
@@ -330,15 +330,16 @@ def _corner_params(p: DeviceParams, corner: int) -> tuple[Any, ...]:
                        p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c], p.dvfs_factor[c],
                        p.seq_power_fraction[c]) for c in range(3))
         object.__setattr__(p, "_corner_params", cache)
-    return cache[corner]
+    return cache
 
 
 def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tuple[Any, ...]:
     """:func:`phase_corner` as a tuple in the order of :data:`CORNER_KEYS`."""
-    n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise = s
+    n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise, nb = s
     (ce, moe_eff, me, moe_layer_s, per_step_s, per_layer_s, per_loop_step_s, per_layer_seq_s,
      per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, j_flop, j_vec,
-     j_byte, idle_w, dvfs, seq_fraction) = _corner_params(p, corner)
+     j_byte, idle_w, dvfs, seq_fraction) = (p.__dict__.get("_corner_params")
+                                           or _corner_params(p))[corner]
     w = work.__dict__  # the fields (Work keeps exactly them in its instance dict)
     eta = r.gemm_efficiency(ce, k, m) if p.size_aware else ce
     # MoE kernels move and compute 1/moe_eff times the ideal work (padding, re-reads, routing)
@@ -360,9 +361,9 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
                                  per_worker_step_s, vocab_seq_passes, per_seq_vocab_s)
     t = r.busy_time_s(t_dev, t_o) + t_seq + t_comm
     e_flop = (flops + x_flops) * j_flop + w["dequant_ops"] * j_vec
-    e_byte = (work.bytes + x_bytes) * j_byte
+    e_byte = (nb + x_bytes) * j_byte  # nb: work.bytes
     # collective buffers read and written
-    e_byte = e_byte + where(comm, comm_rw_bytes * j_byte, 0.0)
+    e_byte = e_byte + (0.0 if comm is False else where(comm, comm_rw_bytes * j_byte, 0.0))
     budget = p.tdp_w - idle_w
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, dvfs, t_capped, budget * n)
@@ -389,7 +390,7 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     regime = "power-cap" if t > t_uncapped * 1.0001 else r.dominant_regime(
         t_c, t_w + t_a, t_o + t_seq, t_comm)
     inter = {
-        "flops": work.flops, "bytes": work.bytes, "dynamic_energy_j": e_dyn,
+        "flops": work.flops, "bytes": terms[10], "dynamic_energy_j": e_dyn,
         "idle_energy_j": e - e_dyn, "t_compute_s": t_c, "t_memory_s": t_w,
         "t_elementwise_s": t_a, "t_overhead_s": t_o, "t_sequences_s": t_seq,
         "t_comm_s": t_comm, "avg_power_w_per_chip": e / (t * chips) if t > 0 else 0.0,

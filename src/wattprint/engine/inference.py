@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wattprint.catalog.caches import DerivedDict, register_derived_cache
 from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import PhaseResult, run_work
@@ -23,7 +24,12 @@ from wattprint.engine.memory import (
     serving_memory,
 )
 from wattprint.engine.params import params_for, traffic_of
-from wattprint.engine.serving_options import PhaseWorks, ServingOptions, phase_works
+from wattprint.engine.serving_options import (
+    NO_OPTIONS,
+    PhaseWorks,
+    ServingOptions,
+    phase_works,
+)
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.footprint import Footprint
 from wattprint.quantity import Quantity, quantity
@@ -83,28 +89,26 @@ def serving_latencies(prefill_s: Any, decode_s: Any, steps: int, batch: Any,
     return prefill_s / batch + tpot, tpot
 
 
-def _q(v: float, lo: float, hi: float, unit: str, prov: str) -> Quantity:
-    return quantity(v, unit, prov, "modelled", lo, hi)
-
-
 def _latency_quantities(pre: PhaseResult, dec: PhaseResult | None, steps: int, batch: int,
                         continuous: bool) -> tuple[Quantity, Quantity]:
     if dec is None:
-        return (_q(pre.time_s, pre.time_low_s, pre.time_high_s, "s",
-                   f"prefill time ({pre.regime}-bound)"),
-                _q(0.0, 0.0, 0.0, "s", "no decode step (output tokens = 1)"))
-    ends = [serving_latencies(a, b, steps, batch, continuous) for a, b in
-            ((pre.time_s, dec.time_s), (pre.time_low_s, dec.time_low_s),
-             (pre.time_high_s, dec.time_high_s))]
-    (ttft, tpot), (ttft_lo, tpot_lo), (ttft_hi, tpot_hi) = ends
+        return (quantity(pre.time_s, "s", f"prefill time ({pre.regime}-bound)", "modelled",
+                         pre.time_low_s, pre.time_high_s),
+                quantity(0.0, "s", "no decode step (output tokens = 1)", "modelled", 0.0, 0.0))
+    ttft, tpot = serving_latencies(pre.time_s, dec.time_s, steps, batch, continuous)
+    ttft_lo, tpot_lo = serving_latencies(pre.time_low_s, dec.time_low_s, steps, batch,
+                                         continuous)
+    ttft_hi, tpot_hi = serving_latencies(pre.time_high_s, dec.time_high_s, steps, batch,
+                                         continuous)
     if not continuous:
-        return (_q(ttft, ttft_lo, ttft_hi, "s", f"prefill of the batch ({pre.regime}-bound)"),
-                _q(tpot, tpot_lo, tpot_hi, "s", f"one decode step ({dec.regime}-bound)"))
-    return (_q(ttft, ttft_lo, ttft_hi, "s",
-               "continuous batching: one request's share of the prefill + one step"),
-            _q(tpot, tpot_lo, tpot_hi, "s",
-               "continuous batching: (prefill + decode time) / decode steps "
-               f"(decode {dec.regime}-bound)"))
+        return (quantity(ttft, "s", f"prefill of the batch ({pre.regime}-bound)", "modelled",
+                         ttft_lo, ttft_hi),
+                quantity(tpot, "s", f"one decode step ({dec.regime}-bound)", "modelled",
+                         tpot_lo, tpot_hi))
+    return (quantity(ttft, "s", "continuous batching: one request's share of the prefill + one "
+                     "step", "modelled", ttft_lo, ttft_hi),
+            quantity(tpot, "s", "continuous batching: (prefill + decode time) / decode steps "
+                     f"(decode {dec.regime}-bound)", "modelled", tpot_lo, tpot_hi))
 
 
 def held_context_tokens(prompt_tokens: Any, output_tokens: Any, continuous: bool) -> Any:
@@ -175,7 +179,7 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
             f"{held:g} tokens on {chips} × {hw.id} (weights and pages need "
             f"{one / 1e9:.1f} GB of {util * chips * hw.memory_bytes.value / 1e9:.1f} GB); use "
             f"--chips {min_chips} or more, or a lower precision")
-    run = min(batch, cap)
+    run = cap if cap < batch else batch  # min(batch, cap)
     need, _ = serving_memory(spec, plan, run, prompt_tokens, output_tokens, tp, True)
     note = None if run == batch else (
         f"the paged KV pool of {chips} × {hw.id} holds {cap} sequences of ~{held:g} tokens "
@@ -230,15 +234,43 @@ def _details(spec: ModelSpec, hw_id: str, precision: str, stack_id: str, pre: Wo
     }
 
 
-#: The engine options of an estimate that gives none (a frozen record: shared, never changed).
-_NO_OPTIONS = ServingOptions()
-
-
 def _requests(requests: float) -> float:
     """A user's request count, checked (finite, positive, within :data:`LIMITS`)."""
     from wattprint.numbers import check_number  # not imported by an estimate without it
 
     return float(check_limit(check_number(float(requests), "requests"), "requests"))
+
+
+#: :func:`_resolved` by the names given (catalog names, no profile): cleared with the
+#: catalog by :func:`~wattprint.catalog.clear_caches`.
+_RESOLVED = register_derived_cache(DerivedDict())
+
+
+def _resolved(model: str | ModelSpec | Path, hardware: str | Hardware, precision: str,
+              kv_cache: str | None, stack: str | Stack | None, tp: int,
+              profile: str | Profile | None
+              ) -> tuple[ModelSpec, Hardware, PrecisionPlan, Stack, Any, list[str]]:
+    """The model spec, hardware entry, precision plan, stack entry, device parameters and
+    their notes of an estimate: looked up once per combination of catalog names (a
+    ``config.json`` path, an object or a calibration profile is resolved on every call)."""
+    named = profile is None and type(model) is str and not model.endswith(".json") \
+        and type(hardware) is str and (stack is None or type(stack) is str)
+    key = (model, hardware, precision, kv_cache, stack, tp)
+    hit = _RESOLVED.get(key) if named else None
+    if hit is not None:
+        return (*hit[:5], list(hit[5]))
+    spec = resolve_model(model)
+    hw = resolve_hardware(hardware)
+    plan = precision_plan(precision, kv_cache)
+    st = stack_entry(stack if stack is not None else default_stack("infer"))
+    # the tensor-parallel all-reduce runs within its group: a group of ≤ 8 GPUs stays on the
+    # node's NVLink even when pipeline stages span nodes (device_params picks the link)
+    params, notes = params_for(hw, st, plan, tp, profile)
+    if named:
+        if len(_RESOLVED) >= 256:
+            _RESOLVED.clear()
+        _RESOLVED[key] = (spec, hw, plan, st, params, tuple(notes))
+    return spec, hw, plan, st, params, notes
 
 
 def estimate_inference(
@@ -292,13 +324,8 @@ def estimate_inference(
         raise InputError(f"tensor parallel {tp} × pipeline parallel {pp} must divide the "
                          f"{chips} chips")
     n_req = float(batch) if requests is None else _requests(requests)
-    spec = resolve_model(model)
-    hw = resolve_hardware(hardware)
-    plan = precision_plan(precision, kv_cache)
-    st = stack_entry(stack if stack is not None else default_stack("infer"))
-    # the tensor-parallel all-reduce runs within its group: a group of ≤ 8 GPUs stays on the
-    # node's NVLink even when pipeline stages span nodes (device_params picks the link)
-    params, notes = params_for(hw, st, plan, tp, profile)
+    spec, hw, plan, st, params, notes = _resolved(model, hardware, precision, kv_cache, stack,
+                                                  tp, profile)
     asked = batch
     batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
                                              output_tokens, chips, tp, st.continuous_batching)
@@ -308,7 +335,7 @@ def estimate_inference(
     # with pipeline stages vLLM v0.5 runs one scheduler per stage and overlaps their steps,
     # and other layouts over more chips than the TP group are not modelled with them
     works = phase_works(spec, plan, traffic_of(st), batch, prompt_tokens, output_tokens,
-                        options or _NO_OPTIONS,
+                        options or NO_OPTIONS,
                         st.continuous_batching and st.separate_prefill_steps and chips == tp)
     notes = [*notes, *works.notes]
     pre, dec, pre_r, dec_r = _run_phases(works, spec, plan, params, chips, tp, batch,
@@ -319,28 +346,30 @@ def estimate_inference(
     how = (f"modelled: roofline on {chips} × {hw.id}, stack {st.id}, {plan.name}; "
            f"prefill {pre_r.regime}-bound, decode "
            f"{dec_r.regime if dec_r else 'none'}-bound")
-    time_q = _q(t * n_batches, t_lo * n_batches, t_hi * n_batches, "s",
-                f"{how}; {plural(n_batches, 'batch')} of {batch}")
-    energy_q = _q(e * n_batches, e_lo * n_batches, e_hi * n_batches, "J",
-                  f"{how}; accelerator_energy_j = idle × chips × t + e_flop·FLOPs + "
-                  "e_byte·bytes")
+    time_q = quantity(t * n_batches, "s", f"{how}; {plural(n_batches, 'batch')} of {batch}",
+                      "modelled", t_lo * n_batches, t_hi * n_batches)
+    energy_q = quantity(e * n_batches, "J", f"{how}; accelerator_energy_j = idle × chips × t + "
+                        "e_flop·FLOPs + e_byte·bytes", "modelled", e_lo * n_batches,
+                        e_hi * n_batches)
     out_tokens = batch * output_tokens
     ttft, tpot = _latency_quantities(pre_r, dec_r, output_tokens - 1, batch,
                                      st.continuous_batching)
     extra = {
-        "accelerator_energy_per_output_token": _q(
-            e / out_tokens, e_lo / out_tokens, e_hi / out_tokens, "J",
-            "accelerator energy of a batch (prefill + decode) / (batch × output tokens)"),
-        "accelerator_energy_per_request": _q(e / batch, e_lo / batch, e_hi / batch, "J",
-                                             "accelerator energy of a batch / batch"),
+        "accelerator_energy_per_output_token": quantity(
+            e / out_tokens, "J", "accelerator energy of a batch (prefill + decode) / (batch × "
+            "output tokens)", "modelled", e_lo / out_tokens, e_hi / out_tokens),
+        "accelerator_energy_per_request": quantity(
+            e / batch, "J", "accelerator energy of a batch / batch", "modelled", e_lo / batch,
+            e_hi / batch),
         "time_to_first_token": ttft,
         "time_per_output_token": tpot,
-        "prefill_accelerator_energy": _q(pre_r.energy_j, pre_r.energy_low_j,
-                                         pre_r.energy_high_j, "J", "prefill pass"),
-        "decode_accelerator_energy": _q(
-            dec_r.energy_j if dec_r else 0.0, dec_r.energy_low_j if dec_r else 0.0,
-            dec_r.energy_high_j if dec_r else 0.0, "J",
-            f"{steps} decode steps" if dec_r else "no decode step (output tokens = 1)"),
+        "prefill_accelerator_energy": quantity(pre_r.energy_j, "J", "prefill pass", "modelled",
+                                               pre_r.energy_low_j, pre_r.energy_high_j),
+        "decode_accelerator_energy": quantity(
+            dec_r.energy_j if dec_r else 0.0, "J",
+            f"{steps} decode steps" if dec_r else "no decode step (output tokens = 1)",
+            "modelled", dec_r.energy_low_j if dec_r else 0.0,
+            dec_r.energy_high_j if dec_r else 0.0),
     }
     site_f = site if isinstance(site, SiteFactors) else resolve_site(
         site, pue=pue, market_gco2e_per_kwh=market_gco2e_per_kwh)
@@ -351,8 +380,9 @@ def estimate_inference(
               "batch": asked, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
               "requests": n_req, "precision": plan.name, "stack": st.id,
               "site": site_f.site_id, "sparsity": sparsity or "none",
-              "profile": str(profile) if profile is not None else None,
-              **({"pipeline_parallel": pp} if pp > 1 else {})}
+              "profile": str(profile) if profile is not None else None}
+    if pp > 1:
+        inputs["pipeline_parallel"] = pp
     return build_footprint(kind="estimate", time=time_q, chips=chips,
                            accelerator_energy=energy_q, host_energy=None, hardware=hw,
                            site=site_f, details=details, inputs=inputs, notes=notes,

@@ -19,6 +19,11 @@ LIMITS = {"chips": 1e6, "batch": 1e7, "prompt tokens": 1e8, "output tokens": 1e8
           "request rate": 1e9}
 
 
+#: A count without a limit (``tensor parallel``, ``pipeline parallel``) up to this value takes
+#: :func:`check_count`'s fast path; beyond it ``check_number`` decides, as before.
+_UNLISTED = 1e6
+
+
 def resolve_model(model: str | ModelSpec | Path) -> ModelSpec:
     """A :class:`ModelSpec` from a spec, a catalog name, or a path to ``config.json``."""
     if isinstance(model, ModelSpec):
@@ -48,9 +53,8 @@ def check_limit(value: float, what: str) -> float:
 
 def check_count(value: float, what: str) -> int:
     """A positive whole count within range, as an ``int``."""
-    limit = LIMITS.get(what)
-    if type(value) is int and limit is not None and 0 < value <= limit:
-        return value  # the common case (LIMITS are far below check_number's bound)
+    if type(value) is int and 0 < value <= LIMITS.get(what, _UNLISTED):
+        return value  # the common case (both bounds are far below check_number's)
     from wattprint.numbers import check_number  # a rare path: not imported by an estimate
 
     check_number(float(value), what, integer=True)

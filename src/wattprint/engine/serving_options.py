@@ -58,7 +58,8 @@ def prefix_cached_prompt_tokens(prompt_tokens: float, hit: float) -> float:
     last token is always computed to produce the first output token. The cached tokens still
     occupy KV pages and are read by every decode step.
     """
-    return max(1.0, prompt_tokens * (1.0 - hit))
+    computed = prompt_tokens * (1.0 - hit)
+    return computed if computed > 1.0 else 1.0  # max(1.0, computed), without the call
 
 
 def chunked_prefill_passes(batch: float, prompt_tokens: float, chunk_tokens: int) -> int:
@@ -101,6 +102,10 @@ def speculative_tokens_per_step(acceptance: float, draft_tokens: int) -> float:
     if acceptance >= 1.0:
         return float(draft_tokens + 1)
     return (1.0 - acceptance ** (draft_tokens + 1)) / (1.0 - acceptance)
+
+
+#: The options of an estimate that gives none (a frozen record: shared, never changed).
+NO_OPTIONS = ServingOptions()
 
 
 class PhaseWorks(Record, frozen=False):
@@ -178,7 +183,8 @@ def phase_works(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: i
     ``prefill_steps_apart``: the engine admits new requests by prefill-only steps
     (:func:`separate_prefill_steps`); the prefill then runs as that many passes.
     """
-    opts.check()
+    if opts is not NO_OPTIONS:  # the shared all-off options are valid
+        opts.check()
     notes: list[str] = []
     p_run = prefix_cached_prompt_tokens(prompt_tokens, opts.prefix_hit)
     if opts.prefix_hit > 0:

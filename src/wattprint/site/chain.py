@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from wattprint.catalog.caches import register_derived_cache
+from wattprint.catalog.caches import DerivedDict, register_derived_cache
 from wattprint.catalog.defaults import default_value, sourced_quantity
 from wattprint.catalog.light import site_entry
 from wattprint.footprint import Footprint
@@ -61,6 +61,13 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
                  price_usd_per_kwh: float | None = None,
                  market_gco2e_per_kwh: float | None = None) -> SiteFactors:
     """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
+    if pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
+            and price_usd_per_kwh is None and market_gco2e_per_kwh is None \
+            and (site is None or type(site) is str):
+        hit = _BY_NAME.get(site)  # a catalog site by the name given before
+        if hit is None:
+            hit = _BY_NAME[site] = resolve_site(site_entry(site or DEFAULT_SITE))
+        return hit
     s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
     plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
         and price_usd_per_kwh is None and market_gco2e_per_kwh is None
@@ -91,6 +98,10 @@ def check_override(value: float, what: str, unit: str) -> None:
         raise InputError(f"{what}: {value:g} {unit} is beyond the supported range "
                          f"(≤ {limit:g} {unit})".replace("  ", " ").replace(" )", ")"))
 
+
+#: Site factors without overrides by the site name given (or ``None``): cleared with the
+#: catalog by :func:`~wattprint.catalog.clear_caches`.
+_BY_NAME = register_derived_cache(DerivedDict())
 
 #: Site factors without overrides, by site-entry identity (new entries after a catalog
 #: reload miss).
@@ -174,6 +185,17 @@ def _q(t: tuple[float, float, float], unit: str, prov: str,
     return quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
 
 
+def _formula_q(fn: Any, a: tuple[float, float, float], b: tuple[float, float, float],
+               unit: str, prov: str,
+               basis: Literal["measured", "modelled", "default", "user"] = "modelled"
+               ) -> Quantity:
+    """``_q(_at_ends(fn, a, b), unit, prov, basis)`` in one call: a formula of two arguments,
+    increasing in both, at their value, low and high ends."""
+    v, lo, hi = fn(a[0], b[0]), fn(a[1], b[1]), fn(a[2], b[2])
+    rng = lo != v or hi != v
+    return quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
+
+
 #: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries).
 _HW_QUANTITIES: dict[int, tuple[Hardware, Quantity, Quantity]] = {}
 
@@ -211,16 +233,9 @@ def _life_and_utilisation() -> tuple[Quantity, Quantity]:
     return life, util
 
 
-class _Cache(dict[int, tuple[Any, ...]]):
-    """A dict that :func:`~wattprint.catalog.clear_caches` clears (``cache_clear``)."""
-
-    def cache_clear(self) -> None:
-        self.clear()
-
-
 #: :func:`_hardware_terms` by hardware identity (the entry is kept in the value, so an id is
 #: never reused while cached); cleared with the defaults by :func:`~wattprint.catalog.clear_caches`.
-_HW_TERMS = register_derived_cache(_Cache())
+_HW_TERMS = register_derived_cache(DerivedDict())
 
 
 def _hardware_terms(hardware: Hardware) -> tuple[Any, ...]:
@@ -259,7 +274,7 @@ def _scarcity_water(water: tuple[float, float, float], site: SiteFactors) -> Qua
     if terms is None:
         return None
     cf_e, prov = terms
-    return _q(_at_ends(f.scarcity_weighted_water_l, water, cf_e), "L world-eq", prov,
+    return _formula_q(f.scarcity_weighted_water_l, water, cf_e, "L world-eq", prov,
               "modelled")
 
 
@@ -322,15 +337,15 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
     # each result's (value, low, high) ends are read once and reused by the formulas after it
     pue_e, grid_e, wue_e, offsite_e, price_e, prov, _ = _site_terms(site)
     basis_e = accelerator_energy.basis
-    it = _q(_at_ends(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy)), "J",
+    it = _formula_q(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy), "J",
             "it_energy_j = accelerator + host",
             basis_e if host_energy.basis == basis_e else "modelled")
     it_e = _ends(it)
-    fac = _q(_at_ends(f.facility_energy_j, it_e, pue_e), "J", prov[0])
+    fac = _formula_q(f.facility_energy_j, it_e, pue_e, "J", prov[0])
     fac_e = _ends(fac)
-    co2 = _q(_at_ends(f.operational_co2e_g, fac_e, grid_e), "gCO2e", prov[1])
+    co2 = _formula_q(f.operational_co2e_g, fac_e, grid_e, "gCO2e", prov[1])
     water = _q(_at_ends(f.water_l, it_e, fac_e, wue_e, offsite_e), "L", prov[2])
-    cost = _q(_at_ends(f.energy_cost_usd, fac_e, price_e), "USD", prov[3])
+    cost = _formula_q(f.energy_cost_usd, fac_e, price_e, "USD", prov[3])
     if hw_terms is not None:
         emb = _embodied(hw_terms, chips, t_e)
     else:

@@ -109,8 +109,15 @@ class Work(Record):
     def scaled(self, k: float) -> Work:
         """This work repeated ``k`` times (every field times ``k`` but the intensive
         ``phase`` and ``gemm_k``)."""
-        return _work_of({key: v if key in _INTENSIVE else v * k
-                         for key, v in self.__dict__.items()})
+        (phase, passes, layer_passes, tokens, matmul_flops, attention_flops, dequant_ops,
+         weight_bytes, kv_bytes, activation_bytes, optimizer_bytes, loop_steps,
+         layer_seq_passes, seq_passes, expert_flops, expert_bytes, gemm_k, vocab_seq_passes,
+         moe_layer_passes) = self.__dict__.values()  # the fields, in order
+        return Work(phase, passes * k, layer_passes * k, tokens * k, matmul_flops * k,
+                    attention_flops * k, dequant_ops * k, weight_bytes * k, kv_bytes * k,
+                    activation_bytes * k, optimizer_bytes * k, loop_steps * k,
+                    layer_seq_passes * k, seq_passes * k, expert_flops * k, expert_bytes * k,
+                    gemm_k, vocab_seq_passes * k, moe_layer_passes * k)
 
     def __add__(self, other: Work) -> Work:
         a, b = self._values(), other._values()
@@ -126,8 +133,6 @@ class Work(Record):
         return d
 
 
-#: Fields that a repeated work keeps as they are (:meth:`Work.scaled`).
-_INTENSIVE = frozenset(Work._INTENSIVE)
 _new = object.__new__
 
 
