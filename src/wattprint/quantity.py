@@ -74,7 +74,8 @@ class Quantity(_Slots, Record):
         if factor_low is None and factor_high is None:  # one factor (the common case)
             if self.low is None:
                 return quantity(v, u, p, self.basis)
-            return quantity(v, u, p, self.basis, self.low * factor, self.hi * factor)
+            high = self.value if self.high is None else self.high  # self.hi
+            return quantity(v, u, p, self.basis, self.low * factor, high * factor)
         fl = factor if factor_low is None else factor_low
         fh = factor if factor_high is None else factor_high
         return Quantity(v, u, p, self.basis, min(self.lo * fl, self.lo * fh),

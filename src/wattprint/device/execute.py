@@ -390,7 +390,7 @@ def run_work(work: Work, p: DeviceParams, chips: int = 1, comm_bytes: float = 0.
     regime = "power-cap" if t > t_uncapped * 1.0001 else r.dominant_regime(
         t_c, t_w + t_a, t_o + t_seq, t_comm)
     inter = {
-        "flops": work.flops, "bytes": terms[10], "dynamic_energy_j": e_dyn,
+        "flops": terms[1] + work.dequant_ops, "bytes": terms[10], "dynamic_energy_j": e_dyn,
         "idle_energy_j": e - e_dyn, "t_compute_s": t_c, "t_memory_s": t_w,
         "t_elementwise_s": t_a, "t_overhead_s": t_o, "t_sequences_s": t_seq,
         "t_comm_s": t_comm, "avg_power_w_per_chip": e / (t * chips) if t > 0 else 0.0,

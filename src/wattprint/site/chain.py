@@ -188,12 +188,14 @@ def _q(t: tuple[float, float, float], unit: str, prov: str,
 def _formula_q(fn: Any, a: tuple[float, float, float], b: tuple[float, float, float],
                unit: str, prov: str,
                basis: Literal["measured", "modelled", "default", "user"] = "modelled"
-               ) -> Quantity:
-    """``_q(_at_ends(fn, a, b), unit, prov, basis)`` in one call: a formula of two arguments,
-    increasing in both, at their value, low and high ends."""
+               ) -> tuple[Quantity, tuple[float, float, float]]:
+    """``_q(_at_ends(fn, a, b), unit, prov, basis)`` and its :func:`_ends`, in one call: a
+    formula of two arguments, increasing in both, at their value, low and high ends."""
     v, lo, hi = fn(a[0], b[0]), fn(a[1], b[1]), fn(a[2], b[2])
-    rng = lo != v or hi != v
-    return quantity(v, unit, prov, basis, lo if rng else None, hi if rng else None)
+    if lo != v or hi != v:
+        q = quantity(v, unit, prov, basis, lo, hi)
+        return q, (v, q.low, q.high)  # type: ignore[return-value]  # both ends set (ordered)
+    return quantity(v, unit, prov, basis), (v, v, v)
 
 
 #: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries).
@@ -274,8 +276,7 @@ def _scarcity_water(water: tuple[float, float, float], site: SiteFactors) -> Qua
     if terms is None:
         return None
     cf_e, prov = terms
-    return _formula_q(f.scarcity_weighted_water_l, water, cf_e, "L world-eq", prov,
-              "modelled")
+    return _formula_q(f.scarcity_weighted_water_l, water, cf_e, "L world-eq", prov)[0]
 
 
 #: :func:`_site_terms` by site identity (the site is kept, so an id is never reused while
@@ -337,15 +338,13 @@ def build_footprint(*, kind: Literal["estimate", "measurement"], time: Quantity,
     # each result's (value, low, high) ends are read once and reused by the formulas after it
     pue_e, grid_e, wue_e, offsite_e, price_e, prov, _ = _site_terms(site)
     basis_e = accelerator_energy.basis
-    it = _formula_q(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy), "J",
-            "it_energy_j = accelerator + host",
-            basis_e if host_energy.basis == basis_e else "modelled")
-    it_e = _ends(it)
-    fac = _formula_q(f.facility_energy_j, it_e, pue_e, "J", prov[0])
-    fac_e = _ends(fac)
-    co2 = _formula_q(f.operational_co2e_g, fac_e, grid_e, "gCO2e", prov[1])
+    it, it_e = _formula_q(f.it_energy_j, _ends(accelerator_energy), _ends(host_energy), "J",
+                          "it_energy_j = accelerator + host",
+                          basis_e if host_energy.basis == basis_e else "modelled")
+    fac, fac_e = _formula_q(f.facility_energy_j, it_e, pue_e, "J", prov[0])
+    co2 = _formula_q(f.operational_co2e_g, fac_e, grid_e, "gCO2e", prov[1])[0]
     water = _q(_at_ends(f.water_l, it_e, fac_e, wue_e, offsite_e), "L", prov[2])
-    cost = _formula_q(f.energy_cost_usd, fac_e, price_e, "USD", prov[3])
+    cost = _formula_q(f.energy_cost_usd, fac_e, price_e, "USD", prov[3])[0]
     if hw_terms is not None:
         emb = _embodied(hw_terms, chips, t_e)
     else:
