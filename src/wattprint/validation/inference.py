@@ -75,6 +75,34 @@ def _pipeline_parallel(parallelism: str) -> int:
     return max(1, int(m.group(1))) if m else 1
 
 
+def _data_parallel_attention(parallelism: str, chips: int) -> int:
+    """The data-parallel attention degree of a ``parallelism`` cell, 1 when there is none.
+
+    ``data_parallel=D;expert_parallel=N`` with ``D > 1`` on ``N`` chips is vLLM's DP-attention
+    layout (``--data-parallel-size D`` with ``enable-expert-parallel``; ML.ENERGY V3 notes it as
+    "DP for attention, EP for MLP experts"): ``D`` engine cores each schedule their own
+    sequences and meet at every MoE layer, whose experts are spread over all ``N`` chips.
+    wattprint does not model that layout (the lock-step across ranks, the token exchange of
+    every MoE layer), so such rows are skipped with that reason rather than predicted as
+    something else.
+    """
+    cell = {k.strip().lower(): v.strip() for k, _, v in
+            (p.partition("=") for p in parallelism.split(";"))}
+    dp = cell.get("data_parallel", "1")
+    return int(dp) if dp.isdigit() and int(dp) > 1 and chips > 1 else 1
+
+
+def _precision(row: dict[str, str], hw: str) -> str:
+    """The precision a row ran at: fp8 (named in the model id or the precision cell), MXFP4
+    expert weights (gpt-oss checkpoints), otherwise the chip's 16-bit format."""
+    cell = row.get("precision", "").strip().lower()
+    if "fp8" in row["model"].lower() or cell == "fp8":
+        return "fp8"
+    if cell == "mxfp4":
+        return "mxfp4"
+    return half_precision(hw)
+
+
 def _batch(row: dict[str, str]) -> int | None:
     avg = first_number(row.get("avg_batch"))
     if avg is not None and avg > 0:
@@ -115,8 +143,12 @@ def validate_inference(c: Any) -> Any:
         if batch is None or out is None or pub is None:
             c.skip(rid, "no batch size, output length or energy per output token")
             continue
-        fp8 = "fp8" in row["model"].lower() or row.get("precision", "").lower() == "fp8"
-        precision = "fp8" if fp8 else half_precision(hw)
+        dp = _data_parallel_attention(row.get("parallelism", ""), chips)
+        if dp > 1:
+            c.skip(rid, f"parallel layout not modelled: data-parallel attention (DP {dp}) "
+                        f"with expert-parallel MoE over {chips} chips")
+            continue
+        precision = _precision(row, hw)
         version = _dataset_version(row.get("dataset", ""))
         workload = row.get("workload", "")
         stack = setup_stack(version, workload)
