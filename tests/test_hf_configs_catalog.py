@@ -39,6 +39,10 @@ PUBLISHED: dict[str, tuple[float, float | None, int, int, bool, str]] = {
                     "deepseek-ai/DeepSeek-R1 model card: 671B total, 37B activated"),
     "deepseek-v3.1": (671e9, 37e9, 3, 2, True,
                       "deepseek-ai/DeepSeek-V3.1 model card: 671B total, 37B activated"),
+    "gpt-oss-120b": (116.83e9, 5.13e9, 5, 3, True,
+                     "OpenAI gpt-oss model card (2025) Table 1: 116.83B total, 5.13B active"),
+    "gpt-oss-20b": (20.91e9, 3.61e9, 4, 3, True,
+                    "OpenAI gpt-oss model card (2025) Table 1: 20.91B total, 3.61B active"),
 }
 TRUNCATED = {"qwen3-coder-30b-a3b"}
 

@@ -108,8 +108,12 @@ def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | No
     raise UnsupportedError(f"{hw.id} has no {what} support; it offers {have}")
 
 
-def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str) -> Any:
-    """Energy of one weight-dequantisation op [J]: that of a FLOP at the compute precision.
+def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str,
+                     plan: PrecisionPlan | None = None, hw: Hardware | None = None) -> Any:
+    """Energy of one weight-dequantisation op [J]: that of a FLOP at the compute precision,
+    or of a CUDA-core fp32 FLOP for a format the chip cannot convert in hardware
+    (``plan.software_dequant`` on a chip without ``fp4`` units: MXFP4 on Hopper, whose
+    Triton kernels unpack e2m1 values and apply e8m0 scales with ALU ops).
 
     Fused weight-only kernels (Marlin, AWQ/GPTQ GEMMs) unpack int4 to bf16/fp16 in registers
     between the shared-memory load and the tensor-core MMA (Frantar et al. 2024, "MARLIN",
@@ -118,6 +122,9 @@ def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str) -> Any:
     FMA and overstates them ~12×; a tensor-core FLOP at the compute precision (bf16: 0.87 pJ
     dynamic, measured) is the stated stand-in.
     """
+    if plan is not None and hw is not None and plan.software_dequant \
+            and "fp4" not in hw.peak_flops and "fp32" in coeffs.j_per_flop:
+        return coeffs.j_per_flop["fp32"]
     return coeffs.j_per_flop[compute]
 
 
@@ -146,7 +153,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
     compute, _ = compute_rate(hw, plan)
     vec = hw.peak_flops.get("fp32") or hw.peak_flops[compute]
     jf = coeffs.j_per_flop[compute]
-    jv = dequant_j_per_op(coeffs, compute)
+    jv = dequant_j_per_op(coeffs, compute, plan, hw)
     assert coeffs.j_per_byte is not None
     link = hw.interconnect_bps.value if hw.interconnect_bps else INTER_NODE_BPS
     if hw.kind == "gpu" and chips > CHIPS_PER_NODE:
@@ -219,9 +226,16 @@ def _extra_engine_terms(stack: Stack) -> str:
 
 
 def _moe_eff(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, float, float]:
-    """:func:`~wattprint.device.moe.moe_kernel_efficiency` of ``stack`` on ``hw``."""
+    """:func:`~wattprint.device.moe.moe_kernel_efficiency` of ``stack`` on ``hw``.
+
+    The streaming ceiling ``moe_bandwidth_bps`` is that of the kernels it was fitted on,
+    vLLM's Triton fused-MoE GEMMs for bf16/fp8 experts; experts-only formats (MXFP4) run
+    other kernels (FlashInfer's TRT-LLM-gen MoE on Blackwell, Triton ``matmul_ogs`` on
+    Hopper; vllm/model_executor/layers/quantization/mxfp4.py), so it does not apply to them.
+    """
     bw, me = hw.memory_bandwidth_bps.value, stack.memory_efficiency.value
-    caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps else (None,) * 3
+    caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps \
+        and plan.expert_bytes is None else (None,) * 3
     factor = (moe_bandwidth_factor(bw, me, caps[0]), moe_bandwidth_factor(bw, me, caps[1]),
               moe_bandwidth_factor(bw, me, caps[2]))
     fp8 = _best_first(stack.moe_fp8_efficiency) \

@@ -41,7 +41,7 @@ from wattprint.workload.phases import (
     replicate_kv,
 )
 from wattprint.workload.pipeline import pipeline_weight_reads
-from wattprint.workload.precision import PrecisionPlan, precision_plan
+from wattprint.workload.precision import PrecisionPlan, check_plan_for_model, precision_plan
 
 if TYPE_CHECKING:
     from wattprint.catalog.profiles import Profile
@@ -262,6 +262,7 @@ def _resolved(model: str | ModelSpec | Path, hardware: str | Hardware, precision
     spec = resolve_model(model)
     hw = resolve_hardware(hardware)
     plan = precision_plan(precision, kv_cache)
+    check_plan_for_model(plan, spec.n_experts, spec.name)
     st = stack_entry(stack if stack is not None else default_stack("infer"))
     # the tensor-parallel all-reduce runs within its group: a group of ≤ 8 GPUs stays on the
     # node's NVLink even when pipeline stages span nodes (device_params picks the link)

@@ -190,6 +190,12 @@ def weight_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> fl
         expert_bytes_read(spec, plan, tokens)
 
 
+def expert_weight_bytes(plan: PrecisionPlan) -> float:
+    """Bytes per routed-expert weight: ``plan.expert_bytes`` for experts-only formats
+    (MXFP4), else the block weight format."""
+    return plan.weight_bytes if plan.expert_bytes is None else plan.expert_bytes
+
+
 def weight_storage_bytes(spec: ModelSpec, plan: PrecisionPlan) -> float:
     """Bytes of all weights in device memory [B].
 
@@ -197,7 +203,9 @@ def weight_storage_bytes(spec: ModelSpec, plan: PrecisionPlan) -> float:
     ``plan.head_bytes`` (weight-only quantisers leave them in 16 bit, see precision.py).
     """
     outside = spec.params_total - spec.body_params_total
-    return spec.body_params_total * plan.weight_bytes + outside * plan.head_bytes
+    experts = float(spec.routed_expert_params)
+    return (spec.body_params_total - experts) * plan.weight_bytes + \
+        experts * expert_weight_bytes(plan) + outside * plan.head_bytes
 
 
 def expert_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> float:
@@ -205,7 +213,7 @@ def expert_bytes_read(spec: ModelSpec, plan: PrecisionPlan, tokens: float) -> fl
     if not spec.n_experts:
         return 0.0
     return spec.routed_expert_params * spec.expert_bytes_fraction_touched(tokens) * \
-        plan.weight_bytes
+        expert_weight_bytes(plan)
 
 
 def expert_matmul_flops(spec: ModelSpec, tokens: float) -> float:
@@ -275,11 +283,27 @@ def kv_bytes_per_token(spec: ModelSpec, plan: PrecisionPlan) -> float:
 
 def dequant_ops(spec: ModelSpec, plan: PrecisionPlan, tokens_per_pass: float,
                 passes: float) -> float:
-    """Weight dequantisation ops of weight-only formats: once per 128-token tile [op]."""
+    """Weight dequantisation ops of weight-only formats [op].
+
+    A fused weight-only GEMM expands every weight it reads once per 128-row tile of the
+    tokens that use it. Dense block weights serve all ``T`` tokens: ``⌈T/128⌉`` tiles. A
+    routed expert serves only its share: the ``E·f`` experts touched
+    (:meth:`ModelSpec.expert_bytes_fraction_touched`) see ``T·k/(E·f)`` tokens each, so the
+    experts add ``routed · f · ⌈T·k/(E·f)/128⌉``: at decode batch 256 gpt-oss-120b expands all
+    its experts once (8 tokens each), not its active experts twice. Experts-only formats
+    (MXFP4) expand the experts only.
+    """
     if plan.dequant_ops_per_weight == 0.0:
         return 0.0
-    tiles = max(1.0, -(-tokens_per_pass // 128))
-    return plan.dequant_ops_per_weight * spec.body_params_active * tiles * passes
+    t = float(tokens_per_pass)
+    active_routed = expert_matmul_flops(spec, 1.0) / 2.0
+    ops = 0.0 if plan.expert_bytes is not None else \
+        (spec.body_params_active - active_routed) * max(1.0, -(-t // 128))
+    if spec.n_experts and spec.moe_layers:
+        f = spec.expert_bytes_fraction_touched(t)
+        per_expert = t * spec.experts_per_token / (spec.n_experts * f) if f > 0 else 0.0
+        ops += spec.routed_expert_params * f * max(1.0, -(-per_expert // 128))
+    return plan.dequant_ops_per_weight * ops * passes
 
 
 # --- phases ---------------------------------------------------------------------------

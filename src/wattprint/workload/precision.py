@@ -8,7 +8,8 @@ from __future__ import annotations
 from wattprint.catalog.precisions import KV_FORMATS, PRECISIONS, PrecisionPlan
 from wattprint.errors import InputError
 
-__all__ = ["KV_FORMATS", "PRECISIONS", "PrecisionPlan", "precision_plan"]
+__all__ = ["KV_FORMATS", "PRECISIONS", "PrecisionPlan", "check_plan_for_model",
+           "precision_plan"]
 
 
 def precision_plan(name: str, kv_cache: str | None = None) -> PrecisionPlan:
@@ -27,3 +28,12 @@ def precision_plan(name: str, kv_cache: str | None = None) -> PrecisionPlan:
                              f"{', '.join(KV_FORMATS)}")
         plan = plan.replace(kv_bytes=KV_FORMATS[kvk])
     return plan
+
+
+def check_plan_for_model(plan: PrecisionPlan, n_experts: int, model: str) -> None:
+    """Refuse an experts-only format (``mxfp4``) for a model without routed experts: it would
+    leave every weight in bf16, which is not what the user asked for."""
+    if plan.expert_bytes is not None and n_experts == 0:
+        raise InputError(f"precision {plan.name} stores only the MoE expert weights in "
+                         f"{plan.name} (the gpt-oss format); {model} has no experts: use "
+                         "int4, fp4 or fp8 for a dense model")

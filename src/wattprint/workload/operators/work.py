@@ -100,6 +100,9 @@ def operator_work(summary: OperatorSummary, plan: PrecisionPlan, *, fused: bool,
     if activation is not None and activation not in activation_names():
         raise InputError(f"activation {activation!r}: choose one of "
                          f"{', '.join(activation_names())}")
+    if plan.expert_bytes is not None:
+        raise InputError(f"precision {plan.name} stores only MoE expert weights in "
+                         f"{plan.name}; operator models have no experts: use int4, fp4 or fp8")
     cb = class_bytes_per_element(plan, class_precision)
     costs = []
     for g in summary.groups:
