@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wattprint.catalog.precisions import PrecisionPlan
-from wattprint.catalog.schema import Hardware
-from wattprint.device.coefficients import EnergyCoefficients
+if TYPE_CHECKING:  # the schema imports pydantic: kept off an estimate's import path
+    from wattprint.catalog.precisions import PrecisionPlan
+    from wattprint.catalog.schema import Hardware
+    from wattprint.device.coefficients import EnergyCoefficients
 
 
 def dequant_j_per_op(coeffs: EnergyCoefficients, compute: str,
