@@ -9,8 +9,13 @@ import pytest
 from wattprint.catalog.stacks import get_stack, stack_entry
 from wattprint.device import roofline as r
 from wattprint.estimate import estimate_inference
-from wattprint.validation.inference import published_tpot_s
-from wattprint.validation.mlenergy import SETUPS, setup_prompt_tokens, setup_stack
+from wattprint.validation.inference import published_latency_s, published_tpot_s
+from wattprint.validation.mlenergy import (
+    SETUPS,
+    setup_precision,
+    setup_prompt_tokens,
+    setup_stack,
+)
 
 
 def test_engine_host_time_golden() -> None:
@@ -46,7 +51,8 @@ def test_vllm_05_stack_is_sourced_and_twinned() -> None:
 
 
 def test_setups_by_version() -> None:
-    assert setup_stack("ML.ENERGY V1") == "eager"
+    assert setup_stack("ML.ENERGY V1") == "fastchat-hf"
+    assert setup_precision("ML.ENERGY V1") == "fp16" and setup_precision("ML.ENERGY V3") is None
     assert setup_stack("ML.ENERGY V2") == "vllm-0.5"
     assert setup_stack("ML.ENERGY V3") == "vllm"
     assert setup_stack("ML.ENERGY V2", "code") == "vllm-0.5-greedy"
@@ -62,6 +68,13 @@ def test_published_tpot() -> None:
     assert published_tpot_s("avg TPOT 0.1122 s") == pytest.approx(0.1122)
     assert published_tpot_s("latency 9.44 s; ") is None
     assert published_tpot_s(None) is None
+
+
+def test_published_latency() -> None:
+    # V1 rows quote the leaderboard's mean latency per response in their notes
+    assert published_latency_s("latency 13.37 s; ") == pytest.approx(13.37)
+    assert published_latency_s("avg TPOT 0.1122 s") is None
+    assert published_latency_s(None) is None
 
 
 def test_more_gpu_workers_and_a_larger_vocabulary_lengthen_v2_steps() -> None:

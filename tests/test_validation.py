@@ -155,10 +155,14 @@ def test_each_leaderboard_version_runs_its_own_setup(report: ValidationReport) -
                    and "prompt 155 (from the setup)" in r.note)
                for r in v2)
     assert any(r.note.endswith("code") for r in v2)
-    assert all("stack eager," in r.note and "prompt 165 (from the setup)" in r.note for r in v1)
+    assert all("stack fastchat-hf," in r.note and "prompt 165 (from the setup)" in r.note
+               and ", fp16," in r.note for r in v1)
     assert all("stack vllm," in r.note and "(assumed)" in r.note for r in v3)
     tpot = {r.id for r in inf if r.quantity == "time per output token (ML.ENERGY V2)"}
     assert tpot == {r.id for r in v2}
+    # V1 rows publish a mean latency per response: scored as time per output token too
+    v1_time = {r.id for r in inf if r.quantity == "time per output token (ML.ENERGY V1)"}
+    assert v1_time == {r.id for r in v1} and len(v1_time) == 10
 
 
 def test_coverage_and_width_reported(report: ValidationReport) -> None:

@@ -167,6 +167,8 @@ class Stack(BaseModel):
     per_seq_vocab_s: Sourced | None = None
     #: share of the dynamic power budget drawn during the per-sequence engine work
     per_seq_power_fraction: Sourced | None = None
+    #: share of the dynamic power budget drawn during host-paced (launch-bound) time
+    host_power_fraction: Sourced | None = None
     #: benchmark-harness host time per query while the chip waits at its idle floor [s]
     per_query_host_s: Sourced | None = None
     compute_efficiency: Sourced  # fraction of peak FLOP/s reached by large matmuls
@@ -185,6 +187,7 @@ class Stack(BaseModel):
     #: the engine runs admitted prompts' prefill as steps of their own, never mixed with
     #: decode (vLLM V0 with chunked prefill off): see ``separate_prefill_steps``
     separate_prefill_steps: bool = False
+    host_serial: bool = False  # host dispatch adds to device time (batch-1 eager loops)
 
     @field_validator("aliases")
     @classmethod

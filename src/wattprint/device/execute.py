@@ -14,6 +14,7 @@ from wattprint.device import roofline as r
 from wattprint.device.coefficients import EnergyCoefficients
 from wattprint.device.dequant import dequant_j_per_op
 from wattprint.device.moe import moe_bandwidth_factor, moe_chain_time_s, moe_kernel_efficiency
+from wattprint.device.stack_notes import moe_note, overhead_note
 from wattprint.errors import UnsupportedError
 from wattprint.record import Record, field
 from wattprint.workload.phases import Work
@@ -65,6 +66,10 @@ class DeviceParams(Record):
     seq_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_worker_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_seq_vocab_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: host dispatch adds to device time (``serial_busy_time_s``) instead of overlapping it
+    host_serial: bool = False
+    #: share of the dynamic budget drawn during host-paced time (``host_time_energy_j``)
+    host_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)
     size_aware: bool = True
     #: convolutions' own rate and energy when they differ from the matmuls' (fp32: TF32)
     conv_peak_flops: float | None = None
@@ -166,6 +171,8 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         seq_power_fraction=_tri_or_zero(stack.per_seq_power_fraction),
         per_worker_step_s=_tri_or_zero(stack.per_worker_step_s),
         per_seq_vocab_s=_tri_or_zero(stack.per_seq_vocab_s),
+        host_serial=stack.host_serial,
+        host_power_fraction=_tri_or_zero(stack.host_power_fraction),
         link_bps=link,
         dvfs_factor=_tri(dvfs),
         moe_eff=_moe_eff(hw, stack, plan),
@@ -184,26 +191,10 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "j_per_dequant_op": f"dequant_j_per_op: a {compute} FLOP's energy ({jv.provenance})",
             "compute_efficiency": f"stack {stack.id}: {ce.cite()}",
             "memory_efficiency": f"stack {stack.id}: {me.cite()}",
-            "moe_efficiency": _moe_provenance(stack),
-            "overhead": f"stack {stack.id}: per pass {stack.per_step_s.cite()}; per layer "
-                        f"{stack.per_layer_s.cite()}; per decode step "
-                        f"{stack.per_loop_step_s.cite()}"
-                        + (f"; serial engine work per step {stack.per_engine_step_s.cite()}"
-                           f" and per running sequence {stack.per_seq_step_s.cite()}"
-                           if stack.per_engine_step_s and stack.per_seq_step_s else "")
-                        + _extra_engine_terms(stack),
+            "moe_efficiency": moe_note(stack),
+            "overhead": overhead_note(stack),
         },
     )
-
-
-def _extra_engine_terms(stack: Stack) -> str:
-    """Provenance of the optional per-worker and per-vocabulary-entry engine terms."""
-    out = ""
-    if stack.per_worker_step_s is not None:
-        out += f"; per extra GPU worker per step {stack.per_worker_step_s.cite()}"
-    if stack.per_seq_vocab_s is not None:
-        out += f"; per sequence and vocabulary entry {stack.per_seq_vocab_s.cite()}"
-    return out
 
 
 def _moe_eff(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, float, float]:
@@ -222,16 +213,6 @@ def _moe_eff(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, fl
     fp8 = _best_first(stack.moe_fp8_efficiency) \
         if stack.moe_fp8_efficiency and plan.name == "fp8" else None
     return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)
-
-
-def _moe_provenance(stack: Stack) -> str:
-    """Where the routed-expert kernel numbers come from."""
-    out = f"stack {stack.id}: {stack.moe_efficiency.cite()}"
-    for name in ("moe_bandwidth_bps", "moe_fp8_efficiency", "moe_layer_s"):
-        q = getattr(stack, name)
-        if q is not None:
-            out += f"; {name} {q.cite()}"
-    return out
 
 
 class PhaseResult(Record):
@@ -323,7 +304,7 @@ def _corner_params(p: DeviceParams) -> tuple[tuple[Any, ...], ...]:
                        p.per_layer_seq_s[c], p.per_engine_step_s[c], p.per_seq_step_s[c],
                        p.per_worker_step_s[c], p.per_seq_vocab_s[c], p.j_per_flop[c],
                        p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c], p.dvfs_factor[c],
-                       p.seq_power_fraction[c]) for c in range(3))
+                       p.seq_power_fraction[c], p.host_power_fraction[c]) for c in range(3))
         object.__setattr__(p, "_corner_params", cache)
     return cache
 
@@ -333,8 +314,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise, nb = s
     (ce, moe_eff, me, moe_layer_s, per_step_s, per_layer_s, per_loop_step_s, per_layer_seq_s,
      per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, j_flop, j_vec,
-     j_byte, idle_w, dvfs, seq_fraction) = (p.__dict__.get("_corner_params")
-                                           or _corner_params(p))[corner]
+     j_byte, idle_w, dvfs, seq_fraction, host_fraction) = (p.__dict__.get("_corner_params")
+                                                          or _corner_params(p))[corner]
     w = work.__dict__  # the fields (Work keeps exactly them in its instance dict)
     eta = r.gemm_efficiency(ce, k, m) if p.size_aware else ce
     # MoE kernels move and compute 1/moe_eff times the ideal work (padding, re-reads, routing)
@@ -354,7 +335,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
                             per_layer_seq_s)
     t_seq = r.engine_host_time_s(passes, seq_passes, per_engine_step_s, per_seq_step_s, n,
                                  per_worker_step_s, vocab_seq_passes, per_seq_vocab_s)
-    t = r.busy_time_s(t_dev, t_o) + t_seq + t_comm
+    t_busy = r.serial_busy_time_s(t_dev, t_o) if p.host_serial else r.busy_time_s(t_dev, t_o)
+    t = t_busy + t_seq + t_comm
     e_flop = (flops + x_flops) * j_flop + w["dequant_ops"] * j_vec
     e_byte = (nb + x_bytes) * j_byte  # nb: work.bytes
     # collective buffers read and written
@@ -364,6 +346,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, dvfs, t_capped, budget * n)
     e_dyn = e_dyn + r.engine_sequence_energy_j(seq_passes, per_seq_step_s, seq_fraction, budget,
                                                n, vocab_seq_passes, per_seq_vocab_s)
+    if not (isinstance(host_fraction, float) and host_fraction == 0.0):  # arrays in sweeps
+        e_dyn = e_dyn + r.host_time_energy_j(t_busy - t_dev, host_fraction, budget, n)
     energy = r.accelerator_energy_j(idle_w, n, t_capped, e_dyn)
     return (t_capped, energy, e_dyn, t_c, t_w, t_a, t_dev, t_o, t_seq, t_comm, t)
 

@@ -124,6 +124,37 @@ def busy_time_s(t_device: Any, t_overhead: Any) -> Any:
     return _max(t_device, t_overhead)
 
 
+def serial_busy_time_s(t_device: Any, t_overhead: Any) -> Any:
+    """Host dispatch that does not hide behind the device: ``t_dev + t_o`` [s].
+
+    A batch-1 decode loop in eager PyTorch (Hugging Face transformers 4.30/4.31 driven by
+    FastChat's ``generate_stream``, the ML.ENERGY Leaderboard V1 harness of 2023) alternates a
+    few weight-streaming GEMVs per layer with dozens of small launch-bound kernels (norms,
+    rotary, cache concatenation, masks, softmax) and synchronises every token
+    (``int(torch.multinomial(…))``). Each small kernel waits for its own launch, so their
+    dispatch fills the gaps between the GEMVs instead of overlapping them: the host time adds
+    to the device time. On the V1 rows the step time of a 40-layer 13B model exceeds that of a
+    32-layer 7B model on the same chip by the extra weight streaming plus 0.38 ms per extra
+    layer (5 pairs on A100, V100 and A40; docs/validation.md), i.e. additive, where
+    :func:`busy_time_s` would hide the dispatch behind the streaming. Stacks with
+    ``host_serial = true`` in ``data/stacks.toml``.
+    """
+    return t_device + t_overhead
+
+
+def host_time_energy_j(t_host: Any, fraction: Any, budget_w: Any, chips: Any) -> Any:
+    """Dynamic energy drawn while the chips run host-paced (launch-bound) work [J]:
+    ``n · f · (TDP − P_idle) · t_host``.
+
+    ``t_host`` is the host-paced time not spent in the device roofline (all of ``t_o`` for a
+    serial stack, :func:`serial_busy_time_s`). The chip is not idle then: it runs the small
+    kernels at boost clocks between launches. ``f`` per stack (``host_power_fraction`` in
+    ``data/stacks.toml``; fitted on the ML.ENERGY V1 rows for ``fastchat-hf``, absent
+    elsewhere, so other stacks count that time at the idle floor).
+    """
+    return chips * fraction * budget_w * t_host
+
+
 def allreduce_time_s(nbytes: Any, chips: Any, link_bps: Any) -> Any:
     """Ring all-reduce of ``nbytes`` over ``chips``: ``2 (n − 1)/n · bytes / link`` [s]."""
     return 2.0 * (chips - 1.0) / chips * nbytes / link_bps

@@ -1,9 +1,10 @@
 """Validation group ``inference``: ML.ENERGY leaderboard LLM rows (V3, V2, V1).
 
 Energy per output token for every row; throughput and power per chip where the row publishes
-average power (V3). Predicted at the row's measured average batch with the stack and prompt
-lengths of the version's measurement setup (:mod:`wattprint.validation.mlenergy`: V1 eager
-transformers, V2 vLLM v0.5, V3 the ``vllm`` profile).
+average power (V3); time per output token where it publishes a mean TPOT (V2) or a mean latency
+per response (V1). Predicted at the row's measured average batch with the stack, precision and
+prompt lengths of the version's measurement setup (:mod:`wattprint.validation.mlenergy`: V1
+transformers through FastChat (``fastchat-hf``), V2 vLLM v0.5, V3 the ``vllm`` profile).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.estimate import estimate_inference
-from wattprint.validation.mlenergy import setup_prompt_tokens, setup_stack
+from wattprint.validation.mlenergy import setup_precision, setup_prompt_tokens, setup_stack
 from wattprint.validation.parse import first_number, half_precision, hardware_id, parse_count
 from wattprint.validation.specs import inference_model
 
@@ -92,15 +93,16 @@ def _data_parallel_attention(parallelism: str, chips: int) -> int:
     return int(dp) if dp.isdigit() and int(dp) > 1 and chips > 1 else 1
 
 
-def _precision(row: dict[str, str], hw: str) -> str:
+def _precision(row: dict[str, str], hw: str, setup: str | None = None) -> str:
     """The precision a row ran at: fp8 (named in the model id or the precision cell), MXFP4
-    expert weights (gpt-oss checkpoints), otherwise the chip's 16-bit format."""
+    expert weights (gpt-oss checkpoints), otherwise the version's setup precision (V1: fp16)
+    or the chip's 16-bit format."""
     cell = row.get("precision", "").strip().lower()
     if "fp8" in row["model"].lower() or cell == "fp8":
         return "fp8"
     if cell == "mxfp4":
         return "mxfp4"
-    return half_precision(hw)
+    return setup or half_precision(hw)
 
 
 def _batch(row: dict[str, str]) -> int | None:
@@ -148,8 +150,8 @@ def validate_inference(c: Any) -> Any:
             c.skip(rid, f"parallel layout not modelled: data-parallel attention (DP {dp}) "
                         f"with expert-parallel MoE over {chips} chips")
             continue
-        precision = _precision(row, hw)
         version = _dataset_version(row.get("dataset", ""))
+        precision = _precision(row, hw, setup_precision(version))
         workload = row.get("workload", "")
         stack = setup_stack(version, workload)
         setup_prompt = setup_prompt_tokens(version, workload)
@@ -187,12 +189,24 @@ def published_tpot_s(notes: str | None) -> float | None:
     return float(m.group(1)) if m else None
 
 
+#: ``latency 13.37 s`` in a V1 row's notes: the leaderboard's mean time per response.
+_LATENCY_RE = re.compile(r"\blatency\s+(\d+(?:\.\d+)?)\s*s\b")
+
+
+def published_latency_s(notes: str | None) -> float | None:
+    """The mean response latency [s] quoted in a row's notes (V1 rows), else ``None``."""
+    m = _LATENCY_RE.search(notes or "")
+    return float(m.group(1)) if m else None
+
+
 def _time_quantities(c: Any, row: dict[str, str], fp: Any, out_tokens: int, chips: int,
                      j_per_token: float, version: str, note: str,
                      tags: dict[str, str]) -> None:
     """Score what a row publishes besides energy: average power (V3) gives throughput and
     power per chip; a mean time per output token (V2) is scored against the predicted TPOT
-    (continuous batching: prefill + decode time over the decode steps)."""
+    (continuous batching: prefill + decode time over the decode steps); a mean latency per
+    response (V1, batch 1, prefill included: Zeus's window around the whole generation) over
+    the mean response length against the predicted time of a batch over its output tokens."""
     power = first_number(row.get("avg_power_W"))
     if power:
         _throughput_and_power(c, row["id"], fp, out_tokens, chips, power, j_per_token,
@@ -201,6 +215,12 @@ def _time_quantities(c: Any, row: dict[str, str], fp: Any, out_tokens: int, chip
     if tpot:
         c.add_q(row["id"], f"time per output token ({version})", fp["time_per_output_token"],
                 tpot, "s", note, **tags)
+    latency = published_latency_s(row.get("notes"))
+    out = first_number(row.get("avg_output_tokens"))
+    if latency and out:
+        t = fp["time"]
+        c.add(row["id"], f"time per output token ({version})", t.value / out_tokens,
+              latency / out, "s", note, t.lo / out_tokens, t.hi / out_tokens, **tags)
 
 
 def _throughput_and_power(c: Any, rid: str, fp: Any, out_tokens: int, chips: int,

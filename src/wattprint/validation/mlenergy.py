@@ -21,9 +21,11 @@ class Setup(NamedTuple):
     source: str
     #: stack ids of workloads whose requests ran the engine differently (prefix → stack id)
     workload_stacks: dict[str, str] | None = None
+    precision: str | None = None  # what the harness loaded the weights in (None: bf16, or fp16
+    # on chips without bf16)
 
 
-#: ML.ENERGY V1 (2023): Hugging Face transformers models loaded through FastChat 0.2.23
+#: ML.ENERGY V1 (2023): Hugging Face transformers models loaded through FastChat 0.2.14-0.2.23
 #: (torch 2.0.1, fp16), a hand-written generation loop (one eager forward per token, a
 #: logits processor, multinomial sampling, ``tokenizer.batch_decode`` of the whole output
 #: every step), batch 1, ``max_new_tokens`` 512, context 2048; Zeus energy of the one GPU
@@ -33,11 +35,14 @@ class Setup(NamedTuple):
 #: characters ≈ 125 tokens at ~4 characters per token) plus the FastChat system prompt and
 #: roles (~40 tokens): ~165 tokens.
 V1 = Setup(
-    stack="eager",
+    stack="fastchat-hf",
     prompt_tokens={"chat": 165},
     source=("github.com/ml-energy/leaderboard-v2 @31b5924 (2023-09-06): scripts/benchmark.py, "
             "setup.py (fschat==0.2.23, torch==2.0.1), sharegpt/"
-            "sg_90k_part1_html_cleaned_lang_first_sampled_sorted.json"),
+            "sg_90k_part1_html_cleaned_lang_first_sampled_sorted.json; earlier rows: "
+            "@2e3c3ed (2023-06-28, fschat==0.2.14) and @679ce1c (2023-08-04, fschat==0.2.20); "
+            "docs/leaderboard.md 'Parameters: Batch size 1, FP16'"),
+    precision="fp16",
 )
 
 #: ML.ENERGY V2 (2024): vLLM v0.5.4 (``mlenergy/vllm:v0.5.4-openai``) with
@@ -91,6 +96,13 @@ def setup_stack(version: str, workload: str = "") -> str:
         if w.startswith(key):
             return stack
     return s.stack
+
+
+def setup_precision(version: str) -> str | None:
+    """Weight precision of ``version``'s harness (``ML.ENERGY V1`` → ``fp16``), or ``None``
+    when the setup does not fix it."""
+    s = SETUPS.get(version)
+    return s.precision if s else None
 
 
 def setup_prompt_tokens(version: str, workload: str) -> int | None:
