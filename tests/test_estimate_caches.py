@@ -32,14 +32,14 @@ def test_inference_caches_give_the_same_result_after_clear_caches() -> None:
 
 
 def test_named_inputs_and_sites_are_cached_by_name_and_cleared_with_the_catalog() -> None:
-    from wattprint.engine import inference
+    from wattprint.engine import inputs
     from wattprint.site import chain
 
     clear_caches()
-    assert len(inference._RESOLVED) == 0 and len(chain._BY_NAME) == 0
+    assert len(inputs._RESOLVED) == 0 and len(chain._BY_NAME) == 0
     kw = {"batch": 8, "prompt_tokens": 512, "output_tokens": 128, "stack": "vllm"}
     first = estimate_inference("llama-3.1-8b", "h100", **kw).to_dict()
-    assert len(inference._RESOLVED) == 1 and None in chain._BY_NAME
+    assert len(inputs._RESOLVED) == 1 and None in chain._BY_NAME
     again = estimate_inference("llama-3.1-8b", "h100", **kw)
     assert again.to_dict() == first
     again.notes.append("a caller's own note")  # the cached notes are not shared
@@ -47,5 +47,5 @@ def test_named_inputs_and_sites_are_cached_by_name_and_cleared_with_the_catalog(
     other = estimate_inference("llama-3.1-8b", "h100", site="irl", pue=1.3, **kw)
     assert other.inputs["site"] == "irl" and "irl" not in chain._BY_NAME  # overrides: not by name
     clear_caches()
-    assert len(inference._RESOLVED) == 0 and len(chain._BY_NAME) == 0
+    assert len(inputs._RESOLVED) == 0 and len(chain._BY_NAME) == 0
     assert estimate_inference("llama-3.1-8b", "h100", **kw).to_dict() == first

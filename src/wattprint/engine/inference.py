@@ -12,18 +12,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wattprint.catalog.caches import DerivedDict, register_derived_cache
 from wattprint.catalog.defaults import default_stack, default_value
-from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import PhaseResult, run_work
-from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
+from wattprint.engine.inputs import check_count, check_limit, resolved_inputs
 from wattprint.engine.memory import (
     USABLE_MEMORY,
     inference_memory_bytes,
     paged_kv_capacity,
     serving_memory,
 )
-from wattprint.engine.params import params_for, traffic_of
+from wattprint.engine.params import traffic_of
 from wattprint.engine.serving_options import (
     NO_OPTIONS,
     PhaseWorks,
@@ -41,7 +39,7 @@ from wattprint.workload.phases import (
     replicate_kv,
 )
 from wattprint.workload.pipeline import pipeline_weight_reads
-from wattprint.workload.precision import PrecisionPlan, check_plan_for_model, precision_plan
+from wattprint.workload.precision import PrecisionPlan
 
 if TYPE_CHECKING:
     from wattprint.catalog.profiles import Profile
@@ -241,39 +239,6 @@ def _requests(requests: float) -> float:
     return float(check_limit(check_number(float(requests), "requests"), "requests"))
 
 
-#: :func:`_resolved` by the names given (catalog names, no profile): cleared with the
-#: catalog by :func:`~wattprint.catalog.clear_caches`.
-_RESOLVED = register_derived_cache(DerivedDict())
-
-
-def _resolved(model: str | ModelSpec | Path, hardware: str | Hardware, precision: str,
-              kv_cache: str | None, stack: str | Stack | None, tp: int,
-              profile: str | Profile | None
-              ) -> tuple[ModelSpec, Hardware, PrecisionPlan, Stack, Any, list[str]]:
-    """The model spec, hardware entry, precision plan, stack entry, device parameters and
-    their notes of an estimate: looked up once per combination of catalog names (a
-    ``config.json`` path, an object or a calibration profile is resolved on every call)."""
-    named = profile is None and type(model) is str and not model.endswith(".json") \
-        and type(hardware) is str and (stack is None or type(stack) is str)
-    key = (model, hardware, precision, kv_cache, stack, tp)
-    hit = _RESOLVED.get(key) if named else None
-    if hit is not None:
-        return (*hit[:5], list(hit[5]))
-    spec = resolve_model(model)
-    hw = resolve_hardware(hardware)
-    plan = precision_plan(precision, kv_cache)
-    check_plan_for_model(plan, spec.n_experts, spec.name)
-    st = stack_entry(stack if stack is not None else default_stack("infer"))
-    # the tensor-parallel all-reduce runs within its group: a group of ≤ 8 GPUs stays on the
-    # node's NVLink even when pipeline stages span nodes (device_params picks the link)
-    params, notes = params_for(hw, st, plan, tp, profile)
-    if named:
-        if len(_RESOLVED) >= 256:
-            _RESOLVED.clear()
-        _RESOLVED[key] = (spec, hw, plan, st, params, tuple(notes))
-    return spec, hw, plan, st, params, notes
-
-
 def estimate_inference(
     model: str | ModelSpec | Path,
     hardware: str | Hardware,
@@ -325,8 +290,11 @@ def estimate_inference(
         raise InputError(f"tensor parallel {tp} × pipeline parallel {pp} must divide the "
                          f"{chips} chips")
     n_req = float(batch) if requests is None else _requests(requests)
-    spec, hw, plan, st, params, notes = _resolved(model, hardware, precision, kv_cache, stack,
-                                                  tp, profile)
+    # the tensor-parallel all-reduce runs within its group: a group of ≤ 8 GPUs stays on the
+    # node's NVLink even when pipeline stages span nodes (device_params picks the link)
+    spec, hw, plan, st, params, notes = resolved_inputs(model, hardware, precision, kv_cache,
+                                                        stack, default_stack("infer"), tp,
+                                                        profile, experts_check=True)
     asked = batch
     batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
                                              output_tokens, chips, tp, st.continuous_batching)

@@ -8,15 +8,14 @@ formulas it shares with the planner's training sweep (:func:`power_capped_wall_s
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wattprint.catalog.defaults import default_stack, default_value
-from wattprint.catalog.stacks import stack_entry
 from wattprint.device.execute import DeviceParams
-from wattprint.engine.inputs import check_count, check_limit, resolve_hardware, resolve_model
+from wattprint.engine.inputs import check_count, check_limit, resolved_inputs
 from wattprint.engine.memory import USABLE_MEMORY, training_memory_bytes
-from wattprint.engine.params import params_for
 from wattprint.engine.training_formulas import (
     power_capped_wall_s,
     training_energy_j,
@@ -36,11 +35,13 @@ from wattprint.numbers import check_number
 from wattprint.quantity import Quantity, quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.precision import precision_plan
 
 if TYPE_CHECKING:
     from wattprint.catalog.profiles import Profile
     from wattprint.catalog.schema import Hardware, Stack
+    from wattprint.device.execute import PhaseResult
+    from wattprint.engine.training_scale import ScaledRun
+    from wattprint.workload.phases import Work
 
 __all__ = ["estimate_training",
            "power_capped_wall_s", "training_energy_j"]
@@ -99,14 +100,11 @@ def estimate_training(
     """
     tokens, chips, batch, seq_len = _check_inputs(tokens, chips, batch, seq_len, chip_hours,
                                                   mfu)
-    spec = resolve_model(model)
-    hw = resolve_hardware(hardware)
-    plan = precision_plan(precision)
+    spec, hw, plan, st, params, notes = resolved_inputs(
+        model, hardware, precision, None, stack, default_stack("train", chips), chips, profile)
     if not plan.trainable:
         raise UnsupportedError(f"training in {plan.name} is not modelled; use bf16, fp16, fp8, "
                                "tf32 or fp32 (mixed precision)")
-    st = stack_entry(stack if stack is not None else default_stack("train", chips))
-    params, notes = params_for(hw, st, plan, chips, profile)
     need = training_memory_bytes(spec, chips)
     if need > hw.memory_bytes.value * chips * USABLE_MEMORY:
         notes.append(f"weights and Adam state ({need * chips / 1e9:.0f} GB) exceed the memory of"
@@ -132,20 +130,9 @@ def estimate_training(
         "mfu": quantity(achieved / params.peak_flops, "",
                         "achieved FLOP/s ÷ peak at the modelled time", "modelled"),
     }
-    run = tl.run
-    details: dict[str, Any] = {
-        "model": spec.to_dict(), "hardware": hw.id, "precision": plan.name, "stack": st.id,
-        "steps": tl.steps, "tokens_per_step": tl.tokens_per_step, "regime": tl.regime,
-        "step": {**tl.step.to_dict(), **tl.step_r.to_dict()},
-        "exposed_comm_s_per_step": tl.comm_s,
-        "layout": (None if run is None else {
-            "tp": run.layout.tp, "pp": run.layout.pp, "dp": run.layout.dp, "ep": run.layout.ep,
-            "global_batch_tokens": run.layout.global_batch_tokens,
-            "pipeline_bubble": run.layout.bubble, "chosen": run.layout.chosen,
-            "exposed_comm_s": run.comm_s, "time_shares": run.shares}),
-        "productive": prod,
-        "memory_per_chip_bytes": need, "device_provenance": params.provenance,
-    }
+    details = partial(_details, spec, hw.id, plan.name, st.id, tl.steps, tl.tokens_per_step,
+                      tl.regime, tl.step, tl.step_r, tl.comm_s, tl.run, prod, need,
+                      params.provenance)
     inputs = {"kind": "train", "model": spec.name, "hardware": hw.id, "chips": chips,
               "tokens": tokens, "chip_hours": chip_hours, "mfu": mfu, "precision": plan.name,
               "batch": batch, "seq_len": seq_len, "recompute": recompute, "stack": st.id,
@@ -156,6 +143,27 @@ def estimate_training(
                            accelerator_energy=energy_q, host_energy=None, hardware=hw,
                            site=site_f, details=details, inputs=inputs, notes=notes,
                            extra=extra)
+
+
+def _details(spec: ModelSpec, hw_id: str, precision: str, stack_id: str, steps: float,
+             tokens_per_step: float, regime: str, step: Work, step_r: PhaseResult,
+             comm_s: float, run: ScaledRun | None, prod: dict[str, list[float]] | None,
+             need: float, device_provenance: dict[str, str]) -> dict[str, Any]:
+    """The ``details`` of a training estimate (built when first read: the values are taken
+    at the estimate; ``step``, ``step_r``, ``run`` are frozen or not changed after it)."""
+    return {
+        "model": spec.to_dict(), "hardware": hw_id, "precision": precision, "stack": stack_id,
+        "steps": steps, "tokens_per_step": tokens_per_step, "regime": regime,
+        "step": {**step.to_dict(), **step_r.to_dict()},
+        "exposed_comm_s_per_step": comm_s,
+        "layout": (None if run is None else {
+            "tp": run.layout.tp, "pp": run.layout.pp, "dp": run.layout.dp, "ep": run.layout.ep,
+            "global_batch_tokens": run.layout.global_batch_tokens,
+            "pipeline_bubble": run.layout.bubble, "chosen": run.layout.chosen,
+            "exposed_comm_s": run.comm_s, "time_shares": run.shares}),
+        "productive": prod,
+        "memory_per_chip_bytes": need, "device_provenance": device_provenance,
+    }
 
 
 def _time_and_energy(tl: Timeline, params: DeviceParams, chips: int, hw_id: str, st_id: str,
