@@ -35,10 +35,14 @@ class UnknownNameError(InputError, KeyError):
     raised: callers that try several names and catch this error pay nothing for them.
     """
 
-    def __init__(self, what: str, name: str, known: Iterable[str]) -> None:
+    def __init__(self, what: str, name: str, known: Iterable[str],
+                 reason: str | None = None) -> None:
         super().__init__(what, name)
         self.what = what
         self.name = name
+        #: Why a known-of name is not in the catalog (e.g. an architecture not modelled):
+        #: the message gives it instead of the closest names.
+        self.reason = reason
         self._known = known if isinstance(known, list | tuple | set | frozenset) \
             else tuple(known)
 
@@ -53,10 +57,15 @@ class UnknownNameError(InputError, KeyError):
             close = [k for k in known_list if self.name.lower()[:3] in k][:3]
         return close
 
-    def __reduce__(self) -> tuple[type[UnknownNameError], tuple[str, str, tuple[str, ...]]]:
-        return (type(self), (self.what, self.name, tuple(self._known)))
+    def __reduce__(self) -> tuple[type[UnknownNameError],
+                                  tuple[str, str, tuple[str, ...], str | None]]:
+        return (type(self), (self.what, self.name, tuple(self._known), self.reason))
 
     def __str__(self) -> str:  # KeyError would otherwise quote the message
+        if self.reason:
+            see = f"; see `wattprint {self.what} list`" if self.what in _LISTED else ""
+            return (f"{_ONE.get(self.what, self.what)} {self.name!r} is not in the catalog: "
+                    f"{self.reason}{see}")
         hint = f"; closest: {', '.join(self.closest)}" if self.closest else ""
         see = f" (see `wattprint {self.what} list`)" if self.what in _LISTED else ""
         return f"unknown {_ONE.get(self.what, self.what)} {self.name!r}{hint}{see}"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from wattprint.catalog.parsed import packaged_data_dir, parsed_catalog, parsed_twin
 from wattprint.catalog.table import Catalog, E
+from wattprint.catalog.unmodelled import unmodelled_reason
 from wattprint.errors import DataError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -276,7 +277,8 @@ def _lookup(cat: Catalog[E], name: str, what: str, prefixes: tuple[str, ...] = (
             entry = read(eid)  # validates (DataError) before the name is remembered
             cat._resolved[(name, prefixes)] = eid
             return entry
-    raise UnknownNameError(what, name, cat.names())
+    reason = unmodelled_reason(name) if what == "models" else None
+    raise UnknownNameError(what, name, cat.names(), reason=reason)
 
 
 def measured_reference_hardware(light: bool = False) -> Hardware:

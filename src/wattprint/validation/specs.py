@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from wattprint.catalog import get_model_card, normalize_name
+from wattprint.catalog.unmodelled import unmodelled_reason
 from wattprint.errors import UnknownNameError
 from wattprint.workload.model_spec import ModelSpec, get_model_spec
 
@@ -107,18 +108,6 @@ HF_SUFFIXES = ("-fp8", "-instruct-2507", "-thinking-2507", "-instruct", "-chat-h
 MULTIMODAL_MARKERS = ("-vl", "omni", "vision", "llava", "-mm-")
 
 
-#: Served model families whose architecture wattprint does not model, by a fragment of the
-#: Hugging Face id, with the reason printed for their rows (never a dense stand-in).
-#: Nemotron Nano 2 (nvidia/NVIDIA-Nemotron-Nano-9B-v2, -12B-v2): ``model_type`` ``nemotron_h``
-#: with a ``hybrid_override_pattern`` of Mamba-2, attention and MLP layers (their Hugging
-#: Face config.json; NVIDIA, "NVIDIA Nemotron Nano 2", arXiv 2508.14444): the config parser
-#: refuses both fields (``workload/hf_config.py``).
-UNMODELLED_ARCHITECTURES: dict[str, str] = {
-    "nemotron-nano": "architecture not modelled: Mamba-2 hybrid layers",
-    "nemotron-h": "architecture not modelled: Mamba-2 hybrid layers",
-}
-
-
 def inference_model(hf_id: str, params_b: float | None) -> tuple[ModelSpec | None, str]:
     """Catalog shape for a served model id, or ``(None, reason)``.
 
@@ -129,9 +118,8 @@ def inference_model(hf_id: str, params_b: float | None) -> tuple[ModelSpec | Non
     low = hf_id.strip().lower()
     if any(m in low for m in MULTIMODAL_MARKERS):
         return None, "multimodal model"
-    for fragment, reason in UNMODELLED_ARCHITECTURES.items():
-        if fragment in low:
-            return None, reason
+    if (reason := unmodelled_reason(low)) is not None:
+        return None, reason
     names = [low, low.split("/", 1)[-1]]
     for name in list(names):
         stripped = name
