@@ -6,7 +6,7 @@ import pytest
 
 from wattprint.catalog import get_model_card
 from wattprint.catalog.unmodelled import unmodelled_reason
-from wattprint.errors import UnknownNameError
+from wattprint.errors import InputError, UnknownNameError
 
 
 @pytest.mark.parametrize("name", ["nemotron-nano-v2", "Nemotron Nano 2", "nemotron_h",
@@ -30,3 +30,13 @@ def test_reason_survives_pickling():
     err = UnknownNameError("models", "nemotron-h", ["a"], reason="why")
     back = pickle.loads(pickle.dumps(err))
     assert back.reason == "why" and str(back) == str(err)
+
+
+def test_config_json_of_an_unmodelled_family_names_the_reason():
+    from wattprint.workload.model_spec import spec_from_config
+
+    cfg = {"model_type": "nemotron_h", "hidden_size": 4480, "num_hidden_layers": 56,
+           "num_attention_heads": 40, "vocab_size": 131072,
+           "hybrid_override_pattern": "M-M-M*-"}
+    with pytest.raises(InputError, match="nemotron_h.*Mamba-2 hybrid layers"):
+        spec_from_config(cfg)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from wattprint.catalog.unmodelled import unmodelled_reason
 from wattprint.errors import InputError
 from wattprint.workload.model_spec import ModelSpec
 
@@ -96,6 +97,8 @@ def check_understood(cfg: dict[str, Any], w: str) -> str:
     """The config's family; raise naming the first architecture field not modelled."""
     model_type = str(cfg.get("model_type") or "").lower()
     if model_type and model_type not in FAMILY_DEFAULTS and model_type not in MULTIMODAL_TYPES:
+        if (reason := unmodelled_reason(model_type)) is not None:
+            raise InputError(f"{w}model_type {model_type!r}: {reason}")
         raise InputError(f"{w}model_type {model_type!r} is not a modelled architecture family "
                          f"(modelled: {', '.join(sorted(FAMILY_DEFAULTS))})")
     for key, value in cfg.items():
