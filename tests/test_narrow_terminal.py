@@ -125,3 +125,19 @@ def test_odd_columns_never_print_nothing(monkeypatch: pytest.MonkeyPatch, value:
     assert "Compute-optimal" in out and "Same loss" in out
     if value == "5":
         assert max(len(line.rstrip()) for line in out.splitlines()) <= 40
+
+
+@pytest.mark.parametrize("columns", [100, 120, 160])
+def test_catalog_listings_keep_their_numbers_on_a_wide_terminal(
+        monkeypatch: pytest.MonkeyPatch, columns: int) -> None:
+    # the stacks' one-line descriptions are up to 171 characters: they are left out (with a
+    # hint) before any number column (only the ids were left at 100-270 columns)
+    out = _render(monkeypatch, ["stacks", "list"], columns)
+    for head in ("pass", "layer", "decode", "engine", "GEMM", "fused"):
+        assert head in out, (columns, head, out)
+    row = next(ln for ln in out.splitlines() if " vllm-0.5 " in ln)
+    assert "16.2" in row and "0.8" in row  # vLLM v0.5's engine step [ms], GEMM efficiency
+    assert all(len(ln.rstrip()) <= columns for ln in out.splitlines())
+    out = _render(monkeypatch, ["models", "list"], columns)
+    assert "active B" in out and "hidden" in out  # one line per entry: texts go first
+    assert all(len(ln.rstrip()) <= columns for ln in out.splitlines())

@@ -29,13 +29,17 @@ def print_listing(title: str, columns: list[str], rows: list[list[str]], wide: b
               collapse_padding=compact)
     for i in keep:  # the id column is never shortened: it is what the user types next
         ids = max((len(r[0]) for r in rows), default=0) if i == 0 else 0
-        t.add_column(columns[i], no_wrap=True, min_width=max(len(columns[i]), min(ids, 32)),
+        # --wide asks for every column: its long texts wrap rather than being left out
+        t.add_column(columns[i], no_wrap=not (wide and columns[i] in WIDE_ONLY),
+                     min_width=max(len(columns[i]), min(ids, 32)),
                      overflow="ellipsis" if compact else "fold")
     for r in rows:
         t.add_row(*[r[i] for i in keep])
     from wattprint.report.fit import print_table
 
-    print_table(con, t)  # a terminal too narrow even for the compact view: numbers stay whole
+    # a terminal too narrow for a line per entry: the long text columns (descriptions,
+    # sources, aliases) go first, never the numbers; numbers stay whole
+    print_table(con, t, drop=[columns[i] for i in keep if columns[i] in WIDE_ONLY])
     if compact:
         con.print("compact view: --wide adds " + ", ".join(
             c for c in columns if c in WIDE_ONLY), style="dim")
@@ -82,9 +86,12 @@ def print_sites(items: Sequence[Any], wide: bool = False) -> None:
 
 
 def print_stacks(items: Sequence[Any], wide: bool = False) -> None:
-    """Software stacks: per-pass, per-layer and per-decode-step overheads, GEMM efficiency."""
+    """Software stacks: per-pass, per-layer and per-decode-step overheads, a serving engine's
+    host time per step (ms; "–" for a stack without an engine loop), GEMM efficiency."""
     rows = [[s.id, s.name, f"{s.per_step_s.value * 1e3:g}", f"{s.per_layer_s.value * 1e6:g}",
-             f"{s.per_loop_step_s.value * 1e3:g}", f"{s.compute_efficiency.value:g}",
+             f"{s.per_loop_step_s.value * 1e3:g}",
+             f"{s.per_engine_step_s.value * 1e3:.3g}" if s.per_engine_step_s else "–",
+             f"{s.compute_efficiency.value:g}",
              "yes" if s.fused_attention else "no"] for s in items]
     print_listing("Stacks", ["id", "what", "per pass ms", "per layer µs", "decode step ms",
-                             "GEMM eff.", "fused attention"], rows, wide)
+                             "engine step ms", "GEMM eff.", "fused attention"], rows, wide)
