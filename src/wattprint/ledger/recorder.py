@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 FORMAT = "wattprint-unsaved-run/1"
 #: Samples kept in memory while the ledger cannot take them (~100 B each).
 MAX_PENDING = 2_000_000
+#: Largest fallback file `ledger import` reads (bytes): MAX_PENDING samples as written
+#: (``dumps_json``, indented) take ~140 MiB, over ``textfiles.MAX_BYTES`` (64 MiB).
+MAX_FALLBACK_BYTES = 1024 * 1024 * 1024
 STORAGE_ERRORS = (WattprintError, sqlite3.Error, OSError)
 
 
@@ -234,7 +237,7 @@ def import_record(ledger: Ledger, path: Path) -> str:
     from wattprint.textfiles import read_text
 
     # missing, a directory, a FIFO, unreadable: one line, and not a question of format
-    text = read_text(path, "file")
+    text = read_text(path, "file", max_bytes=MAX_FALLBACK_BYTES)
     try:
         rec = json.loads(text)
         run, fin = rec["run"], rec["finish"]
