@@ -48,6 +48,24 @@ def _prompt_tokens(workload: str) -> int:
     return DEFAULT_PROMPT_TOKENS
 
 
+#: Short names of a ``parallelism`` cell (``TP=8;PP=2``) for the long ones ML.ENERGY V3 uses.
+_PARALLEL_ALIASES = {"tp": "tensor_parallel", "pp": "pipeline_parallel",
+                     "dp": "data_parallel", "ep": "expert_parallel"}
+
+
+def _parallel_degrees(parallelism: str) -> dict[str, int]:
+    """The integer degrees of a ``parallelism`` cell, keyed by long name: ``TP=8;PP=2`` →
+    ``{"tensor_parallel": 8, "pipeline_parallel": 2}``; entries that are not integers
+    (``notes=...``) are dropped."""
+    degrees: dict[str, int] = {}
+    for part in parallelism.split(";"):
+        key, _, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if value.isdigit():
+            degrees[_PARALLEL_ALIASES.get(key, key)] = int(value)
+    return degrees
+
+
 def _tensor_parallel(parallelism: str, chips: int) -> int:
     """The attention tensor-parallel degree in a ``parallelism`` cell (``TP=8;PP=2``,
     ``tensor_parallel=1;expert_parallel=8``): the rest of the chips split layers (pipeline) or
@@ -59,21 +77,17 @@ def _tensor_parallel(parallelism: str, chips: int) -> int:
     (ml-energy/benchmark ``mlenergy/benchmark/llm/benchmark.py`` @ c1d6557), and vLLM's
     expert-parallel group is TP × DP: the attention runs tensor-parallel over ``N / D`` chips.
     """
-    cell = {k.strip().lower(): v.strip() for k, _, v in
-            (p.partition("=") for p in parallelism.split(";"))}
-    ep, dp = cell.get("expert_parallel", ""), cell.get("data_parallel", "1")
-    if ep.isdigit() and dp.isdigit() and int(ep) == chips and int(dp) > 0 \
-            and chips % int(dp) == 0:
-        return chips // int(dp)
-    m = re.search(r"(?:\bTP|tensor_parallel)\s*=\s*(\d+)", parallelism)
-    tp = int(m.group(1)) if m else chips
+    cell = _parallel_degrees(parallelism)
+    ep, dp = cell.get("expert_parallel"), cell.get("data_parallel", 1)
+    if ep == chips and dp > 0 and chips % dp == 0:
+        return chips // dp
+    tp = cell.get("tensor_parallel", chips)
     return tp if 0 < tp <= chips and chips % tp == 0 else chips
 
 
 def _pipeline_parallel(parallelism: str) -> int:
     """The pipeline-parallel degree in a ``parallelism`` cell (``TP=8;PP=2`` → 2), else 1."""
-    m = re.search(r"(?:\bPP|pipeline_parallel)\s*=\s*(\d+)", parallelism)
-    return max(1, int(m.group(1))) if m else 1
+    return max(1, _parallel_degrees(parallelism).get("pipeline_parallel", 1))
 
 
 def _data_parallel_attention(parallelism: str, chips: int) -> int:
@@ -87,10 +101,8 @@ def _data_parallel_attention(parallelism: str, chips: int) -> int:
     every MoE layer), so such rows are skipped with that reason rather than predicted as
     something else.
     """
-    cell = {k.strip().lower(): v.strip() for k, _, v in
-            (p.partition("=") for p in parallelism.split(";"))}
-    dp = cell.get("data_parallel", "1")
-    return int(dp) if dp.isdigit() and int(dp) > 1 and chips > 1 else 1
+    dp = _parallel_degrees(parallelism).get("data_parallel", 1)
+    return dp if dp > 1 and chips > 1 else 1
 
 
 def _precision(row: dict[str, str], hw: str, setup: str | None = None) -> str:
