@@ -14,7 +14,12 @@ from typing import Any
 
 from wattprint.errors import WattprintError
 from wattprint.estimate import estimate_inference
-from wattprint.validation.mlenergy import setup_precision, setup_prompt_tokens, setup_stack
+from wattprint.validation.mlenergy import (
+    by_workload,
+    setup_precision,
+    setup_prompt_tokens,
+    setup_stack,
+)
 from wattprint.validation.parse import first_number, half_precision, hardware_id, parse_count
 from wattprint.validation.specs import inference_model
 
@@ -41,11 +46,8 @@ DEFAULT_PROMPT_TOKENS = 500
 
 
 def _prompt_tokens(workload: str) -> int:
-    w = workload.lower()
-    for key, n in PROMPT_TOKENS.items():
-        if w.startswith(key):
-            return n
-    return DEFAULT_PROMPT_TOKENS
+    n = by_workload(PROMPT_TOKENS, workload)
+    return DEFAULT_PROMPT_TOKENS if n is None else n
 
 
 #: Short names of a ``parallelism`` cell (``TP=8;PP=2``) for the long ones ML.ENERGY V3 uses.

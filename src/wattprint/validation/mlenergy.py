@@ -9,7 +9,16 @@ source of each. V3's prompt lengths are the assumptions in
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
+
+T = TypeVar("T")
+
+
+def by_workload(table: dict[str, T], workload: str) -> T | None:
+    """The value of the first key of ``table`` that ``workload`` starts with (case-insensitive:
+    ``chat``, ``code`` …), or ``None`` when none does."""
+    w = workload.lower()
+    return next((v for key, v in table.items() if w.startswith(key)), None)
 
 
 class Setup(NamedTuple):
@@ -91,11 +100,7 @@ def setup_stack(version: str, workload: str = "") -> str:
     s = SETUPS.get(version)
     if s is None:
         return DEFAULT_STACK
-    w = workload.lower()
-    for key, stack in (s.workload_stacks or {}).items():
-        if w.startswith(key):
-            return stack
-    return s.stack
+    return by_workload(s.workload_stacks or {}, workload) or s.stack
 
 
 def setup_precision(version: str) -> str | None:
@@ -111,8 +116,4 @@ def setup_prompt_tokens(version: str, workload: str) -> int | None:
     s = SETUPS.get(version)
     if s is None:
         return None
-    w = workload.lower()
-    for key, n in s.prompt_tokens.items():
-        if w.startswith(key):
-            return n
-    return None
+    return by_workload(s.prompt_tokens, workload)
