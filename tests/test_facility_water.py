@@ -108,7 +108,7 @@ def test_validation_facility_wue_rows_include_esif_towers():
 
 
 def test_consumption_is_withdrawal_less_blowdown():
-    from wattprint.site.facility import consumed_kg
+    from wattprint.site.water import consumed_kg
 
     # 1.25 kg of tower make-up at 5 cycles = 1.0 evaporated + 0.25 blowdown; humidifier water
     # leaves at the same cycles (its bleed is discharged too)

@@ -31,6 +31,7 @@ from wattprint.quantity import J_PER_KWH
 from wattprint.site.climate import FloatArray, TypicalYear
 from wattprint.site.water import (
     adiabatic_kg_per_j,
+    consumed_kg,
     humidification_makeup_kg_per_j,
     tower_makeup_kg_per_j,
     with_blowdown,
@@ -51,15 +52,6 @@ OUTSIDE_AIR_TYPES = ("air-economiser", "evaporative")
 #: Outdoor dry bulb (degrees C) below which a building needs heat: the 65 F base of heating
 #: degree days (NOAA / ASHRAE); reused data-centre heat is counted only in those hours.
 HEATING_BASE_C = 18.3
-
-
-def consumed_kg(withdrawn: FloatArray, cycles: float) -> FloatArray:
-    """Water consumed (evaporated) out of ``withdrawn``: cooling water (tower make-up, media)
-    and humidifier water both leave at the cycles of concentration, so evaporation is
-    ``(CoC - 1) / CoC`` of what is drawn and the blowdown / bleed is discharged (drift, under
-    1 % of evaporation, is neglected). ``cycles <= 1``: all consumed."""
-    keep = (cycles - 1.0) / cycles if cycles > 1.0 else 1.0
-    return np.asarray(withdrawn * keep)
 
 
 def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,

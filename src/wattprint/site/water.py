@@ -53,6 +53,15 @@ def with_blowdown(evaporated: FloatArray, cycles: float) -> FloatArray:
     return np.asarray(evaporated * cycles / (cycles - 1.0))
 
 
+def consumed_kg(withdrawn: FloatArray, cycles: float) -> FloatArray:
+    """Water consumed (evaporated) out of ``withdrawn``: cooling water (tower make-up, media)
+    and humidifier water both leave at the cycles of concentration, so evaporation is
+    ``(CoC - 1) / CoC`` of what is drawn and the blowdown / bleed is discharged (drift, under
+    1 % of evaporation, is neglected). ``cycles <= 1``: all consumed."""
+    keep = (cycles - 1.0) / cycles if cycles > 1.0 else 1.0
+    return np.asarray(withdrawn * keep)
+
+
 def drift_kg_per_j(heat_w: FloatArray, range_k: float, drift_fraction: float) -> FloatArray:
     """Drift (kg per J): the share ``drift_fraction`` of the circulating water flow, which is
     ``heat / (c_p,water * range)``."""
