@@ -4,9 +4,7 @@ and the run has more than one chip (docs/methodology.md §2.5)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from wattprint.catalog.caches import register_derived_cache
+from wattprint.catalog.caches import DerivedDict, register_derived_cache
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import DeviceParams, PhaseResult, run_work
 from wattprint.engine.parallelism import (
@@ -59,16 +57,10 @@ def _step_time(step_r: PhaseResult, bubble: float, comm: dict[str, float],
     return base + sum(t * exposed(k)[corner] for k, t in comm.items())
 
 
-class _StepCache(dict[tuple[Any, ...], tuple[Any, ...]]):
-    """:func:`_replica_step` by the identities of its entries (kept in the value, so an id
-    is never reused while cached) and the layout's value; cleared by
-    :func:`wattprint.catalog.clear_caches`."""
-
-    def cache_clear(self) -> None:
-        self.clear()
-
-
-_STEPS = register_derived_cache(_StepCache())
+#: :func:`_replica_step` by the identities of its entries (kept in the value, so an id is
+#: never reused while cached) and the layout's value; cleared by
+#: :func:`wattprint.catalog.clear_caches`.
+_STEPS = register_derived_cache(DerivedDict())
 
 
 def _replica_step(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
