@@ -13,8 +13,9 @@ would read them once (docs/methodology.md §3).
 
 from __future__ import annotations
 
+from wattprint.workload.dequant import dequant_ops
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import Work, dequant_ops, expert_bytes_read
+from wattprint.workload.phases import Work, expert_bytes_read
 from wattprint.workload.precision import PrecisionPlan
 
 
