@@ -18,7 +18,7 @@ CONFIGS = Path(__file__).parent / "data" / "configs"
 PUBLISHED = tomllib.loads((CONFIGS / "published.toml").read_text())
 
 
-def _tolerance(value: float, digits: int, truncated: bool) -> float:
+def published_tolerance(value: float, digits: int, truncated: bool) -> float:
     """1 % or the rounding of a figure published to ``digits`` significant digits."""
     unit = 10 ** (math.floor(math.log10(value)) - digits + 1)
     return max(0.01 * value, unit if truncated else unit / 2)
@@ -29,13 +29,13 @@ def test_total_and_active_match_published(name):
     pub = PUBLISHED[name]
     spec = load_config_file(CONFIGS / f"{name}.json")
     total = spec.params_total
-    assert abs(total - pub["total"]) <= _tolerance(pub["total"], pub["digits"], False), \
+    assert abs(total - pub["total"]) <= published_tolerance(pub["total"], pub["digits"], False), \
         f"{name}: total {total / 1e9:.3f}B vs published {pub['total'] / 1e9:.3f}B ({pub['source']})"
     if "active" in pub:
         active = spec.params_active
         if pub.get("active_excludes") == "embedding":
             active -= spec.embedding_params
-        tol = _tolerance(pub["active"], pub.get("active_digits", pub["digits"]),
+        tol = published_tolerance(pub["active"], pub.get("active_digits", pub["digits"]),
                          pub.get("truncated", False))
         assert abs(active - pub["active"]) <= tol, \
             f"{name}: active {active / 1e9:.3f}B vs published {pub['active'] / 1e9:.3f}B"

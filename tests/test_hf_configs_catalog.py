@@ -4,11 +4,11 @@ Same rule as tests/test_hf_configs.py (1 %, or half a unit of the published figu
 digit where it is rounded coarser). Each figure names where it is published.
 """
 
-import math
 from pathlib import Path
 
 import pytest
 
+from test_hf_configs import published_tolerance
 from wattprint.workload.model_spec import get_model_spec
 
 #: card id -> (total, active or None, significant digits, active digits,
@@ -47,20 +47,15 @@ PUBLISHED: dict[str, tuple[float, float | None, int, int, bool, str]] = {
 TRUNCATED = {"qwen3-coder-30b-a3b"}
 
 
-def _tolerance(value: float, digits: int, truncated: bool = False) -> float:
-    unit = 10 ** (math.floor(math.log10(value)) - digits + 1)
-    return max(0.01 * value, unit if truncated else unit / 2)
-
-
 @pytest.mark.parametrize("card", sorted(PUBLISHED))
 def test_catalog_card_counts_match_published(card):
     total, active, digits, active_digits, no_embedding, source = PUBLISHED[card]
     spec = get_model_spec(card)
-    assert abs(spec.params_total - total) <= _tolerance(total, digits), \
+    assert abs(spec.params_total - total) <= published_tolerance(total, digits, False), \
         f"{card}: total {spec.params_total / 1e9:.3f}B vs {total / 1e9:.3f}B ({source})"
     if active is not None:
         got = spec.params_active - (spec.embedding_params if no_embedding else 0)
-        assert abs(got - active) <= _tolerance(active, active_digits, card in TRUNCATED), \
+        assert abs(got - active) <= published_tolerance(active, active_digits, card in TRUNCATED), \
             f"{card}: active {got / 1e9:.3f}B vs {active / 1e9:.3f}B ({source})"
 
 
