@@ -61,16 +61,14 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
                  price_usd_per_kwh: float | None = None,
                  market_gco2e_per_kwh: float | None = None) -> SiteFactors:
     """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
-    if pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
-            and price_usd_per_kwh is None and market_gco2e_per_kwh is None \
-            and (site is None or type(site) is str):
+    plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
+        and price_usd_per_kwh is None and market_gco2e_per_kwh is None
+    if plain and (site is None or type(site) is str):
         hit = _BY_NAME.get(site)  # a catalog site by the name given before
         if hit is None:
             hit = _BY_NAME[site] = resolve_site(site_entry(site or DEFAULT_SITE))
         return hit
     s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
-    plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
-        and price_usd_per_kwh is None and market_gco2e_per_kwh is None
     if plain:  # a catalog site as it is: built once per site entry (SiteFactors is frozen)
         hit = _FACTORS.get(id(s))
         if hit is not None and hit[0] is s:
