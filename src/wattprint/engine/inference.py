@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wattprint.catalog.caches import derived_dict
 from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.device.execute import PhaseResult, run_work
 from wattprint.engine.inputs import check_count, check_limit, resolved_inputs
@@ -131,8 +132,8 @@ def _check_fits(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
 
 #: :func:`_capacity` by the identities of model, precision, hardware and the engine's memory
 #: share (a default: a catalog reload makes new entries), kept in the value so an id is not
-#: reused while cached, and the numbers.
-_CAPACITY: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+#: reused while cached, and the numbers; cleared by :func:`~wattprint.catalog.clear_caches`.
+_CAPACITY = derived_dict()
 
 
 def _capacity(spec: ModelSpec, plan: PrecisionPlan, hw: Hardware, chips: int, held: float,
@@ -146,9 +147,7 @@ def _capacity(spec: ModelSpec, plan: PrecisionPlan, hw: Hardware, chips: int, he
             and hit[3] is util:
         return int(hit[4])
     cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp)
-    if len(_CAPACITY) >= 256:
-        _CAPACITY.clear()
-    _CAPACITY[key] = (spec, plan, hw, util, cap)
+    _CAPACITY.keep(key, (spec, plan, hw, util, cap))
     return cap
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wattprint.catalog.caches import DerivedDict, register_derived_cache
+from wattprint.catalog.caches import derived_dict
 from wattprint.catalog.light import hardware_entry
 from wattprint.catalog.stacks import stack_entry
 from wattprint.engine.params import params_for
@@ -70,7 +70,7 @@ def check_count(value: float, what: str) -> int:
 
 #: :func:`resolved_inputs` by the names given (catalog names, no profile): cleared with the
 #: catalog by :func:`~wattprint.catalog.clear_caches`.
-_RESOLVED = register_derived_cache(DerivedDict())
+_RESOLVED = derived_dict()
 
 
 def resolved_inputs(model: str | ModelSpec | Path, hardware: str | Hardware, precision: str,
@@ -97,7 +97,5 @@ def resolved_inputs(model: str | ModelSpec | Path, hardware: str | Hardware, pre
     st = stack_entry(stack if stack is not None else default_stack)
     params, notes = params_for(hw, st, plan, chips, profile)
     if named:
-        if len(_RESOLVED) >= 256:
-            _RESOLVED.clear()
-        _RESOLVED[key] = (spec, hw, plan, st, params, tuple(notes))
+        _RESOLVED.keep(key, (spec, hw, plan, st, params, tuple(notes)))
     return spec, hw, plan, st, params, notes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wattprint.catalog.caches import derived_dict
 from wattprint.device.coefficients import coefficients_for
 from wattprint.device.execute import DeviceParams, compute_rate, device_params
 from wattprint.workload.phases import Traffic
@@ -15,8 +16,9 @@ if TYPE_CHECKING:
 
 
 #: :func:`traffic_of` by stack entry identity (the entry is kept, so an id is never reused
-#: while cached; a catalog reload makes new entries).
-_TRAFFIC: dict[int, tuple[Stack, Traffic]] = {}
+#: while cached; a catalog reload makes new entries); cleared by
+#: :func:`~wattprint.catalog.clear_caches`.
+_TRAFFIC = derived_dict()
 
 
 def traffic_of(stack: Stack) -> Traffic:
@@ -27,9 +29,7 @@ def traffic_of(stack: Stack) -> Traffic:
         return hit[1]
     out = Traffic(stack.act_passes_hidden.value, stack.act_passes_ffn.value,
                   stack.fused_attention)
-    if len(_TRAFFIC) >= 256:
-        _TRAFFIC.clear()
-    _TRAFFIC[id(stack)] = (stack, out)
+    _TRAFFIC.keep(id(stack), (stack, out))
     return out
 
 
@@ -51,9 +51,9 @@ def profile_for(profile: Profile | None, hw: Hardware) -> Profile | None:
 
 
 #: Uncalibrated parameters by (hardware, stack) identity, precision plan and chips: catalog
-#: entries are built once per catalog load, so new entries (cleared caches) miss.
-_PARAMS: dict[tuple[int, int, PrecisionPlan, int],
-              tuple[Hardware, Stack, DeviceParams, tuple[str, ...]]] = {}
+#: entries are built once per catalog load, so new entries (cleared caches) miss; cleared by
+#: :func:`~wattprint.catalog.clear_caches`.
+_PARAMS = derived_dict(1024)
 
 
 def _base_params(hw: Hardware, stack: Stack, plan: PrecisionPlan,
@@ -66,9 +66,7 @@ def _base_params(hw: Hardware, stack: Stack, plan: PrecisionPlan,
         return hit[2], list(hit[3])
     p = device_params(hw, coefficients_for(hw), stack, plan, chips)
     notes = tuple(n for n in (compute_rate(hw, plan)[1],) if n)
-    if len(_PARAMS) >= 1024:
-        _PARAMS.clear()
-    _PARAMS[key] = (hw, stack, p, notes)
+    _PARAMS.keep(key, (hw, stack, p, notes))
     return p, list(notes)
 
 
