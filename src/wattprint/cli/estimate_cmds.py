@@ -125,8 +125,8 @@ def train(
         recompute=recompute, stack=stack, site=site, pue=num(pue, "PUE"), profile=profile,
         market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
         global_batch_tokens=num(global_batch, "global batch"),
-        tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
-        pipeline_parallel=_opt_int(pipeline_parallel, "pipeline parallel",
+        tensor_parallel=options.opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
+        pipeline_parallel=options.opt_int(pipeline_parallel, "pipeline parallel",
                                    "--pipeline-parallel"))
     _emit(fp, json_out, f"Training {fp.inputs['model']} on "
           f"{plural(fp.inputs['tokens'], 'token', fmt_count(fp.inputs['tokens']))}, "
@@ -154,10 +154,6 @@ def _serve(model: str | Path, hardware: str, rate: str, duration: str | None, pr
     _emit(fp, json_out, f"Serving {i['model']} at {d.text}: "
           f"{plural(i['requests'], 'request', fmt_count(i['requests']))} in "
           f"{i['duration_s']:g} s on {i['chips']} × {i['hardware']} ({i['site']})")
-
-
-def _opt_int(value: str | None, what: str, flag: str) -> int | None:
-    return None if value is None else int(need(value, what, flag, integer=True))
 
 
 @estimate_app.command("infer")
@@ -206,6 +202,8 @@ def infer(
     tensor_parallel: Annotated[str | None, typer.Option(
         "--tensor-parallel", "--tp", help="Attention tensor-parallel degree (default: all "
         "chips); the rest split layers or sequences.")] = None,
+    data_parallel: Annotated[str | None, typer.Option("--data-parallel", "--dp", help=(
+        "MoE: data-parallel attention ranks, experts over all chips (vLLM DP + EP)."))] = None,
     prefix_hit: Annotated[str | None, typer.Option(
         "--prefix-hit", help="Share of prompt tokens reused from the prefix cache (0-1).")]
     = None,
@@ -233,7 +231,7 @@ def infer(
         options.refuse_unused("with --rate", batch=batch, requests=requests, sparsity=sparsity,
                               profile=profile, market_intensity=market_intensity, module=module,
                               tensor_parallel=tensor_parallel, samples=samples, steps=steps,
-                              resolution=resolution)
+                              resolution=resolution, data_parallel=data_parallel)
         _serve(_model(model, model_config), hardware, rate, duration, prompt_tokens,
                output_tokens, precision, chips, stack or default_stack("serve"), kv_cache, site,
                pue, json_out, serving_opts)
@@ -244,7 +242,7 @@ def infer(
     if module or _operator_model(model, model_config):
         options.refuse_unused("to --module or non-LLM models", kv_cache=kv_cache, sparsity=sparsity,
                               tensor_parallel=tensor_parallel, prefix_hit=prefix_hit,
-                              prefill_chunk=prefill_chunk, draft=draft)
+                              prefill_chunk=prefill_chunk, draft=draft, data_parallel=data_parallel)
         _operator_infer(module, input_shape, model, model_config, hardware, samples or requests,
                         batch, (steps, resolution), precision, stack, activation,
                         op_precision, site, pue, profile, market_intensity, json_out, explain,
@@ -267,7 +265,8 @@ def infer(
         site=site,
         pue=num(pue, "PUE"), profile=profile, sparsity=sparsity,
         market_gco2e_per_kwh=num(market_intensity, "market intensity", allow_zero=True),
-        tensor_parallel=_opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
+        tensor_parallel=options.opt_int(tensor_parallel, "tensor parallel", "--tensor-parallel"),
+        data_parallel=options.opt_int(data_parallel, "data parallel", "--data-parallel") or 1,
         options=serving_opts)  # type: ignore[arg-type]
     if serving:
         fp.notes.insert(0, f"assumed: a serving engine (vLLM stack: continuous batching, CUDA "
@@ -288,7 +287,7 @@ def _serving_options(prefix_hit: str | None, prefill_chunk: str | None, draft: s
 
     opts = ServingOptions(
         prefix_hit=num(prefix_hit, "prefix-cache hit rate", allow_zero=True) or 0.0,
-        prefill_chunk_tokens=_opt_int(prefill_chunk, "prefill chunk", "--prefill-chunk"),
+        prefill_chunk_tokens=options.opt_int(prefill_chunk, "prefill chunk", "--prefill-chunk"),
         draft=resolve_model(draft) if draft else None,
         draft_tokens=int(need(draft_tokens, "draft tokens", "--draft-tokens", integer=True)),
         acceptance=float(num(acceptance, "acceptance rate", allow_zero=True) or 0.0))

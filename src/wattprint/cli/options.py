@@ -51,6 +51,11 @@ def model_arg(model: str | None, model_config: str | None) -> str:
     return model
 
 
+def opt_int(value: str | None, what: str, flag: str) -> int | None:
+    """An optional whole-number option (``--tp 4``), checked; ``None`` when not given."""
+    return None if value is None else int(need(value, what, flag, integer=True))
+
+
 def refuse_unused(context: str, **given: object) -> None:
     """One-line error for the first option that was given but does not apply in ``context``.
 

@@ -34,6 +34,12 @@ from wattprint.footprint import Footprint
 from wattprint.quantity import Quantity, quantity
 from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.units import plural
+from wattprint.workload.data_parallel import (
+    check_data_parallel,
+    data_parallel_padding,
+    data_parallel_weight_reads,
+    expert_parallel_comm,
+)
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import (
     Work,
@@ -117,8 +123,8 @@ def held_context_tokens(prompt_tokens: Any, output_tokens: Any, continuous: bool
 
 
 def _check_fits(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
-                ctx_held: float, chips: int, tp: int) -> float:
-    need = inference_memory_bytes(spec, plan, batch, ctx_held, tp)
+                ctx_held: float, chips: int, tp: int, dp: int = 1) -> float:
+    need = inference_memory_bytes(spec, plan, batch, ctx_held, tp, dp)
     have = hw.memory_bytes.value * chips * USABLE_MEMORY
     if need > have:
         min_chips = math.ceil(need / (hw.memory_bytes.value * USABLE_MEMORY))
@@ -137,23 +143,23 @@ _CAPACITY = derived_dict()
 
 
 def _capacity(spec: ModelSpec, plan: PrecisionPlan, hw: Hardware, chips: int, held: float,
-              tp: int) -> int:
+              tp: int, dp: int = 1) -> int:
     """:func:`~wattprint.engine.memory.paged_kv_capacity` on ``hw`` (it does not depend on
     the batch: computed once per model, precision, hardware, chips and context)."""
     util = default_value("serving", "gpu_memory_utilization")
-    key = (id(spec), id(plan), id(hw), id(util), chips, held, tp)
+    key = (id(spec), id(plan), id(hw), id(util), chips, held, tp, dp)
     hit = _CAPACITY.get(key)
     if hit is not None and hit[0] is spec and hit[1] is plan and hit[2] is hw \
             and hit[3] is util:
         return int(hit[4])
-    cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp)
+    cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp, dp)
     _CAPACITY.keep(key, (spec, plan, hw, util, cap))
     return cap
 
 
 def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: int,
                    prompt_tokens: int, output_tokens: int, chips: int, tp: int,
-                   continuous: bool) -> tuple[int, float, str | None]:
+                   continuous: bool, dp: int = 1) -> tuple[int, float, str | None]:
     """(sequences run at once, memory need [B], note) of a batch.
 
     A static batch must fit whole (:func:`inference_memory_bytes` ≤ 92 % of memory) or it
@@ -161,15 +167,15 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
     (:func:`~wattprint.engine.memory.paged_kv_capacity` at ``P + N/2`` tokens per
     sequence) and queues the rest, as vLLM's scheduler does: the batch runs at
     ``min(batch, capacity)`` with a note; refused only when the weights leave no room for
-    one sequence.
+    one sequence. ``dp`` data-parallel attention ranks each hold the non-expert weights.
     """
     if not continuous:
         return batch, _check_fits(spec, hw, plan, batch, held_context_tokens(
-            prompt_tokens, output_tokens, False), chips, tp), None
+            prompt_tokens, output_tokens, False), chips, tp, dp), None
     held = held_context_tokens(prompt_tokens, output_tokens, True)
-    cap = _capacity(spec, plan, hw, chips, held, tp)
+    cap = _capacity(spec, plan, hw, chips, held, tp, dp)
     if cap < 1:
-        one, util = serving_memory(spec, plan, 1, prompt_tokens, output_tokens, tp, True)
+        one, util = serving_memory(spec, plan, 1, prompt_tokens, output_tokens, tp, True, dp)
         min_chips = math.ceil(one / (util * hw.memory_bytes.value))
         raise UnsupportedError(
             f"{spec.name} at {plan.name} leaves no KV-cache room for one sequence of "
@@ -177,7 +183,7 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
             f"{one / 1e9:.1f} GB of {util * chips * hw.memory_bytes.value / 1e9:.1f} GB); use "
             f"--chips {min_chips} or more, or a lower precision")
     run = cap if cap < batch else batch  # min(batch, cap)
-    need, _ = serving_memory(spec, plan, run, prompt_tokens, output_tokens, tp, True)
+    need, _ = serving_memory(spec, plan, run, prompt_tokens, output_tokens, tp, True, dp)
     note = None if run == batch else (
         f"the paged KV pool of {chips} × {hw.id} holds {cap} sequences of ~{held:g} tokens "
         f"(vLLM gpu_memory_utilization 0.9, 16-token pages): the engine runs {cap} at a time "
@@ -186,23 +192,34 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
 
 
 def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params: Any,
-                chips: int, tp: int, batch: int, sparsity: str | None, pp: int = 1
-                ) -> tuple[Work, Work | None, PhaseResult, PhaseResult | None]:
+                chips: int, tp: int, batch: int, sparsity: str | None, pp: int = 1,
+                dp: int = 1) -> tuple[Work, Work | None, PhaseResult, PhaseResult | None]:
     """Run the prefill and decode work on the chips, with the tensor-parallel all-reduces;
     ``pp`` pipeline stages read their weights once per micro-batch
-    (:func:`~wattprint.workload.pipeline.pipeline_weight_reads`)."""
-    pre = replicate_kv(pipeline_weight_reads(sparsify(works.prefill, sparsity, plan), spec,
-                                             plan, pp), spec, tp)
-    cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.prefill_tokens)
-    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls, comm_group=tp)
+    (:func:`~wattprint.workload.pipeline.pipeline_weight_reads`); ``dp`` data-parallel
+    attention ranks each read their non-expert weights and meet at every MoE layer
+    (:mod:`wattprint.workload.data_parallel`)."""
+    def prepare(work: Work) -> Work:
+        return replicate_kv(data_parallel_weight_reads(pipeline_weight_reads(
+            sparsify(work, sparsity, plan), spec, plan, pp), dp), spec, tp)
+
+    def comm(tokens: Any) -> tuple[Any, float]:
+        if dp > 1:
+            return expert_parallel_comm(spec, plan.act_bytes, batch, tokens, chips, tp)
+        return tensor_parallel_comm(spec, plan.act_bytes, batch, tokens)
+
+    group = chips if dp > 1 else tp
+    # data-parallel ranks pad every step to the largest rank's tokens: prefill runs dp times
+    pre = data_parallel_padding(prepare(works.prefill), dp)
+    cb, calls = comm(works.prefill_tokens * dp)
+    pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls, comm_group=group)
     if works.decode is None:
         return pre, None, pre_r, None
     steps = works.decode_steps
-    dec = replicate_kv(pipeline_weight_reads(sparsify(works.decode, sparsity, plan), spec,
-                                             plan, pp), spec, tp)
-    cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step)
+    dec = prepare(works.decode)
+    cb, calls = comm(works.tokens_per_step)
     dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps,
-                     comm_group=tp)
+                     comm_group=group)
     return pre, dec, pre_r, dec_r
 
 
@@ -258,6 +275,7 @@ def estimate_inference(
     tensor_parallel: int | None = None,
     options: ServingOptions | None = None,
     pipeline_parallel: int = 1,
+    data_parallel: int = 1,
 ) -> Footprint:
     """Footprint of serving ``requests`` requests (default: one batch of ``batch``).
 
@@ -270,6 +288,13 @@ def estimate_inference(
     ``pipeline_parallel`` stages (default 1) each keep one micro-batch in flight and read
     their weights once per micro-batch (:func:`~wattprint.workload.pipeline.
     pipeline_weight_reads`); ``tensor_parallel × pipeline_parallel`` must divide ``chips``.
+    ``data_parallel`` > 1 is data-parallel attention with expert-parallel MoE layers (vLLM
+    ``--data-parallel-size`` with ``--enable-expert-parallel``; MoE models only): ``batch``
+    is the sequences of all ranks together, each rank runs ``batch / data_parallel`` of them
+    on ``tensor_parallel`` chips (default ``chips / data_parallel``) with its own copy of the
+    non-expert weights, and the experts spread over all chips
+    (:mod:`wattprint.workload.data_parallel`); ``data_parallel × tensor_parallel`` must
+    equal ``chips``.
 
     Each batch is one prefill over ``prompt_tokens`` and ``output_tokens − 1`` decode steps
     (the first output token comes from the prefill). Energies in J, times in s.
@@ -281,7 +306,11 @@ def estimate_inference(
     prompt_tokens = check_count(prompt_tokens, "prompt tokens")
     output_tokens = check_count(output_tokens, "output tokens")
     chips = check_count(chips, "chips")
-    tp = chips if tensor_parallel is None else check_count(tensor_parallel, "tensor parallel")
+    dp = check_count(data_parallel, "data parallel")
+    if chips % dp:
+        raise InputError(f"data parallel degree {dp} must divide the {chips} chips")
+    tp = chips // dp if tensor_parallel is None else check_count(tensor_parallel,
+                                                                 "tensor parallel")
     if tp > chips or chips % tp:
         raise InputError(f"tensor parallel degree {tp} must divide the {chips} chips")
     pp = check_count(pipeline_parallel, "pipeline parallel")
@@ -294,9 +323,16 @@ def estimate_inference(
     spec, hw, plan, st, params, notes = resolved_inputs(model, hardware, precision, kv_cache,
                                                         stack, default_stack("infer"), tp,
                                                         profile, experts_check=True)
+    check_data_parallel(spec, dp, tp, pp, chips)
+    if dp > 1:
+        notes = [*notes, f"data-parallel attention: {dp} ranks of {tp} chip(s), each with its "
+                 f"own attention weights and ~{batch / dp:g} of the {batch} sequences; experts "
+                 f"expert-parallel over all {chips} chips; every step padded to the largest "
+                 "rank's tokens (prefill computed once per rank; vLLM get_dp_padding)"]
     asked = batch
     batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
-                                             output_tokens, chips, tp, st.continuous_batching)
+                                             output_tokens, chips, tp, st.continuous_batching,
+                                             dp)
     if admit_note:
         notes = [*notes, admit_note]
     # prefill-only engine steps stall every running sequence of one tensor-parallel engine;
@@ -307,7 +343,7 @@ def estimate_inference(
                         st.continuous_batching and st.separate_prefill_steps and chips == tp)
     notes = [*notes, *works.notes]
     pre, dec, pre_r, dec_r = _run_phases(works, spec, plan, params, chips, tp, batch,
-                                         sparsity, pp)
+                                         sparsity, pp, dp)
     steps = works.decode_steps
     n_batches = n_req / batch
     t, t_lo, t_hi, e, e_lo, e_hi = _sums(pre_r, dec_r)
@@ -351,6 +387,8 @@ def estimate_inference(
               "profile": str(profile) if profile is not None else None}
     if pp > 1:
         inputs["pipeline_parallel"] = pp
+    if dp > 1:
+        inputs["data_parallel"] = dp
     return build_footprint(kind="estimate", time=time_q, chips=chips,
                            accelerator_energy=energy_q, host_energy=None, hardware=hw,
                            site=site_f, details=details, inputs=inputs, notes=notes,

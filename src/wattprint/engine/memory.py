@@ -6,8 +6,9 @@ import math
 from typing import Any
 
 from wattprint.catalog.defaults import default_value
+from wattprint.workload.data_parallel import replicated_weight_bytes
 from wattprint.workload.model_spec import ModelSpec
-from wattprint.workload.phases import kv_copies, weight_storage_bytes
+from wattprint.workload.phases import kv_copies
 from wattprint.workload.precision import PrecisionPlan
 
 #: Share of device memory usable for weights, KV cache and activations.
@@ -17,12 +18,13 @@ WORKSPACE_FRACTION = 0.02
 
 
 def inference_memory_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: Any,
-                           context_tokens: Any, chips: Any = 1) -> Any:
+                           context_tokens: Any, chips: Any = 1, dp: int = 1) -> Any:
     """Weights + KV cache of ``batch`` sequences of ``context_tokens`` + 2 % workspace, over
     all ``chips`` tensor-parallel chips [B]; the KV cache counts once per copy
     (:func:`~wattprint.workload.phases.kv_copies`: MLA, and GQA with more chips than KV heads,
-    replicate it)."""
-    weights = weight_storage_bytes(spec, plan)
+    replicate it). ``dp`` data-parallel attention ranks each hold the non-expert weights
+    (:func:`~wattprint.workload.data_parallel.replicated_weight_bytes`)."""
+    weights = replicated_weight_bytes(spec, plan, dp)
     kv = batch * spec.kv_elements(context_tokens) * plan.kv_bytes * kv_copies(spec, chips)
     return (weights + kv) * (1.0 + WORKSPACE_FRACTION)
 
@@ -40,22 +42,25 @@ def paged_kv_sequence_bytes(spec: ModelSpec, plan: PrecisionPlan, held_tokens: f
 
 
 def paged_kv_capacity(spec: ModelSpec, plan: PrecisionPlan, hw_memory_bytes: float,
-                      chips: int, held_tokens: float, tensor_parallel: int | None = None) -> int:
+                      chips: int, held_tokens: float, tensor_parallel: int | None = None,
+                      dp: int = 1) -> int:
     """Sequences a vLLM-like engine holds at once [count]: its KV pool
     ``gpu_memory_utilization · memory · chips − weights`` (vLLM's default 0.9,
     ``defaults.toml [serving]``) over :func:`paged_kv_sequence_bytes`. 0 when the weights
     leave no room for one sequence. The engine admits this many and queues the rest
     (vLLM scheduler: a request waits until its pages are free). KV copies follow the
-    ``tensor_parallel`` degree (default: all chips)."""
+    ``tensor_parallel`` degree (default: all chips); ``dp`` data-parallel attention ranks
+    each hold the non-expert weights."""
     util = default_value("serving", "gpu_memory_utilization").value
-    pool = util * hw_memory_bytes * chips - weight_storage_bytes(spec, plan)
+    pool = util * hw_memory_bytes * chips - replicated_weight_bytes(spec, plan, dp)
     tp = chips if tensor_parallel is None else tensor_parallel
     per_seq = paged_kv_sequence_bytes(spec, plan, held_tokens, tp)
     return max(int(pool // per_seq), 0) if per_seq > 0 else 0
 
 
 def serving_memory(spec: ModelSpec, plan: PrecisionPlan, batch: Any, prompt_tokens: float,
-                   output_tokens: float, chips: Any, continuous: bool) -> tuple[Any, float]:
+                   output_tokens: float, chips: Any, continuous: bool, dp: int = 1
+                   ) -> tuple[Any, float]:
     """(memory need [B], share of device memory it may use) of a serving batch over
     ``chips`` tensor-parallel chips.
 
@@ -67,9 +72,9 @@ def serving_memory(spec: ModelSpec, plan: PrecisionPlan, batch: Any, prompt_toke
         util = default_value("serving", "gpu_memory_utilization").value
         per_seq = paged_kv_sequence_bytes(spec, plan, prompt_tokens + output_tokens / 2.0,
                                           chips)
-        return weight_storage_bytes(spec, plan) + batch * per_seq, util
+        return replicated_weight_bytes(spec, plan, dp) + batch * per_seq, util
     return inference_memory_bytes(spec, plan, batch, prompt_tokens + output_tokens,
-                                  chips), USABLE_MEMORY
+                                  chips, dp), USABLE_MEMORY
 
 
 def training_memory_bytes(spec: ModelSpec, chips: Any) -> Any:

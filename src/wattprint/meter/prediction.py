@@ -56,7 +56,8 @@ OPTIONS: dict[str, dict[str, tuple[str, Conv]]] = {
     "infer": {**_COMMON, "--batch": ("batch", _int), "-b": ("batch", _int),
               "--prompt-tokens": ("prompt_tokens", _int),
               "--output-tokens": ("output_tokens", _int), "--requests": ("requests", _float),
-              "--kv-cache": ("kv_cache", _str), "--sparsity": ("sparsity", _str)},
+              "--kv-cache": ("kv_cache", _str), "--sparsity": ("sparsity", _str),
+              "--data-parallel": ("data_parallel", _int), "--dp": ("data_parallel", _int)},
 }
 FLAGS = {"train": {"--recompute": "recompute"}, "infer": {}}
 

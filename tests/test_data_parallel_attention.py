@@ -1,0 +1,134 @@
+"""Golden tests for data-parallel attention with expert-parallel MoE layers.
+
+Sources: vLLM ``--data-parallel-size D --enable-expert-parallel`` (docs "Data Parallel
+Deployment" and "Expert Parallel Deployment"): each DP rank holds the attention and other
+non-expert weights and the KV cache of its own sequences; the routed experts are spread over
+all ``D · TP`` GPUs and tokens are dispatched to them and combined at every MoE layer (its
+default ``allgather_reducescatter`` all-to-all backend: an all-gather and a reduce-scatter).
+Every rank pads its step to the largest rank's token count (``get_dp_padding``,
+``vllm/v1/worker/gpu_model_runner.py``). ML.ENERGY V3 ran Qwen3-Coder-480B-A35B-FP8 this way
+on 4 and 8 B200 (``data_parallel=N;expert_parallel=N;tensor_parallel=1``).
+"""
+
+import json
+
+import pytest
+
+from wattprint.cli.main import run
+from wattprint.engine import estimate_inference
+from wattprint.errors import InputError
+from wattprint.workload.data_parallel import (
+    check_data_parallel,
+    data_parallel_padding,
+    data_parallel_weight_reads,
+    expert_parallel_comm,
+    replicated_weight_bytes,
+)
+from wattprint.workload.model_spec import get_model_spec
+from wattprint.workload.phases import Traffic, decode_work, prefill_work, weight_storage_bytes
+from wattprint.workload.precision import precision_plan
+
+FUSED = Traffic(2.0, 1.0, True)
+FP8 = precision_plan("fp8")
+CODER = "qwen3-coder-480b-a35b"
+
+
+def test_each_rank_reads_its_own_non_expert_weights():
+    spec = get_model_spec(CODER)
+    dec = decode_work(spec, FP8, FUSED, batch=64, context_tokens=1600, steps=10)
+    eight = data_parallel_weight_reads(dec, 8)
+    dense = dec.weight_bytes - dec.expert_bytes
+    # 8 ranks stream 8 copies of the attention/dense weights; the experts touched by all
+    # 64 sequences together are read once, on the chips that hold them
+    assert eight.weight_bytes == pytest.approx(8 * dense + dec.expert_bytes)
+    assert eight.expert_bytes == dec.expert_bytes
+    assert (eight.matmul_flops, eight.kv_bytes) == (dec.matmul_flops, dec.kv_bytes)
+    assert data_parallel_weight_reads(dec, 1) is dec
+
+
+def test_stored_weights_replicate_everything_but_the_experts():
+    spec = get_model_spec(CODER)
+    total = weight_storage_bytes(spec, FP8)
+    experts = spec.routed_expert_params * 1.0  # fp8: one byte per expert weight
+    assert replicated_weight_bytes(spec, FP8, 1) == total
+    assert replicated_weight_bytes(spec, FP8, 4) == pytest.approx(total + 3 * (total - experts))
+    # Qwen3-Coder-480B: 468 B routed-expert weights (62 MoE layers × 160 experts × 3 ×
+    # 6144 × 2560) and 12 B others (attention 10.1 B, embedding and LM head 1.9 B kept at 16
+    # bit): 482 GB at fp8, of which 14 GB are held by every rank: 482 + 7 × 14 ≈ 580 GB
+    assert replicated_weight_bytes(spec, FP8, 8) == pytest.approx(580e9, rel=0.01)
+
+
+def test_dispatch_and_combine_are_one_all_reduce_per_moe_layer():
+    spec = get_model_spec(CODER)
+    t = 16 * 1 * spec.hidden * 2.0  # 16 sequences, one token each, bf16 activations
+    nbytes, calls = expert_parallel_comm(spec, 2.0, 16, 1, chips=8, tp=1)
+    assert nbytes == pytest.approx(spec.moe_layers * t)
+    assert calls == 2 * spec.moe_layers
+    # 2 ranks of 4 chips: the attention all-reduce inside a rank (T/2 tokens, ring factor
+    # 3/4) is written as the equivalent volume over the 8 chips (ring factor 7/8)
+    nbytes, calls = expert_parallel_comm(spec, 2.0, 16, 1, chips=8, tp=4)
+    ring = (3 / 4) / (7 / 8)
+    assert nbytes == pytest.approx(spec.moe_layers * t + spec.layers * t / 2 * ring)
+    assert calls == 2 * spec.moe_layers + spec.layers
+
+
+def test_prefill_is_padded_on_every_rank():
+    spec = get_model_spec(CODER)
+    pre = prefill_work(spec, FP8, FUSED, batch=8, prompt_tokens=1500)
+    four = data_parallel_padding(pre, 4)
+    assert four.matmul_flops == pytest.approx(4 * pre.matmul_flops)
+    assert four.expert_flops == pytest.approx(4 * pre.expert_flops)
+    assert four.attention_flops == pytest.approx(4 * pre.attention_flops)
+    assert (four.weight_bytes, four.kv_bytes) == (pre.weight_bytes, pre.kv_bytes)
+    assert data_parallel_padding(pre, 1) is pre
+
+
+@pytest.mark.parametrize(("model", "dp", "tp", "chips", "words"), [
+    ("llama-3.1-8b", 2, 1, 2, "is dense"),
+    (CODER, 4, 1, 8, "must equal the 8 chips"),
+    ("qwen3-30b-a3b", 256, 1, 256, "cannot spread over 256 chips"),
+])
+def test_impossible_layouts_are_refused(model, dp, tp, chips, words):
+    with pytest.raises(InputError, match=words):
+        check_data_parallel(get_model_spec(model), dp, tp, 1, chips)
+
+
+def test_estimate_with_data_parallel_attention():
+    kw = dict(batch=64, prompt_tokens=1500, output_tokens=250, chips=8, precision="fp8",
+              stack="vllm")
+    one = estimate_inference(CODER, "b200", **kw)
+    assert one.inputs.get("data_parallel") is None
+    dp = estimate_inference(CODER, "b200", data_parallel=8, **kw)
+    assert dp.inputs["data_parallel"] == 8 and dp.inputs["tensor_parallel"] == 1
+    d1, d8 = one.details, dp.details
+    # decode: 8 copies of the non-expert weights streamed per step, the experts once
+    w1, e1 = d1["decode"]["weight_bytes"], d1["decode"]["expert_bytes"]
+    assert d8["decode"]["weight_bytes"] == pytest.approx(8 * (w1 - e1) + e1)
+    # prefill: padded on all 8 ranks
+    assert d8["prefill"]["matmul_flops"] == pytest.approx(8 * d1["prefill"]["matmul_flops"])
+    assert d8["memory_required_bytes"] > d1["memory_required_bytes"]
+    assert any("data-parallel attention" in n for n in dp.notes)
+    # dp = 1 is the tensor-parallel layout, unchanged
+    same = estimate_inference(CODER, "b200", data_parallel=1, **kw)
+    assert same["accelerator_energy"].value == one["accelerator_energy"].value
+
+
+def _cli(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        run(list(args))
+    out = capsys.readouterr()
+    return e.value.code, out.out, out.err
+
+
+def test_cli_data_parallel_option(capsys):
+    args = ["estimate", "infer", "--model", CODER, "--hardware", "b200", "--chips", "8",
+            "--precision", "fp8", "--batch", "64", "--stack", "vllm"]
+    code, out, _ = _cli([*args, "--dp", "8", "--json"], capsys)
+    assert code in (0, None)
+    assert json.loads(out)["inputs"]["data_parallel"] == 8
+    for extra, words in ((["--dp", "3"], "must divide the 8 chips"),
+                         (["--dp", "4", "--tp", "4"], "must equal the 8 chips"),
+                         (["--dp", "0"], "data parallel")):
+        code, out, err = _cli([*args, *extra], capsys)
+        assert code == 2
+        assert words in err and len(err.strip().splitlines()) == 1
