@@ -14,6 +14,8 @@ import pytest
 from wattprint.catalog import get_hardware
 from wattprint.catalog.stacks import get_stack
 from wattprint.device import roofline as r
+from wattprint.device.coefficients import coefficients_for
+from wattprint.device.execute import device_params
 from wattprint.engine import estimate_inference
 from wattprint.engine.inference import admitted_batch
 from wattprint.engine.inputs import resolve_model
@@ -172,8 +174,31 @@ def test_a40_gddr6_per_byte_energy_derived_from_its_budget() -> None:
 
 def test_engine_sequence_energy_golden() -> None:
     """2 chips, 30 % of a 579.4 W budget (H100: 700 − 120.6 W) during 6,400 sequence-steps of
-    50 µs: 2 × 0.3 × 579.4 × 0.32 s = 111.2 J; the vLLM stack carries f = 0.3 (fit)."""
+    50 µs: 2 × 0.3 × 579.4 × 0.32 s = 111.2 J; vLLM v0.5 keeps f = 0.3 (the former fit)."""
     assert r.engine_sequence_energy_j(6400.0, 50e-6, 0.3, 579.4, 2) == pytest.approx(111.2448)
-    f = get_stack("vllm").per_seq_power_fraction
+    f = get_stack("vllm-0.5").per_seq_power_fraction
     assert f is not None and f.value == pytest.approx(0.3) and f.status == "derived"
     assert get_stack("eager").per_seq_power_fraction is None
+    assert get_stack("eager").per_seq_power_w is None
+
+
+def test_sequence_power_share_golden() -> None:
+    """docs/methodology.md §2.4 (``sequence_power_share``): the vLLM stack's per-sequence work
+    draws P_seq = 275 W above idle (fit on the 354 ML.ENERGY V3 dev rows) on any chip:
+    H100 275 / (700 − 120.6) = 0.4746, B200 275 / (1000 − 172.3) = 0.3322 of the budget, so
+    6,400 sequence-steps of 50 µs cost 275 × 0.32 = 88 J on one chip of either; a budget
+    below P_seq is drawn whole (share 1), a zero budget gives 0."""
+    w = get_stack("vllm").per_seq_power_w
+    assert w is not None and w.value == pytest.approx(275.0) and w.status == "derived"
+    assert get_stack("vllm").per_seq_power_fraction is None
+    assert r.sequence_power_share(275.0, 579.4) == pytest.approx(0.474629, rel=1e-5)
+    assert r.sequence_power_share(275.0, 827.7) == pytest.approx(0.332246, rel=1e-5)
+    assert r.sequence_power_share(275.0, 60.0) == 1.0
+    assert r.sequence_power_share(275.0, 0.0) == 0.0
+    for hw_id, budget in (("h100", 579.4), ("b200", 827.7)):
+        f = device_params(get_hardware(hw_id), coefficients_for(get_hardware(hw_id)),
+                          get_stack("vllm"), precision_plan("bf16"), 1).seq_power_fraction
+        assert r.engine_sequence_energy_j(6400.0, 50e-6, f[0], budget, 1) == \
+            pytest.approx(88.0, rel=1e-3)
+        assert f[1] == pytest.approx(150.0 / budget, rel=1e-3)  # the range's ends
+        assert f[2] == pytest.approx(400.0 / budget, rel=1e-3)

@@ -167,6 +167,9 @@ class Stack(BaseModel):
     per_seq_vocab_s: Sourced | None = None
     #: share of the dynamic power budget drawn during the per-sequence engine work
     per_seq_power_fraction: Sourced | None = None
+    #: power above idle drawn during the per-sequence engine work, the same on every chip
+    #: (replaces per_seq_power_fraction when given; capped at TDP − idle) [W]
+    per_seq_power_w: Sourced | None = None
     #: share of the dynamic power budget drawn during host-paced (launch-bound) time
     host_power_fraction: Sourced | None = None
     #: benchmark-harness host time per query while the chip waits at its idle floor [s]

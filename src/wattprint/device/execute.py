@@ -87,6 +87,19 @@ def _tri_or_zero(q: Any) -> tuple[float, float, float]:
     return _tri(q) if q is not None else (0.0, 0.0, 0.0)
 
 
+def _seq_power_fraction(stack: Stack, hw: Hardware) -> tuple[float, float, float]:
+    """Share of ``hw``'s dynamic budget drawn during the per-sequence engine work per corner:
+    :func:`~wattprint.device.roofline.sequence_power_share` of the stack's ``per_seq_power_w``
+    over ``TDP − P_idle`` when it gives one, else its ``per_seq_power_fraction`` (0 when
+    neither)."""
+    if stack.per_seq_power_w is None:
+        return _tri_or_zero(stack.per_seq_power_fraction)
+    budget = hw.tdp_w.value - hw.idle_w.value
+    w = _tri(stack.per_seq_power_w)
+    return (r.sequence_power_share(w[0], budget), r.sequence_power_share(w[1], budget),
+            r.sequence_power_share(w[2], budget))
+
+
 def _best_first(q: Any) -> tuple[float, float, float]:
     """(central, high, low) of an efficiency: the high end is the optimistic case (a missing
     end is the central value; a 0.0 end is kept, never taken for missing)."""
@@ -168,7 +181,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         per_layer_seq_s=_tri(stack.per_layer_seq_s),
         per_engine_step_s=_tri_or_zero(stack.per_engine_step_s),
         per_seq_step_s=_tri_or_zero(stack.per_seq_step_s),
-        seq_power_fraction=_tri_or_zero(stack.per_seq_power_fraction),
+        seq_power_fraction=_seq_power_fraction(stack, hw),
         per_worker_step_s=_tri_or_zero(stack.per_worker_step_s),
         per_seq_vocab_s=_tri_or_zero(stack.per_seq_vocab_s),
         host_serial=stack.host_serial,

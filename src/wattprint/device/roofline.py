@@ -99,10 +99,28 @@ def engine_sequence_energy_j(seq_passes: Any, per_seq_step_s: Any, fraction: Any
 
     Part of a serving engine's per-sequence work each step runs on the GPU (logits softmax,
     penalties, top-k/top-p sampling over the whole vocabulary), so that time is not idle.
-    ``f`` per stack (``per_seq_power_fraction``, fitted: see docs/methodology.md §2.4).
+    ``f`` per stack: :func:`sequence_power_share` of ``per_seq_power_w`` (vLLM, fitted: see
+    docs/methodology.md §2.4) or ``per_seq_power_fraction`` (vLLM v0.5).
     """
     return chips * fraction * budget_w * engine_sequence_time_s(
         seq_passes, per_seq_step_s, vocab_seq_passes, per_seq_vocab_s)
+
+
+def sequence_power_share(per_seq_power_w: float, budget_w: float) -> float:
+    """Share of the dynamic budget drawn during the per-sequence engine work:
+    ``f = min(1, P_seq / (TDP − P_idle))``.
+
+    The per-sequence work of a serving engine is paced by its host (``per_seq_step_s``, the
+    same on H100 and B200) and launches the same GPU work on any chip (the sampler over the
+    vocabulary, logits to fp32, input preparation), so it costs the same joules per sequence
+    and step, ``P_seq · s_req``, not a share of each chip's budget (which gave a B200 43 %
+    more for the same work). ``P_seq`` per stack (``per_seq_power_w``, fitted:
+    docs/methodology.md §2.4); a chip whose budget is smaller draws its whole budget.
+    """
+    if budget_w <= 0.0:
+        return 0.0
+    share = per_seq_power_w / budget_w
+    return share if share < 1.0 else 1.0
 
 
 def kernel_time_s(t_matmul_compute: Any, t_matmul_memory: Any, t_elementwise: Any) -> Any:

@@ -24,6 +24,12 @@ def overhead_note(stack: Stack) -> str:
         out += f"; per extra GPU worker per step {stack.per_worker_step_s.cite()}"
     if stack.per_seq_vocab_s is not None:
         out += f"; per sequence and vocabulary entry {stack.per_seq_vocab_s.cite()}"
+    if stack.per_seq_power_w is not None:
+        out += (f"; power above idle during the per-sequence work "
+                f"{stack.per_seq_power_w.cite()}")
+    elif stack.per_seq_power_fraction is not None:
+        out += (f"; share of the budget during the per-sequence work "
+                f"{stack.per_seq_power_fraction.cite()}")
     return out
 
 
