@@ -96,6 +96,12 @@ class Common(_Strict):
     tower_range_k: Sourced
     drift_fraction: Sourced
     heat_reuse_share: Sourced
+    max_dew_point_c: Sourced
+    supply_air_max_c: Sourced
+    fan_min_flow_ratio: Sourced
+    ups_no_load_loss: Sourced
+    ups_proportional_loss: Sourced
+    ups_square_loss: Sourced
 
 
 class CoolingData(_Strict):

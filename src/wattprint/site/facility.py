@@ -29,6 +29,14 @@ import numpy as np
 from wattprint.errors import InputError, UnsupportedError
 from wattprint.quantity import J_PER_KWH
 from wattprint.site.climate import FloatArray, TypicalYear
+from wattprint.site.facility_air import (
+    air_flow_ratio,
+    fan_power_ratio,
+    floating_supply_c,
+    outside_air_allowed,
+    trim_share,
+    ups_efficiency_at_load,
+)
 from wattprint.site.water import (
     adiabatic_kg_per_j,
     consumed_kg,
@@ -93,31 +101,43 @@ def series_dry_share(t_db_c: FloatArray, t_in_c: FloatArray, supply_c: float, ri
 # --------------------------------------------------------------------------- cooling types
 # Each kernel takes the constants, the hourly dry and wet bulb and ``internal``: the heat of
 # fans, pumps and fixed loads that ends up in the cooling medium (W per W of IT heat). It returns
-# the chiller work and the water (kg per J), both per W of IT heat.
+# the chiller work and the water (kg per J), both per W of IT heat, and the air flow per W of
+# heat relative to the design (:func:`~wattprint.site.facility_air.air_flow_ratio`; 1 for the
+# water-side types).
+
+#: chiller work (W/W), water (kg/J), air flow ratio, each hour
+Kernel = tuple[FloatArray, FloatArray, FloatArray]
+
+
+def _ones(t: FloatArray) -> FloatArray:
+    return np.ones_like(np.asarray(t, dtype=float))
+
 
 
 def _air_economiser(c: Common, t_db: FloatArray, _t_wb: FloatArray,
-                    _internal: float) -> tuple[FloatArray, FloatArray]:
-    s, rise = c.supply_air_c.value, c.air_rise_k.value
-    m = mechanical_share(t_db, s, rise)
+                    _internal: float) -> Kernel:
+    s, rise, top = c.supply_air_c.value, c.air_rise_k.value, c.supply_air_max_c.value
+    m = trim_share(t_db, s, top, rise)
     cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
-    return np.asarray(m / cop), np.zeros_like(t_db)
+    flow = air_flow_ratio(floating_supply_c(t_db, s, top), s, rise)
+    return np.asarray(m / cop), np.zeros_like(t_db), flow
 
 
 def _evaporative(c: Common, t_db: FloatArray, t_wb: FloatArray,
-                 internal: float) -> tuple[FloatArray, FloatArray]:
-    s, rise = c.supply_air_c.value, c.air_rise_k.value
+                 internal: float) -> Kernel:
+    s, rise, top = c.supply_air_c.value, c.air_rise_k.value, c.supply_air_max_c.value
     t_out = t_db - c.evaporative_effectiveness.value * (t_db - t_wb)
     use_air = t_out < s + rise  # outside air still cools below the return: run the media
     wet = use_air & (t_db > c.evaporative_setpoint_c.value)
     t_air = np.where(wet, np.maximum(t_out, s), t_db)
-    m = np.where(use_air, mechanical_share(t_air, s, rise), 1.0)
+    m = np.where(use_air, trim_share(t_air, s, top, rise), 1.0)
     cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
     water = with_blowdown(adiabatic_kg_per_j(t_db, t_air, rise) * (1.0 + internal),
                           c.cycles_of_concentration.value)
-    return np.asarray(m / cop), water
+    flow = np.where(use_air, air_flow_ratio(floating_supply_c(t_air, s, top), s, rise), 1.0)
+    return np.asarray(m / cop), water, np.asarray(flow)
 
 
 def _tower_water(c: Common, heat_w: FloatArray, t_db: FloatArray) -> FloatArray:
@@ -128,7 +148,7 @@ def _tower_water(c: Common, heat_w: FloatArray, t_db: FloatArray) -> FloatArray:
 
 
 def _chiller_tower(c: Common, t_db: FloatArray, t_wb: FloatArray,
-                   internal: float) -> tuple[FloatArray, FloatArray]:
+                   internal: float) -> Kernel:
     t_tower = t_wb + c.tower_approach_k.value
     chw = c.chilled_water_c.value
     m = mechanical_share(t_tower + c.hx_approach_k.value, chw, CHW_RISE_K)
@@ -136,23 +156,24 @@ def _chiller_tower(c: Common, t_db: FloatArray, t_wb: FloatArray,
                       c.carnot_fraction.value, c.max_cop.value)
     chiller_w = (1.0 + internal) * m / cop
     # the tower rejects the IT heat, the fans', pumps' and fixed loads' heat and the chiller work
-    return np.asarray(chiller_w), _tower_water(c, 1.0 + internal + chiller_w, t_db)
+    return np.asarray(chiller_w), _tower_water(c, 1.0 + internal + chiller_w, t_db), _ones(t_db)
 
 
 def _liquid_dry(c: Common, t_db: FloatArray, t_wb: FloatArray,
-                internal: float) -> tuple[FloatArray, FloatArray]:
+                internal: float) -> Kernel:
     share = c.liquid_capture.value
     t_dry = t_db + c.dry_cooler_approach_k.value
     supply = c.liquid_supply_c.value
     m = mechanical_share(t_dry, supply, c.liquid_rise_k.value)
     cop = chiller_cop(supply - 2.0, t_db + c.air_condenser_approach_k.value,
                       c.carnot_fraction.value, c.max_cop.value)
-    air_chiller, _ = _air_economiser(c, t_db, t_wb, internal)
-    return np.asarray(share * m / cop + (1.0 - share) * air_chiller), np.zeros_like(t_db)
+    air_chiller, _, _ = _air_economiser(c, t_db, t_wb, internal)
+    return (np.asarray(share * m / cop + (1.0 - share) * air_chiller), np.zeros_like(t_db),
+            _ones(t_db))
 
 
 def _liquid_loop(c: Common, t_db: FloatArray, t_wb: FloatArray, internal: float,
-                 dry_cooler: bool) -> tuple[FloatArray, FloatArray]:
+                 dry_cooler: bool) -> Kernel:
     """Warm-water liquid cooling: the loop's heat is first reused for building heating (cold
     hours, published share), then a dry cooler in series takes what it can
     (:func:`series_dry_share`; none without one), an evaporative tower the rest (chiller only
@@ -170,22 +191,21 @@ def _liquid_loop(c: Common, t_db: FloatArray, t_wb: FloatArray, internal: float,
     loop = share * (1.0 + internal)
     chiller_w = loop * m / cop
     water = _tower_water(c, loop * wet + chiller_w, t_db)
-    air_chiller, _ = _air_economiser(c, t_db, t_wb, internal)
-    return np.asarray(chiller_w + (1.0 - share) * air_chiller), water
+    air_chiller, _, _ = _air_economiser(c, t_db, t_wb, internal)
+    return np.asarray(chiller_w + (1.0 - share) * air_chiller), water, _ones(t_db)
 
 
 def _liquid_hybrid(c: Common, t_db: FloatArray, t_wb: FloatArray,
-                   internal: float) -> tuple[FloatArray, FloatArray]:
+                   internal: float) -> Kernel:
     return _liquid_loop(c, t_db, t_wb, internal, dry_cooler=True)
 
 
 def _liquid_tower(c: Common, t_db: FloatArray, t_wb: FloatArray,
-                  internal: float) -> tuple[FloatArray, FloatArray]:
+                  internal: float) -> Kernel:
     return _liquid_loop(c, t_db, t_wb, internal, dry_cooler=False)
 
 
-_KERNELS: dict[str, Callable[[Common, FloatArray, FloatArray, float],
-                               tuple[FloatArray, FloatArray]]] = {
+_KERNELS: dict[str, Callable[[Common, FloatArray, FloatArray, float], Kernel]] = {
     "air-economiser": _air_economiser,
     "evaporative": _evaporative,
     "chiller-tower": _chiller_tower,
@@ -276,6 +296,21 @@ class FacilityYear:
         return self._monthly_means(self.chiller_share > 0)
 
 
+def _recirculate(c: Common, air: TypicalYear, chiller: FloatArray, water: FloatArray,
+                 flow: FloatArray) -> Kernel:
+    """An outside-air hall in the hours whose dew point is above the envelope's maximum
+    (:func:`~wattprint.site.facility_air.outside_air_allowed`): dampers closed, the trim coil
+    takes all the heat of the recirculated air (condensing at dry bulb + approach), no media
+    water, design air flow."""
+    assert air.dew_point_c is not None
+    ok = outside_air_allowed(air.dew_point_c, c.max_dew_point_c.value)
+    cop = chiller_cop(c.supply_air_c.value - EVAPORATOR_DROP_K,
+                      air.dry_bulb_c + c.air_condenser_approach_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    return (np.asarray(np.where(ok, chiller, 1.0 / cop)), np.asarray(np.where(ok, water, 0.0)),
+            np.asarray(np.where(ok, flow, 1.0)))
+
+
 def with_design(c: Common, design: dict[str, float] | None) -> Common:
     """``c`` with some constants replaced by a facility's published design values (e.g. the
     liquid supply temperature or measured cycles of concentration); InputError for an unknown
@@ -309,17 +344,23 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     ctype = next((t for t in data.cooling if t.id == kind), None)
     if ctype is None:
         raise UnsupportedError(f"cooling.toml has no [[cooling]] entry {kind!r}")
-    heat = load / c.ups_efficiency.value
+    losses = (c.ups_no_load_loss.value, c.ups_proportional_loss.value, c.ups_square_loss.value)
+    heat = load / ups_efficiency_at_load(load, *losses)
+    design_heat = 1.0 / ups_efficiency_at_load(1.0, *losses)
     internal = ctype.fan_fraction.value + c.fixed_fraction.value / heat
-    chiller_w_per_w, water_kg_per_j = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c,
-                                                     internal)
+    chiller_w_per_w, water_kg_per_j, flow = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c,
+                                                           internal)
     humid_kg_per_j = np.zeros_like(water_kg_per_j)
     if kind in OUTSIDE_AIR_TYPES and air.dew_point_c is not None:
+        chiller_w_per_w, water_kg_per_j, flow = _recirculate(
+            c, air, chiller_w_per_w, water_kg_per_j, flow)
         min_dew = c.min_dew_point_c.value if min_dew_point_c is None else min_dew_point_c
         humid_kg_per_j = humidification_makeup_kg_per_j(
             air.dry_bulb_c, air.dew_point_c, c.supply_air_c.value, c.air_rise_k.value, min_dew,
             c.cycles_of_concentration.value)
-    cooling_w = heat * (ctype.fan_fraction.value + chiller_w_per_w)
+    fans_w = ctype.fan_fraction.value * design_heat * fan_power_ratio(
+        flow * heat / design_heat, c.fan_min_flow_ratio.value)
+    cooling_w = fans_w + heat * chiller_w_per_w
     facility = (heat + cooling_w + c.fixed_fraction.value) / c.transformer_efficiency.value
     per_wh_it = heat / load * 3600.0  # kg per J of heat -> kg per Wh of IT energy
     prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
