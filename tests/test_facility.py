@@ -168,7 +168,7 @@ def test_plan_facility_cluster_numbers():
 
 def test_plan_facility_constraints_name_the_reason():
     p = plan_facility(10000, "h100", ["us-az", "gcp-europe-north1"],
-                      max_power_w=10.55e6, max_water_stress=3.0)
+                      max_power_w=10.8e6, max_water_stress=3.0)
     by = {(o.site, o.cooling): o for o in p.options}
     assert not by["us-az", "chiller-tower"].feasible
     assert "max-power" in by["us-az", "air-economiser"].why_not

@@ -79,3 +79,32 @@ def test_part_load_fans_fall_and_fixed_loads_weigh_more():
     # fans at (0.5)^3 of design, but UPS no-load losses and fixed loads per W of IT grow
     assert half.pue != full.pue
     assert 1.0 < half.pue < 1.5
+
+
+def test_power_chain_central_ups_or_distributed_batteries():
+    from wattprint.site.facility import with_design
+    from wattprint.site.facility_air import ups_stage_efficiency
+
+    c = cooling_data().common
+    central = ups_stage_efficiency(1.0, c)  # 2N: each UPS at half its rating
+    assert 0.95 < central < c.ups_efficiency.value
+    assert ups_stage_efficiency(0.3, c) < central  # part load: the no-load losses weigh more
+    battery = with_design(c, {"central_ups": 0.0})
+    assert ups_stage_efficiency(0.3, battery) == c.distributed_ups_efficiency.value
+    air = typical_year("pelton-dam")
+    conventional = facility_year(air, "evaporative")
+    meta = facility_year(air, "evaporative", design={"central_ups": 0.0, "pdu_efficiency": 1.0,
+                                                      "transformer_efficiency": 0.98})
+    assert conventional.pue - meta.pue > 0.04  # UPS + PDU losses of the conventional chain
+
+
+def test_facility_overhead_accuracy_guard():
+    """The overhead PUE - 1 over the operator rows (issue #13: median 37.8 %, bias -26.6 %
+    before the power chain and air-side physics)."""
+    from wattprint.validation.harness import run_validation
+
+    rep = run_validation(["facility"])
+    over = [r.error for r in rep.rows if r.quantity == "overhead (PUE-1)"]
+    assert len(over) == 24
+    assert float(np.median(np.abs(over))) < 0.25
+    assert abs(float(np.median(over))) < 0.20

@@ -160,7 +160,7 @@ def test_typical_year_stations_and_their_rows():
     assert "WUE 0.00-0.28 L/kWh (peak Jan" in sydney.note and "chiller runs in none" in sydney.note
     assert wue["aws-eu-north-1"].predicted < 0.01  # a Stockholm year barely needs the media
     pue = {r.id: r for r in rep.rows if r.quantity == "pue"}
-    assert abs(pue["aws-ap-southeast-2"].error) < 0.05 and abs(pue["aws-eu-north-1"].error) < 0.01
+    assert abs(pue["aws-ap-southeast-2"].error) < 0.05 and abs(pue["aws-eu-north-1"].error) < 0.05
     # Sydney on the inland (Bankstown) maxima: both of AWS's figures within the tolerances
     assert abs(sydney.error) < 0.25 and "066137" in st["bankstown-airport"].temperature.source
     both = {rid for rid, r in wue.items() if abs(r.error) < 0.25 and rid in pue

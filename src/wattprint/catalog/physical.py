@@ -102,6 +102,10 @@ class Common(_Strict):
     ups_no_load_loss: Sourced
     ups_proportional_loss: Sourced
     ups_square_loss: Sourced
+    ups_rating_share: Sourced
+    central_ups: Sourced
+    distributed_ups_efficiency: Sourced
+    pdu_efficiency: Sourced
 
 
 class CoolingData(_Strict):

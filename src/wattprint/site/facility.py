@@ -30,12 +30,14 @@ from wattprint.errors import InputError, UnsupportedError
 from wattprint.quantity import J_PER_KWH
 from wattprint.site.climate import FloatArray, TypicalYear
 from wattprint.site.facility_air import (
+    EVAPORATOR_DROP_K,
     air_flow_ratio,
+    chiller_cop,
     fan_power_ratio,
     floating_supply_c,
-    outside_air_allowed,
+    recirculate,
     trim_share,
-    ups_efficiency_at_load,
+    ups_stage_efficiency,
 )
 from wattprint.site.water import (
     adiabatic_kg_per_j,
@@ -50,26 +52,13 @@ if TYPE_CHECKING:
 
 COOLING_TYPES: tuple[str, ...] = ("air-economiser", "evaporative", "chiller-tower", "liquid-dry",
                                   "liquid-hybrid", "liquid-tower")
-KELVIN = 273.15
 #: Chilled-water temperature rise across the cooling coils (K); wattprint assumption.
 CHW_RISE_K = 6.0
-#: Evaporator below the supply temperature for direct-expansion / chiller trim (K).
-EVAPORATOR_DROP_K = 8.0
 #: Cooling types that bring outside air into the hall (and so humidify it in dry winters).
 OUTSIDE_AIR_TYPES = ("air-economiser", "evaporative")
 #: Outdoor dry bulb (degrees C) below which a building needs heat: the 65 F base of heating
 #: degree days (NOAA / ASHRAE); reused data-centre heat is counted only in those hours.
 HEATING_BASE_C = 18.3
-
-
-def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
-                carnot_fraction: float, max_cop: float) -> FloatArray:
-    """Coefficient of performance of a vapour-compression chiller (W of heat per W of work):
-    ``carnot_fraction * T_evap / (T_cond - T_evap)`` (kelvin), capped at ``max_cop``; the lift
-    is floored at 1 K."""
-    lift = np.maximum(np.asarray(t_cond_c, dtype=float) - np.asarray(t_evap_c, dtype=float), 1.0)
-    cop = carnot_fraction * (np.asarray(t_evap_c, dtype=float) + KELVIN) / lift
-    return np.asarray(np.minimum(cop, max_cop))
 
 
 def mechanical_share(t_free_c: FloatArray, t_supply_c: float, rise_k: float) -> FloatArray:
@@ -296,21 +285,6 @@ class FacilityYear:
         return self._monthly_means(self.chiller_share > 0)
 
 
-def _recirculate(c: Common, air: TypicalYear, chiller: FloatArray, water: FloatArray,
-                 flow: FloatArray) -> Kernel:
-    """An outside-air hall in the hours whose dew point is above the envelope's maximum
-    (:func:`~wattprint.site.facility_air.outside_air_allowed`): dampers closed, the trim coil
-    takes all the heat of the recirculated air (condensing at dry bulb + approach), no media
-    water, design air flow."""
-    assert air.dew_point_c is not None
-    ok = outside_air_allowed(air.dew_point_c, c.max_dew_point_c.value)
-    cop = chiller_cop(c.supply_air_c.value - EVAPORATOR_DROP_K,
-                      air.dry_bulb_c + c.air_condenser_approach_k.value,
-                      c.carnot_fraction.value, c.max_cop.value)
-    return (np.asarray(np.where(ok, chiller, 1.0 / cop)), np.asarray(np.where(ok, water, 0.0)),
-            np.asarray(np.where(ok, flow, 1.0)))
-
-
 def with_design(c: Common, design: dict[str, float] | None) -> Common:
     """``c`` with some constants replaced by a facility's published design values (e.g. the
     liquid supply temperature or measured cycles of concentration); InputError for an unknown
@@ -344,16 +318,15 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     ctype = next((t for t in data.cooling if t.id == kind), None)
     if ctype is None:
         raise UnsupportedError(f"cooling.toml has no [[cooling]] entry {kind!r}")
-    losses = (c.ups_no_load_loss.value, c.ups_proportional_loss.value, c.ups_square_loss.value)
-    heat = load / ups_efficiency_at_load(load, *losses)
-    design_heat = 1.0 / ups_efficiency_at_load(1.0, *losses)
+    heat = load / ups_stage_efficiency(load, c)
+    design_heat = 1.0 / ups_stage_efficiency(1.0, c)
     internal = ctype.fan_fraction.value + c.fixed_fraction.value / heat
     chiller_w_per_w, water_kg_per_j, flow = _KERNELS[kind](c, air.dry_bulb_c, air.wet_bulb_c,
                                                            internal)
     humid_kg_per_j = np.zeros_like(water_kg_per_j)
     if kind in OUTSIDE_AIR_TYPES and air.dew_point_c is not None:
-        chiller_w_per_w, water_kg_per_j, flow = _recirculate(
-            c, air, chiller_w_per_w, water_kg_per_j, flow)
+        chiller_w_per_w, water_kg_per_j, flow = recirculate(
+            c, air.dry_bulb_c, air.dew_point_c, chiller_w_per_w, water_kg_per_j, flow)
         min_dew = c.min_dew_point_c.value if min_dew_point_c is None else min_dew_point_c
         humid_kg_per_j = humidification_makeup_kg_per_j(
             air.dry_bulb_c, air.dew_point_c, c.supply_air_c.value, c.air_rise_k.value, min_dew,
@@ -361,7 +334,8 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     fans_w = ctype.fan_fraction.value * design_heat * fan_power_ratio(
         flow * heat / design_heat, c.fan_min_flow_ratio.value)
     cooling_w = fans_w + heat * chiller_w_per_w
-    facility = (heat + cooling_w + c.fixed_fraction.value) / c.transformer_efficiency.value
+    facility = ((heat / c.pdu_efficiency.value + cooling_w + c.fixed_fraction.value)
+                / c.transformer_efficiency.value)
     per_wh_it = heat / load * 3600.0  # kg per J of heat -> kg per Wh of IT energy
     prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
             f"water = evaporation/h_fg + blowdown and drift (+ winter humidification of "
@@ -377,8 +351,10 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
 
 
 def site_facility_year(site_id: str, cooling: str, load: float = 1.0,
-                       min_dew_point_c: float | None = None) -> FacilityYear:
-    """:func:`facility_year` in the typical year of the climate station standing for a site."""
+                       min_dew_point_c: float | None = None,
+                       design: dict[str, float] | None = None) -> FacilityYear:
+    """:func:`facility_year` in the typical year of the climate station standing for a site
+    (``design``: published design values of the facility, :func:`with_design`)."""
     from wattprint.site.climate import station_of, typical_year
 
     station = station_of(site_id)
@@ -388,7 +364,7 @@ def site_facility_year(site_id: str, cooling: str, load: float = 1.0,
         raise UnsupportedError(f"no climate data for site {site_id!r}; sites with climate "
                                f"data: {', '.join(sorted(station_for_site()))}")
     return facility_year(typical_year(station), cooling, load, site=site_id,
-                         min_dew_point_c=min_dew_point_c)
+                         min_dew_point_c=min_dew_point_c, design=design)
 
 
 def annual_it_energy_j(it_power_w: float, load: float = 1.0) -> float:

@@ -10,19 +10,31 @@ docs/methodology.md section 4.1, constants and sources in ``data/cooling.toml``)
   difference shrinks (:func:`air_flow_ratio`); fan power follows the fan affinity law, the cube
   of the flow (:func:`fan_power_ratio`);
 * outside air more humid than the envelope's maximum dew point cannot be brought in: the hall
-  closes its dampers and recirculates through the DX / chiller coil (:func:`outside_air_allowed`);
+  closes its dampers and recirculates through the DX / chiller coil (:func:`outside_air_allowed`,
+  :func:`recirculate`), whose COP is a share of the Carnot COP (:func:`chiller_cop`);
 * a UPS loses a fixed no-load share of its rating plus a share proportional to the load plus an
-  I^2 R share (:func:`ups_efficiency_at_load`).
+  I^2 R share (:func:`ups_efficiency_at_load`); a facility without a central UPS (batteries at
+  the server or rack) loses a fixed small share instead (:func:`ups_stage_efficiency`).
 
 Every function is vectorised over hours (numpy arrays).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from wattprint.errors import InputError
 from wattprint.site.climate import FloatArray
+
+if TYPE_CHECKING:
+    from wattprint.catalog.physical import Common
+
+KELVIN = 273.15
+#: Evaporator below the supply temperature for direct-expansion / chiller trim (K).
+EVAPORATOR_DROP_K = 8.0
+
 
 
 def floating_supply_c(t_air_c: FloatArray, supply_c: float, supply_max_c: float) -> FloatArray:
@@ -79,3 +91,40 @@ def ups_efficiency_at_load(load: float, no_load: float, proportional: float,
                          f"{rating_share})")
     x = load * rating_share
     return x / (x + no_load + proportional * x + square * x * x)
+
+
+def ups_stage_efficiency(load: float, c: Common) -> float:
+    """Efficiency (0-1) of the backup-power stage at ``load`` x design IT power: a central
+    double-conversion UPS (``central_ups`` = 1) on its part-load curve
+    (:func:`ups_efficiency_at_load`, rated ``1 / ups_rating_share`` x design power), or, for a
+    facility without one (``central_ups`` = 0: batteries at the server or rack, standby),
+    ``distributed_ups_efficiency`` at any load."""
+    if c.central_ups.value < 0.5:
+        return float(c.distributed_ups_efficiency.value)
+    return ups_efficiency_at_load(load, c.ups_no_load_loss.value, c.ups_proportional_loss.value,
+                                  c.ups_square_loss.value, c.ups_rating_share.value)
+
+
+def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
+                carnot_fraction: float, max_cop: float) -> FloatArray:
+    """Coefficient of performance of a vapour-compression chiller (W of heat per W of work):
+    ``carnot_fraction * T_evap / (T_cond - T_evap)`` (kelvin), capped at ``max_cop``; the lift
+    is floored at 1 K."""
+    lift = np.maximum(np.asarray(t_cond_c, dtype=float) - np.asarray(t_evap_c, dtype=float), 1.0)
+    cop = carnot_fraction * (np.asarray(t_evap_c, dtype=float) + KELVIN) / lift
+    return np.asarray(np.minimum(cop, max_cop))
+
+
+def recirculate(c: Common, t_db_c: FloatArray, dew_c: FloatArray, chiller: FloatArray,
+                water: FloatArray,
+                flow: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """An outside-air hall's chiller work, water and air flow (W/W, kg/J, ratio per hour) once
+    the hours whose dew point is above the envelope's maximum are taken out
+    (:func:`outside_air_allowed`): dampers closed, the trim coil takes all the heat of the
+    recirculated air (condensing at dry bulb + approach), no media water, design air flow."""
+    ok = outside_air_allowed(dew_c, c.max_dew_point_c.value)
+    cop = chiller_cop(c.supply_air_c.value - EVAPORATOR_DROP_K,
+                      t_db_c + c.air_condenser_approach_k.value,
+                      c.carnot_fraction.value, c.max_cop.value)
+    return (np.asarray(np.where(ok, chiller, 1.0 / cop)), np.asarray(np.where(ok, water, 0.0)),
+            np.asarray(np.where(ok, flow, 1.0)))

@@ -42,7 +42,8 @@ def row_facility_year(row: dict[str, str]) -> FacilityYear:
     if station:
         return facility_year(typical_year(station), row["cooling"], site=row["id"],
                              min_dew_point_c=min_dew, design=design)
-    return site_facility_year(row["site"], row["cooling"], min_dew_point_c=min_dew)
+    return site_facility_year(row["site"], row["cooling"], min_dew_point_c=min_dew,
+                              design=design)
 
 
 def parse_design(text: str) -> dict[str, float]:
