@@ -9,12 +9,13 @@ import pytest
 from wattprint.catalog.stacks import get_stack, stack_entry
 from wattprint.device import roofline as r
 from wattprint.estimate import estimate_inference
-from wattprint.validation.inference import published_latency_s, published_tpot_s
+from wattprint.validation.inference import published_latency_s
 from wattprint.validation.mlenergy import (
     SETUPS,
     setup_precision,
     setup_prompt_tokens,
     setup_stack,
+    setup_steady_throughput,
 )
 
 
@@ -64,10 +65,11 @@ def test_setups_by_version() -> None:
     assert all("ml-energy/leaderboard-v2" in s.source for s in SETUPS.values())
 
 
-def test_published_tpot() -> None:
-    assert published_tpot_s("avg TPOT 0.1122 s") == pytest.approx(0.1122)
-    assert published_tpot_s("latency 9.44 s; ") is None
-    assert published_tpot_s(None) is None
+def test_only_v2_scores_its_steady_state_throughput() -> None:
+    # V2's throughput column is that of its energy window; V1's and V3's are not used
+    assert setup_steady_throughput("ML.ENERGY V2")
+    assert not setup_steady_throughput("ML.ENERGY V1")
+    assert not setup_steady_throughput("ML.ENERGY V3")
 
 
 def test_published_latency() -> None:
@@ -83,7 +85,7 @@ def test_more_gpu_workers_and_a_larger_vocabulary_lengthen_v2_steps() -> None:
                                 chips=chips, stack="vllm-0.5")
         return float(fp["time_per_output_token"].value)
 
-    # 7.6 ms per extra worker dominates the device-time gain of splitting the model
+    # 9.5 ms per extra worker dominates the device-time gain of splitting the model
     assert tpot("llama-3.1-8b", 4) > tpot("llama-3.1-8b", 1)
 
 
@@ -102,27 +104,33 @@ def test_tensor_parallel_all_reduce_stays_in_its_node() -> None:
 
 def test_greedy_v2_stack_drops_only_the_sort() -> None:
     # V2's code task sent temperature-0 requests: vLLM V0 then skips the top-p sort, so the
-    # per-vocabulary term is absent; the per-sequence term is fitted on each stack's own rows
-    # (docs/methodology.md 2.4b); everything else is vllm-0.5's.
+    # per-vocabulary term is absent and the per-sequence work is host work (power fraction 0;
+    # docs/methodology.md 2.4b); everything else is vllm-0.5's.
     g, s = get_stack("vllm-0.5-greedy"), get_stack("vllm-0.5")
     assert g.per_seq_vocab_s is None and s.per_seq_vocab_s is not None
+    assert g.per_seq_power_fraction.value == 0.0 < s.per_seq_power_fraction.value
+    assert g.per_seq_step_s.value == s.per_seq_step_s.value
     same = {k: v for k, v in s.model_dump().items() if k not in (
-        "id", "name", "aliases", "per_seq_vocab_s", "per_seq_step_s")}
+        "id", "name", "aliases", "per_seq_vocab_s", "per_seq_step_s", "per_seq_power_fraction")}
     assert {k: v for k, v in g.model_dump().items() if k in same} == same
 
 
-def test_v2_per_sequence_terms_fitted_per_stack() -> None:
-    # Least squares of log(predicted / published avg TPOT), ML.ENERGY Leaderboard V2
-    # (github.com/ml-energy/leaderboard-v2 @ c3af7f3): the 191 sampled chat rows alone give
-    # 0.20 ms + 0.30 ns per vocabulary entry per sequence and step, the 123 greedy code rows
-    # alone 0.15 ms; a Phi-3-medium (32,064 entries) sequence costs the chat engine 0.21 ms.
+def test_v2_terms_fitted_to_the_steady_state() -> None:
+    # Least squares of log(predicted / published) over the steady-state throughput and energy
+    # per token of the 314 ML.ENERGY Leaderboard V2 rows (github.com/ml-energy/leaderboard-v2
+    # @ c3af7f3, aggregate_leaderboard_data.py: Token tput; docs/methodology.md 2.4b):
+    # 9.5 ms per step + 9.5 ms per extra GPU + 0.35 ms per sequence (+ 0.30 ns per vocabulary
+    # entry when sampling); a Phi-3-medium (32,064 entries) sequence costs the chat engine
+    # 0.36 ms per step.
     g, s = get_stack("vllm-0.5-greedy"), get_stack("vllm-0.5")
-    assert s.per_seq_step_s.value == 2.0e-4 and s.per_seq_vocab_s.value == 3.0e-10
-    assert g.per_seq_step_s.value == 1.5e-4
-    assert "191" in s.per_seq_step_s.source and "123" in g.per_seq_step_s.source
+    for st in (g, s):
+        assert st.per_engine_step_s.value == 9.5e-3 and st.per_worker_step_s.value == 9.5e-3
+        assert st.per_seq_step_s.value == 3.5e-4
+        assert "Token tput" in st.per_engine_step_s.source
+    assert s.per_seq_vocab_s.value == 3.0e-10 and s.per_seq_power_fraction.value == 0.1
     per_seq = r.engine_sequence_time_s(1.0, s.per_seq_step_s.value, 32_064.0,
                                        s.per_seq_vocab_s.value)
-    assert abs(per_seq - 2.0961920e-4) < 1e-12  # 0.20 ms + 32,064 x 0.30 ns
+    assert abs(per_seq - 3.596192e-4) < 1e-12  # 0.35 ms + 32,064 x 0.30 ns
 
 
 def test_separate_prefill_steps_golden() -> None:

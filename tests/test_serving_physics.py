@@ -174,10 +174,13 @@ def test_a40_gddr6_per_byte_energy_derived_from_its_budget() -> None:
 
 def test_engine_sequence_energy_golden() -> None:
     """2 chips, 30 % of a 579.4 W budget (H100: 700 − 120.6 W) during 6,400 sequence-steps of
-    50 µs: 2 × 0.3 × 579.4 × 0.32 s = 111.2 J; vLLM v0.5 keeps f = 0.3 (the former fit)."""
+    50 µs: 2 × 0.3 × 579.4 × 0.32 s = 111.2 J; vLLM v0.5 keeps a fraction, fitted on the V2
+    steady state (docs/methodology.md 2.4b): 0.1 for sampled requests, 0 for greedy ones."""
     assert r.engine_sequence_energy_j(6400.0, 50e-6, 0.3, 579.4, 2) == pytest.approx(111.2448)
     f = get_stack("vllm-0.5").per_seq_power_fraction
-    assert f is not None and f.value == pytest.approx(0.3) and f.status == "derived"
+    assert f is not None and f.value == pytest.approx(0.1) and f.status == "derived"
+    g = get_stack("vllm-0.5-greedy").per_seq_power_fraction
+    assert g is not None and g.value == 0.0
     assert get_stack("eager").per_seq_power_fraction is None
     assert get_stack("eager").per_seq_power_w is None
 

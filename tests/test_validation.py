@@ -160,11 +160,26 @@ def test_each_leaderboard_version_runs_its_own_setup(report: ValidationReport) -
     assert all("stack fastchat-hf," in r.note and "prompt 165 (from the setup)" in r.note
                and ", fp16," in r.note for r in v1)
     assert all("stack vllm," in r.note and "(assumed)" in r.note for r in v3)
-    tpot = {r.id for r in inf if r.quantity == "time per output token (ML.ENERGY V2)"}
-    assert tpot == {r.id for r in v2}
+    # V2 rows publish the throughput of their energy's window (the steady state): scored as
+    # throughput and power per chip; their avg TPOT (whole run, drain included) is not
+    for q in ("throughput (ML.ENERGY V2)", "power per chip (ML.ENERGY V2)"):
+        assert {r.id for r in inf if r.quantity == q} == {r.id for r in v2}
+    assert not any(r.quantity == "time per output token (ML.ENERGY V2)" for r in inf)
     # V1 rows publish a mean latency per response: scored as time per output token too
     v1_time = {r.id for r in inf if r.quantity == "time per output token (ML.ENERGY V1)"}
     assert v1_time == {r.id for r in v1} and len(v1_time) == 10
+
+
+def test_v2_power_is_energy_times_steady_state_throughput(report: ValidationReport) -> None:
+    # ML.ENERGY V2 (leaderboard-v2 @c3af7f3, aggregate_leaderboard_data.py): Token tput =
+    # steady-state output tokens / steady-state time, the window of the energy per token;
+    # codegemma-1.1-2b bs128 on one A100-40GB: 0.0451 J/token x 2384.6 tok/s = 107.5 W
+    rows = {r.quantity: r for r in report.rows if r.id == "mlev2-243"}
+    assert rows["throughput (ML.ENERGY V2)"].published == pytest.approx(2384.6)
+    assert rows["power per chip (ML.ENERGY V2)"].published == pytest.approx(0.0451 * 2384.6)
+    e, tp, pw = (rows[f"{q} (ML.ENERGY V2)"] for q in
+                 ("energy per output token", "throughput", "power per chip"))
+    assert (1 + e.error) == pytest.approx((1 + pw.error) / (1 + tp.error), rel=1e-6)
 
 
 def test_coverage_and_width_reported(report: ValidationReport) -> None:

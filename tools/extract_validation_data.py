@@ -38,7 +38,7 @@ INFERENCE_COLUMNS = (
     "id", "dataset", "model", "params_total_B", "params_active_B", "precision", "workload",
     "hardware", "num_accelerators", "parallelism", "batch_setting", "avg_batch",
     "avg_output_tokens", "energy_per_output_token_J", "energy_per_response_J", "avg_power_W",
-    "status", "source", "notes",
+    "throughput", "status", "source", "notes",
 )
 
 

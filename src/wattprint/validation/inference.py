@@ -1,10 +1,11 @@
 """Validation group ``inference``: ML.ENERGY leaderboard LLM rows (V3, V2, V1).
 
 Energy per output token for every row; throughput and power per chip where the row publishes
-average power (V3); time per output token where it publishes a mean TPOT (V2) or a mean latency
-per response (V1). Predicted at the row's measured average batch with the stack, precision and
-prompt lengths of the version's measurement setup (:mod:`wattprint.validation.mlenergy`: V1
-transformers through FastChat (``fastchat-hf``), V2 vLLM v0.5, V3 the ``vllm`` profile).
+average power (V3) or the throughput of its energy window (V2's steady state); time per output
+token where it publishes a mean latency per response (V1). Predicted at the row's measured
+average batch with the stack, precision and prompt lengths of the version's measurement setup
+(:mod:`wattprint.validation.mlenergy`: V1 transformers through FastChat (``fastchat-hf``), V2
+vLLM v0.5, V3 the ``vllm`` profile).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wattprint.validation.mlenergy import (
     setup_precision,
     setup_prompt_tokens,
     setup_stack,
+    setup_steady_throughput,
 )
 from wattprint.validation.parse import first_number, half_precision, hardware_id, parse_count
 from wattprint.validation.specs import inference_model
@@ -205,16 +207,6 @@ def validate_inference(c: Any) -> Any:
     return c
 
 
-#: ``avg TPOT 0.1122 s`` in a V2 row's notes: the leaderboard's mean time per output token.
-_TPOT_RE = re.compile(r"avg TPOT\s+(\d+(?:\.\d+)?)\s*s\b")
-
-
-def published_tpot_s(notes: str | None) -> float | None:
-    """The mean time per output token [s] quoted in a row's notes (V2 rows), else ``None``."""
-    m = _TPOT_RE.search(notes or "")
-    return float(m.group(1)) if m else None
-
-
 #: ``latency 13.37 s`` in a V1 row's notes: the leaderboard's mean time per response.
 _LATENCY_RE = re.compile(r"\blatency\s+(\d+(?:\.\d+)?)\s*s\b")
 
@@ -229,18 +221,21 @@ def _time_quantities(c: Any, row: dict[str, str], fp: Any, out_tokens: int, chip
                      j_per_token: float, version: str, note: str,
                      tags: dict[str, str]) -> None:
     """Score what a row publishes besides energy: average power (V3) gives throughput and
-    power per chip; a mean time per output token (V2) is scored against the predicted TPOT
-    (continuous batching: prefill + decode time over the decode steps); a mean latency per
-    response (V1, batch 1, prefill included: Zeus's window around the whole generation) over
-    the mean response length against the predicted time of a batch over its output tokens."""
+    power per chip; so does the throughput of the energy's own window (V2's steady state:
+    average power = energy per output token × throughput); a mean latency per response (V1,
+    batch 1, prefill included: Zeus's window around the whole generation) over the mean
+    response length against the predicted time of a batch over its output tokens.
+
+    V2's avg TPOT (in the notes) is not scored: it averages every iteration of the run, the
+    drain after the queue empties included, so it is not the time of the steady state the
+    energy was summed over (:data:`wattprint.validation.mlenergy.V2`)."""
     power = first_number(row.get("avg_power_W"))
+    if not power and setup_steady_throughput(version):
+        throughput = first_number(row.get("throughput"))
+        power = j_per_token * throughput if throughput else None
     if power:
         _throughput_and_power(c, row["id"], fp, out_tokens, chips, power, j_per_token,
                               version, note, tags)
-    tpot = published_tpot_s(row.get("notes"))
-    if tpot:
-        c.add_q(row["id"], f"time per output token ({version})", fp["time_per_output_token"],
-                tpot, "s", note, **tags)
     latency = published_latency_s(row.get("notes"))
     out = first_number(row.get("avg_output_tokens"))
     if latency and out:

@@ -32,6 +32,9 @@ class Setup(NamedTuple):
     workload_stacks: dict[str, str] | None = None
     precision: str | None = None  # what the harness loaded the weights in (None: bf16, or fp16
     # on chips without bf16)
+    #: the row's ``throughput`` is the output tokens per second of the window its energy was
+    #: summed over (V2's steady state), so throughput and power are scored from it
+    steady_throughput: bool = False
 
 
 #: ML.ENERGY V1 (2023): Hugging Face transformers models loaded through FastChat 0.2.14-0.2.23
@@ -65,6 +68,13 @@ V1 = Setup(
 #: maximum were dropped. Prompts: ``ShareGPT_V3_filtered_500.json`` (first turns of
 #: 4–800 Llama tokens), mean 350 characters ≈ 90 tokens, plus the system prompt (~20
 #: tokens) and the chat template (~20 tokens): ~130 tokens.
+#: ``aggregate_leaderboard_data.py`` publishes the throughput of the same steady-state window
+#: (``Token tput`` = steady-state output tokens / steady-state time) beside the energy, while
+#: its ``Avg TPOT`` averages vLLM's per-iteration TPOT over every iteration of the run, the
+#: drain after the queue empties included (the last long requests at batch 1-10 for up to
+#: ``max_tokens`` steps): the avg TPOT is 1.02x the steady-state step time (avg batch /
+#: throughput) at batch <= 64 but 0.61x above 400 (median of 75 rows). Time is therefore
+#: scored from the throughput (``steady_throughput``), not from the avg TPOT.
 #: The code task (same server flags) sent the 164 EvalPlus HumanEval+ prompts × 10 as plain
 #: completions (no chat template; greedy, ``max_tokens`` 512, stop strings;
 #: ``benchmark/llm_text_generation/code/scripts/benchmark_client.py``). Those prompts are
@@ -78,6 +88,7 @@ V2 = Setup(
     stack="vllm-0.5",
     prompt_tokens={"chat": 130, "code": 155},
     workload_stacks={"code": "vllm-0.5-greedy"},
+    steady_throughput=True,
     source=("github.com/ml-energy/leaderboard-v2 @c3af7f3: benchmark/llm_text_generation/chat/"
             "scripts/benchmark_one_datapoint.py, benchmark_client.py, "
             "aggregate_leaderboard_data.py, pegasus/*/queue_*.yaml, "
@@ -108,6 +119,12 @@ def setup_precision(version: str) -> str | None:
     when the setup does not fix it."""
     s = SETUPS.get(version)
     return s.precision if s else None
+
+
+def setup_steady_throughput(version: str) -> bool:
+    """True when ``version``'s rows publish the throughput of their energy window (V2)."""
+    s = SETUPS.get(version)
+    return bool(s and s.steady_throughput)
 
 
 def setup_prompt_tokens(version: str, workload: str) -> int | None:
