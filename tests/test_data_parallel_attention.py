@@ -19,6 +19,7 @@ from wattprint.engine import estimate_inference
 from wattprint.errors import InputError
 from wattprint.workload.data_parallel import (
     check_data_parallel,
+    data_parallel_host_work,
     data_parallel_padding,
     data_parallel_weight_reads,
     expert_parallel_comm,
@@ -81,6 +82,17 @@ def test_prefill_is_padded_on_every_rank():
     assert four.attention_flops == pytest.approx(4 * pre.attention_flops)
     assert (four.weight_bytes, four.kv_bytes) == (pre.weight_bytes, pre.kv_bytes)
     assert data_parallel_padding(pre, 1) is pre
+
+
+def test_each_rank_runs_the_host_work_of_its_own_sequences():
+    # one vLLM EngineCore per DP rank: 64 sequences over 8 ranks are 8 per rank's step loop
+    spec = get_model_spec(CODER)
+    dec = decode_work(spec, FP8, FUSED, batch=64, context_tokens=1600, steps=10)
+    eight = data_parallel_host_work(dec, 8)
+    assert eight.seq_passes == pytest.approx(dec.seq_passes / 8)
+    assert eight.vocab_seq_passes == pytest.approx(dec.vocab_seq_passes / 8)
+    assert (eight.passes, eight.weight_bytes) == (dec.passes, dec.weight_bytes)
+    assert data_parallel_host_work(dec, 1) is dec
 
 
 @pytest.mark.parametrize(("model", "dp", "tp", "chips", "words"), [

@@ -36,6 +36,7 @@ from wattprint.site.chain import SiteFactors, build_footprint, resolve_site
 from wattprint.units import plural
 from wattprint.workload.data_parallel import (
     check_data_parallel,
+    data_parallel_host_work,
     data_parallel_padding,
     data_parallel_weight_reads,
     expert_parallel_comm,
@@ -200,8 +201,9 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
     attention ranks each read their non-expert weights and meet at every MoE layer
     (:mod:`wattprint.workload.data_parallel`)."""
     def prepare(work: Work) -> Work:
-        return replicate_kv(data_parallel_weight_reads(pipeline_weight_reads(
-            sparsify(work, sparsity, plan), spec, plan, pp), dp), spec, tp)
+        return replicate_kv(data_parallel_host_work(data_parallel_weight_reads(
+            pipeline_weight_reads(sparsify(work, sparsity, plan), spec, plan, pp), dp), dp),
+            spec, tp)
 
     def comm(tokens: Any) -> tuple[Any, float]:
         if dp > 1:

@@ -113,7 +113,7 @@ def _dp_not_scored(fp: Any, published_j: float, dp: int, chips: int) -> str:
     The layout (``estimate infer --data-parallel``) models each rank's copy of the attention
     weights, the expert dispatch and combine and vLLM's padding of every rank to the
     largest rank's tokens; the leaderboard's DP runs of Qwen3-Coder-480B-FP8 on B200 are
-    still slower than that (DP 4 energy per token median −11 %, DP 8 −43 %: throughput
+    still slower than that (DP 4 energy per token median −12 %, DP 8 −45 %: throughput
     falls as ranks are added at the same batch, docs/validation.md), so they are reported
     here and left out of the scores until that is understood.
     """

@@ -110,3 +110,18 @@ def data_parallel_padding(work: Work, dp: int) -> Work:
                         attention_flops=work.attention_flops * dp,
                         expert_flops=work.expert_flops * dp,
                         activation_bytes=work.activation_bytes * dp)
+
+
+def data_parallel_host_work(work: Work, dp: int) -> Work:
+    """``work``'s per-sequence engine work split over ``dp`` data-parallel ranks [count].
+
+    Each rank is an engine of its own (vLLM: one ``EngineCore`` process per DP rank) that
+    schedules, samples and checks the stop conditions of its ``B / dp`` sequences while the
+    others do the same, so per step the serial host work is that of ``B / dp`` sequences:
+    ``seq_passes`` and ``vocab_seq_passes`` are divided by ``dp``. ``dp`` ≤ 1: ``work``
+    unchanged.
+    """
+    if dp <= 1:
+        return work
+    return work.replace(seq_passes=work.seq_passes / dp,
+                        vocab_seq_passes=work.vocab_seq_passes / dp)
