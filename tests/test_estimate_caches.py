@@ -4,11 +4,11 @@ every cache of the estimate path is registered with it."""
 
 from __future__ import annotations
 
-import sys
+import importlib
 
 from wattprint import estimate_inference, estimate_training
 from wattprint.catalog import clear_caches
-from wattprint.catalog.caches import DERIVED_CACHES, DerivedDict
+from wattprint.catalog.caches import DERIVED_CACHES, derived_dict, keep
 from wattprint.engine import training_scale
 
 
@@ -40,47 +40,64 @@ def test_named_inputs_and_sites_are_cached_by_name_and_cleared_with_the_catalog(
     from wattprint.site import chain
 
     clear_caches()
-    assert len(inputs._RESOLVED) == 0 and len(chain._BY_NAME) == 0
+    assert len(inputs._RESOLVED) == 0 and len(chain._PLAIN) == 0
     kw = {"batch": 8, "prompt_tokens": 512, "output_tokens": 128, "stack": "vllm"}
     first = estimate_inference("llama-3.1-8b", "h100", **kw).to_dict()
-    assert len(inputs._RESOLVED) == 1 and None in chain._BY_NAME
+    assert len(inputs._RESOLVED) == 1 and None in chain._PLAIN
     again = estimate_inference("llama-3.1-8b", "h100", **kw)
     assert again.to_dict() == first
     again.notes.append("a caller's own note")  # the cached notes are not shared
     assert estimate_inference("llama-3.1-8b", "h100", **kw).to_dict() == first
     other = estimate_inference("llama-3.1-8b", "h100", site="irl", pue=1.3, **kw)
-    assert other.inputs["site"] == "irl" and "irl" not in chain._BY_NAME  # overrides: not by name
+    assert other.inputs["site"] == "irl" and "irl" not in chain._PLAIN  # overrides: not by name
     clear_caches()
-    assert len(inputs._RESOLVED) == 0 and len(chain._BY_NAME) == 0
+    assert len(inputs._RESOLVED) == 0 and len(chain._PLAIN) == 0
     assert estimate_inference("llama-3.1-8b", "h100", **kw).to_dict() == first
 
 
-def _module_caches() -> dict[str, DerivedDict]:
-    """Every module-level :class:`DerivedDict` of the wattprint modules imported so far."""
-    return {f"{name}.{attr}": value for name, mod in list(sys.modules.items())
-            if name.startswith("wattprint") for attr, value in vars(mod).items()
-            if isinstance(value, DerivedDict)}
+#: Every per-key cache of the estimate path (module, name).
+CACHES = (("engine.params", "_TRAFFIC"), ("engine.params", "_PARAMS"),
+          ("engine.inference", "_CAPACITY"), ("engine.training_scale", "_STEPS"),
+          ("engine.inputs", "_RESOLVED"), ("site.chain", "_PLAIN"),
+          ("site.chain", "_HW_QUANTITIES"), ("site.chain", "_HW_TERMS"),
+          ("site.chain", "_SITE_TERMS"))
 
 
 def test_clear_caches_empties_every_cache_of_the_estimate_path() -> None:
     estimate_inference("llama-3.1-8b", "h100", batch=8, prompt_tokens=512, output_tokens=128)
     estimate_training("llama-3.1-8b", "h100", tokens=1e12, chips=64)
-    found = _module_caches()
-    for name in ("engine.params._TRAFFIC", "engine.params._PARAMS",
-                 "engine.inference._CAPACITY", "engine.training_scale._STEPS",
-                 "engine.inputs._RESOLVED"):
-        assert len(found[f"wattprint.{name}"]) > 0, name
+    found = {f"{mod}.{name}": getattr(importlib.import_module(f"wattprint.{mod}"), name)
+             for mod, name in CACHES}
+    assert {name: len(c) for name, c in found.items() if not c} == {}
     assert all(any(c is d for d in DERIVED_CACHES) for c in found.values())  # all registered
     clear_caches()
-    assert {name: len(c) for name, c in found.items() if len(c)} == {}
+    assert {name: len(c) for name, c in found.items() if c} == {}
 
 
-def test_a_derived_dict_holds_at_most_its_limit() -> None:
-    d = DerivedDict(limit=3)
+def test_keep_holds_at_most_the_limit() -> None:
+    d = derived_dict()
     for i in range(3):
-        d.keep(i, str(i))
+        keep(d, i, str(i), limit=3)
     assert d == {0: "0", 1: "1", 2: "2"}
-    d.keep(3, "3")  # full: forgets the others first
+    keep(d, 3, "3", limit=3)  # full: forgets the others first
     assert d == {3: "3"}
-    d.cache_clear()
+    clear_caches()
     assert d == {}
+    DERIVED_CACHES.remove(d)
+
+
+def test_plain_site_factors_are_one_cache_by_name_and_by_entry() -> None:
+    from wattprint.catalog.light import site_entry
+    from wattprint.site import chain
+
+    clear_caches()
+    by_name = chain.resolve_site("irl")
+    entry = site_entry("irl")
+    assert chain.resolve_site(entry) is by_name  # the name shares its entry's factors
+    assert chain.resolve_site("irl") is by_name
+    assert set(chain._PLAIN) == {"irl", id(entry)}
+    assert chain.resolve_site("irl", pue=1.3).pue.value == 1.3  # overrides: not cached
+    assert set(chain._PLAIN) == {"irl", id(entry)}
+    clear_caches()
+    assert len(chain._PLAIN) == 0
+    assert chain.resolve_site("irl") == by_name  # rebuilt, same content

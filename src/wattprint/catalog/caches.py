@@ -1,38 +1,17 @@
 """Caches a higher layer builds from catalog data (validated operator models, parsed
-summaries ...): registered here, cleared by :func:`wattprint.catalog.clear_caches` with the
-catalog's own, so tests have one reset for every cache of data."""
+summaries, per-key results of the estimate path ...): registered here, cleared by
+:func:`wattprint.catalog.clear_caches` with the catalog's own, so tests have one reset for
+every cache of data."""
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-#: Every registered derived cache (``lru_cache``-d functions and :class:`DerivedDict`).
+#: Every registered derived cache: ``lru_cache``-d functions (``cache_clear``) and the dicts
+#: of :func:`derived_dict` (``clear``).
 DERIVED_CACHES: list[Any] = []
 
 _F = TypeVar("_F")
-
-
-class DerivedDict(dict[Any, Any]):
-    """A dict of values derived from catalog data, to register with
-    :func:`register_derived_cache` (its ``cache_clear`` empties it), or made registered by
-    :func:`derived_dict`. It holds at most ``limit`` values: :meth:`keep` forgets them all
-    when full (a repeated estimate hits; a sweep over many keys does not grow it)."""
-
-    __slots__ = ("limit",)
-
-    def __init__(self, limit: int = 256) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def cache_clear(self) -> None:
-        """Forget every value (the catalog data they come from may change)."""
-        self.clear()
-
-    def keep(self, key: Any, value: Any) -> None:
-        """Store ``value`` under ``key``, first forgetting every value if ``limit`` are held."""
-        if len(self) >= self.limit:
-            self.clear()
-        self[key] = value
 
 
 def register_derived_cache(fn: _F) -> _F:
@@ -42,8 +21,29 @@ def register_derived_cache(fn: _F) -> _F:
     return fn
 
 
-def derived_dict(limit: int = 256) -> DerivedDict:
-    """A new :class:`DerivedDict` of at most ``limit`` values, registered with
-    :func:`wattprint.catalog.clear_caches`. Values keyed by an object's ``id`` keep the object
-    (so the id is not reused while cached) and are checked with ``is`` on a hit."""
-    return register_derived_cache(DerivedDict(limit))
+def derived_dict() -> dict[Any, Any]:
+    """A new per-key cache of values derived from catalog data, registered with
+    :func:`wattprint.catalog.clear_caches`; fill it with :func:`keep`. A plain dict, so a hit
+    costs one ``dict.get`` (a dict subclass's ``get`` is not specialised by CPython 3.11: about
+    1 k more instructions per estimate). Values keyed by an object's ``id`` keep the object (so
+    the id is not reused while cached) and are checked with ``is`` on a hit."""
+    cache: dict[Any, Any] = {}
+    DERIVED_CACHES.append(cache)
+    return cache
+
+
+def keep(cache: dict[Any, Any], key: Any, value: Any, limit: int = 256) -> None:
+    """Store ``value`` under ``key`` in ``cache``, first forgetting every value when ``limit``
+    are held (a repeated estimate hits; a sweep over many keys does not grow it)."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = value
+
+
+def clear_derived_caches() -> None:
+    """Forget every registered derived cache (the catalog data they come from may change)."""
+    for c in DERIVED_CACHES:
+        if isinstance(c, dict):
+            c.clear()
+        else:
+            c.cache_clear()

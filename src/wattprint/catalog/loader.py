@@ -238,8 +238,9 @@ def clear_caches() -> None:
                stacks.stack_records, operator_costs.operator_costs,
                operator_data.operator_model_entries, operator_data.operator_summary_data,
                defaults.defaults_table, planning.planning_data, planning.grid_profile_entries,
-               profiles.cached_profile, *caches.DERIVED_CACHES):
+               profiles.cached_profile):
         fn.cache_clear()
+    caches.clear_derived_caches()
 
 
 # --------------------------------------------------------------------------- lookups

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wattprint.catalog.caches import derived_dict
+from wattprint.catalog.caches import derived_dict, keep
 from wattprint.catalog.defaults import default_stack, default_value
 from wattprint.device.execute import PhaseResult, run_work
 from wattprint.engine.inputs import check_count, check_limit, resolved_inputs
@@ -154,7 +154,7 @@ def _capacity(spec: ModelSpec, plan: PrecisionPlan, hw: Hardware, chips: int, he
             and hit[3] is util:
         return int(hit[4])
     cap = paged_kv_capacity(spec, plan, hw.memory_bytes.value, chips, held, tp, dp)
-    _CAPACITY.keep(key, (spec, plan, hw, util, cap))
+    keep(_CAPACITY, key, (spec, plan, hw, util, cap))
     return cap
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wattprint.catalog.caches import derived_dict
+from wattprint.catalog.caches import derived_dict, keep
 from wattprint.catalog.light import hardware_entry
 from wattprint.catalog.stacks import stack_entry
 from wattprint.engine.params import params_for
@@ -97,5 +97,5 @@ def resolved_inputs(model: str | ModelSpec | Path, hardware: str | Hardware, pre
     st = stack_entry(stack if stack is not None else default_stack)
     params, notes = params_for(hw, st, plan, chips, profile)
     if named:
-        _RESOLVED.keep(key, (spec, hw, plan, st, params, tuple(notes)))
+        keep(_RESOLVED, key, (spec, hw, plan, st, params, tuple(notes)))
     return spec, hw, plan, st, params, notes

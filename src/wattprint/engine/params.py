@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from wattprint.catalog.caches import derived_dict
+from wattprint.catalog.caches import derived_dict, keep
 from wattprint.device.coefficients import coefficients_for
 from wattprint.device.execute import DeviceParams, compute_rate, device_params
 from wattprint.workload.phases import Traffic
@@ -29,7 +29,7 @@ def traffic_of(stack: Stack) -> Traffic:
         return hit[1]
     out = Traffic(stack.act_passes_hidden.value, stack.act_passes_ffn.value,
                   stack.fused_attention)
-    _TRAFFIC.keep(id(stack), (stack, out))
+    keep(_TRAFFIC, id(stack), (stack, out))
     return out
 
 
@@ -53,7 +53,7 @@ def profile_for(profile: Profile | None, hw: Hardware) -> Profile | None:
 #: Uncalibrated parameters by (hardware, stack) identity, precision plan and chips: catalog
 #: entries are built once per catalog load, so new entries (cleared caches) miss; cleared by
 #: :func:`~wattprint.catalog.clear_caches`.
-_PARAMS = derived_dict(1024)
+_PARAMS = derived_dict()
 
 
 def _base_params(hw: Hardware, stack: Stack, plan: PrecisionPlan,
@@ -66,7 +66,7 @@ def _base_params(hw: Hardware, stack: Stack, plan: PrecisionPlan,
         return hit[2], list(hit[3])
     p = device_params(hw, coefficients_for(hw), stack, plan, chips)
     notes = tuple(n for n in (compute_rate(hw, plan)[1],) if n)
-    _PARAMS.keep(key, (hw, stack, p, notes))
+    keep(_PARAMS, key, (hw, stack, p, notes), 1024)
     return p, list(notes)
 
 

@@ -4,7 +4,7 @@ and the run has more than one chip (docs/methodology.md §2.5)."""
 
 from __future__ import annotations
 
-from wattprint.catalog.caches import derived_dict
+from wattprint.catalog.caches import derived_dict, keep
 from wattprint.catalog.defaults import default_value
 from wattprint.device.execute import DeviceParams, PhaseResult, run_work
 from wattprint.engine.parallelism import (
@@ -77,7 +77,7 @@ def _replica_step(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
     step = train_step_work(spec, plan, traffic, lay.sequences_per_rank, lay.seq_len, recompute)
     step = step.replace(optimizer_bytes=step.optimizer_bytes / lay.dp)
     step_r = run_work(step, params, lay.tp * lay.pp, 0.0)
-    _STEPS.keep(key, (spec, plan, traffic, params, step, step_r))
+    keep(_STEPS, key, (spec, plan, traffic, params, step, step_r))
     return step, step_r
 
 

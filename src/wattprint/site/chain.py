@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
-from wattprint.catalog.caches import DerivedDict, register_derived_cache
+from wattprint.catalog.caches import derived_dict, keep
 from wattprint.catalog.defaults import default_value, sourced_quantity
 from wattprint.catalog.light import site_entry
 from wattprint.footprint import Footprint
@@ -63,22 +63,21 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
     """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
     plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
         and price_usd_per_kwh is None and market_gco2e_per_kwh is None
-    if plain and (site is None or type(site) is str):
-        hit = _BY_NAME.get(site)  # a catalog site by the name given before
-        if hit is None:
-            hit = _BY_NAME[site] = resolve_site(site_entry(site or DEFAULT_SITE))
-        return hit
-    s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
-    if plain:  # a catalog site as it is: built once per site entry (SiteFactors is frozen)
-        hit = _FACTORS.get(id(s))
-        if hit is not None and hit[0] is s:
+    if plain:  # a site as it is: built once (SiteFactors is frozen), see :data:`_PLAIN`
+        named = site is None or type(site) is str
+        hit = _PLAIN.get(site if named else id(site))
+        if hit is not None and (named or hit[0] is site):
             return hit[1]
+        if named and (site is None or isinstance(site, str)):  # the entry's factors, by name
+            entry = site_entry(site or DEFAULT_SITE)
+            sf = resolve_site(entry)
+            keep(_PLAIN, site, (entry, sf), 1024)
+            return sf
+    s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
     sf = _resolve(s, pue, wue_l_per_kwh, grid_gco2e_per_kwh, price_usd_per_kwh,
                   market_gco2e_per_kwh)
     if plain:
-        if len(_FACTORS) >= 1024:
-            _FACTORS.clear()
-        _FACTORS[id(s)] = (s, sf)
+        keep(_PLAIN, id(site), (site, sf), 1024)
     return sf
 
 
@@ -97,13 +96,11 @@ def check_override(value: float, what: str, unit: str) -> None:
                          f"(≤ {limit:g} {unit})".replace("  ", " ").replace(" )", ")"))
 
 
-#: Site factors without overrides by the site name given (or ``None``): cleared with the
-#: catalog by :func:`~wattprint.catalog.clear_caches`.
-_BY_NAME = register_derived_cache(DerivedDict())
-
-#: Site factors without overrides, by site-entry identity (new entries after a catalog
-#: reload miss).
-_FACTORS: dict[int, tuple[Site, SiteFactors]] = {}
+#: Site factors without overrides, one cache: (entry, factors) by the site name given (or
+#: ``None``) and by site-entry identity (the entry is kept, so an id is not reused while
+#: cached; a name shares its entry's factors). Cleared with the catalog by
+#: :func:`~wattprint.catalog.clear_caches` (new entries after a reload miss).
+_PLAIN = derived_dict()
 
 
 def _resolve(s: Site, pue: float | None, wue_l_per_kwh: float | None,
@@ -196,8 +193,9 @@ def _formula_q(fn: Any, a: tuple[float, float, float], b: tuple[float, float, fl
     return quantity(v, unit, prov, basis), (v, v, v)
 
 
-#: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries).
-_HW_QUANTITIES: dict[int, tuple[Hardware, Quantity, Quantity]] = {}
+#: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries);
+#: cleared by :func:`~wattprint.catalog.clear_caches`.
+_HW_QUANTITIES = derived_dict()
 
 
 def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
@@ -209,9 +207,7 @@ def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
         return hit[1], hit[2]
     hp = sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}")
     emb_chip = embodied_per_chip(hardware)
-    if len(_HW_QUANTITIES) >= 1024:
-        _HW_QUANTITIES.clear()
-    _HW_QUANTITIES[id(hardware)] = (hardware, hp, emb_chip)
+    keep(_HW_QUANTITIES, id(hardware), (hardware, hp, emb_chip), 1024)
     return hp, emb_chip
 
 
@@ -235,7 +231,7 @@ def _life_and_utilisation() -> tuple[Quantity, Quantity]:
 
 #: :func:`_hardware_terms` by hardware identity (the entry is kept in the value, so an id is
 #: never reused while cached); cleared with the defaults by :func:`~wattprint.catalog.clear_caches`.
-_HW_TERMS = register_derived_cache(DerivedDict())
+_HW_TERMS = derived_dict()
 
 
 def _hardware_terms(hardware: Hardware) -> tuple[Any, ...]:
@@ -251,9 +247,7 @@ def _hardware_terms(hardware: Hardware) -> tuple[Any, ...]:
            _ends(emb_chip), _ends(life), _ends(util),
            "embodied_co2e_g = embodied × chips × t / (life × utilisation); "
            f"{emb_chip.provenance}; {life.provenance}; {util.provenance}")
-    if len(_HW_TERMS) >= 256:
-        _HW_TERMS.clear()
-    _HW_TERMS[id(hardware)] = (hardware, out)
+    keep(_HW_TERMS, id(hardware), (hardware, out))
     return out
 
 
@@ -278,8 +272,8 @@ def _scarcity_water(water: tuple[float, float, float], site: SiteFactors) -> Qua
 
 
 #: :func:`_site_terms` by site identity (the site is kept, so an id is never reused while
-#: cached; SiteFactors is frozen).
-_SITE_TERMS: dict[int, tuple[SiteFactors, tuple[Any, ...]]] = {}
+#: cached; SiteFactors is frozen); cleared by :func:`~wattprint.catalog.clear_caches`.
+_SITE_TERMS = derived_dict()
 
 
 def _site_terms(site: SiteFactors) -> tuple[Any, ...]:
@@ -301,9 +295,7 @@ def _site_terms(site: SiteFactors) -> tuple[Any, ...]:
         f"factor applied to on-site and off-site litres alike); {cf.provenance}")
     out = (_ends(site.pue), _ends(site.grid_gco2e_per_kwh), _ends(site.wue_l_per_kwh),
            _ends(site.water_l_per_kwh), _ends(site.price_usd_per_kwh), prov, scarce)
-    if len(_SITE_TERMS) >= 256:
-        _SITE_TERMS.clear()
-    _SITE_TERMS[id(site)] = (site, out)
+    keep(_SITE_TERMS, id(site), (site, out))
     return out
 
 
