@@ -108,3 +108,15 @@ def test_facility_overhead_accuracy_guard():
     assert len(over) == 24
     assert float(np.median(np.abs(over))) < 0.25
     assert abs(float(np.median(over))) < 0.20
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.floats(0.05, 1.0), st.sampled_from(["air-economiser", "evaporative", "chiller-tower",
+                                              "liquid-dry", "liquid-hybrid", "liquid-tower"]),
+       st.booleans())
+def test_facility_power_is_physical_at_any_load(load, cooling, central):
+    fy = facility_year(typical_year("phoenix"), cooling, load,
+                       design={"central_ups": 1.0 if central else 0.0})
+    assert np.isfinite(fy.facility_w_per_w).all()
+    assert fy.pue > 1.0 and fy.peak_pue >= fy.pue
+    assert fy.wue_l_per_kwh >= 0.0
