@@ -78,10 +78,10 @@ def test_model_config_path(tmp_path, capsys):
     (["estimate", "infer", "--model", "llama-3.1-8b", "--hardware", "h100", "--pue", "0.5"],
      "PUE"),
     # a model family wattprint knows of but does not model: the reason, not unrelated names
-    (["estimate", "infer", "--model", "nemotron-nano-v2", "--hardware", "h100"],
-     "Mamba-2 hybrid"),
-    (["estimate", "train", "--model", "NVIDIA-Nemotron-Nano-9B-v2", "--tokens", "1T",
-      "--hardware", "h100"], "Mamba-2 hybrid"),
+    (["estimate", "infer", "--model", "nemotron-3-nano", "--hardware", "h100"],
+     "Mamba-2 hybrid with mixture-of-experts"),
+    (["estimate", "train", "--model", "NVIDIA-Nemotron-3-Nano-30B-A3B", "--tokens", "1T",
+      "--hardware", "h100"], "Mamba-2 hybrid with mixture-of-experts"),
     # mxfp4 is the MoE-expert format: refused for a dense model
     (["estimate", "infer", "--model", "llama-3.3-70b", "--hardware", "h100", "--chips", "4",
       "--precision", "mxfp4"], "no experts"),

@@ -99,7 +99,9 @@ BASE = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 8192,
 
 @pytest.mark.parametrize("cfg,field", [
     ({**BASE, "model_type": "qwen3_next"}, "model_type"),
-    ({**BASE, "model_type": "nemotron_h"}, "model_type"),
+    ({**BASE, "model_type": "nemotron_h"}, "hybrid_override_pattern"),
+    ({**BASE, "model_type": "nemotron_h", "hybrid_override_pattern": "M-M*-M-M-M-M-M-M"},
+     "mamba_num_heads"),
     ({**BASE, "num_kv_shared_layers": 10}, "num_kv_shared_layers"),
     ({**BASE, "hybrid_override_pattern": "M-M*"}, "hybrid_override_pattern"),
     ({**BASE, "mamba_num_heads": 64}, "mamba_num_heads"),

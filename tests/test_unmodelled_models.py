@@ -8,13 +8,15 @@ from wattprint.catalog import get_model_card
 from wattprint.catalog.unmodelled import unmodelled_reason
 from wattprint.errors import InputError, UnknownNameError
 
+REASON = "architecture not modelled: Mamba-2 hybrid with mixture-of-experts blocks"
 
-@pytest.mark.parametrize("name", ["nemotron-nano-v2", "Nemotron Nano 2", "nemotron_h",
-                                  "nvidia/NVIDIA-Nemotron-Nano-12B-v2"])
+
+@pytest.mark.parametrize("name", ["nemotron-3-nano", "Nemotron 3 Nano",
+                                  "nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16"])
 def test_catalog_lookup_names_the_reason(name):
     with pytest.raises(UnknownNameError) as e:
         get_model_card(name)
-    assert e.value.reason == "architecture not modelled: Mamba-2 hybrid layers"
+    assert e.value.reason == REASON
     assert str(e.value).startswith(f"model {name!r} is not in the catalog: architecture")
     assert "closest" not in str(e.value)
 
@@ -32,11 +34,17 @@ def test_reason_survives_pickling():
     assert back.reason == "why" and str(back) == str(err)
 
 
-def test_config_json_of_an_unmodelled_family_names_the_reason():
+def test_nemotron_nano_2_is_modelled_now():
+    assert unmodelled_reason("nvidia/NVIDIA-Nemotron-Nano-12B-v2") is None
+    assert get_model_card("nemotron-nano-v2").id == "nemotron-nano-9b-v2"
+
+
+def test_config_json_with_moe_blocks_names_the_block():
     from wattprint.workload.model_spec import spec_from_config
 
-    cfg = {"model_type": "nemotron_h", "hidden_size": 4480, "num_hidden_layers": 56,
-           "num_attention_heads": 40, "vocab_size": 131072,
-           "hybrid_override_pattern": "M-M-M*-"}
-    with pytest.raises(InputError, match="nemotron_h.*Mamba-2 hybrid layers"):
+    cfg = {"model_type": "nemotron_h", "hidden_size": 2688, "num_hidden_layers": 3,
+           "num_attention_heads": 32, "vocab_size": 131072, "hybrid_override_pattern": "ME*",
+           "mamba_num_heads": 64, "mamba_head_dim": 64, "ssm_state_size": 128,
+           "n_groups": 8, "conv_kernel": 4, "chunk_size": 128}
+    with pytest.raises(InputError, match="hybrid_override_pattern.*'E'"):
         spec_from_config(cfg)

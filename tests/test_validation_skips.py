@@ -1,14 +1,26 @@
 """Validation rows wattprint cannot model are skipped with their reason, never approximated."""
 
-from wattprint.validation.inference import _data_parallel_attention, _precision
+from wattprint.validation.inference import (
+    _data_parallel_attention,
+    _precision,
+    unscored_reason,
+)
 from wattprint.validation.specs import inference_model
 
 
-def test_mamba_hybrid_models_are_skipped_with_the_reason():
-    for hf_id in ("nvidia/NVIDIA-Nemotron-Nano-9B-v2", "nvidia/NVIDIA-Nemotron-Nano-12B-v2"):
-        spec, reason = inference_model(hf_id, 9.0)
-        assert spec is None
-        assert reason == "architecture not modelled: Mamba-2 hybrid layers"
+def test_mamba_hybrid_models_map_onto_their_cards():
+    for hf_id, card in (("nvidia/NVIDIA-Nemotron-Nano-9B-v2", "nemotron-nano-9b-v2"),
+                        ("nvidia/NVIDIA-Nemotron-Nano-12B-v2", "nemotron-nano-12b-v2")):
+        spec, note = inference_model(hf_id, 9.0 if "9B" in hf_id else 12.0)
+        assert spec is not None and spec.name == card and note == f"catalog model {card}"
+        assert spec.mamba_layers > 0
+
+
+def test_nemotron_b200_rows_are_not_scored_with_the_numbers():
+    reason = unscored_reason("nemotron-nano-9b-v2", "nvidia-b200")
+    assert reason is not None and "B200" in reason and "Qwen3-8B" in reason
+    assert unscored_reason("nemotron-nano-9b-v2", "nvidia-h100-sxm") is None
+    assert unscored_reason("qwen3-8b", "nvidia-b200") is None
 
 
 def test_data_parallel_attention_layout_is_recognised():

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 #: Fragments of a model name or Hugging Face id (lower case, ``-`` as separator) and why the
 #: family is not modelled.
-#: Nemotron Nano 2 (nvidia/NVIDIA-Nemotron-Nano-9B-v2, -12B-v2): ``model_type`` ``nemotron_h``
-#: with a ``hybrid_override_pattern`` of Mamba-2, attention and MLP layers (their Hugging
-#: Face config.json; NVIDIA, "NVIDIA Nemotron Nano 2", arXiv 2508.14444): the config parser
-#: refuses both fields (``workload/hf_config.py``).
+#: Nemotron 3 Nano (nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B): ``model_type`` ``nemotron_h`` whose
+#: ``hybrid_override_pattern`` has ``E`` mixture-of-experts blocks between the Mamba-2 and
+#: attention layers (its Hugging Face config.json); the config parser refuses ``E``
+#: (``workload/hf_hybrid.py``). Nemotron Nano 2 (9B, 12B: Mamba-2, attention and MLP blocks)
+#: is modelled since issue #9.
 UNMODELLED_ARCHITECTURES: dict[str, str] = {
-    "nemotron-nano": "architecture not modelled: Mamba-2 hybrid layers",
-    "nemotron-h": "architecture not modelled: Mamba-2 hybrid layers",
+    "nemotron-3-nano": "architecture not modelled: Mamba-2 hybrid with mixture-of-experts "
+                       "blocks",
 }
 
 

@@ -72,8 +72,8 @@ def tensor_parallel_comm(spec: ModelSpec, act_bytes: Any, batch: Any, tokens: An
                          ) -> tuple[Any, float]:
     """All-reduce volume [B] and call count of a tensor-parallel pass over ``tokens`` tokens
     per sequence of ``act_bytes``-byte activations: two all-reduces of the hidden state per
-    layer."""
-    ar = 2.0 * spec.layers
+    layer (one per attention, MLP or Mamba-2 block: ``2 ·`` layer equivalents)."""
+    ar = 2.0 * spec.layer_equivalents
     return ar * batch * tokens * spec.hidden * act_bytes, ar
 
 

@@ -10,6 +10,7 @@ from wattprint.workload.data_parallel import replicated_weight_bytes
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.phases import kv_copies
 from wattprint.workload.precision import PrecisionPlan
+from wattprint.workload.ssm import recurrent_state_bytes
 
 #: Share of device memory usable for weights, KV cache and activations.
 USABLE_MEMORY = 0.92
@@ -23,9 +24,12 @@ def inference_memory_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: Any,
     all ``chips`` tensor-parallel chips [B]; the KV cache counts once per copy
     (:func:`~wattprint.workload.phases.kv_copies`: MLA, and GQA with more chips than KV heads,
     replicate it). ``dp`` data-parallel attention ranks each hold the non-expert weights
-    (:func:`~wattprint.workload.data_parallel.replicated_weight_bytes`)."""
+    (:func:`~wattprint.workload.data_parallel.replicated_weight_bytes`). Mamba-2 layers add
+    each sequence's fixed recurrent state (:func:`~wattprint.workload.ssm.recurrent_state_bytes`,
+    split over the chips)."""
     weights = replicated_weight_bytes(spec, plan, dp)
-    kv = batch * spec.kv_elements(context_tokens) * plan.kv_bytes * kv_copies(spec, chips)
+    kv = batch * (spec.kv_elements(context_tokens) * plan.kv_bytes * kv_copies(spec, chips)
+                  + recurrent_state_bytes(spec, plan))
     return (weights + kv) * (1.0 + WORKSPACE_FRACTION)
 
 
@@ -36,9 +40,12 @@ KV_BLOCK_TOKENS = 16
 def paged_kv_sequence_bytes(spec: ModelSpec, plan: PrecisionPlan, held_tokens: float,
                             chips: int = 1) -> float:
     """KV pages one sequence holds at ``held_tokens`` tokens [B]: the tokens rounded up to
-    whole 16-token pages (vLLM's block size), once per KV copy over ``chips``."""
+    whole 16-token pages (vLLM's block size), once per KV copy over ``chips``; plus the
+    sequence's Mamba-2 state slot (:func:`~wattprint.workload.ssm.recurrent_state_bytes`:
+    fixed size, whatever the context; vLLM allocates one per running sequence)."""
     held = math.ceil(held_tokens / KV_BLOCK_TOKENS) * KV_BLOCK_TOKENS
-    return float(spec.kv_elements(held) * plan.kv_bytes * float(kv_copies(spec, chips)))
+    return float(spec.kv_elements(held) * plan.kv_bytes * float(kv_copies(spec, chips))) + \
+        recurrent_state_bytes(spec, plan)
 
 
 def paged_kv_capacity(spec: ModelSpec, plan: PrecisionPlan, hw_memory_bytes: float,

@@ -15,11 +15,13 @@ from typing import Any
 
 from wattprint.catalog.unmodelled import unmodelled_reason
 from wattprint.errors import InputError
+from wattprint.workload.hf_hybrid import HYBRID_FIELDS, HYBRID_TYPES, hybrid_spec_fields
 from wattprint.workload.model_spec import ModelSpec
 
 #: Families whose MLP is plain (two matrices, GELU/ReLU) unless the activation says "glu".
 PLAIN_MLP_TYPES = {"gpt2", "gpt3", "opt", "bloom", "gpt_neox", "gptj", "falcon", "bert",
-                   "t5", "gpt_bigcode", "starcoder", "starcoder2", "mpt", "phi"}
+                   "t5", "gpt_bigcode", "starcoder", "starcoder2", "mpt", "phi",
+                   "nemotron_h"}
 
 #: Defaults of the ``transformers`` configuration classes for fields a config may omit
 #: (source: each class's ``__init__`` signature in transformers 4.5x, e.g. Gemma3TextConfig
@@ -45,6 +47,7 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
     "gpt_bigcode": {"tie_word_embeddings": True}, "gpt_neox": {}, "gptj": {}, "mpt": {},
     "starcoder2": {"tie_word_embeddings": True, "use_bias": True}, "phi": {},
     "phi3small": {"tie_word_embeddings": True},
+    "nemotron_h": {"tie_word_embeddings": False},  # hybrid Mamba-2: workload/hf_hybrid.py
 }
 #: Wrapper model types whose language model sits in ``text_config``.
 MULTIMODAL_TYPES = {"llama4": "llama4_text", "gemma3": "gemma3_text"}
@@ -101,7 +104,10 @@ def check_understood(cfg: dict[str, Any], w: str) -> str:
             raise InputError(f"{w}model_type {model_type!r}: {reason}")
         raise InputError(f"{w}model_type {model_type!r} is not a modelled architecture family "
                          f"(modelled: {', '.join(sorted(FAMILY_DEFAULTS))})")
+    understood = HYBRID_FIELDS if model_type in HYBRID_TYPES else set()
     for key, value in cfg.items():
+        if key in understood:
+            continue
         if _truthy(value) and (key in UNSUPPORTED_FIELDS or key.startswith(UNSUPPORTED_PREFIXES)):
             raise InputError(f"{w}config field {key!r} changes the architecture in a way "
                              "wattprint does not model; refusing to guess")
@@ -320,9 +326,12 @@ def spec_from_hf_config(cfg: Any, name: str = "config", source: str = "config.js
         window, local = local_attention(text, model_type, layers, w)
     fields: dict[str, Any] = {"intermediate": inter}
     fields.update(_moe_fields(text, model_type, layers, inter, w))
+    if model_type in HYBRID_TYPES:
+        fields.update(hybrid_spec_fields(text, layers, w))
     return ModelSpec(
         name=name, hidden=d, layers=layers, heads=heads, kv_heads=kv,
-        head_dim=_int(text, "head_dim", default=d // heads, what=w) or d // heads,
+        head_dim=_int(text, "head_dim", "attention_head_dim", default=d // heads, what=w)
+        or d // heads,
         vocab=_positive(_int(text, "vocab_size", "padded_vocab_size", what=w), "vocab_size", w),
         tied_embeddings=bool(text.get("tie_word_embeddings", False)),
         gated_mlp=_gated(text, model_type),

@@ -57,10 +57,53 @@ class ModelSpec(Record):
     vision_params: int = 0
     #: Number of MoE layers when the config states it (-1: derive from the layer frequency)
     moe_layer_count: int = -1
+    # Hybrid Mamba-2 models (Nemotron-H, ``hybrid_override_pattern``): each of ``layers`` is
+    # one block, an attention, an MLP or a Mamba-2 block (-1: a plain transformer, every layer
+    # both attention and MLP); the Mamba-2 shape (workload/ssm.py)
+    attention_layer_count: int = -1
+    mlp_layer_count: int = -1
+    mamba_layers: int = 0
+    mamba_heads: int = 0
+    mamba_head_dim: int = 0
+    ssm_state_size: int = 0
+    mamba_groups: int = 0
+    mamba_conv_kernel: int = 0
+    #: SSD chunk length of the prefill scan (``chunk_size``)
+    mamba_chunk: int = 0
+    #: Bytes per SSM-state element the serving engine keeps (0: the KV-cache format)
+    ssm_state_bytes: int = 0
     source: str = "config"
 
     # Every derived count below is a ``cached_property``: the spec is frozen, so each is
     # computed once per spec and then read from the instance dict on every estimate.
+
+    # ----- layer kinds -----------------------------------------------------------------
+    @cached_property
+    def attn_layers(self) -> int:
+        """Layers with attention (all of them in a plain transformer)."""
+        return self.layers if self.attention_layer_count < 0 else self.attention_layer_count
+
+    @cached_property
+    def mlp_layers(self) -> int:
+        """Layers with an MLP or MoE block (all of them in a plain transformer)."""
+        return self.layers if self.mlp_layer_count < 0 else self.mlp_layer_count
+
+    @cached_property
+    def layer_equivalents(self) -> float:
+        """Transformer layers of equal kernel count: sub-blocks (attention, MLP, Mamba-2) / 2
+        (``layers`` for a plain transformer; 28 for Nemotron Nano 9B v2's 56 blocks)."""
+        return (self.attn_layers + self.mlp_layers + self.mamba_layers) / 2.0
+
+    @cached_property
+    def mamba_params_per_layer(self) -> int:
+        """Weights of one Mamba-2 layer (:func:`~wattprint.workload.ssm.mamba2_layer_params`)."""
+        if not self.mamba_layers:
+            return 0
+        from wattprint.workload.ssm import mamba2_layer_params
+
+        return mamba2_layer_params(self.hidden, self.mamba_heads, self.mamba_head_dim,
+                                   self.mamba_groups, self.ssm_state_size,
+                                   self.mamba_conv_kernel)
 
     # ----- attention -------------------------------------------------------------------
     @cached_property
@@ -91,7 +134,7 @@ class ModelSpec(Record):
 
     def kv_elements_per_token(self) -> int:
         """KV-cache elements stored per token over all layers (MLA caches the latent)."""
-        return self.layers * self.kv_elements_per_token_layer
+        return self.attn_layers * self.kv_elements_per_token_layer
 
     @cached_property
     def kv_elements_per_token_layer(self) -> int:
@@ -112,8 +155,8 @@ class ModelSpec(Record):
         local = min(float(position), float(self.sliding_window))
         if self.sparse_stride:  # block-sparse: every stride-th key beyond the window too
             local += max(float(position) - self.sliding_window, 0.0) / self.sparse_stride
-        return ((self.layers - self.local_layers) * float(position)
-                + self.local_layers * local) / self.layers
+        return ((self.attn_layers - self.local_layers) * float(position)
+                + self.local_layers * local) / self.attn_layers
 
     def kv_elements(self, context_tokens: float) -> float:
         """KV-cache elements held for one sequence at ``context_tokens`` (all layers).
@@ -137,8 +180,8 @@ class ModelSpec(Record):
         local = win * (win + 1.0) / 2.0 + (seq - win) * win if fused else seq * seq
         if fused and self.sparse_stride:  # the strided keys beyond each query's window
             local += (seq - win) * (seq - win + 1.0) / 2.0 / self.sparse_stride
-        return ((self.layers - self.local_layers) * full + self.local_layers * local) / \
-            self.layers
+        return ((self.attn_layers - self.local_layers) * full + self.local_layers * local) / \
+            self.attn_layers
 
     @cached_property
     def decode_attn_flops_per_pair_layer(self) -> float:
@@ -171,7 +214,7 @@ class ModelSpec(Record):
     @cached_property
     def dense_layers(self) -> int:
         """Number of layers with a dense MLP."""
-        return self.layers - self.moe_layers
+        return self.mlp_layers - self.moe_layers
 
     def _expert_params(self) -> int:
         return self._mats * self.hidden * self.moe_intermediate
@@ -205,9 +248,12 @@ class ModelSpec(Record):
 
     @cached_property
     def norm_params(self) -> int:
-        """Normalisation weights: two per layer plus the final norm (no FLOPs to speak of);
-        twice that for LayerNorm with a bias."""
-        return (2 * self.layers + 1) * self.hidden * (2 if self.norm_bias else 1)
+        """Normalisation weights: one per attention, MLP and Mamba-2 block (two per plain
+        transformer layer) plus the final norm (no FLOPs to speak of), twice that for LayerNorm
+        with a bias; plus each Mamba-2 layer's gated RMSNorm over ``heads · head_dim``."""
+        blocks = self.attn_layers + self.mlp_layers + self.mamba_layers + 1
+        return blocks * self.hidden * (2 if self.norm_bias else 1) + \
+            self.mamba_layers * self.mamba_heads * self.mamba_head_dim
 
     @cached_property
     def bias_params(self) -> int:
@@ -218,23 +264,25 @@ class ModelSpec(Record):
             return 0
         attn = (self.heads + 2 * self.kv_heads) * self.head_dim + self.hidden
         mlp = (self._mats - 1) * self.intermediate + self.hidden
-        return self.layers * (attn + mlp)
+        return self.attn_layers * attn + self.mlp_layers * mlp
 
     @cached_property  # frozen: computed once per spec, read on every estimate
     def body_params_total(self) -> int:
         """All transformer-block weights (attention, MLP/experts, router, norms)."""
         moe = self.moe_layers * (self.n_experts * self._expert_params() + self._shared_params()
                                  + self.hidden * self.n_experts)
-        return self.layers * self.attn_params_per_layer + self.dense_layers * \
-            self.dense_mlp_params + moe + self.norm_params + self.bias_params
+        return self.attn_layers * self.attn_params_per_layer + self.dense_layers * \
+            self.dense_mlp_params + moe + self.norm_params + self.bias_params + \
+            self.mamba_layers * self.mamba_params_per_layer
 
     @cached_property  # frozen: computed once per spec, read on every estimate
     def body_params_active(self) -> int:
         """Block weights used per token (top-k experts + shared experts + router)."""
         moe = self.moe_layers * (self.experts_per_token * self._expert_params()
                                  + self._shared_params() + self.hidden * self.n_experts)
-        return self.layers * self.attn_params_per_layer + self.dense_layers * \
-            self.dense_mlp_params + moe + self.norm_params + self.bias_params
+        return self.attn_layers * self.attn_params_per_layer + self.dense_layers * \
+            self.dense_mlp_params + moe + self.norm_params + self.bias_params + \
+            self.mamba_layers * self.mamba_params_per_layer
 
     @cached_property  # frozen: computed once per spec (read several times per estimate)
     def params_total(self) -> int:
@@ -260,8 +308,8 @@ class ModelSpec(Record):
         return 1.0 - p_miss
 
     def to_dict(self) -> dict[str, Any]:
-        """Shape and derived counts, for reports."""
-        return {
+        """Shape and derived counts, for reports (hybrid models: their layer kinds too)."""
+        d: dict[str, Any] = {
             "name": self.name, "hidden": self.hidden, "layers": self.layers,
             "heads": self.heads, "kv_heads": self.kv_heads, "head_dim": self.head_dim,
             "intermediate": self.intermediate, "vocab": self.vocab,
@@ -269,6 +317,10 @@ class ModelSpec(Record):
             "params_total": self.params_total, "params_active": self.params_active,
             "source": self.source,
         }
+        if self.mamba_layers:
+            d.update(attention_layers=self.attn_layers, mlp_layers=self.mlp_layers,
+                     mamba_layers=self.mamba_layers)
+        return d
 
 
 def spec_from_config(cfg: Any, name: str = "config", source: str = "config.json") -> ModelSpec:

@@ -13,6 +13,7 @@ from typing import Any
 
 from wattprint.arrays import minimum
 from wattprint.record import Record
+from wattprint.workload import ssm
 from wattprint.workload.dequant import dequant_ops
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import PrecisionPlan
@@ -34,10 +35,10 @@ class Work(Record):
     layer_passes: float  # layers × passes × (3 for training): per-layer overhead count
     tokens: float  # tokens processed (prompt or generated or trained)
     matmul_flops: float  # weight matmuls incl. LM head, dense-equivalent
-    attention_flops: float  # score and value products
+    attention_flops: float  # score and value products (and the Mamba-2 SSD scan)
     dequant_ops: float  # weight dequantisation (vector units)
     weight_bytes: float  # weights read from device memory
-    kv_bytes: float  # KV-cache writes and reads
+    kv_bytes: float  # KV-cache (and Mamba-2 recurrent-state) writes and reads
     activation_bytes: float  # activations (and materialised scores) moved by the kernels
     optimizer_bytes: float = 0.0  # optimizer state traffic (training)
     loop_steps: float = 0.0  # decode-loop iterations (each pays the generation-loop overhead)
@@ -158,17 +159,17 @@ def lm_head_flops(spec: ModelSpec, logit_tokens: float) -> float:
 
 
 def attention_pair_flops(spec: ModelSpec, pairs: float) -> float:
-    """``4 · heads · d_head · layers`` per (query, key) pair: QKᵀ and AV [FLOP]."""
-    return 4.0 * spec.heads * spec.attn_dim * spec.layers * pairs
+    """``4 · heads · d_head · attention layers`` per (query, key) pair: QKᵀ and AV [FLOP]."""
+    return 4.0 * spec.heads * spec.attn_dim * spec.attn_layers * pairs
 
 
 def decode_attention_flops(spec: ModelSpec, pairs: float) -> float:
     """Decode attention FLOPs for ``pairs`` (query, cached key) pairs over all layers [FLOP].
 
-    ``layers · pairs ·`` :attr:`ModelSpec.decode_attn_flops_per_pair_layer`: ``4·h·d_head``,
-    or for MLA with absorbed up-projections ``2·h·(2·kv_lora + d_rope)``.
+    ``attention layers · pairs ·`` :attr:`ModelSpec.decode_attn_flops_per_pair_layer`:
+    ``4·h·d_head``, or for MLA with absorbed up-projections ``2·h·(2·kv_lora + d_rope)``.
     """
-    return spec.decode_attn_flops_per_pair_layer * spec.layers * pairs
+    return spec.decode_attn_flops_per_pair_layer * spec.attn_layers * pairs
 
 
 def causal_pairs(seq: float, fused: bool) -> float:
@@ -226,12 +227,15 @@ def expert_matmul_flops(spec: ModelSpec, tokens: float) -> float:
 
 
 def ffn_width_active(spec: ModelSpec) -> float:
-    """Average FFN width a token passes through (dense MLP, or top-k + shared experts)."""
-    if not spec.n_experts:
+    """Average wide-vector width a token passes through per layer equivalent: the dense MLP,
+    top-k + shared experts, and a Mamba-2 layer's ``heads · head_dim``."""
+    if not spec.n_experts and not spec.mamba_layers:
         return float(spec.intermediate)
     moe_w = spec.experts_per_token * spec.moe_intermediate + (
         spec.shared_intermediate or spec.shared_experts * spec.moe_intermediate)
-    return (spec.dense_layers * spec.intermediate + spec.moe_layers * moe_w) / spec.layers
+    mamba_w = spec.mamba_layers * spec.mamba_heads * spec.mamba_head_dim
+    return (spec.dense_layers * spec.intermediate + spec.moe_layers * moe_w + mamba_w) / \
+        spec.layer_equivalents
 
 
 def activation_bytes(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
@@ -239,18 +243,19 @@ def activation_bytes(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic,
     """Activation traffic of the elementwise kernels (norms, rotary, residuals, activations).
 
     ``tokens · layers · (a_h · d + a_f · d_ff) · bytes_per_activation`` [B], where the pass
-    counts ``a_h``, ``a_f`` describe the software stack's fusion (eager ≫ compiled).
+    counts ``a_h``, ``a_f`` describe the software stack's fusion (eager ≫ compiled); hybrid
+    models count :attr:`ModelSpec.layer_equivalents` layers.
     """
     per_token_layer = traffic.act_passes_hidden * spec.hidden + \
         traffic.act_passes_ffn * ffn_width_active(spec)
-    return tokens * spec.layers * per_token_layer * plan.act_bytes
+    return tokens * spec.layer_equivalents * per_token_layer * plan.act_bytes
 
 
 def score_bytes(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, pairs: float) -> float:
     """Materialised attention scores of unfused attention: write, softmax r/w, read [B]."""
     if traffic.fused_attention:
         return 0.0
-    return 4.0 * spec.heads * spec.layers * pairs * plan.act_bytes
+    return 4.0 * spec.heads * spec.attn_layers * pairs * plan.act_bytes
 
 
 def kv_copies(spec: ModelSpec, chips: Any) -> Any:
@@ -289,25 +294,28 @@ def prefill_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: 
                  logits_all: bool = False) -> Work:
     """One prefill over ``batch`` prompts of ``prompt_tokens`` tokens (× ``passes``).
 
-    Logits are computed for the last position only unless ``logits_all``.
+    Logits are computed for the last position only unless ``logits_all``. Mamba-2 layers add
+    the chunked SSD scan and write each sequence's final state (workload/ssm.py).
     """
     tokens = batch * prompt_tokens
     pairs = batch * spec.causal_pairs_mean(prompt_tokens, traffic.fused_attention)
     w = Work(
         phase="prefill",
         passes=1.0,
-        layer_passes=float(spec.layers),
+        layer_passes=spec.layer_equivalents,
         tokens=tokens,
         matmul_flops=block_matmul_flops(spec, tokens)
         + lm_head_flops(spec, tokens if logits_all else batch),
-        attention_flops=attention_pair_flops(spec, pairs),
+        attention_flops=attention_pair_flops(spec, pairs)
+        + ssm.ssd_chunked_flops(spec, tokens, prompt_tokens),
         dequant_ops=dequant_ops(spec, plan, tokens, 1.0),
         weight_bytes=weight_bytes_read(spec, plan, tokens),
-        kv_bytes=tokens * kv_bytes_per_token(spec, plan),
+        kv_bytes=tokens * kv_bytes_per_token(spec, plan)
+        + ssm.prefill_state_traffic_bytes(spec, plan, batch),
         activation_bytes=activation_bytes(spec, plan, traffic, tokens)
         + score_bytes(spec, plan, traffic, pairs),
         gemm_k=float(spec.hidden),
-        layer_seq_passes=float(spec.layers) * batch,
+        layer_seq_passes=spec.layer_equivalents * batch,
         seq_passes=batch,
         vocab_seq_passes=batch * float(spec.vocab),
         expert_flops=expert_matmul_flops(spec, tokens),
@@ -324,24 +332,26 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
     Each step reads all touched weights once, reads the KV cache of every sequence (local
     layers: at most their window) and writes one new KV entry per sequence; logits are
     computed for every new token. MLA attends to the compressed cache (weight absorption).
+    Mamba-2 layers step their recurrent state: the SSD update, and a read and write of each
+    sequence's fixed-size state (workload/ssm.py).
     """
     pairs = batch * spec.attended_keys(context_tokens)  # local layers read ≤ window entries
     kvb = kv_bytes_per_token(spec, plan)
     w = Work(
         phase="decode",
         passes=1.0,
-        layer_passes=float(spec.layers),
+        layer_passes=spec.layer_equivalents,
         tokens=batch,
         matmul_flops=block_matmul_flops(spec, batch) + lm_head_flops(spec, batch),
-        attention_flops=decode_attention_flops(spec, pairs),
+        attention_flops=decode_attention_flops(spec, pairs) + ssm.ssd_decode_flops(spec, batch),
         dequant_ops=dequant_ops(spec, plan, batch, 1.0),
         weight_bytes=weight_bytes_read(spec, plan, batch),
-        kv_bytes=batch * kvb + pairs * kvb,
+        kv_bytes=batch * kvb + pairs * kvb + ssm.decode_state_traffic_bytes(spec, plan, batch),
         activation_bytes=activation_bytes(spec, plan, traffic, batch)
         + score_bytes(spec, plan, traffic, pairs),
         loop_steps=1.0,
         gemm_k=float(spec.hidden),
-        layer_seq_passes=float(spec.layers) * batch,
+        layer_seq_passes=spec.layer_equivalents * batch,
         seq_passes=batch,
         vocab_seq_passes=batch * float(spec.vocab),
         expert_flops=expert_matmul_flops(spec, batch),
