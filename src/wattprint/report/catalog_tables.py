@@ -65,7 +65,8 @@ def print_models(cards: Sequence[tuple[Any, Any]], ops: Sequence[Any], wide: boo
                  ) -> None:
     """Model cards (``(card, derived spec)`` pairs) and the operator-priced models."""
     rows = [[c.id, f"{s.params_total / 1e9:.4g}", f"{s.params_active / 1e9:.4g}",
-             str(s.layers), str(s.hidden), "MoE" if s.n_experts else "dense",
+             str(s.layers), str(s.hidden),
+             "hybrid" if s.mamba_layers else "MoE" if s.n_experts else "dense",
              ", ".join(c.aliases[:2]), c.source[:50]] for c, s in cards]
     print_listing("Models (parameters derived from the architecture, in billions)",
                   ["id", "total B", "active B", "layers", "hidden", "type", "aliases",

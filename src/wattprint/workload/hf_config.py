@@ -299,8 +299,9 @@ def spec_from_hf_config(cfg: Any, name: str = "config", source: str = "config.js
     shared expert, GPT-OSS), DeepSeek MLA, sliding-window and chunked local attention
     (``layer_types``, Gemma 2/3 patterns, Llama 4 ``no_rope_layers``), vision towers, and
     ``num_nextn_predict_layers`` (DeepSeek's multi-token-prediction module: not part of the
-    served model, not counted). Storage formats (``quantization_config``) are read by
-    ``--precision``, not here.
+    served model, not counted), and hybrid Mamba-2 models (``nemotron_h``:
+    ``hybrid_override_pattern`` and the Mamba-2 shape, :mod:`wattprint.workload.hf_hybrid`).
+    Storage formats (``quantization_config``) are read by ``--precision``, not here.
     """
     if not isinstance(cfg, dict):
         raise InputError(f"{name}: config must be a JSON object")
