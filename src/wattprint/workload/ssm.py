@@ -16,7 +16,9 @@ docs/methodology.md §Mamba-2 layers writes each formula out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from wattprint.arrays import minimum
 
 if TYPE_CHECKING:
     from wattprint.workload.model_spec import ModelSpec
@@ -51,11 +53,13 @@ def ssd_decode_flops(spec: ModelSpec, tokens: float) -> float:
     outer product, add) and the read-out ``y = h·C`` ``2·P·N`` (Mamba-2 paper §3.4, the
     linear-time recurrent form): ``5 · H · P · N · mamba_layers · tokens``.
     """
+    if not spec.mamba_layers:
+        return 0.0
     return 5.0 * spec.mamba_heads * spec.mamba_head_dim * spec.ssm_state_size * \
         spec.mamba_layers * tokens
 
 
-def ssd_chunked_flops(spec: ModelSpec, tokens: float, seq_tokens: float) -> float:
+def ssd_chunked_flops(spec: ModelSpec, tokens: Any, seq_tokens: Any) -> Any:
     """SSD chunked-scan FLOPs of a prefill of ``tokens`` tokens in sequences of ``seq_tokens``
     [FLOP].
 
@@ -63,10 +67,12 @@ def ssd_chunked_flops(spec: ModelSpec, tokens: float, seq_tokens: float) -> floa
     seq_tokens)`` costs per token: ``Q·N`` multiply-adds per group for ``C·Bᵀ`` inside the
     chunk, ``Q·P`` per head for the masked ``(L ∘ C·Bᵀ)·X``, ``N·P`` per head for the chunk
     states ``Bᵀ·X`` and ``N·P`` per head for the state read-out ``C·h``:
-    ``2 · (G·Q·N + H·(Q·P + 2·N·P)) · mamba_layers · tokens``.
+    ``2 · (G·Q·N + H·(Q·P + 2·N·P)) · mamba_layers · tokens``. Array-native.
     """
-    q = min(float(spec.mamba_chunk), float(seq_tokens)) if spec.mamba_chunk else \
-        float(seq_tokens)
+    if not spec.mamba_layers:
+        return 0.0
+    q = minimum(float(spec.mamba_chunk), seq_tokens * 1.0) if spec.mamba_chunk else \
+        seq_tokens * 1.0
     g, h, p, n = (float(spec.mamba_groups), float(spec.mamba_heads),
                   float(spec.mamba_head_dim), float(spec.ssm_state_size))
     return 2.0 * (g * q * n + h * (q * p + 2.0 * n * p)) * spec.mamba_layers * tokens
@@ -101,10 +107,14 @@ def decode_state_traffic_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: floa
     """Recurrent-state bytes moved by one decode step of ``batch`` sequences [B]: every
     sequence's state is read and written back (``2 ·`` :func:`recurrent_state_bytes`), in
     place of the KV-cache reads that grow with the context."""
+    if not spec.mamba_layers:
+        return 0.0
     return 2.0 * batch * recurrent_state_bytes(spec, plan)
 
 
 def prefill_state_traffic_bytes(spec: ModelSpec, plan: PrecisionPlan, batch: float) -> float:
     """Recurrent-state bytes written by a prefill of ``batch`` sequences [B]: the final state
     of each sequence once (:func:`recurrent_state_bytes`)."""
+    if not spec.mamba_layers:
+        return 0.0
     return batch * recurrent_state_bytes(spec, plan)
