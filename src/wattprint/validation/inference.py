@@ -55,9 +55,9 @@ DEFAULT_PROMPT_TOKENS = 500
 #: Nano 2). Scoring these rows would report that fault under the two model families.
 UNSCORED_SETUPS: dict[tuple[str, str], str] = {
     ("nemotron-nano-", "nvidia-b200"): (
-        "not scored: Mamba-2 hybrid on B200, predicted throughput +85 % / +93 % and energy "
-        "-35 % / -30 % (median, 9B / 12B), the B200 over-prediction at batch <= 512 that every "
-        "ML.ENERGY V3 model shows (Qwen3-8B +3 ... +490 %); H100 rows are scored"),
+        "not scored: Mamba-2 hybrid on B200, where throughput is over-predicted at batch "
+        "<= 512 for every ML.ENERGY V3 model (Qwen3-8B +3 ... +490 %); H100 rows are scored "
+        "(docs/validation.md, Nemotron Nano 2)"),
 }
 
 
@@ -144,6 +144,19 @@ def _dp_not_scored(fp: Any, published_j: float, dp: int, chips: int) -> str:
             f"predicted {err:+.0%} energy per output token, not scored (docs/validation.md)")
 
 
+def _setup_not_scored(reason: str, fp: Any, row: dict[str, str], published_j: float,
+                      out_tokens: int) -> str:
+    """``reason`` (:data:`UNSCORED_SETUPS`) with the row's predicted error: energy per output
+    token, and throughput where the row publishes average power."""
+    err = fp["accelerator_energy_per_output_token"].value / published_j - 1.0
+    text = f"{reason}; {row['model']}: predicted {err:+.0%} energy per output token"
+    power = first_number(row.get("avg_power_W"))
+    if power:
+        thr = out_tokens / fp["time"].value / (power / published_j) - 1.0
+        text += f", {thr:+.0%} throughput"
+    return text
+
+
 def _precision(row: dict[str, str], hw: str, setup: str | None = None) -> str:
     """The precision a row ran at: fp8 (named in the model id or the precision cell), MXFP4
     expert weights (gpt-oss checkpoints), otherwise the version's setup precision (V1: fp16)
@@ -184,8 +197,8 @@ def validate_inference(c: Any) -> Any:
             c.skip(rid, f"{m_note}: {row['model']}")
             continue
         hw, hw_note = hardware_id(row.get("hardware"))
-        if hw is None or (unscored := unscored_reason(spec.name, hw)) is not None:
-            c.skip(rid, hw_note if hw is None else f"{unscored}: {row['model']}")
+        if hw is None:
+            c.skip(rid, hw_note)
             continue
         batch = _batch(row)
         out = first_number(row.get("avg_output_tokens"))
@@ -213,6 +226,9 @@ def validate_inference(c: Any) -> Any:
             continue
         if dp > 1:
             c.skip(rid, _dp_not_scored(fp, pub, dp, chips))
+            continue
+        if (unscored := unscored_reason(spec.name, hw)) is not None:
+            c.skip(rid, _setup_not_scored(unscored, fp, row, pub, batch * int(round(out))))
             continue
         note = (f"{m_note}; {chips} × {hw} (TP {tp}{f' × PP {pp}' if pp > 1 else ''}), "
                 f"{precision}, stack {stack}, "
