@@ -49,7 +49,7 @@ DEFAULT_PROMPT_TOKENS = 500
 
 #: (catalog model id prefix, hardware) whose rows are not scored, with the reason. Nemotron
 #: Nano 2 on B200: the Mamba-2 hybrid is modelled and its 31 H100 rows are scored (median
-#: throughput +3 % / +6 %, energy +0 % / +1 %, 12B / 9B), but on B200 the model over-predicts
+#: throughput +3 % / +6 %, energy +1 % / +3 %, 12B / 9B), but on B200 the model over-predicts
 #: throughput at batch ≤ 512 for every V3 model (Qwen3-8B +3 … +490 % at the same batches),
 #: a fault of the B200 serving model, not of the Mamba-2 terms (docs/validation.md §Nemotron
 #: Nano 2). Scoring these rows would report that fault under the two model families.
