@@ -200,26 +200,28 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
     (:func:`~wattprint.workload.pipeline.pipeline_weight_reads`); ``dp`` data-parallel
     attention ranks each read their non-expert weights and meet at every MoE layer
     (:mod:`wattprint.workload.data_parallel`)."""
-    def prepare(work: Work) -> Work:
-        return replicate_kv(data_parallel_host_work(data_parallel_weight_reads(
-            pipeline_weight_reads(sparsify(work, sparsity, plan), spec, plan, pp), dp), dp),
-            spec, tp)
-
-    def comm(tokens: Any) -> tuple[Any, float]:
-        if dp > 1:
-            return expert_parallel_comm(spec, plan.act_bytes, batch, tokens, chips, tp)
-        return tensor_parallel_comm(spec, plan.act_bytes, batch, tokens)
-
+    pre = replicate_kv(pipeline_weight_reads(sparsify(works.prefill, sparsity, plan), spec,
+                                             plan, pp), spec, tp)
+    dec = None if works.decode is None else replicate_kv(pipeline_weight_reads(
+        sparsify(works.decode, sparsity, plan), spec, plan, pp), spec, tp)
+    if dp > 1:  # each rank reads its own non-expert weights and runs its own host loop;
+        # every step is padded to the largest rank's tokens: the prefill is run dp times
+        pre = data_parallel_padding(data_parallel_host_work(
+            data_parallel_weight_reads(pre, dp), dp), dp)
+        dec = None if dec is None else data_parallel_host_work(
+            data_parallel_weight_reads(dec, dp), dp)
+        cb, calls = expert_parallel_comm(spec, plan.act_bytes, batch,
+                                         works.prefill_tokens * dp, chips, tp)
+    else:
+        cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.prefill_tokens)
     group = chips if dp > 1 else tp
-    # data-parallel ranks pad every step to the largest rank's tokens: prefill runs dp times
-    pre = data_parallel_padding(prepare(works.prefill), dp)
-    cb, calls = comm(works.prefill_tokens * dp)
     pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls, comm_group=group)
-    if works.decode is None:
+    if dec is None:
         return pre, None, pre_r, None
     steps = works.decode_steps
-    dec = prepare(works.decode)
-    cb, calls = comm(works.tokens_per_step)
+    cb, calls = expert_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step,
+                                     chips, tp) if dp > 1 else \
+        tensor_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step)
     dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps,
                      comm_group=group)
     return pre, dec, pre_r, dec_r
@@ -308,7 +310,7 @@ def estimate_inference(
     prompt_tokens = check_count(prompt_tokens, "prompt tokens")
     output_tokens = check_count(output_tokens, "output tokens")
     chips = check_count(chips, "chips")
-    dp = check_count(data_parallel, "data parallel")
+    dp = 1 if data_parallel == 1 else check_count(data_parallel, "data parallel")
     if chips % dp:
         raise InputError(f"data parallel degree {dp} must divide the {chips} chips")
     tp = chips // dp if tensor_parallel is None else check_count(tensor_parallel,
