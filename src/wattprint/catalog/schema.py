@@ -165,6 +165,8 @@ class Stack(BaseModel):
     per_worker_step_s: Sourced | None = None
     #: per running sequence and vocabulary entry per step (full-vocabulary sampling) [s]
     per_seq_vocab_s: Sourced | None = None
+    #: serving-engine host work once per request, when its prompt is admitted [s]
+    per_request_s: Sourced | None = None
     #: share of the dynamic power budget drawn during the per-sequence engine work
     per_seq_power_fraction: Sourced | None = None
     #: power above idle drawn during the per-sequence engine work, the same on every chip

@@ -66,6 +66,7 @@ class DeviceParams(Record):
     seq_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_worker_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_seq_vocab_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    per_request_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     #: host dispatch adds to device time (``serial_busy_time_s``) instead of overlapping it
     host_serial: bool = False
     #: share of the dynamic budget drawn during host-paced time (``host_time_energy_j``)
@@ -184,6 +185,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         seq_power_fraction=_seq_power_fraction(stack, hw),
         per_worker_step_s=_tri_or_zero(stack.per_worker_step_s),
         per_seq_vocab_s=_tri_or_zero(stack.per_seq_vocab_s),
+        per_request_s=_tri_or_zero(stack.per_request_s),
         host_serial=stack.host_serial,
         host_power_fraction=_tri_or_zero(stack.host_power_fraction),
         link_bps=link,
@@ -315,9 +317,10 @@ def _corner_params(p: DeviceParams) -> tuple[tuple[Any, ...], ...]:
         cache = tuple((p.compute_eff[c], p.moe_eff[c], p.memory_eff[c], p.moe_layer_s[c],
                        p.per_step_s[c], p.per_layer_s[c], p.per_loop_step_s[c],
                        p.per_layer_seq_s[c], p.per_engine_step_s[c], p.per_seq_step_s[c],
-                       p.per_worker_step_s[c], p.per_seq_vocab_s[c], p.j_per_flop[c],
-                       p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c], p.dvfs_factor[c],
-                       p.seq_power_fraction[c], p.host_power_fraction[c]) for c in range(3))
+                       p.per_worker_step_s[c], p.per_seq_vocab_s[c], p.per_request_s[c],
+                       p.j_per_flop[c], p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c],
+                       p.dvfs_factor[c], p.seq_power_fraction[c], p.host_power_fraction[c])
+                      for c in range(3))
         object.__setattr__(p, "_corner_params", cache)
     return cache
 
@@ -326,9 +329,9 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     """:func:`phase_corner` as a tuple in the order of :data:`CORNER_KEYS`."""
     n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise, nb = s
     (ce, moe_eff, me, moe_layer_s, per_step_s, per_layer_s, per_loop_step_s, per_layer_seq_s,
-     per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, j_flop, j_vec,
-     j_byte, idle_w, dvfs, seq_fraction, host_fraction) = (p.__dict__.get("_corner_params")
-                                                          or _corner_params(p))[corner]
+     per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, per_request_s,
+     j_flop, j_vec, j_byte, idle_w, dvfs, seq_fraction,
+     host_fraction) = (p.__dict__.get("_corner_params") or _corner_params(p))[corner]
     w = work.__dict__  # the fields (Work keeps exactly them in its instance dict)
     eta = r.gemm_efficiency(ce, k, m) if p.size_aware else ce
     # MoE kernels move and compute 1/moe_eff times the ideal work (padding, re-reads, routing)
@@ -348,6 +351,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
                             per_layer_seq_s)
     t_seq = r.engine_host_time_s(passes, seq_passes, per_engine_step_s, per_seq_step_s, n,
                                  per_worker_step_s, vocab_seq_passes, per_seq_vocab_s)
+    if w["phase"] == "prefill":  # each prefill pass admits seq_passes / passes requests
+        t_seq = t_seq + r.request_admission_time_s(seq_passes, per_request_s)
     t_busy = r.serial_busy_time_s(t_dev, t_o) if p.host_serial else r.busy_time_s(t_dev, t_o)
     t = t_busy + t_seq + t_comm
     e_flop = (flops + x_flops) * j_flop + w["dequant_ops"] * j_vec

@@ -70,6 +70,19 @@ def engine_sequence_time_s(seq_passes: Any, per_seq_step_s: Any, vocab_seq_passe
     return seq_passes * per_seq_step_s + vocab_seq_passes * per_seq_vocab_s
 
 
+def request_admission_time_s(requests: Any, per_request_s: Any) -> Any:
+    """Serving-engine host work once per request [s]: ``R · s_admit``.
+
+    ``R`` is the number of requests whose prompts the prefill admits (a prefill work's
+    ``seq_passes``); ``s_admit`` the host time a request costs apart from its steps (an
+    engine whose HTTP front end shares its process: parse and validate the request, tokenise
+    the prompt, build its sequence state, return the final response). It is serial with the
+    device steps like the rest of the engine loop and drawn at the idle floor. Per stack
+    (``per_request_s`` in ``data/stacks.toml``: vLLM v0.5 as ML.ENERGY V2 ran it, §2.4b).
+    """
+    return requests * per_request_s
+
+
 def engine_host_time_s(passes: Any, seq_passes: Any, per_engine_step_s: Any,
                        per_seq_step_s: Any, workers: Any = 1.0, per_worker_step_s: Any = 0.0,
                        vocab_seq_passes: Any = 0.0, per_seq_vocab_s: Any = 0.0) -> Any:

@@ -24,6 +24,8 @@ def overhead_note(stack: Stack) -> str:
         out += f"; per extra GPU worker per step {stack.per_worker_step_s.cite()}"
     if stack.per_seq_vocab_s is not None:
         out += f"; per sequence and vocabulary entry {stack.per_seq_vocab_s.cite()}"
+    if stack.per_request_s is not None:
+        out += f"; per request admitted {stack.per_request_s.cite()}"
     if stack.per_seq_power_w is not None:
         out += (f"; power above idle during the per-sequence work "
                 f"{stack.per_seq_power_w.cite()}")
