@@ -7,7 +7,9 @@ Run from the repository root::
 Writes ``src/wattprint/data/validation/``:
 
 - ``training_runs.csv``: every row of the reference ``training_runs.csv``, verbatim.
-- ``h200_workloads.jsonl``: the reference ``h200_workloads_dev.jsonl``, verbatim.
+- ``h200_workloads.jsonl``: the reference ``h200_workloads_dev.jsonl``, verbatim, followed by
+  wattprint's own H200 measurements (ids ``wp-``), which live only in the package copy and are
+  kept as they are.
 - ``inference_llm.csv``: the LLM text-generation rows of ML.ENERGY Leaderboard V3
   (workloads ``lm-arena-chat``, ``gpqa``, ``sourcegraph-fim``), V2 (``chat``, ``code``) and
   V1 (legacy chat rows) that report an energy per output token; only the columns the
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -68,6 +71,21 @@ def extract_inference(src: Path, dst: Path) -> int:
     return len(rows)
 
 
+def write_h200(reference: Path, out: Path) -> int:
+    """Write the reference H200 rows verbatim, then the rows of ``out`` whose id starts with
+    ``wp-`` (wattprint's own measurements, recorded on a lent H200 and found nowhere else), so
+    re-running this tool never drops them. Returns the number of own rows kept."""
+    own = []
+    if out.exists():
+        own = [line for line in out.read_text().splitlines()
+               if line.strip() and json.loads(line).get("id", "").startswith("wp-")]
+    text = reference.read_text()
+    if text and not text.endswith("\n"):
+        text += "\n"
+    out.write_text(text + "".join(line + "\n" for line in own))
+    return len(own)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Copy the files; print what was written and the total size."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -77,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     ref: Path = args.reference
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ref / "training_runs.csv", OUT / "training_runs.csv")
-    shutil.copyfile(ref / "h200_workloads_dev.jsonl", OUT / "h200_workloads.jsonl")
+    write_h200(ref / "h200_workloads_dev.jsonl", OUT / "h200_workloads.jsonl")
     n = extract_inference(ref / "inference_measurements.csv", OUT / "inference_llm.csv")
     total = 0
     for name in ("training_runs.csv", "h200_workloads.jsonl", "inference_llm.csv"):
