@@ -1,4 +1,4 @@
-"""tools/extract_validation_data.py keeps wattprint's own H200 rows when it re-copies the reference."""
+"""tools/extract_validation_data.py keeps our own H200 rows when it re-copies the reference."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def test_write_h200_keeps_own_rows_after_the_reference_rows(tmp_path: Path) -> N
     ref = tmp_path / "ref.jsonl"
     out = tmp_path / "out.jsonl"
     ref.write_text(json.dumps({"id": "ref-a"}) + "\n" + json.dumps({"id": "ref-b"}))
-    out.write_text(json.dumps({"id": "ref-old"}) + "\n" + json.dumps({"id": "wp-own", "energy_j": 1.0}) + "\n")
+    own = json.dumps({"id": "wp-own", "energy_j": 1.0})
+    out.write_text(json.dumps({"id": "ref-old"}) + "\n" + own + "\n")
     assert write_h200(ref, out) == 1
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert ids == ["ref-a", "ref-b", "wp-own"]
