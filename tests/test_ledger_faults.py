@@ -228,3 +228,38 @@ def test_a_second_connection_keeps_the_first_ones_locks(tmp_path: Path) -> None:
     assert first.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     first.close()
     second.close()
+
+
+def test_closing_the_last_connection_releases_its_open_file_entry(tmp_path: Path) -> None:
+    """``integrity._OPENED`` counts this process's connections per file (their header is
+    not read again while one is open) and forgets a file at its last close."""
+    from wattprint.ledger import integrity
+
+    db = tmp_path / "l.sqlite"
+    first = Ledger(db)
+    st = db.stat()
+    key = (st.st_dev, st.st_ino)
+    second = Ledger(db)
+    assert integrity._OPENED[key] == 2
+    first.close()
+    first.close()  # a second close releases nothing more
+    assert integrity._OPENED[key] == 1
+    second.close()
+    assert key not in integrity._OPENED
+    with open(db, "r+b") as fh:  # the same file (inode), no longer SQLite: checked again
+        fh.write(b"not a ledger at all\x00")
+    with pytest.raises(InputError, match="not a SQLite file"):
+        Ledger(db)
+    assert key not in integrity._OPENED
+
+
+def test_a_refused_file_leaves_no_open_file_entry(tmp_path: Path) -> None:
+    from wattprint.ledger import integrity
+
+    db = tmp_path / "firefox.sqlite"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE moz_places (id INTEGER, url TEXT)")
+    before = dict(integrity._OPENED)
+    with pytest.raises(InputError, match="another application"):
+        Ledger(db)
+    assert before == integrity._OPENED

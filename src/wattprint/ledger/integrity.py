@@ -37,20 +37,39 @@ TABLES = ("runs", "windows", "devices", "samples")
 CHUNK = 512
 
 
-#: (device, inode) of the ledger files this process has opened: their header is not read
-#: again. Closing *any* descriptor of a file drops every POSIX lock the process holds on it,
-#: SQLite's locks of an open connection included (sqlite.org/howtocorrupt.html §2.2). A
-#: header read while this process had a ledger connection open (``wattprint run``'s job
-#: budget opens a second one) let another process that closed its own connection think it was
-#: the last, checkpoint and reset the WAL under ours: "database disk image is malformed".
-_OPENED: set[tuple[int, int]] = set()
+#: (device, inode) of the ledger files this process has open → how many connections: their
+#: header is not read again while one is open. Closing *any* descriptor of a file drops every
+#: POSIX lock the process holds on it, SQLite's locks of an open connection included
+#: (sqlite.org/howtocorrupt.html §2.2). A header read while this process had a ledger
+#: connection open (``wattprint run``'s job budget opens a second one) let another process
+#: that closed its own connection think it was the last, checkpoint and reset the WAL under
+#: ours: "database disk image is malformed". The last close releases the entry
+#: (:func:`forget_opened`), so the set does not grow with every ledger a process opens and a
+#: new file on a reused inode is checked again.
+_OPENED: dict[tuple[int, int], int] = {}
 
 
-def remember_opened(path: Path) -> None:
-    """Note that this process has a SQLite connection to ``path`` (see :func:`check_file`)."""
-    with contextlib.suppress(OSError):
+def remember_opened(path: Path) -> tuple[int, int] | None:
+    """Note that this process has one more SQLite connection to ``path`` (see
+    :func:`check_file`); returns the key to give :func:`forget_opened` when it is closed
+    (``None`` if ``path`` cannot be read)."""
+    try:
         st = path.stat()
-        _OPENED.add((st.st_dev, st.st_ino))
+    except OSError:
+        return None
+    key = (st.st_dev, st.st_ino)
+    _OPENED[key] = _OPENED.get(key, 0) + 1
+    return key
+
+
+def forget_opened(key: tuple[int, int] | None) -> None:
+    """One connection noted by :func:`remember_opened` (its ``key``) was closed: the entry is
+    released with the last one."""
+    if key is None:
+        return
+    n = _OPENED.pop(key, 0)
+    if n > 1:
+        _OPENED[key] = n - 1
 
 
 def check_file(path: Path) -> None:

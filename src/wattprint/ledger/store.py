@@ -32,6 +32,7 @@ from wattprint.ledger.integrity import (
     check_identity,
     connect,
     damage_hint,
+    forget_opened,
     is_damage,
     remember_opened,
     salvage_rows,
@@ -98,6 +99,7 @@ class Ledger:
         #: Problems met while reading (a damaged page skipped ...), for the CLI to print.
         self.warnings: list[str] = []
         self._lock = threading.RLock()
+        self._opened: tuple[int, int] | None = None  # this connection in integrity._OPENED
         if (not create or readonly) and not self.path.is_file():
             raise InputError(f"no ledger at {self.path} (run `wattprint run -- CMD` first, or "
                              "pass --db)")
@@ -108,17 +110,17 @@ class Ledger:
         self.conn.row_factory = sqlite3.Row
         try:
             check_identity(self.conn, self.path)
-            remember_opened(self.path)
+            self._opened = remember_opened(self.path)
             if not readonly:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
                 self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL").fetchone())
                 self.conn.execute("PRAGMA synchronous = NORMAL")
                 self._retry(lambda: apply_migrations(self.conn))
         except InputError:
-            self.conn.close()
+            self.close()
             raise
         except sqlite3.DatabaseError as exc:
-            self.conn.close()
+            self.close()
             raise InputError(f"cannot use ledger {self.path}: {exc}"
                              + damage_hint(exc, self.path)) from exc
 
@@ -162,9 +164,13 @@ class Ledger:
         return [dict(r) for r in rows]
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock, contextlib.suppress(sqlite3.Error):
-            self.conn.close()
+        """Close the connection (again: nothing more) and release its entry of the files this
+        process has open (:func:`~wattprint.ledger.integrity.forget_opened`)."""
+        with self._lock:
+            forget_opened(self._opened)
+            self._opened = None
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.close()
 
     def __enter__(self) -> Ledger:
         return self
