@@ -57,14 +57,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    msg = str(exc).lower()
-    return "locked" in msg or "busy" in msg
-
-
 def _busy(exc: Exception) -> bool:
     """A locked/busy SQLite database: worth retrying."""
-    return isinstance(exc, sqlite3.OperationalError) and _is_busy(exc)
+    msg = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in msg or "busy" in msg)
 
 
 class Ledger:
@@ -164,13 +160,11 @@ class Ledger:
         return [dict(r) for r in rows]
 
     def close(self) -> None:
-        """Close the connection (again: nothing more) and release its entry of the files this
-        process has open (:func:`~wattprint.ledger.integrity.forget_opened`)."""
-        with self._lock:
+        """Close the connection and release its open-file entry (``integrity.forget_opened``)."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
             forget_opened(self._opened)
             self._opened = None
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.close()
+            self.conn.close()
 
     def __enter__(self) -> Ledger:
         return self
