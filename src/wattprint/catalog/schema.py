@@ -181,6 +181,10 @@ class Stack(BaseModel):
     moe_efficiency: Sourced  # share of those efficiencies reached by routed-expert kernels
     #: highest memory bandwidth the routed-expert kernels reach (bytes in flight) [B/s]
     moe_bandwidth_bps: Sourced | None = None
+    #: highest bandwidth the recurrent-state (Mamba-2) decode kernels reach [B/s]
+    state_bandwidth_bps: Sourced | None = None
+    #: highest bandwidth dense weight streaming reaches in decode GEMMs [B/s]
+    weight_bandwidth_bps: Sourced | None = None
     #: latency of the MoE kernel chain (router, sort, two grouped GEMMs, combine) per layer [s]
     moe_layer_s: Sourced | None = None
     #: share of moe_efficiency reached by block-scaled fp8 expert kernels

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any, cast
 from wattprint.arrays import both, where
 from wattprint.catalog.defaults import default_value
 from wattprint.device import roofline as r
+from wattprint.device.ceilings import ceiling_efficiency
+from wattprint.device.ceilings import moe_efficiency as _moe_eff
 from wattprint.device.coefficients import EnergyCoefficients
 from wattprint.device.dequant import dequant_j_per_op
-from wattprint.device.moe import moe_bandwidth_factor, moe_chain_time_s, moe_kernel_efficiency
-from wattprint.device.stack_notes import moe_note, overhead_note
+from wattprint.device.moe import moe_chain_time_s
+from wattprint.device.stack_notes import ceilings_note, moe_note, overhead_note
 from wattprint.errors import UnsupportedError
 from wattprint.record import Record, field
 from wattprint.workload.phases import Work
@@ -60,6 +62,12 @@ class DeviceParams(Record):
     dvfs_factor: tuple[float, float, float] = (1.0, 1.0, 1.0)
     moe_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # central, optimistic, pessimistic
     moe_layer_s: tuple[float, float, float] = (0.0, 0.0, 0.0)  # MoE kernel chain per layer
+    #: share of ``bandwidth_bps · memory_eff`` the recurrent-state (Mamba-2) kernels reach
+    #: (``state_bandwidth_factor``); central, optimistic, pessimistic
+    state_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    #: share of ``bandwidth_bps · memory_eff`` dense weight streaming reaches in decode
+    #: (``state_bandwidth_factor`` with ``weight_bandwidth_bps``); central, optimistic, pessimistic
+    weight_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)
     per_layer_seq_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_engine_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_seq_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -192,6 +200,8 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         dvfs_factor=_tri(dvfs),
         moe_eff=_moe_eff(hw, stack, plan),
         moe_layer_s=_tri_or_zero(stack.moe_layer_s),
+        state_eff=ceiling_efficiency(hw, stack, stack.state_bandwidth_bps),
+        weight_eff=ceiling_efficiency(hw, stack, stack.weight_bandwidth_bps),
         provenance={
             "dvfs_factor": f"boost-clock energy factor: {dvfs.cite()}",
             **({"conv_rate": f"fp32 convolutions at {FP32_CONV_PRECISION} (PyTorch default "
@@ -208,26 +218,9 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "memory_efficiency": f"stack {stack.id}: {me.cite()}",
             "moe_efficiency": moe_note(stack),
             "overhead": overhead_note(stack),
+            **ceilings_note(stack),
         },
     )
-
-
-def _moe_eff(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, float, float]:
-    """:func:`~wattprint.device.moe.moe_kernel_efficiency` of ``stack`` on ``hw``.
-
-    The streaming ceiling ``moe_bandwidth_bps`` is that of the kernels it was fitted on,
-    vLLM's Triton fused-MoE GEMMs for bf16/fp8 experts; experts-only formats (MXFP4) run
-    other kernels (FlashInfer's TRT-LLM-gen MoE on Blackwell, Triton ``matmul_ogs`` on
-    Hopper; vllm/model_executor/layers/quantization/mxfp4.py), so it does not apply to them.
-    """
-    bw, me = hw.memory_bandwidth_bps.value, stack.memory_efficiency.value
-    caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps \
-        and plan.expert_bytes is None else (None,) * 3
-    factor = (moe_bandwidth_factor(bw, me, caps[0]), moe_bandwidth_factor(bw, me, caps[1]),
-              moe_bandwidth_factor(bw, me, caps[2]))
-    fp8 = _best_first(stack.moe_fp8_efficiency) \
-        if stack.moe_fp8_efficiency and plan.name == "fp8" else None
-    return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)
 
 
 class PhaseResult(Record):
@@ -319,7 +312,8 @@ def _corner_params(p: DeviceParams) -> tuple[tuple[Any, ...], ...]:
                        p.per_layer_seq_s[c], p.per_engine_step_s[c], p.per_seq_step_s[c],
                        p.per_worker_step_s[c], p.per_seq_vocab_s[c], p.per_request_s[c],
                        p.j_per_flop[c], p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c],
-                       p.dvfs_factor[c], p.seq_power_fraction[c], p.host_power_fraction[c])
+                       p.dvfs_factor[c], p.seq_power_fraction[c], p.host_power_fraction[c],
+                       p.state_eff[c], p.weight_eff[c])
                       for c in range(3))
         object.__setattr__(p, "_corner_params", cache)
     return cache
@@ -330,8 +324,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise, nb = s
     (ce, moe_eff, me, moe_layer_s, per_step_s, per_layer_s, per_loop_step_s, per_layer_seq_s,
      per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, per_request_s,
-     j_flop, j_vec, j_byte, idle_w, dvfs, seq_fraction,
-     host_fraction) = (p.__dict__.get("_corner_params") or _corner_params(p))[corner]
+     j_flop, j_vec, j_byte, idle_w, dvfs, seq_fraction, host_fraction, state_eff,
+     weight_eff) = (p.__dict__.get("_corner_params") or _corner_params(p))[corner]
     w = work.__dict__  # the fields (Work keeps exactly them in its instance dict)
     eta = r.gemm_efficiency(ce, k, m) if p.size_aware else ce
     # MoE kernels move and compute 1/moe_eff times the ideal work (padding, re-reads, routing)
@@ -340,8 +334,10 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     matmul = matmul_per_chip + x_flops / n
     t_c = r.compute_time_s(matmul, p.peak_flops, eta) + \
         r.compute_time_s(dequant, p.vector_flops, ce)
-    t_w = r.memory_time_s((w["weight_bytes"] + x_bytes + w["kv_bytes"]) / n,
-                          p.bandwidth_bps, me)
+    dense, experts = w["weight_bytes"] - w["expert_bytes"], w["expert_bytes"] + x_bytes
+    t_w = r.memory_time_s((experts + w["kv_bytes"] - w["state_bytes"]) / n, p.bandwidth_bps,
+                          me) + r.memory_time_s(dense / n, p.bandwidth_bps, me * weight_eff) \
+        + r.memory_time_s(w["state_bytes"] / n, p.bandwidth_bps, me * state_eff)
     t_a = r.memory_time_s(elementwise, p.bandwidth_bps, me)
     t_dev = r.kernel_time_s(t_c, t_w, t_a) + moe_chain_time_s(w["moe_layer_passes"],
                                                                 moe_layer_s)
@@ -356,7 +352,10 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     t_busy = r.serial_busy_time_s(t_dev, t_o) if p.host_serial else r.busy_time_s(t_dev, t_o)
     t = t_busy + t_seq + t_comm
     e_flop = (flops + x_flops) * j_flop + w["dequant_ops"] * j_vec
-    e_byte = (nb + x_bytes) * j_byte  # nb: work.bytes
+    # nb: work.bytes; streams held below the chip's rate by a kernel-side ceiling draw the
+    # streaming power for their whole, longer time (ceiling_stream_bytes)
+    e_byte = (nb + x_bytes + r.ceiling_stream_bytes(dense, weight_eff)
+              + r.ceiling_stream_bytes(w["state_bytes"], state_eff)) * j_byte
     # collective buffers read and written
     e_byte = e_byte + (0.0 if comm is False else where(comm, comm_rw_bytes * j_byte, 0.0))
     budget = p.tdp_w - idle_w

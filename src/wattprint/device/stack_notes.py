@@ -43,3 +43,17 @@ def moe_note(stack: Stack) -> str:
         if q is not None:
             out += f"; {name} {q.cite()}"
     return out
+
+
+def ceilings_note(stack: Stack) -> dict[str, str]:
+    """Provenance of a stack's kernel-side streaming ceilings for dense decode weights and
+    recurrent (Mamba-2) state, keyed ``weight_bandwidth`` and ``state_bandwidth``; empty
+    where the stack has none."""
+    out = {}
+    if stack.weight_bandwidth_bps is not None:
+        out["weight_bandwidth"] = (f"stack {stack.id}: dense decode weights stream at most "
+                                   f"{stack.weight_bandwidth_bps.cite()}")
+    if stack.state_bandwidth_bps is not None:
+        out["state_bandwidth"] = (f"stack {stack.id}: recurrent-state kernels stream at most "
+                                  f"{stack.state_bandwidth_bps.cite()}")
+    return out

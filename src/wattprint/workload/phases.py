@@ -49,6 +49,7 @@ class Work(Record):
     gemm_k: float = 0.0  # typical inner dimension of the matmuls (hidden size); intensive
     vocab_seq_passes: float = 0.0  # sequences × passes × vocabulary: per-sequence sampling work
     moe_layer_passes: float = 0.0  # MoE layers × passes: each pays the MoE kernel-chain latency
+    state_bytes: float = 0.0  # part of kv_bytes moved by recurrent-state (Mamba-2) kernels
 
     _INTENSIVE = ("phase", "gemm_k")
 
@@ -59,7 +60,7 @@ class Work(Record):
                  layer_seq_passes: float = 0.0, seq_passes: float = 0.0,
                  expert_flops: float = 0.0, expert_bytes: float = 0.0,
                  gemm_k: float = 0.0, vocab_seq_passes: float = 0.0,
-                 moe_layer_passes: float = 0.0) -> None:
+                 moe_layer_passes: float = 0.0, state_bytes: float = 0.0) -> None:
         # Written out (built several times per estimate): one store per field into the
         # instance dict, which holds exactly the fields, in field order (``_values`` and
         # :func:`_work_of` rely on it).
@@ -83,6 +84,7 @@ class Work(Record):
         d["gemm_k"] = gemm_k
         d["vocab_seq_passes"] = vocab_seq_passes
         d["moe_layer_passes"] = moe_layer_passes
+        d["state_bytes"] = state_bytes
 
     @property
     def flops(self) -> float:
@@ -114,12 +116,12 @@ class Work(Record):
         (phase, passes, layer_passes, tokens, matmul_flops, attention_flops, dequant_ops,
          weight_bytes, kv_bytes, activation_bytes, optimizer_bytes, loop_steps,
          layer_seq_passes, seq_passes, expert_flops, expert_bytes, gemm_k, vocab_seq_passes,
-         moe_layer_passes) = self.__dict__.values()  # the fields, in order
+         moe_layer_passes, state_bytes) = self.__dict__.values()  # the fields, in order
         return Work(phase, passes * k, layer_passes * k, tokens * k, matmul_flops * k,
                     attention_flops * k, dequant_ops * k, weight_bytes * k, kv_bytes * k,
                     activation_bytes * k, optimizer_bytes * k, loop_steps * k,
                     layer_seq_passes * k, seq_passes * k, expert_flops * k, expert_bytes * k,
-                    gemm_k, vocab_seq_passes * k, moe_layer_passes * k)
+                    gemm_k, vocab_seq_passes * k, moe_layer_passes * k, state_bytes * k)
 
     def __add__(self, other: Work) -> Work:
         a, b = self._values(), other._values()
@@ -336,7 +338,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
     sequence's fixed-size state (workload/ssm.py).
     """
     pairs = batch * spec.attended_keys(context_tokens)  # local layers read ≤ window entries
-    kvb = kv_bytes_per_token(spec, plan)
+    kvb, state = kv_bytes_per_token(spec, plan), ssm.decode_state_traffic_bytes(spec, plan, batch)
     w = Work(
         phase="decode",
         passes=1.0,
@@ -346,7 +348,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         attention_flops=decode_attention_flops(spec, pairs) + ssm.ssd_decode_flops(spec, batch),
         dequant_ops=dequant_ops(spec, plan, batch, 1.0),
         weight_bytes=weight_bytes_read(spec, plan, batch),
-        kv_bytes=batch * kvb + pairs * kvb + ssm.decode_state_traffic_bytes(spec, plan, batch),
+        kv_bytes=batch * kvb + pairs * kvb + state,
         activation_bytes=activation_bytes(spec, plan, traffic, batch)
         + score_bytes(spec, plan, traffic, pairs),
         loop_steps=1.0,
@@ -357,6 +359,7 @@ def decode_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batch: f
         expert_flops=expert_matmul_flops(spec, batch),
         expert_bytes=expert_bytes_read(spec, plan, batch),
         moe_layer_passes=float(spec.moe_layers),
+        state_bytes=state,
     )
     return w.scaled(steps) if steps != 1.0 else w
 

@@ -1,0 +1,55 @@
+"""Kernel-side streaming ceilings of a stack on a chip, per corner (docs/methodology.md §2.4
+and §2.5): the share of the memory roofline that routed-expert GEMMs, dense decode GEMMs
+and recurrent-state kernels reach when a stack's kernels cannot keep a fast chip's memory
+busy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from wattprint.device.moe import moe_bandwidth_factor, moe_kernel_efficiency
+from wattprint.device.roofline import state_bandwidth_factor
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware, Sourced, Stack
+    from wattprint.workload.precision import PrecisionPlan
+
+
+def _best_first(q: Any) -> tuple[float, float, float]:
+    """(central, high, low) of a sourced number: the high end is the optimistic case (a
+    missing end is the central value)."""
+    lo = q.value if q.low is None else q.low
+    hi = q.value if q.high is None else q.high
+    return (q.value, hi, lo)
+
+
+def ceiling_efficiency(hw: Hardware, stack: Stack, ceiling: Sourced | None
+                       ) -> tuple[float, float, float]:
+    """:func:`~wattprint.device.roofline.state_bandwidth_factor` of a kernel-side streaming
+    ``ceiling`` [B/s] of ``stack`` on ``hw`` per corner (central; optimistic: the high
+    ceiling; pessimistic: the low one); 1 without a ceiling."""
+    if ceiling is None:
+        return (1.0, 1.0, 1.0)
+    bw = hw.memory_bandwidth_bps.value
+    me, caps = _best_first(stack.memory_efficiency), _best_first(ceiling)
+    return (state_bandwidth_factor(bw, me[0], caps[0]),
+            state_bandwidth_factor(bw, me[1], caps[1]),
+            state_bandwidth_factor(bw, me[2], caps[2]))
+
+
+def moe_efficiency(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, float, float]:
+    """:func:`~wattprint.device.moe.moe_kernel_efficiency` of ``stack`` on ``hw``.
+
+    The streaming ceiling ``moe_bandwidth_bps`` is that of the kernels it was fitted on,
+    vLLM's Triton fused-MoE GEMMs for bf16/fp8 experts; experts-only formats (MXFP4) run
+    other kernels (FlashInfer's TRT-LLM-gen MoE on Blackwell, Triton ``matmul_ogs`` on
+    Hopper; vllm/model_executor/layers/quantization/mxfp4.py), so it does not apply to them.
+    """
+    bw, me = hw.memory_bandwidth_bps.value, stack.memory_efficiency.value
+    caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps \
+        and plan.expert_bytes is None else (None,) * 3
+    factor = (moe_bandwidth_factor(bw, me, caps[0]), moe_bandwidth_factor(bw, me, caps[1]),
+              moe_bandwidth_factor(bw, me, caps[2]))
+    fp8 = _best_first(stack.moe_fp8_efficiency) \
+        if stack.moe_fp8_efficiency and plan.name == "fp8" else None
+    return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)
