@@ -57,7 +57,7 @@ UNSCORED_SETUPS: dict[tuple[str, str], str] = {
     ("nemotron-nano-", "nvidia-b200"): (
         "not scored: Mamba-2 hybrid on B200, throughput still over-predicted (+35 / +37 %, "
         "9B / 12B) by the gpqa runs' 18-45 ms steps from batch 8 on, which the Qwen3 gpqa "
-        "B200 rows share (+100 ... +490 %); H100 rows are scored "
+        "B200 rows share (Qwen3-8B +100 ... +490 %); H100 rows are scored "
         "(docs/validation.md, Nemotron Nano 2; B200 decode streaming ceilings)"),
 }
 
