@@ -85,6 +85,9 @@ def test_model_config_path(tmp_path, capsys):
     # mxfp4 is the MoE-expert format: refused for a dense model
     (["estimate", "infer", "--model", "llama-3.3-70b", "--hardware", "h100", "--chips", "4",
       "--precision", "mxfp4"], "no experts"),
+    # no kernel runs 2:4-sparse MXFP4 weights: both options named
+    (["estimate", "infer", "--model", "gpt-oss-20b", "--hardware", "h100", "--precision",
+      "mxfp4", "--sparsity", "2:4"], "sparsity 2:4 does not combine with precision mxfp4"),
 ])
 def test_bad_input_one_line_exit_2(args, needle, capsys):
     code, out, err = cli(args, capsys)

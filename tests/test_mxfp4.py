@@ -71,3 +71,17 @@ def test_experts_only_format_refused_for_a_dense_model():
     fp = estimate_inference("gpt-oss-20b", "nvidia-h100-sxm", precision="mxfp4", batch=8,
                             stack="vllm")
     assert fp["accelerator_energy_per_output_token"].value > 0
+
+
+def test_2_4_sparsity_is_refused_with_mxfp4_and_kept_with_int4():
+    """No kernel runs 2:4-sparse MXFP4 weights (gpt-oss's MoE kernels are dense; cuSPARSELt's
+    sparse FP4 is e2m1 x e2m1 in paired 4:8); Sparse-Marlin runs 2:4-sparse int4 x fp16."""
+    kw = {"batch": 8, "stack": "vllm"}
+    with pytest.raises(ValueError, match="sparsity 2:4 does not combine with precision mxfp4"):
+        estimate_inference("gpt-oss-20b", "nvidia-h100-sxm", precision="mxfp4", sparsity="2:4",
+                           **kw)
+    per_token = "accelerator_energy_per_output_token"
+    dense = estimate_inference("gpt-oss-20b", "nvidia-h100-sxm", precision="int4", **kw)
+    sparse = estimate_inference("gpt-oss-20b", "nvidia-h100-sxm", precision="int4",
+                                sparsity="2:4", **kw)
+    assert 0 < sparse[per_token].value < dense[per_token].value
