@@ -24,7 +24,6 @@ from wattprint.engine.inference import (
     estimate_inference,
     held_context_tokens,
     serving_latencies,
-    sparsify,
     tensor_parallel_comm,
 )
 from wattprint.engine.inputs import (
@@ -42,6 +41,7 @@ from wattprint.engine.memory import (
     usable_memory_bytes,
 )
 from wattprint.engine.params import params_for, profile_for, resolve_profile, traffic_of
+from wattprint.workload.sparsity import sparsify
 
 if TYPE_CHECKING:
     from wattprint.engine.catalog_models import estimate_operator_model, match_config

@@ -1,0 +1,26 @@
+"""2:4 structured sparsity of a phase's work (``--sparsity 2:4``), where a kernel runs it."""
+
+from __future__ import annotations
+
+from wattprint.errors import InputError
+from wattprint.workload.phases import Work
+from wattprint.workload.precision import PrecisionPlan
+
+
+def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:
+    """Apply 2:4 structured sparsity: half the matmul FLOPs, half the weights + metadata.
+
+    Metadata is 2 bits per kept value: weight bytes × ``0.5 · (1 + 2 / bits)``. MXFP4
+    weights are refused: no kernel runs them 2:4-sparse (docs/methodology.md §1.3).
+    """
+    if sparsity in (None, "", "none", "dense"):
+        return work
+    if sparsity != "2:4":
+        raise InputError(f"unknown sparsity {sparsity!r}; use 2:4 or none")
+    if plan.name == "mxfp4":
+        raise InputError("sparsity 2:4 does not combine with precision mxfp4: no kernel runs "
+                         "2:4-sparse MXFP4 weights; use 2:4 with int4, fp8 or bf16, or mxfp4 "
+                         "dense")
+    bits = plan.weight_bytes * 8.0
+    return work.replace(matmul_flops=work.matmul_flops * 0.5,
+                   weight_bytes=work.weight_bytes * 0.5 * (1.0 + 2.0 / bits))
