@@ -3,7 +3,6 @@
 from wattprint.validation.inference import (
     _data_parallel_attention,
     _precision,
-    unscored_reason,
 )
 from wattprint.validation.specs import inference_model
 
@@ -14,13 +13,6 @@ def test_mamba_hybrid_models_map_onto_their_cards():
         spec, note = inference_model(hf_id, 9.0 if "9B" in hf_id else 12.0)
         assert spec is not None and spec.name == card and note == f"catalog model {card}"
         assert spec.mamba_layers > 0
-
-
-def test_nemotron_b200_rows_are_not_scored_with_the_numbers():
-    reason = unscored_reason("nemotron-nano-9b-v2", "nvidia-b200")
-    assert reason is not None and "B200" in reason and "Qwen3-8B" in reason
-    assert unscored_reason("nemotron-nano-9b-v2", "nvidia-h100-sxm") is None
-    assert unscored_reason("qwen3-8b", "nvidia-b200") is None
 
 
 def test_data_parallel_attention_layout_is_recognised():

@@ -47,29 +47,6 @@ PROMPT_TOKENS: dict[str, int] = {
 DEFAULT_PROMPT_TOKENS = 500
 
 
-#: (catalog model id prefix, hardware) whose rows are not scored, with the reason. Nemotron
-#: Nano 2 on B200: the Mamba-2 hybrid is modelled and its 31 H100 rows are scored (median
-#: throughput +3 % / +6 %, energy +1 % / +3 %, 12B / 9B), but on B200 the model over-predicts
-#: throughput at batch ≤ 512 for every V3 model (Qwen3-8B +3 … +490 % at the same batches),
-#: a fault of the B200 serving model, not of the Mamba-2 terms (docs/validation.md §Nemotron
-#: Nano 2). Scoring these rows would report that fault under the two model families.
-UNSCORED_SETUPS: dict[tuple[str, str], str] = {
-    ("nemotron-nano-", "nvidia-b200"): (
-        "not scored: Mamba-2 hybrid on B200, throughput still over-predicted (+35 / +37 %, "
-        "9B / 12B) by the gpqa runs' 18-45 ms steps from batch 8 on, which the Qwen3 gpqa "
-        "B200 rows share (Qwen3-8B +100 ... +490 %); H100 rows are scored "
-        "(docs/validation.md, Nemotron Nano 2; B200 decode streaming ceilings)"),
-}
-
-
-def unscored_reason(model: str, hw: str) -> str | None:
-    """Why rows of catalog ``model`` on ``hw`` are not scored (:data:`UNSCORED_SETUPS`)."""
-    for (prefix, chip), reason in UNSCORED_SETUPS.items():
-        if model.startswith(prefix) and hw == chip:
-            return reason
-    return None
-
-
 def _prompt_tokens(workload: str) -> int:
     n = by_workload(PROMPT_TOKENS, workload)
     return DEFAULT_PROMPT_TOKENS if n is None else n
@@ -128,34 +105,6 @@ def _data_parallel_attention(parallelism: str, chips: int) -> int:
     """
     dp = _parallel_degrees(parallelism).get("data_parallel", 1)
     return dp if dp > 1 and chips > 1 else 1
-
-
-def _dp_not_scored(fp: Any, published_j: float, dp: int, chips: int) -> str:
-    """Why a data-parallel-attention row is predicted but not scored, with its error.
-
-    The layout (``estimate infer --data-parallel``) models each rank's copy of the attention
-    weights, the expert dispatch and combine and vLLM's padding of every rank to the
-    largest rank's tokens; the leaderboard's DP runs of Qwen3-Coder-480B-FP8 on B200 are
-    still slower than that (DP 4 energy per token median −12 %, DP 8 −45 %: throughput
-    falls as ranks are added at the same batch, docs/validation.md), so they are reported
-    here and left out of the scores until that is understood.
-    """
-    err = fp["accelerator_energy_per_output_token"].value / published_j - 1.0
-    return (f"data-parallel attention (DP {dp}) with expert-parallel MoE over {chips} chips: "
-            f"predicted {err:+.0%} energy per output token, not scored (docs/validation.md)")
-
-
-def _setup_not_scored(reason: str, fp: Any, row: dict[str, str], published_j: float,
-                      out_tokens: int) -> str:
-    """``reason`` (:data:`UNSCORED_SETUPS`) with the row's predicted error: energy per output
-    token, and throughput where the row publishes average power."""
-    err = fp["accelerator_energy_per_output_token"].value / published_j - 1.0
-    text = f"{reason}; {row['model']}: predicted {err:+.0%} energy per output token"
-    power = first_number(row.get("avg_power_W"))
-    if power:
-        thr = out_tokens / fp["time"].value / (power / published_j) - 1.0
-        text += f", {thr:+.0%} throughput"
-    return text
 
 
 def _precision(row: dict[str, str], hw: str, setup: str | None = None) -> str:
@@ -225,13 +174,8 @@ def validate_inference(c: Any) -> Any:
         except WattprintError as exc:
             c.skip(rid, f"estimate failed: {exc}")
             continue
-        if dp > 1:
-            c.skip(rid, _dp_not_scored(fp, pub, dp, chips))
-            continue
-        if (unscored := unscored_reason(spec.name, hw)) is not None:
-            c.skip(rid, _setup_not_scored(unscored, fp, row, pub, batch * int(round(out))))
-            continue
-        note = (f"{m_note}; {chips} × {hw} (TP {tp}{f' × PP {pp}' if pp > 1 else ''}), "
+        note = (f"{m_note}; {chips} × {hw} (TP {tp}{f' × PP {pp}' if pp > 1 else ''}"
+                f"{f', DP attention {dp} + EP {chips}' if dp > 1 else ''}), "
                 f"{precision}, stack {stack}, "
                 f"batch {batch}, prompt {prompt} "
                 f"({'from the setup' if setup_prompt else 'assumed'}), "
