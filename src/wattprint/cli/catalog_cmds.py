@@ -51,7 +51,8 @@ def models_list(json_out: JsonOpt = False, wide: WideOpt = False) -> None:
         for c in cards:
             s = spec_from_config(dict(c.config), name=c.id)
             out.append({**c.model_dump(exclude_none=True), "derived_params_total":
-                        s.params_total, "derived_params_active": s.params_active})
+                        s.params_total, "derived_params_active": s.params_active,
+                        "derived_params_vision": s.vision_params})
         out.extend({**m.model_dump(exclude_none=True), "priced_by": "traced operators"}
                    for m in ops)
         dump_json(out)

@@ -11,10 +11,10 @@ WIDE_ONLY = {"aliases", "TDP source", "source", "grid source", "what", "water L/
              "WUE L/kWh", "best TF"}
 
 
-def print_listing(title: str, columns: list[str], rows: list[list[str]], wide: bool = False
-                  ) -> None:
+def print_listing(title: str, columns: list[str], rows: list[list[str]], wide: bool = False,
+                  note: str | None = None) -> None:
     """A listing: one line per entry under 100 columns (pager-friendly), all columns with
-    ``wide`` or on a wide terminal."""
+    ``wide`` or on a wide terminal; ``note`` is printed under it."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
@@ -40,6 +40,8 @@ def print_listing(title: str, columns: list[str], rows: list[list[str]], wide: b
     # a terminal too narrow for a line per entry: the long text columns (descriptions,
     # sources, aliases) go first, never the numbers; numbers stay whole
     print_table(con, t, drop=[columns[i] for i in keep if columns[i] in WIDE_ONLY])
+    if note:
+        con.print(note, style="dim")
     if compact:
         con.print("compact view: --wide adds " + ", ".join(
             c for c in columns if c in WIDE_ONLY), style="dim")
@@ -66,11 +68,16 @@ def print_models(cards: Sequence[tuple[Any, Any]], ops: Sequence[Any], wide: boo
     """Model cards (``(card, derived spec)`` pairs) and the operator-priced models."""
     rows = [[c.id, f"{s.params_total / 1e9:.4g}", f"{s.params_active / 1e9:.4g}",
              str(s.layers), str(s.hidden),
-             "hybrid" if s.mamba_layers else "MoE" if s.n_experts else "dense",
+             ("hybrid" if s.mamba_layers else "MoE" if s.n_experts else "dense")
+             + ("+vision" if s.vision_params else ""),
              ", ".join(c.aliases[:2]), c.source[:50]] for c, s in cards]
+    vision = [f"{c.id} {s.vision_params / 1e9:.2g} B" for c, s in cards if s.vision_params]
     print_listing("Models (parameters derived from the architecture, in billions)",
                   ["id", "total B", "active B", "layers", "hidden", "type", "aliases",
-                   "source"], rows, wide)
+                   "source"], rows, wide,
+                  note="+vision: total B includes the vision tower, which active B (the "
+                  "language model's parameters per token) leaves out: " + ", ".join(vision)
+                  if vision else None)
     print_listing("Models priced from traced operators (any architecture)",
                   ["id", "family", "task", "unit", "parts", "aliases"],
                   [[m.id, m.family, m.task, m.unit, " + ".join(c.role for c in m.components),
