@@ -13,7 +13,8 @@ import pytest
 from wattprint.catalog.stacks import get_stack
 from wattprint.device import roofline as r
 from wattprint.device.execute import COLLECTIVE_BASE_S, COLLECTIVE_HOP_S, COLLECTIVE_LATENCY_S
-from wattprint.device.moe import moe_bandwidth_factor, moe_chain_time_s, moe_kernel_efficiency
+from wattprint.device.moe import moe_chain_time_s, moe_kernel_efficiency
+from wattprint.device.roofline import stream_ceiling_factor
 from wattprint.engine import estimate_inference
 from wattprint.engine.inputs import resolve_model
 from wattprint.workload.phases import Traffic, decode_work, prefill_work
@@ -30,10 +31,10 @@ def test_ring_allreduce_latency_golden() -> None:
 
 def test_moe_bandwidth_ceiling_golden() -> None:
     # B200: 8 TB/s · 0.85 = 6.8 TB/s streaming; a 4.2 TB/s kernel reaches 4.2/6.8 of it
-    assert moe_bandwidth_factor(8e12, 0.85, 4.2e12) == pytest.approx(4.2 / 6.8)
+    assert stream_ceiling_factor(8e12, 0.85, 4.2e12) == pytest.approx(4.2 / 6.8)
     # H100: 3.35 TB/s · 0.85 = 2.85 TB/s, below the ceiling: not slowed
-    assert moe_bandwidth_factor(3.35e12, 0.85, 4.2e12) == 1.0
-    assert moe_bandwidth_factor(8e12, 0.85, None) == 1.0
+    assert stream_ceiling_factor(3.35e12, 0.85, 4.2e12) == 1.0
+    assert stream_ceiling_factor(8e12, 0.85, None) == 1.0
 
 
 def test_moe_kernel_efficiency_golden() -> None:

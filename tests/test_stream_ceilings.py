@@ -16,14 +16,14 @@ from wattprint.device.ceilings import ceiling_efficiency
 from wattprint.engine import estimate_inference
 
 
-def test_state_bandwidth_factor_golden() -> None:
+def test_stream_ceiling_factor_golden() -> None:
     # B200: 8 TB/s x 0.85 = 6.8 TB/s streaming; a 5 TB/s ceiling reaches 5 / 6.8 of it
-    assert r.state_bandwidth_factor(8e12, 0.85, 5e12) == pytest.approx(5 / 6.8)
+    assert r.stream_ceiling_factor(8e12, 0.85, 5e12) == pytest.approx(5 / 6.8)
     # H100: 3.35 TB/s x 0.85 = 2.85 TB/s, below a 5 TB/s ceiling: not slowed
-    assert r.state_bandwidth_factor(3.35e12, 0.85, 5e12) == 1.0
+    assert r.stream_ceiling_factor(3.35e12, 0.85, 5e12) == 1.0
     # no ceiling, or no bandwidth: factor 1
-    assert r.state_bandwidth_factor(8e12, 0.85, None) == 1.0
-    assert r.state_bandwidth_factor(0.0, 0.85, 5e12) == 1.0
+    assert r.stream_ceiling_factor(8e12, 0.85, None) == 1.0
+    assert r.stream_ceiling_factor(0.0, 0.85, 5e12) == 1.0
 
 
 def test_ceiling_stream_bytes_golden() -> None:

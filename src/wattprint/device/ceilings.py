@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wattprint.device.moe import moe_bandwidth_factor, moe_kernel_efficiency
-from wattprint.device.roofline import state_bandwidth_factor
+from wattprint.device.moe import moe_kernel_efficiency
+from wattprint.device.roofline import stream_ceiling_factor
 
 if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, Sourced, Stack
@@ -25,16 +25,16 @@ def _best_first(q: Any) -> tuple[float, float, float]:
 
 def ceiling_efficiency(hw: Hardware, stack: Stack, ceiling: Sourced | None
                        ) -> tuple[float, float, float]:
-    """:func:`~wattprint.device.roofline.state_bandwidth_factor` of a kernel-side streaming
+    """:func:`~wattprint.device.roofline.stream_ceiling_factor` of a kernel-side streaming
     ``ceiling`` [B/s] of ``stack`` on ``hw`` per corner (central; optimistic: the high
     ceiling; pessimistic: the low one); 1 without a ceiling."""
     if ceiling is None:
         return (1.0, 1.0, 1.0)
     bw = hw.memory_bandwidth_bps.value
     me, caps = _best_first(stack.memory_efficiency), _best_first(ceiling)
-    return (state_bandwidth_factor(bw, me[0], caps[0]),
-            state_bandwidth_factor(bw, me[1], caps[1]),
-            state_bandwidth_factor(bw, me[2], caps[2]))
+    return (stream_ceiling_factor(bw, me[0], caps[0]),
+            stream_ceiling_factor(bw, me[1], caps[1]),
+            stream_ceiling_factor(bw, me[2], caps[2]))
 
 
 def moe_efficiency(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[float, float, float]:
@@ -48,8 +48,8 @@ def moe_efficiency(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[flo
     bw, me = hw.memory_bandwidth_bps.value, stack.memory_efficiency.value
     caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps \
         and plan.expert_bytes is None else (None,) * 3
-    factor = (moe_bandwidth_factor(bw, me, caps[0]), moe_bandwidth_factor(bw, me, caps[1]),
-              moe_bandwidth_factor(bw, me, caps[2]))
+    factor = (stream_ceiling_factor(bw, me, caps[0]), stream_ceiling_factor(bw, me, caps[1]),
+              stream_ceiling_factor(bw, me, caps[2]))
     fp8 = _best_first(stack.moe_fp8_efficiency) \
         if stack.moe_fp8_efficiency and plan.name == "fp8" else None
     return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)

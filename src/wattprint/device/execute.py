@@ -63,10 +63,10 @@ class DeviceParams(Record):
     moe_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # central, optimistic, pessimistic
     moe_layer_s: tuple[float, float, float] = (0.0, 0.0, 0.0)  # MoE kernel chain per layer
     #: share of ``bandwidth_bps · memory_eff`` the recurrent-state (Mamba-2) kernels reach
-    #: (``state_bandwidth_factor``); central, optimistic, pessimistic
+    #: (``stream_ceiling_factor``); central, optimistic, pessimistic
     state_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)
     #: share of ``bandwidth_bps · memory_eff`` dense weight streaming reaches in decode
-    #: (``state_bandwidth_factor`` with ``weight_bandwidth_bps``); central, optimistic, pessimistic
+    #: (``stream_ceiling_factor`` with ``weight_bandwidth_bps``); central, optimistic, pessimistic
     weight_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)
     per_layer_seq_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
     per_engine_step_s: tuple[float, float, float] = (0.0, 0.0, 0.0)

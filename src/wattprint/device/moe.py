@@ -11,23 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 
-def moe_bandwidth_factor(bandwidth_bps: float, memory_eff: float,
-                         moe_bandwidth_bps: float | None) -> float:
-    """Share of the chip's streaming bandwidth a grouped-GEMM expert kernel reaches:
-    ``min(1, B_moe / (BW · η_m))``.
-
-    A kernel keeps a fixed number of bytes in flight per SM (tile size × pipeline stages),
-    so by Little's law it streams at most ``bytes in flight / memory latency`` however fast
-    the memory is. ``B_moe`` is that ceiling for a stack's fused-MoE kernels
-    (``moe_bandwidth_bps`` in ``data/stacks.toml``); ``None``: no ceiling. A chip whose
-    streaming bandwidth ``BW · η_m`` is below the ceiling (H100: 2.8 TB/s) is not slowed;
-    one above it (B200: 6.8 TB/s) is.
-    """
-    if moe_bandwidth_bps is None or bandwidth_bps * memory_eff <= 0.0:
-        return 1.0
-    return min(1.0, moe_bandwidth_bps / (bandwidth_bps * memory_eff))
-
-
 def moe_kernel_efficiency(base: tuple[float, float, float],
                           bandwidth_factor: tuple[float, float, float],
                           fp8: tuple[float, float, float] | None

@@ -42,29 +42,29 @@ def memory_time_s(nbytes: Any, bandwidth_bps: Any, efficiency: Any) -> Any:
     return nbytes / (bandwidth_bps * efficiency)
 
 
-def state_bandwidth_factor(bandwidth_bps: float, memory_eff: float,
-                           state_bandwidth_bps: float | None) -> float:
-    """Share of the streaming bandwidth ``BW · η_m`` that the decode kernels of recurrent
-    (Mamba-2) layers reach on each sequence's state: ``min(1, B_state / (BW · η_m))``.
+def stream_ceiling_factor(bandwidth_bps: float, memory_eff: float,
+                          ceiling_bps: float | None) -> float:
+    """Share of the streaming bandwidth ``BW · η_m`` that a kernel with a kernel-side
+    streaming ceiling reaches: ``min(1, B / (BW · η_m))``.
 
-    A decode step reads and writes every running sequence's fixed-size SSM state once
-    (vLLM: the Triton ``selective_state_update`` kernel, one program per sequence, head
-    block and state block). Such a kernel keeps a fixed number of bytes in flight per SM,
-    so by Little's law it streams at most ``bytes in flight / memory latency`` however fast
-    the memory is (:func:`~wattprint.device.moe.moe_bandwidth_factor` is the same ceiling
-    for expert GEMMs). ``B_state`` per stack (``state_bandwidth_bps`` in
-    ``data/stacks.toml``, fitted: docs/methodology.md §2.4); ``None``: no ceiling. A chip
-    streaming below the ceiling (H100: 2.8 TB/s) is not slowed; a faster one (B200:
-    6.8 TB/s) moves the state at the ceiling.
+    Such a kernel keeps a fixed number of bytes in flight per SM (tile size × pipeline
+    stages), so by Little's law it streams at most ``bytes in flight / memory latency``
+    however fast the memory is. One formula for every ceiling a stack states in
+    ``data/stacks.toml``: ``moe_bandwidth_bps`` (grouped-GEMM expert kernels, §2.5),
+    ``weight_bandwidth_bps`` (dense decode GEMMs) and ``state_bandwidth_bps`` (Mamba-2
+    ``selective_state_update``, one program per sequence and head block; each decode step
+    reads and writes every running sequence's fixed-size state once), fitted in
+    docs/methodology.md §2.4. ``None``: no ceiling. A chip streaming below the ceiling
+    (H100: 2.8 TB/s) is not slowed; a faster one (B200: 6.8 TB/s) streams at the ceiling.
     """
-    if state_bandwidth_bps is None or bandwidth_bps * memory_eff <= 0.0:
+    if ceiling_bps is None or bandwidth_bps * memory_eff <= 0.0:
         return 1.0
-    return min(1.0, state_bandwidth_bps / (bandwidth_bps * memory_eff))
+    return min(1.0, ceiling_bps / (bandwidth_bps * memory_eff))
 
 
 def ceiling_stream_bytes(nbytes: Any, factor: Any) -> Any:
     """Extra byte-equivalents charged to a stream held below the chip's rate by a kernel-side
-    ceiling (:func:`state_bandwidth_factor` ``f``): ``bytes · (1/f − 1)``.
+    ceiling (:func:`stream_ceiling_factor` ``f``): ``bytes · (1/f − 1)``.
 
     The kernel keeps its SMs issuing loads for the whole, longer time ``bytes / (f·BW·η_m)``:
     it draws the power of a full-rate stream for that time, not the idle floor, so its
