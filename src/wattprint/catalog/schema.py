@@ -189,6 +189,10 @@ class Stack(BaseModel):
     moe_layer_s: Sourced | None = None
     #: share of moe_efficiency reached by block-scaled fp8 expert kernels
     moe_fp8_efficiency: Sourced | None = None
+    #: share of the link's per-direction rate the tensor-parallel all-reduces reach
+    allreduce_efficiency: Sourced | None = None
+    #: share of TDP − idle drawn above idle during the all-reduce time
+    collective_power_fraction: Sourced | None = None
     act_passes_hidden: Sourced
     act_passes_ffn: Sourced
     fused_attention: bool = True

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from wattprint.arrays import both, where
 from wattprint.catalog.defaults import default_value
+from wattprint.device import collective as cl
 from wattprint.device import roofline as r
 from wattprint.device.ceilings import ceiling_efficiency
 from wattprint.device.ceilings import moe_efficiency as _moe_eff
@@ -83,6 +84,8 @@ class DeviceParams(Record):
     #: convolutions' own rate and energy when they differ from the matmuls' (fp32: TF32)
     conv_peak_flops: float | None = None
     conv_j_per_flop: tuple[float, float, float] | None = None
+    comm_eff: float = 1.0  # all-reduce share of link_bps; power share of budget (collective)
+    comm_power_fraction: float = 0.0
     provenance: dict[str, str] = field(default_factory=dict)
 
 
@@ -197,6 +200,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         host_serial=stack.host_serial,
         host_power_fraction=_tri_or_zero(stack.host_power_fraction),
         link_bps=link,
+        comm_eff=cl.collective_params(stack)[0], comm_power_fraction=cl.collective_params(stack)[1],
         dvfs_factor=_tri(dvfs),
         moe_eff=_moe_eff(hw, stack, plan),
         moe_layer_s=_tri_or_zero(stack.moe_layer_s),
@@ -216,7 +220,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
             "j_per_dequant_op": f"dequant_j_per_op: a {compute} FLOP's energy ({jv.provenance})",
             "compute_efficiency": f"stack {stack.id}: {ce.cite()}",
             "memory_efficiency": f"stack {stack.id}: {me.cite()}",
-            "moe_efficiency": moe_note(stack),
+            "moe_efficiency": moe_note(stack), "allreduce": cl.collective_note(stack),
             "overhead": overhead_note(stack),
             **ceilings_note(stack),
         },
@@ -257,15 +261,12 @@ def evaluate_phase(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.
                    ) -> dict[str, Any]:
     """Time [s] and accelerator energy [J] of ``work`` on ``chips`` chips at one parameter
     ``corner`` (0 central, 1 optimistic, 2 pessimistic), with every intermediate time.
-
-    Array-native: every field of ``work`` and ``p``, ``chips``, ``comm_bytes`` and
-    ``comm_calls`` may be a float or a numpy array; arrays broadcast. The all-reduce term
-    counts only where ``chips > 1`` and ``comm_bytes > 0``. Keys: ``t`` (power-capped time),
-    ``e``, ``e_dyn``, ``t_compute``, ``t_memory``, ``t_elementwise``, ``t_device``,
-    ``t_overhead``, ``t_sequences`` (serial serving-engine host work), ``t_comm``,
-    ``t_uncapped``. The terms that do not depend on the corner
-    are :func:`phase_terms`; :func:`run_work` computes them once for its three corners.
-    """
+    Array-native: every field of ``work`` and ``p``, ``chips``, ``comm_bytes``, ``comm_calls``
+    may be a float or a numpy array (broadcast); all-reduces count where ``chips > 1`` and
+    ``comm_bytes > 0``. Keys: ``t`` (power-capped time), ``e``, ``e_dyn``, ``t_compute``,
+    ``t_memory``, ``t_elementwise``, ``t_device``, ``t_overhead``, ``t_sequences`` (serial
+    serving-engine host work), ``t_comm``, ``t_uncapped``. Corner-independent terms:
+    :func:`phase_terms` (run_work: once)."""
     return phase_corner(phase_terms(work, p, chips, comm_bytes, comm_calls, exposed_comm),
                         work, p, corner)
 
@@ -284,8 +285,9 @@ def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
     m = where(work.passes > 0, work.tokens / where(work.passes > 0, work.passes, 1.0),
               work.tokens)
     comm = both(g > 1, comm_bytes > 0)
+    bus = cl.effective_link_bps(p.link_bps, p.comm_eff)
     t_comm = 0.0 if comm is False else where(comm, exposed_comm * (  # False: no all-reduce
-        r.allreduce_time_s(comm_bytes, g, p.link_bps) + comm_calls
+        r.allreduce_time_s(comm_bytes, g, bus) + comm_calls
         * r.collective_latency_s(g, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
     return (n, flops, flops / n, m, where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
             comm, t_comm, 2.0 * comm_bytes, work.dequant_ops / n,
@@ -359,6 +361,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     # collective buffers read and written
     e_byte = e_byte + (0.0 if comm is False else where(comm, comm_rw_bytes * j_byte, 0.0))
     budget = p.tdp_w - idle_w
+    if not (isinstance(p.comm_power_fraction, float) and p.comm_power_fraction == 0.0):
+        e_byte = e_byte + cl.collective_energy_j(t_comm, p.comm_power_fraction, budget, n)
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, dvfs, t_capped, budget * n)
     e_dyn = e_dyn + r.engine_sequence_energy_j(seq_passes, per_seq_step_s, seq_fraction, budget,
