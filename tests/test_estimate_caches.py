@@ -59,8 +59,8 @@ def test_named_inputs_and_sites_are_cached_by_name_and_cleared_with_the_catalog(
 CACHES = (("engine.params", "_TRAFFIC"), ("engine.params", "_PARAMS"),
           ("engine.inference", "_CAPACITY"), ("engine.training_scale", "_STEPS"),
           ("engine.inputs", "_RESOLVED"), ("site.chain", "_PLAIN"),
-          ("site.chain", "_HW_QUANTITIES"), ("site.chain", "_HW_TERMS"),
-          ("site.chain", "_SITE_TERMS"))
+          ("site.chain", "_HW_TERMS"),
+          ("site.chain", "_SITE_TERMS"), ("site.embodied", "_CACHE"))
 
 
 def test_clear_caches_empties_every_cache_of_the_estimate_path() -> None:

@@ -193,22 +193,11 @@ def _formula_q(fn: Any, a: tuple[float, float, float], b: tuple[float, float, fl
     return quantity(v, unit, prov, basis), (v, v, v)
 
 
-#: Per-hardware sourced quantities, by entry identity (a catalog reload makes new entries);
-#: cleared by :func:`~wattprint.catalog.clear_caches`.
-_HW_QUANTITIES = derived_dict()
-
-
 def _hardware_quantities(hardware: Hardware) -> tuple[Quantity, Quantity]:
     """(host share power W, embodied gCO2e per chip incl. host, network and building share)
-    of a hardware entry,
-    built once per entry (their provenance strings cost more than the arithmetic)."""
-    hit = _HW_QUANTITIES.get(id(hardware))
-    if hit is not None and hit[0] is hardware:
-        return hit[1], hit[2]
-    hp = sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}")
-    emb_chip = embodied_per_chip(hardware)
-    keep(_HW_QUANTITIES, id(hardware), (hardware, hp, emb_chip), 1024)
-    return hp, emb_chip
+    of a hardware entry: built once per entry, by :func:`_hardware_terms` (cached)."""
+    return (sourced_quantity(hardware.host_power_w, "W", f"host share of {hardware.id}"),
+            embodied_per_chip(hardware))
 
 
 #: (lifetime, utilisation) sourced defaults and their quantities, rebuilt when the defaults

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wattprint.catalog.caches import derived_dict, keep
 from wattprint.catalog.defaults import default_value
 from wattprint.quantity import Quantity
 from wattprint.site import formulas as f
@@ -18,8 +19,9 @@ from wattprint.site import formulas as f
 if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, Sourced
 
-#: Built per hardware entry (by identity; a catalog reload makes new entries).
-_CACHE: dict[int, tuple[Hardware, Quantity]] = {}
+#: Built per hardware entry (by identity; a catalog reload makes new entries); cleared by
+#: :func:`~wattprint.catalog.clear_caches`.
+_CACHE = derived_dict()
 
 
 def _lo(s: Sourced) -> float:
@@ -61,7 +63,5 @@ def embodied_per_chip(hw: Hardware) -> Quantity:
                                                    lives, bls, strict=True))
     q = Quantity(v, "gCO2e", "embodied_per_chip_g = board + host + network + building × IT W × "
                  "life / building life; " + "; ".join(parts), "default", lo, hi)
-    if len(_CACHE) >= 1024:
-        _CACHE.clear()
-    _CACHE[id(hw)] = (hw, q)
+    keep(_CACHE, id(hw), (hw, q), 1024)
     return q
