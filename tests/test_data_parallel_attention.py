@@ -140,7 +140,8 @@ def test_cli_data_parallel_option(capsys):
     assert json.loads(out)["inputs"]["data_parallel"] == 8
     for extra, words in ((["--dp", "3"], "must divide the 8 chips"),
                          (["--dp", "4", "--tp", "4"], "must equal the 8 chips"),
-                         (["--dp", "0"], "data parallel")):
+                         (["--dp", "0"], "data parallel"),
+                         (["--dp", "8", "--batch", "3"], "batch 3 is smaller than the 8")):
         code, out, err = _cli([*args, *extra], capsys)
         assert code == 2
         assert words in err and len(err.strip().splitlines()) == 1

@@ -315,6 +315,9 @@ def estimate_inference(
                                                         stack, default_stack("infer"), tp,
                                                         profile, experts_check=True)
     check_data_parallel(spec, dp, tp, pp, chips)
+    if batch < dp:  # a rank without a sequence runs dummy padded steps: not modelled
+        raise InputError(f"data-parallel attention needs a sequence on each rank: batch "
+                         f"{batch} is smaller than the {dp} ranks (use --dp {batch} or less)")
     if dp > 1:
         notes = [*notes, f"data-parallel attention: {dp} ranks of {tp} chip(s), each with its "
                  f"own attention weights and ~{batch / dp:g} of the {batch} sequences; experts "
