@@ -120,3 +120,16 @@ def test_facility_power_is_physical_at_any_load(load, cooling, central):
     assert np.isfinite(fy.facility_w_per_w).all()
     assert fy.pue > 1.0 and fy.peak_pue >= fy.pue
     assert fy.wue_l_per_kwh >= 0.0
+
+
+def test_facility_year_cites_the_power_chain_it_used():
+    c = cooling_data().common
+    air = typical_year("pelton-dam")
+    conventional = facility_year(air, "evaporative")
+    assert c.ups_no_load_loss.cite() in conventional.sources
+    assert c.pdu_efficiency.cite() in conventional.sources
+    assert c.distributed_ups_efficiency.cite() not in conventional.sources
+    assert "eta_pdu" in conventional.provenance
+    batteries = facility_year(air, "evaporative", design={"central_ups": 0.0})
+    assert c.distributed_ups_efficiency.cite() in batteries.sources
+    assert c.ups_no_load_loss.cite() not in batteries.sources

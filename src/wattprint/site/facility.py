@@ -301,6 +301,18 @@ def with_design(c: Common, design: dict[str, float] | None) -> Common:
     return c.model_copy(update=update)
 
 
+def _chain_sources(c: Common) -> list[str]:
+    """Citations of the power-chain constants :func:`~wattprint.site.facility_air.
+    ups_stage_efficiency` used: the UPS part-load curve (or the distributed batteries) and
+    the PDU transformers."""
+    if c.central_ups.value < 0.5:
+        ups = [c.distributed_ups_efficiency]
+    else:
+        ups = [c.ups_no_load_loss, c.ups_proportional_loss, c.ups_square_loss,
+               c.ups_rating_share]
+    return [q.cite() for q in (*ups, c.pdu_efficiency)]
+
+
 def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
                   site: str = "", min_dew_point_c: float | None = None,
                   design: dict[str, float] | None = None) -> FacilityYear:
@@ -337,14 +349,15 @@ def facility_year(air: TypicalYear, cooling: str, load: float = 1.0,
     facility = ((heat / c.pdu_efficiency.value + cooling_w + c.fixed_fraction.value)
                 / c.transformer_efficiency.value)
     per_wh_it = heat / load * 3600.0  # kg per J of heat -> kg per Wh of IT energy
-    prov = (f"facility model ({kind}): P = (IT/eta_ups + fans + chiller + fixed)/eta_tx, "
+    prov = (f"facility model ({kind}): P = (IT/eta_ups(load)/eta_pdu + fans + chiller + "
+            f"fixed)/eta_tx, "
             f"water = evaporation/h_fg + blowdown and drift (+ winter humidification of "
             f"outside air and its bleed); {air.provenance}"
             + (f"; site design values {design}" if design else ""))
     return FacilityYear(site or air.station, kind, load, np.asarray(facility), load,
                         np.asarray((water_kg_per_j + humid_kg_per_j) * per_wh_it),
                         np.asarray(chiller_w_per_w), air.month.astype(float), prov,
-                        [ctype.fan_fraction.cite(), c.ups_efficiency.cite(),
+                        [ctype.fan_fraction.cite(), *_chain_sources(c),
                          c.transformer_efficiency.cite(), c.cycles_of_concentration.cite()],
                         np.asarray(humid_kg_per_j * per_wh_it),
                         c.cycles_of_concentration.value)
