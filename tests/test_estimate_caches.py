@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import importlib
 
+import pytest
+
 from wattprint import estimate_inference, estimate_training
 from wattprint.catalog import clear_caches
 from wattprint.catalog.caches import DERIVED_CACHES, derived_dict, keep
 from wattprint.engine import training_scale
+from wattprint.errors import WattprintError
 
 
 def test_training_step_cache_matches_a_fresh_run_and_is_cleared() -> None:
@@ -101,3 +104,12 @@ def test_plain_site_factors_are_one_cache_by_name_and_by_entry() -> None:
     clear_caches()
     assert len(chain._PLAIN) == 0
     assert chain.resolve_site("irl") == by_name  # rebuilt, same content
+
+
+def test_a_cached_input_does_not_skip_the_experts_only_format_check() -> None:
+    clear_caches()
+    # training resolves (and caches) the same names without the experts check, then refuses
+    with pytest.raises(WattprintError, match="training in mxfp4"):
+        estimate_training("llama-3.1-8b", "h100", precision="mxfp4", tokens=1e9, stack="eager")
+    with pytest.raises(WattprintError, match="has no experts"):
+        estimate_inference("llama-3.1-8b", "h100", precision="mxfp4", batch=8, stack="eager")

@@ -88,6 +88,9 @@ def resolved_inputs(model: str | ModelSpec | Path, hardware: str | Hardware, pre
     key = (model, hardware, precision, kv_cache, stack, default_stack, chips)
     hit = _RESOLVED.get(key) if named else None
     if hit is not None:
+        # the check runs on a hit too: the entry may have been cached by a call without it
+        if experts_check:
+            check_plan_for_model(hit[2], hit[0].n_experts, hit[0].name)
         return (*hit[:5], list(hit[5]))
     spec = resolve_model(model)
     hw = resolve_hardware(hardware)
