@@ -76,9 +76,14 @@ def test_recurrent_state_bytes_golden():
     card = get_model_spec("nemotron-nano-v2")
     per_layer = 128 * 80 * 128 * 4 + 3 * (128 * 80 + 2 * 8 * 128) * 2
     assert recurrent_state_bytes(card, BF16) == 27 * per_layer == 143_548_416
-    # the verbatim config says nothing: vLLM's "auto", the KV format (bf16)
+    # the verbatim config says nothing: vLLM's "auto", the model dtype (bf16)
     fixture = load_config_file(CONFIGS / "nemotron-nano-9b-v2.json")
     assert recurrent_state_bytes(fixture, BF16) == 27 * (128 * 80 * 128 * 2 + 3 * 12288 * 2)
+    # an fp8 KV cache leaves the Mamba state alone (vLLM --mamba-cache-dtype auto = model
+    # dtype, not --kv-cache-dtype): conv and "auto" SSM state stay bf16
+    fp8_kv = precision_plan("bf16", "fp8")
+    assert recurrent_state_bytes(card, fp8_kv) == recurrent_state_bytes(card, BF16)
+    assert recurrent_state_bytes(fixture, fp8_kv) == recurrent_state_bytes(fixture, BF16)
 
 
 def test_decode_bytes_fixed_state_does_not_grow_with_context():

@@ -30,8 +30,8 @@ MAMBA_FIELDS = {"mamba_num_heads": "mamba_heads", "mamba_head_dim": "mamba_head_
                 "ssm_state_size": "ssm_state_size", "n_groups": "mamba_groups",
                 "conv_kernel": "mamba_conv_kernel", "chunk_size": "mamba_chunk"}
 
-#: ``mamba_ssm_cache_dtype`` values → bytes per SSM-state element (0: ``auto``, the KV format;
-#: vLLM ``--mamba-ssm-cache-dtype``).
+#: ``mamba_ssm_cache_dtype`` values → bytes per SSM-state element (0: ``auto``, the model dtype
+#: as vLLM's ``--mamba-cache-dtype auto``; vLLM ``--mamba-ssm-cache-dtype``).
 SSM_CACHE_BYTES = {"auto": 0, "float32": 4, "bfloat16": 2, "float16": 2}
 
 

@@ -80,9 +80,18 @@ def ssd_chunked_flops(spec: ModelSpec, tokens: Any, seq_tokens: Any) -> Any:
 
 def ssm_state_bytes_per_element(spec: ModelSpec, plan: PrecisionPlan) -> float:
     """Bytes per SSM-state element [B]: the spec's ``ssm_state_bytes`` (a serving engine's
-    ``mamba_ssm_cache_dtype``, e.g. float32 = 4) or, when 0 (vLLM's ``auto``), the KV-cache
-    format of ``plan``."""
-    return float(spec.ssm_state_bytes) if spec.ssm_state_bytes else plan.kv_bytes
+    ``mamba_ssm_cache_dtype``, e.g. float32 = 4) or, when 0 (vLLM's ``auto``), the model's
+    activation format (:func:`conv_state_bytes_per_element`)."""
+    return float(spec.ssm_state_bytes) if spec.ssm_state_bytes else \
+        conv_state_bytes_per_element(plan)
+
+
+def conv_state_bytes_per_element(plan: PrecisionPlan) -> float:
+    """Bytes per convolution-state element [B]: the model's activation format
+    (``plan.act_bytes``). vLLM keeps Mamba state in ``--mamba-cache-dtype``, whose ``auto``
+    is the model dtype, not the ``--kv-cache-dtype`` of the attention layers
+    (``MambaStateDtypeCalculator._mamba_state_dtype``)."""
+    return plan.act_bytes
 
 
 def recurrent_state_bytes(spec: ModelSpec, plan: PrecisionPlan) -> float:
@@ -90,8 +99,8 @@ def recurrent_state_bytes(spec: ModelSpec, plan: PrecisionPlan) -> float:
     the context.
 
     Per layer the SSM state ``H · P · N`` elements (:func:`ssm_state_bytes_per_element`) and
-    the convolution's last ``K − 1`` inputs ``(K − 1) · c`` (:func:`mamba2_conv_channels`) at
-    the KV-cache format (vLLM ``MambaStateShapeCalculator.mamba2_state_shape``).
+    the convolution's last ``K − 1`` inputs ``(K − 1) · c`` (:func:`mamba2_conv_channels`,
+    :func:`conv_state_bytes_per_element`) (vLLM ``MambaStateShapeCalculator.mamba2_state_shape``).
     """
     if not spec.mamba_layers:
         return 0.0
@@ -99,7 +108,7 @@ def recurrent_state_bytes(spec: ModelSpec, plan: PrecisionPlan) -> float:
         ssm_state_bytes_per_element(spec, plan)
     conv = (spec.mamba_conv_kernel - 1) * mamba2_conv_channels(
         spec.mamba_heads, spec.mamba_head_dim, spec.mamba_groups, spec.ssm_state_size) * \
-        plan.kv_bytes
+        conv_state_bytes_per_element(plan)
     return spec.mamba_layers * (ssm + conv)
 
 
