@@ -147,3 +147,22 @@ def test_estimate_infer_nemotron_nano_v2(capsys):
     assert e.value.code == 0, out.err
     d = json.loads(out.out)
     assert "nemotron-nano-9b-v2" in json.dumps(d)
+
+
+def test_training_counts_layer_equivalents_like_inference(nano9):
+    # a hybrid block (Mamba-2, attention or MLP) is half a transformer layer of kernels and
+    # has one tensor-parallel all-reduce: training charges what inference charges
+    from wattprint.device.execute import COLLECTIVE_BASE_S, COLLECTIVE_HOP_S
+    from wattprint.device.roofline import allreduce_time_s, collective_latency_s
+    from wattprint.engine.parallelism import Fabric, Layout, tp_comm_s
+    from wattprint.workload.phases import train_step_work
+
+    fwd = prefill_work(nano9, BF16, FUSED, batch=2, prompt_tokens=512)
+    step = train_step_work(nano9, BF16, FUSED, 2, 512)
+    assert fwd.layer_passes == nano9.layer_equivalents == 28.0
+    assert step.layer_passes == 3 * 28.0
+    lay = Layout(2, 1, 1, 1, 4096.0, 2048, False, "test")  # 2 sequences per rank, TP 2
+    fabric = Fabric(4.5e11, 5e10, 8)
+    per_call = allreduce_time_s(2048 * nano9.hidden * 2.0, 2.0, fabric.link(False)) + \
+        collective_latency_s(2.0, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)
+    assert tp_comm_s(nano9, lay, 2.0, fabric) == pytest.approx(4 * 28.0 * 2 * per_call)

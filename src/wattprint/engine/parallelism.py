@@ -210,11 +210,13 @@ def fabric_of(hw: Hardware) -> Fabric:
 def tp_comm_s(spec: ModelSpec, lay: Layout, act_bytes: float, fabric: Fabric) -> float:
     """Tensor-parallel collectives of one step per chip [s], before overlap: 4 all-reduces
     (2 forward, 2 backward) of a sequence's hidden states per layer of the stage, per
-    sequence of the rank, on the node's fabric (the recipe keeps TP within a node)."""
+    sequence of the rank, on the node's fabric (the recipe keeps TP within a node). A hybrid
+    model's block (Mamba-2, attention or MLP) has one forward all-reduce: per layer
+    equivalent (:attr:`ModelSpec.layer_equivalents`) two, as inference counts them."""
     if lay.tp == 1:
         return 0.0
     nbytes = lay.seq_len * spec.hidden * act_bytes
-    calls = 4.0 * spec.layers / lay.pp * lay.sequences_per_rank
+    calls = 4.0 * spec.layer_equivalents / lay.pp * lay.sequences_per_rank
     link = fabric.link(lay.tp > fabric.node_chips)
     return calls * (allreduce_time_s(nbytes, float(lay.tp), link)
                     + collective_latency_s(float(lay.tp), COLLECTIVE_BASE_S, COLLECTIVE_HOP_S))

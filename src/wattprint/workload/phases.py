@@ -383,7 +383,7 @@ def train_step_work(spec: ModelSpec, plan: PrecisionPlan, traffic: Traffic, batc
     return Work(
         phase="train_step",
         passes=1.0,
-        layer_passes=spec.layers * k,
+        layer_passes=fwd.layer_passes * k,  # layer equivalents (hybrid: blocks / 2)
         tokens=tokens,
         matmul_flops=fwd.matmul_flops * k,
         attention_flops=fwd.attention_flops * (k + 0.5),  # flash backward recomputes scores
