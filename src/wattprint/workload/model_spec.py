@@ -70,7 +70,7 @@ class ModelSpec(Record):
     mamba_conv_kernel: int = 0
     #: SSD chunk length of the prefill scan (``chunk_size``)
     mamba_chunk: int = 0
-    #: Bytes per SSM-state element the serving engine keeps (0: the KV-cache format)
+    #: Bytes per SSM-state element the serving engine keeps (0: the model dtype, vLLM ``auto``)
     ssm_state_bytes: int = 0
     source: str = "config"
 

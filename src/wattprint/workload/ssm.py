@@ -11,7 +11,7 @@ interleave such layers with a few attention and MLP layers (``hybrid_override_pa
 The weight matmuls (in and out projections) count in ``2 · params`` per token like any other
 weight; this module adds what is not a weight matmul: the SSD scan and the recurrent state that
 replaces a KV cache (fixed size per sequence, read and written every decode step).
-docs/methodology.md §Mamba-2 layers writes each formula out.
+docs/methodology.md §1.1 "Hybrid Mamba-2 models" writes each formula out.
 """
 
 from __future__ import annotations
