@@ -63,21 +63,21 @@ def resolve_site(site: str | Site | None = None, *, pue: float | None = None,
     """Resolve a site name (default ``world``) and user overrides into :class:`SiteFactors`."""
     plain = pue is None and wue_l_per_kwh is None and grid_gco2e_per_kwh is None \
         and price_usd_per_kwh is None and market_gco2e_per_kwh is None
-    if plain:  # a site as it is: built once (SiteFactors is frozen), see :data:`_PLAIN`
-        named = site is None or type(site) is str
-        hit = _PLAIN.get(site if named else id(site))
-        if hit is not None and (named or hit[0] is site):
-            return hit[1]
-        if named and (site is None or isinstance(site, str)):  # the entry's factors, by name
-            entry = site_entry(site or DEFAULT_SITE)
-            sf = resolve_site(entry)
-            keep(_PLAIN, site, (entry, sf), 1024)
-            return sf
+    if plain and (site is None or type(site) is str):
+        hit = _PLAIN.get(site)  # a catalog site by the name given before: its factors
+        if hit is None:
+            hit = resolve_site(site_entry(site or DEFAULT_SITE))  # its entry's, shared
+            keep(_PLAIN, site, hit, 1024)
+        return hit
     s = site_entry(site or DEFAULT_SITE) if site is None or isinstance(site, str) else site
+    if plain:  # a site entry as it is: (entry, factors) by its identity, in the same cache
+        hit = _PLAIN.get(id(s))
+        if hit is not None and hit[0] is s:
+            return hit[1]
     sf = _resolve(s, pue, wue_l_per_kwh, grid_gco2e_per_kwh, price_usd_per_kwh,
                   market_gco2e_per_kwh)
     if plain:
-        keep(_PLAIN, id(site), (site, sf), 1024)
+        keep(_PLAIN, id(s), (s, sf), 1024)
     return sf
 
 
@@ -96,9 +96,9 @@ def check_override(value: float, what: str, unit: str) -> None:
                          f"(≤ {limit:g} {unit})".replace("  ", " ").replace(" )", ")"))
 
 
-#: Site factors without overrides, one cache: (entry, factors) by the site name given (or
-#: ``None``) and by site-entry identity (the entry is kept, so an id is not reused while
-#: cached; a name shares its entry's factors). Cleared with the catalog by
+#: Site factors without overrides, one cache: the factors by the site name given (or
+#: ``None``; a name shares its entry's factors), and (entry, factors) by site-entry identity
+#: (the entry is kept, so an id is not reused while cached). Cleared with the catalog by
 #: :func:`~wattprint.catalog.clear_caches` (new entries after a reload miss).
 _PLAIN = derived_dict()
 
