@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 from wattprint.catalog import get_hardware
+from wattprint.catalog.precisions import PRECISIONS
 from wattprint.catalog.stacks import get_stack
 from wattprint.device import roofline as r
-from wattprint.device.ceilings import ceiling_efficiency
+from wattprint.device.ceilings import ceiling_efficiency, moe_efficiency
 from wattprint.engine import estimate_inference
 
 
@@ -70,3 +71,21 @@ def test_mamba_state_on_b200_no_faster_than_on_h100() -> None:
     b200 = _decode_step_s("nemotron-nano-9b-v2", "b200", 64, 1000)
     h100 = _decode_step_s("nemotron-nano-9b-v2", "h100", 64, 1000)
     assert b200 / h100 > 0.75
+
+
+def test_moe_ceiling_holds_at_every_corner_with_its_own_memory_efficiency() -> None:
+    # Each corner of the expert-stream ceiling uses its own memory efficiency, as
+    # ceiling_efficiency does: with the central 0.85 at the optimistic corner (0.92) a B200's
+    # experts streamed at 8.0 TB/s x 0.92 x (4.6 / 6.8) = 4.98 TB/s, above the 4.6 TB/s
+    # high ceiling (stacks.toml vllm moe_bandwidth_bps).
+    hw, stack = get_hardware("nvidia-b200"), get_stack("vllm")
+    assert stack.moe_bandwidth_bps is not None and stack.moe_efficiency is not None
+    eff = moe_efficiency(hw, stack, PRECISIONS["bf16"])
+    me, cap, base = (stack.memory_efficiency, stack.moe_bandwidth_bps, stack.moe_efficiency)
+    corners = ((me.value, cap.value, base.value), (me.high, cap.high, base.high),
+               (me.low, cap.low, base.low))
+    bw = hw.memory_bandwidth_bps.value
+    for (m, c, b), e in zip(corners, eff, strict=True):
+        assert m is not None and c is not None and b is not None
+        stream = bw * m * (e / b)  # bytes/s the expert kernels reach at this corner
+        assert stream == pytest.approx(min(c, bw * m), rel=1e-9)

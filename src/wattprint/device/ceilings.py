@@ -45,11 +45,14 @@ def moe_efficiency(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[flo
     other kernels (FlashInfer's TRT-LLM-gen MoE on Blackwell, Triton ``matmul_ogs`` on
     Hopper; vllm/model_executor/layers/quantization/mxfp4.py), so it does not apply to them.
     """
-    bw, me = hw.memory_bandwidth_bps.value, stack.memory_efficiency.value
+    bw, me = hw.memory_bandwidth_bps.value, _best_first(stack.memory_efficiency)
     caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps \
         and plan.expert_bytes is None else (None,) * 3
-    factor = (stream_ceiling_factor(bw, me, caps[0]), stream_ceiling_factor(bw, me, caps[1]),
-              stream_ceiling_factor(bw, me, caps[2]))
+    # each corner with its own memory efficiency, as ceiling_efficiency does: with the central
+    # one at every corner the optimistic end streamed experts above its own ceiling
+    factor = (stream_ceiling_factor(bw, me[0], caps[0]),
+              stream_ceiling_factor(bw, me[1], caps[1]),
+              stream_ceiling_factor(bw, me[2], caps[2]))
     fp8 = _best_first(stack.moe_fp8_efficiency) \
         if stack.moe_fp8_efficiency and plan.name == "fp8" else None
     return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)
