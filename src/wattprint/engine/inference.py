@@ -49,6 +49,7 @@ from wattprint.workload.phases import (
 from wattprint.workload.pipeline import pipeline_weight_reads
 from wattprint.workload.precision import PrecisionPlan
 from wattprint.workload.sparsity import sparsify
+from wattprint.workload.tensor_parallel import tensor_parallel_problem
 
 if TYPE_CHECKING:
     from wattprint.catalog.profiles import Profile
@@ -315,6 +316,8 @@ def estimate_inference(
                                                         stack, default_stack("infer"), tp,
                                                         profile, experts_check=True)
     check_data_parallel(spec, dp, tp, pp, chips)
+    if (problem := tensor_parallel_problem(spec, tp)) is not None:
+        raise InputError(problem)
     if batch < dp:  # a rank without a sequence runs dummy padded steps: not modelled
         raise InputError(f"data-parallel attention needs a sequence on each rank: batch "
                          f"{batch} is smaller than the {dp} ranks (use --dp {batch} or less)")

@@ -137,6 +137,7 @@ def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tok
         resolve_hardware,
     )
     from wattprint.workload.precision import precision_plan
+    from wattprint.workload.tensor_parallel import tensor_parallel_problem
 
     hw = resolve_hardware(hardware)
     stack = stack or default_stack("serve")
@@ -144,6 +145,9 @@ def cloud_request(spec: ModelSpec, hardware: str, prompt_tokens: int, output_tok
         need = inference_memory_bytes(spec, precision_plan(precision), batch,
                                       prompt_tokens + output_tokens)
         chips = max(1, -(-int(need) // int(hw.memory_bytes.value * USABLE_MEMORY)))
+        # the fewest chips that hold it AND that it can be split over (64 heads: 3 -> 4)
+        while tensor_parallel_problem(spec, chips) is not None and chips < max(spec.heads, 1):
+            chips += 1
     fp = estimate_inference(spec, hw, batch=batch, prompt_tokens=prompt_tokens,
                             output_tokens=output_tokens, precision=precision, chips=chips,
                             stack=stack, site=region)

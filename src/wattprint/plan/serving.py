@@ -24,7 +24,7 @@ from wattprint.engine import (
     resolve_model,
     resolve_profile,
 )
-from wattprint.errors import InputError
+from wattprint.errors import InputError, UnsupportedError
 from wattprint.plan.constraints import Constraint, apply_constraints, fmt_limit
 from wattprint.plan.money import add_hardware_cost, price_per_hour, priced_constraint
 from wattprint.plan.objectives import OBJECTIVES, ProgressFn, objective_names
@@ -38,6 +38,7 @@ from wattprint.units import plural
 from wattprint.workload.demand import Demand
 from wattprint.workload.model_spec import ModelSpec
 from wattprint.workload.precision import PrecisionPlan
+from wattprint.workload.tensor_parallel import tensor_parallel_problem
 
 
 def _check_args(objective: str, ttft_s: float | None, tpot_s: float | None, top: int,
@@ -149,7 +150,7 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
     stack = stack or default_stack("serve")
     hws = resolve_hardware_list(hardware)
     precs = split_names(precisions) or list(sweep_default("precisions"))
-    ch = int_list(chips, "chips", sweep_default("chips"))
+    ch, refused = _shardable_chips(spec, int_list(chips, "chips", sweep_default("chips")))
     bs = int_list(batches, "batch", sweep_default("batches"))
     sites = SiteArrays.build(resolve_regions(regions), pue=pue)
     g = evaluate_inference_grid(spec, demand, hws, precs, ch, bs, sites, stack=stack,
@@ -183,6 +184,7 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
         f"cost_usd is electricity only; hardware_usd = accelerator-hours x {pricing} price; "
         "total_cost_usd = both",
         *price_notes,
+        *(f"{n} chips left out: {why}" for n, why in refused.items()),
     ]
     res = finish("plan-infer", objective, inputs, space, cons, day, alive, describe, top, t0,
                   g.n_configs, "day", notes,
@@ -196,6 +198,17 @@ def plan_inference(model: str | ModelSpec | Path, demand: Demand, *,
         "embodied_lifetime": default_value("embodied", "lifetime_s").cite(),
     }
     return res
+
+
+def _shardable_chips(spec: ModelSpec, chips: list[int]) -> tuple[list[int], dict[int, str]]:
+    """The chip counts ``spec`` can be split over as one tensor-parallel group, and why each
+    other one cannot (:func:`~wattprint.workload.tensor_parallel.tensor_parallel_problem`);
+    :class:`UnsupportedError` when none is left."""
+    refused = {c: why for c in chips if (why := tensor_parallel_problem(spec, c)) is not None}
+    keep = [c for c in chips if c not in refused]
+    if not keep:
+        raise UnsupportedError("no chip count to plan: " + "; ".join(refused.values()))
+    return keep, refused
 
 
 def _check_inference(spec: ModelSpec, hw: Hardware, pl: PrecisionPlan, row: dict[str, Any],
