@@ -45,14 +45,8 @@ def moe_efficiency(hw: Hardware, stack: Stack, plan: PrecisionPlan) -> tuple[flo
     other kernels (FlashInfer's TRT-LLM-gen MoE on Blackwell, Triton ``matmul_ogs`` on
     Hopper; vllm/model_executor/layers/quantization/mxfp4.py), so it does not apply to them.
     """
-    bw, me = hw.memory_bandwidth_bps.value, _best_first(stack.memory_efficiency)
-    caps = _best_first(stack.moe_bandwidth_bps) if stack.moe_bandwidth_bps \
-        and plan.expert_bytes is None else (None,) * 3
-    # each corner with its own memory efficiency, as ceiling_efficiency does: with the central
-    # one at every corner the optimistic end streamed experts above its own ceiling
-    factor = (stream_ceiling_factor(bw, me[0], caps[0]),
-              stream_ceiling_factor(bw, me[1], caps[1]),
-              stream_ceiling_factor(bw, me[2], caps[2]))
+    ceiling = stack.moe_bandwidth_bps if plan.expert_bytes is None else None
+    factor = ceiling_efficiency(hw, stack, ceiling)
     fp8 = _best_first(stack.moe_fp8_efficiency) \
         if stack.moe_fp8_efficiency and plan.name == "fp8" else None
     return moe_kernel_efficiency(_best_first(stack.moe_efficiency), factor, fp8)

@@ -172,6 +172,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
     ce, me = stack.compute_efficiency, stack.memory_efficiency
     dvfs = default_value("device", "dvfs_factor")
     conv = conv_rate(hw, coeffs, plan)
+    comm = cl.collective_params(stack)
     return DeviceParams(
         conv_peak_flops=conv[0] if conv else None,
         conv_j_per_flop=conv[1] if conv else None,
@@ -200,7 +201,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         host_serial=stack.host_serial,
         host_power_fraction=_tri_or_zero(stack.host_power_fraction),
         link_bps=link,
-        comm_eff=cl.collective_params(stack)[0], comm_power_fraction=cl.collective_params(stack)[1],
+        comm_eff=comm[0], comm_power_fraction=comm[1],
         dvfs_factor=_tri(dvfs),
         moe_eff=_moe_eff(hw, stack, plan),
         moe_layer_s=_tri_or_zero(stack.moe_layer_s),
