@@ -30,12 +30,12 @@ from wattprint.errors import InputError, UnsupportedError
 from wattprint.quantity import J_PER_KWH
 from wattprint.site.climate import FloatArray, TypicalYear
 from wattprint.site.facility_air import (
-    EVAPORATOR_DROP_K,
     air_flow_ratio,
     chiller_cop,
     fan_power_ratio,
     floating_supply_c,
     recirculate,
+    trim_cop,
     trim_share,
     ups_stage_efficiency,
 )
@@ -107,8 +107,7 @@ def _air_economiser(c: Common, t_db: FloatArray, _t_wb: FloatArray,
                     _internal: float) -> Kernel:
     s, rise, top = c.supply_air_c.value, c.air_rise_k.value, c.supply_air_max_c.value
     m = trim_share(t_db, s, top, rise)
-    cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
-                      c.carnot_fraction.value, c.max_cop.value)
+    cop = trim_cop(c, t_db)
     flow = air_flow_ratio(floating_supply_c(t_db, s, top), s, rise)
     return np.asarray(m / cop), np.zeros_like(t_db), flow
 
@@ -121,8 +120,7 @@ def _evaporative(c: Common, t_db: FloatArray, t_wb: FloatArray,
     wet = use_air & (t_db > c.evaporative_setpoint_c.value)
     t_air = np.where(wet, np.maximum(t_out, s), t_db)
     m = np.where(use_air, trim_share(t_air, s, top, rise), 1.0)
-    cop = chiller_cop(s - EVAPORATOR_DROP_K, t_db + c.air_condenser_approach_k.value,
-                      c.carnot_fraction.value, c.max_cop.value)
+    cop = trim_cop(c, t_db)
     water = with_blowdown(adiabatic_kg_per_j(t_db, t_air, rise) * (1.0 + internal),
                           c.cycles_of_concentration.value)
     flow = np.where(use_air, air_flow_ratio(floating_supply_c(t_air, s, top), s, rise), 1.0)

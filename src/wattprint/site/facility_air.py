@@ -115,6 +115,15 @@ def chiller_cop(t_evap_c: FloatArray | float, t_cond_c: FloatArray | float,
     return np.asarray(np.minimum(cop, max_cop))
 
 
+def trim_cop(c: Common, t_db_c: FloatArray) -> FloatArray:
+    """COP of an outside-air hall's air-cooled DX / chiller trim coil when the outdoor dry bulb
+    is ``t_db_c``: :func:`chiller_cop` between an evaporator ``EVAPORATOR_DROP_K`` below the
+    supply set point and a condenser ``air_condenser_approach_k`` above the dry bulb."""
+    return chiller_cop(c.supply_air_c.value - EVAPORATOR_DROP_K,
+                       t_db_c + c.air_condenser_approach_k.value,
+                       c.carnot_fraction.value, c.max_cop.value)
+
+
 def recirculate(c: Common, t_db_c: FloatArray, dew_c: FloatArray, chiller: FloatArray,
                 water: FloatArray,
                 flow: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -123,8 +132,6 @@ def recirculate(c: Common, t_db_c: FloatArray, dew_c: FloatArray, chiller: Float
     (:func:`outside_air_allowed`): dampers closed, the trim coil takes all the heat of the
     recirculated air (condensing at dry bulb + approach), no media water, design air flow."""
     ok = outside_air_allowed(dew_c, c.max_dew_point_c.value)
-    cop = chiller_cop(c.supply_air_c.value - EVAPORATOR_DROP_K,
-                      t_db_c + c.air_condenser_approach_k.value,
-                      c.carnot_fraction.value, c.max_cop.value)
+    cop = trim_cop(c, t_db_c)
     return (np.asarray(np.where(ok, chiller, 1.0 / cop)), np.asarray(np.where(ok, water, 0.0)),
             np.asarray(np.where(ok, flow, 1.0)))
