@@ -171,8 +171,7 @@ def device_params(hw: Hardware, coeffs: EnergyCoefficients, stack: Stack, plan: 
         link = min(link, INTER_NODE_BPS)
     ce, me = stack.compute_efficiency, stack.memory_efficiency
     dvfs = default_value("device", "dvfs_factor")
-    conv = conv_rate(hw, coeffs, plan)
-    comm = cl.collective_params(stack)
+    conv, comm = conv_rate(hw, coeffs, plan), cl.collective_params(stack)
     return DeviceParams(
         conv_peak_flops=conv[0] if conv else None,
         conv_j_per_flop=conv[1] if conv else None,
