@@ -18,11 +18,13 @@ from wattprint.cli.main import run
 from wattprint.engine import estimate_inference
 from wattprint.errors import InputError
 from wattprint.workload.data_parallel import (
+    busiest_chip_experts,
     check_data_parallel,
     data_parallel_host_work,
     data_parallel_padding,
     data_parallel_weight_reads,
     expert_parallel_comm,
+    padded_expert_factor,
     replicated_weight_bytes,
 )
 from wattprint.workload.model_spec import get_model_spec
@@ -84,6 +86,41 @@ def test_prefill_is_padded_on_every_rank():
     assert data_parallel_padding(pre, 1) is pre
 
 
+def test_busiest_chip_experts_is_the_expected_maximum_occupancy():
+    # closed cases: one chip holds all k; one expert per chip or k = 1 puts at most one on a
+    # chip; 8 of 8 experts over 8 chips is one each
+    assert busiest_chip_experts(160, 8, 1) == pytest.approx(8.0)
+    assert busiest_chip_experts(160, 8, 160) == pytest.approx(1.0)
+    assert busiest_chip_experts(160, 1, 8) == pytest.approx(1.0)
+    assert busiest_chip_experts(8, 8, 8) == pytest.approx(1.0)
+    # 2 of 4 experts on 2 chips: sets {same chip} 2 of C(4,2) = 6 have max 2, the others 1
+    assert busiest_chip_experts(4, 2, 2) == pytest.approx(1 + 2 / 6)
+    # Qwen3-Coder-480B's top 8 of 160 experts over 4 and 8 chips (a Monte Carlo of 20,000
+    # expert sets gave 3.489 and 2.54)
+    assert busiest_chip_experts(160, 8, 4) == pytest.approx(3.496, abs=1e-3)
+    assert busiest_chip_experts(160, 8, 8) == pytest.approx(2.543, abs=1e-3)
+
+
+def test_padding_rows_pile_onto_one_chips_experts():
+    # vLLM pulls 46428 and 56079 (2026): padding rows go through the MoE layers like real
+    # tokens and identical rows route to the same experts: the chip holding most of them
+    # sets the step, F = 1 + m·dp·(dp − 1)/k
+    spec = get_model_spec(CODER)
+    m8 = busiest_chip_experts(160, 8, 8)
+    assert padded_expert_factor(spec, 8) == pytest.approx(1 + m8 * 8 * 7 / 8)  # ≈ 18.8
+    assert padded_expert_factor(spec, 4) == pytest.approx(1 + 3.496 * 4 * 3 / 8, rel=1e-3)
+    assert padded_expert_factor(spec, 1) == 1.0
+    # spreading evenly (m = k/dp) would give back the plain padding factor dp
+    assert 1 + (8 / 8) * 8 * 7 / 8 == 8
+    pre = prefill_work(spec, FP8, FUSED, batch=8, prompt_tokens=1500)
+    eight = data_parallel_padding(pre, 8, spec)
+    f = padded_expert_factor(spec, 8)
+    assert eight.expert_flops == pytest.approx(f * pre.expert_flops)
+    assert eight.matmul_flops == pytest.approx(8 * (pre.matmul_flops - pre.expert_flops)
+                                               + f * pre.expert_flops)
+    assert eight.attention_flops == pytest.approx(8 * pre.attention_flops)
+
+
 def test_each_rank_runs_the_host_work_of_its_own_sequences():
     # one vLLM EngineCore per DP rank: 64 sequences over 8 ranks are 8 per rank's step loop
     spec = get_model_spec(CODER)
@@ -116,8 +153,10 @@ def test_estimate_with_data_parallel_attention():
     # decode: 8 copies of the non-expert weights streamed per step, the experts once
     w1, e1 = d1["decode"]["weight_bytes"], d1["decode"]["expert_bytes"]
     assert d8["decode"]["weight_bytes"] == pytest.approx(8 * (w1 - e1) + e1)
-    # prefill: padded on all 8 ranks
-    assert d8["prefill"]["matmul_flops"] == pytest.approx(8 * d1["prefill"]["matmul_flops"])
+    # prefill: padded on all 8 ranks, the padding rows' experts on the busiest chip
+    m1, x1 = d1["prefill"]["matmul_flops"], d1["prefill"]["expert_flops"]
+    f = padded_expert_factor(get_model_spec(CODER), 8)
+    assert d8["prefill"]["matmul_flops"] == pytest.approx(8 * (m1 - x1) + f * x1)
     assert d8["memory_required_bytes"] > d1["memory_required_bytes"]
     assert any("data-parallel attention" in n for n in dp.notes)
     # dp = 1 is the tensor-parallel layout, unchanged

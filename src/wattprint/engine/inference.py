@@ -193,9 +193,10 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
     dec = None if works.decode is None else replicate_kv(pipeline_weight_reads(
         sparsify(works.decode, sparsity, plan), spec, plan, pp), spec, tp)
     if dp > 1:  # each rank reads its own non-expert weights and runs its own host loop;
-        # every step is padded to the largest rank's tokens: the prefill is run dp times
+        # every step is padded to the largest rank's tokens: the prefill is run dp times,
+        # and the padding rows' experts pile onto one chip that every rank waits for
         pre = data_parallel_padding(data_parallel_host_work(
-            data_parallel_weight_reads(pre, dp), dp), dp)
+            data_parallel_weight_reads(pre, dp), dp), dp, spec)
         dec = None if dec is None else data_parallel_host_work(
             data_parallel_weight_reads(dec, dp), dp)
         cb, calls = expert_parallel_comm(spec, plan.act_bytes, batch,
@@ -325,7 +326,9 @@ def estimate_inference(
         notes = [*notes, f"data-parallel attention: {dp} ranks of {tp} chip(s), each with its "
                  f"own attention weights and ~{batch / dp:g} of the {batch} sequences; experts "
                  f"expert-parallel over all {chips} chips; every step padded to the largest "
-                 "rank's tokens (prefill computed once per rank; vLLM get_dp_padding)"]
+                 "rank's tokens (prefill computed once per rank; vLLM get_dp_padding), the padding "
+                 "rows all routed to the same experts (the chip holding most of them sets the "
+                 "step)"]
     asked = batch
     batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
                                              output_tokens, chips, tp, st.continuous_batching,

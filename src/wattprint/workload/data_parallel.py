@@ -11,6 +11,8 @@ attention).
 
 from __future__ import annotations
 
+from functools import lru_cache
+from math import comb
 from typing import Any
 
 from wattprint.errors import InputError
@@ -91,7 +93,60 @@ def expert_parallel_comm(spec: ModelSpec, act_bytes: Any, batch: Any, tokens: An
     return moe, calls
 
 
-def data_parallel_padding(work: Work, dp: int) -> Work:
+@lru_cache(maxsize=64)
+def busiest_chip_experts(n_experts: int, k: int, chips: int) -> float:
+    """Expected number of one token's ``k`` routed experts held by the chip that holds most
+    of them [count], when the ``n_experts`` experts are split evenly over ``chips`` chips
+    (vLLM's linear expert placement) and the ``k`` experts are any ``k`` distinct ones:
+    ``E[max_c n_c] = Σ_{j=1..k} (1 − P(max ≤ j − 1))``, with ``P(max ≤ j)`` the share of the
+    ``C(E, k)`` expert sets that put at most ``j`` on every chip (the ``x^k`` coefficient of
+    ``(Σ_{i≤j} C(E/n, i)·x^i)^n``, exact integers). 1 expert per chip: 1; one chip: ``k``.
+    Qwen3-Coder-480B (160 experts, top 8): 3.50 on 4 chips, 2.54 on 8.
+    """
+    per = n_experts // max(chips, 1)
+    k = min(k, chips * per)
+    if k <= 0 or per <= 0:
+        return 0.0
+
+    def sets_with_cap(cap: int) -> int:  # expert sets with at most ``cap`` on every chip
+        one = [comb(per, i) for i in range(min(cap, per) + 1)]
+        poly = [1]
+        for _ in range(chips):
+            new = [0] * min(len(poly) + len(one) - 1, k + 1)
+            for a, x in enumerate(poly):
+                for b, y in enumerate(one[: k + 1 - a]):
+                    new[a + b] += x * y
+            poly = new
+        return poly[k] if len(poly) > k else 0
+
+    total = comb(chips * per, k)
+    return float(sum(1.0 - sets_with_cap(j - 1) / total for j in range(1, k + 1)))
+
+
+def padded_expert_factor(spec: ModelSpec, dp: int) -> float:
+    """Routed-expert FLOPs of a prefill as ``dp`` lock-stepped ranks run it, per FLOP of the
+    real prompt [ratio]: ``F = 1 + m · dp · (dp − 1) / k``.
+
+    A prompt chunk of ``T`` tokens on one rank makes the other ``dp − 1`` ranks run ``T``
+    padding rows each (:func:`data_parallel_padding`). The padding rows are the same input,
+    so the router sends every one of them to the same ``k`` experts, and the chip that holds
+    ``m`` of those (:func:`busiest_chip_experts`) computes ``m · (dp − 1) · T`` token–expert
+    products on top of its share ``k · T / dp`` of the real ones, while every rank waits
+    for it at the layer's combine. Written as work spread over all ``dp`` chips so the
+    per-chip time is the busiest chip's: ``dp · (k·T/dp + m·(dp − 1)·T) / (k·T)``. Even
+    spreading of the padding (``m = k/dp``) gives back ``dp``, the plain padding.
+    vLLM runs padding rows through the MoE layers like real tokens (github.com/vllm-project/
+    vllm pull 46428, 2026: "these padding tokens are handled the same way as real tokens")
+    and identical padding rows route to the same experts, making one expert-parallel rank
+    the straggler (vllm pull 56079, 2026; vllm-ascend pull 3184, 2025). ``dp`` ≤ 1: 1.
+    """
+    if dp <= 1 or not spec.n_experts or not spec.experts_per_token:
+        return float(max(dp, 1))
+    m = busiest_chip_experts(spec.n_experts, spec.experts_per_token, dp)
+    return 1.0 + m * dp * (dp - 1) / spec.experts_per_token
+
+
+def data_parallel_padding(work: Work, dp: int, spec: ModelSpec | None = None) -> Work:
     """Prefill ``work`` as ``dp`` lock-stepped data-parallel ranks run it [FLOP, B].
 
     Before every step vLLM pads each rank's batch to the largest token count of all ranks
@@ -100,15 +155,19 @@ def data_parallel_padding(work: Work, dp: int) -> Work:
     attention and non-expert layers and are dispatched to experts like real ones. A prompt
     chunk that arrives on one rank therefore makes every rank compute that many tokens: with
     the chunks of different ranks in different steps (requests arrive one at a time), the
-    prefill's FLOPs and activation traffic are run ``dp`` times. Weight and KV-cache traffic
-    do not change (padding reads the same weights and writes no cache). ``dp`` ≤ 1:
-    ``work`` unchanged.
+    prefill's FLOPs and activation traffic are run ``dp`` times. The routed experts' FLOPs
+    are ``F`` times the real ones (:func:`padded_expert_factor`, given ``spec``: the padding
+    rows pile onto one chip's experts; without ``spec`` they spread, ``F = dp``). Weight and
+    KV-cache traffic do not change (padding reads the same weights and writes no cache).
+    ``dp`` ≤ 1: ``work`` unchanged.
     """
     if dp <= 1:
         return work
-    return work.replace(matmul_flops=work.matmul_flops * dp,
+    f = float(dp) if spec is None else padded_expert_factor(spec, dp)
+    experts = work.expert_flops * f
+    return work.replace(matmul_flops=(work.matmul_flops - work.expert_flops) * dp + experts,
                         attention_flops=work.attention_flops * dp,
-                        expert_flops=work.expert_flops * dp,
+                        expert_flops=experts,
                         activation_bytes=work.activation_bytes * dp)
 
 
