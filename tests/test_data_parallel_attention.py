@@ -110,6 +110,9 @@ def test_padding_rows_pile_onto_one_chips_experts():
     assert padded_expert_factor(spec, 8) == pytest.approx(1 + m8 * 8 * 7 / 8)  # ≈ 18.8
     assert padded_expert_factor(spec, 4) == pytest.approx(1 + 3.496 * 4 * 3 / 8, rel=1e-3)
     assert padded_expert_factor(spec, 1) == 1.0
+    # 2 ranks of 4 chips: the experts spread over all 8 chips, one rank's padding rows pile
+    # onto the busiest of the 8: F = 1 + m(8)·8·1/8; spread evenly it would be dp = 2
+    assert padded_expert_factor(spec, 2, 8) == pytest.approx(1 + m8 * 8 * 1 / 8)
     # spreading evenly (m = k/dp) would give back the plain padding factor dp
     assert 1 + (8 / 8) * 8 * 7 / 8 == 8
     pre = prefill_work(spec, FP8, FUSED, batch=8, prompt_tokens=1500)

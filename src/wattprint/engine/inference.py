@@ -196,7 +196,7 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
         # every step is padded to the largest rank's tokens: the prefill is run dp times,
         # and the padding rows' experts pile onto one chip that every rank waits for
         pre = data_parallel_padding(data_parallel_host_work(
-            data_parallel_weight_reads(pre, dp), dp), dp, spec)
+            data_parallel_weight_reads(pre, dp), dp), dp, spec, chips)
         dec = None if dec is None else data_parallel_host_work(
             data_parallel_weight_reads(dec, dp), dp)
         cb, calls = expert_parallel_comm(spec, plan.act_bytes, batch,

@@ -123,18 +123,20 @@ def busiest_chip_experts(n_experts: int, k: int, chips: int) -> float:
     return float(sum(1.0 - sets_with_cap(j - 1) / total for j in range(1, k + 1)))
 
 
-def padded_expert_factor(spec: ModelSpec, dp: int) -> float:
-    """Routed-expert FLOPs of a prefill as ``dp`` lock-stepped ranks run it, per FLOP of the
-    real prompt [ratio]: ``F = 1 + m · dp · (dp − 1) / k``.
+def padded_expert_factor(spec: ModelSpec, dp: int, chips: int | None = None) -> float:
+    """Routed-expert FLOPs of a prefill as ``dp`` lock-stepped ranks run it on ``chips``
+    chips (default ``dp``: one chip per rank), per FLOP of the real prompt [ratio]:
+    ``F = 1 + m · n · (dp − 1) / k`` with ``n = chips``.
 
     A prompt chunk of ``T`` tokens on one rank makes the other ``dp − 1`` ranks run ``T``
     padding rows each (:func:`data_parallel_padding`). The padding rows are the same input,
     so the router sends every one of them to the same ``k`` experts, and the chip that holds
-    ``m`` of those (:func:`busiest_chip_experts`) computes ``m · (dp − 1) · T`` token–expert
-    products on top of its share ``k · T / dp`` of the real ones, while every rank waits
-    for it at the layer's combine. Written as work spread over all ``dp`` chips so the
-    per-chip time is the busiest chip's: ``dp · (k·T/dp + m·(dp − 1)·T) / (k·T)``. Even
-    spreading of the padding (``m = k/dp``) gives back ``dp``, the plain padding.
+    ``m`` of those (:func:`busiest_chip_experts` over the ``n`` chips the experts are spread
+    on) computes ``m · (dp − 1) · T`` token–expert products on top of its share
+    ``k · T / n`` of the real ones, while every rank waits for it at the layer's combine.
+    Written as work spread over all ``n`` chips so the per-chip time is the busiest chip's:
+    ``n · (k·T/n + m·(dp − 1)·T) / (k·T)``. Even spreading of the padding (``m = k/n``)
+    gives back ``dp``, the plain padding.
     vLLM runs padding rows through the MoE layers like real tokens (github.com/vllm-project/
     vllm pull 46428, 2026: "these padding tokens are handled the same way as real tokens")
     and identical padding rows route to the same experts, making one expert-parallel rank
@@ -142,11 +144,13 @@ def padded_expert_factor(spec: ModelSpec, dp: int) -> float:
     """
     if dp <= 1 or not spec.n_experts or not spec.experts_per_token:
         return float(max(dp, 1))
-    m = busiest_chip_experts(spec.n_experts, spec.experts_per_token, dp)
-    return 1.0 + m * dp * (dp - 1) / spec.experts_per_token
+    n = dp if chips is None else max(chips, dp)
+    m = busiest_chip_experts(spec.n_experts, spec.experts_per_token, n)
+    return 1.0 + m * n * (dp - 1) / spec.experts_per_token
 
 
-def data_parallel_padding(work: Work, dp: int, spec: ModelSpec | None = None) -> Work:
+def data_parallel_padding(work: Work, dp: int, spec: ModelSpec | None = None,
+                          chips: int | None = None) -> Work:
     """Prefill ``work`` as ``dp`` lock-stepped data-parallel ranks run it [FLOP, B].
 
     Before every step vLLM pads each rank's batch to the largest token count of all ranks
@@ -157,13 +161,14 @@ def data_parallel_padding(work: Work, dp: int, spec: ModelSpec | None = None) ->
     the chunks of different ranks in different steps (requests arrive one at a time), the
     prefill's FLOPs and activation traffic are run ``dp`` times. The routed experts' FLOPs
     are ``F`` times the real ones (:func:`padded_expert_factor`, given ``spec``: the padding
-    rows pile onto one chip's experts; without ``spec`` they spread, ``F = dp``). Weight and
+    rows pile onto one of the ``chips`` chips' experts; without ``spec`` they spread,
+    ``F = dp``). Weight and
     KV-cache traffic do not change (padding reads the same weights and writes no cache).
     ``dp`` ≤ 1: ``work`` unchanged.
     """
     if dp <= 1:
         return work
-    f = float(dp) if spec is None else padded_expert_factor(spec, dp)
+    f = float(dp) if spec is None else padded_expert_factor(spec, dp, chips)
     experts = work.expert_flops * f
     return work.replace(matmul_flops=(work.matmul_flops - work.expert_flops) * dp + experts,
                         attention_flops=work.attention_flops * dp,
