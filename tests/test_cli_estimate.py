@@ -88,6 +88,12 @@ def test_model_config_path(tmp_path, capsys):
     # no kernel runs 2:4-sparse MXFP4 weights: both options named
     (["estimate", "infer", "--model", "gpt-oss-20b", "--hardware", "h100", "--precision",
       "mxfp4", "--sparsity", "2:4"], "sparsity 2:4 does not combine with precision mxfp4"),
+    # 2:4 runs only on sparse tensor cores (NVIDIA A100 whitepaper 2020; Turing and TPUs have
+    # none): priced sparse there it would halve the work silently
+    (["estimate", "infer", "--model", "llama-3.1-8b", "--hardware", "t4", "--precision",
+      "int8", "--sparsity", "2:4"], "nvidia-t4 has no 2:4 sparse matmul units"),
+    (["estimate", "infer", "--model", "llama-3.1-8b", "--hardware", "tpu-v5p", "--sparsity",
+      "2:4"], "google-tpu-v5p has no 2:4 sparse matmul units"),
 ])
 def test_bad_input_one_line_exit_2(args, needle, capsys):
     code, out, err = cli(args, capsys)
@@ -157,3 +163,15 @@ def test_train_inputs_never_traceback(tokens, mfu, hours, capsys):
     assert code in (0, 2), err
     if code == 0:
         assert json.loads(out)["facility_energy"]["value"] > 0
+
+
+def test_sparse_matmul_units_come_from_the_datasheets():
+    # every chip that lists rates 'with sparsity' carries its source; the older ones do not
+    from wattprint.catalog import get_hardware
+
+    for hid in ("a100", "h100", "h200", "b200", "l4", "mi300x", "jetson-agx-orin"):
+        hw = get_hardware(hid)
+        assert hw.sparse_matmul_speedup is not None and hw.sparse_matmul_speedup.value == 2.0
+        assert hw.sparse_matmul_speedup.source
+    for hid in ("v100", "t4", "p100", "mi250x", "tpu-v5p", "gaudi2"):
+        assert get_hardware(hid).sparse_matmul_speedup is None

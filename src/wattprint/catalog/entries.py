@@ -98,10 +98,10 @@ KINDS: dict[str, Kind] = {
     "Hardware": Kind(
         {"aliases": [], "segment": "datacenter", "idle_no_context_w": None,
          "interconnect_bps": None, "j_per_flop": {}, "j_per_byte": None,
-         "charging_efficiency": None, "notes": None},
+         "charging_efficiency": None, "sparse_matmul_speedup": None, "notes": None},
         ("memory_bytes", "memory_bandwidth_bps", "tdp_w", "idle_w", "idle_no_context_w",
          "embodied_co2e_g", "host_power_w", "host_embodied_co2e_g", "interconnect_bps",
-         "j_per_byte", "charging_efficiency"),
+         "j_per_byte", "charging_efficiency", "sparse_matmul_speedup"),
         ("peak_flops", "j_per_flop")),
     "Site": Kind(
         {"aliases": [], "provider": None, "cooling": "unknown", "hourly_profile": None},

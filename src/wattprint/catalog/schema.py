@@ -86,6 +86,8 @@ class Hardware(_Strict):
     j_per_flop: dict[Precision, Sourced] = {}  # measured dynamic energy per FLOP where known
     j_per_byte: Sourced | None = None  # measured dynamic energy per byte of device memory
     charging_efficiency: Sourced | None = None  # battery devices: wall energy = battery / eff
+    #: 2:4 structured-sparsity matmul rate over dense (sparse tensor cores); absent: no kernel
+    sparse_matmul_speedup: Sourced | None = None
     notes: str | None = None
 
     @field_validator("aliases")

@@ -48,7 +48,7 @@ from wattprint.workload.phases import (
 )
 from wattprint.workload.pipeline import pipeline_weight_reads
 from wattprint.workload.precision import PrecisionPlan
-from wattprint.workload.sparsity import sparsify
+from wattprint.workload.sparsity import check_sparse_hardware, sparsify
 from wattprint.workload.tensor_parallel import tensor_parallel_problem
 
 if TYPE_CHECKING:
@@ -317,6 +317,7 @@ def estimate_inference(
                                                         stack, default_stack("infer"), tp,
                                                         profile, experts_check=True)
     check_data_parallel(spec, dp, tp, pp, chips)
+    check_sparse_hardware(hw, sparsity)
     if (problem := tensor_parallel_problem(spec, tp)) is not None:
         raise InputError(problem)
     if batch < dp:  # a rank without a sequence runs dummy padded steps: not modelled

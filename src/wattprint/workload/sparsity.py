@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from wattprint.errors import InputError
 from wattprint.workload.phases import Work
 from wattprint.workload.precision import PrecisionPlan
+
+if TYPE_CHECKING:
+    from wattprint.catalog.schema import Hardware
+
+
+def check_sparse_hardware(hw: Hardware, sparsity: str | None) -> None:
+    """Refuse 2:4 sparsity on a chip without sparse matmul units [raises InputError].
+
+    2:4 structured sparsity halves the matmul FLOPs only where a sparse tensor core runs it
+    (NVIDIA Ampere and later, AMD CDNA 3: ``sparse_matmul_speedup`` in data/hardware.toml,
+    each with its datasheet); elsewhere the kernels run the weights dense, so pricing them
+    sparse would halve the work silently. ``None``/``none``/``dense``: nothing to check.
+    """
+    if sparsity in (None, "", "none", "dense") or hw.sparse_matmul_speedup is not None:
+        return
+    raise InputError(f"{hw.id} has no 2:4 sparse matmul units ({hw.vendor} {hw.family}): "
+                     "sparsity 2:4 needs NVIDIA Ampere or later or AMD CDNA 3; use "
+                     "--sparsity none")
 
 
 def sparsify(work: Work, sparsity: str | None, plan: PrecisionPlan) -> Work:
