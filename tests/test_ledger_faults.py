@@ -250,3 +250,22 @@ def test_closing_the_last_connection_releases_its_open_file_entry(tmp_path: Path
     with pytest.raises(InputError, match="not a SQLite file"):
         Ledger(db)
     assert key not in integrity._OPENED
+
+
+def test_a_ledger_nobody_closed_releases_its_entry_when_collected(tmp_path: Path) -> None:
+    """A ``Ledger`` dropped without ``close`` (a notebook cell, an exception path) must not
+    keep its file marked open for the life of the process: the header of a later file on the
+    same inode would never be checked again."""
+    import gc
+
+    db = tmp_path / "l.sqlite"
+    kept = Ledger(db)
+    st = db.stat()
+    key = (st.st_dev, st.st_ino)
+    dropped = Ledger(db)
+    assert integrity._OPENED[key] == 2
+    del dropped
+    gc.collect()
+    assert integrity._OPENED[key] == 1
+    kept.close()
+    assert key not in integrity._OPENED

@@ -20,6 +20,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -95,7 +96,7 @@ class Ledger:
         #: Problems met while reading (a damaged page skipped ...), for the CLI to print.
         self.warnings: list[str] = []
         self._lock = threading.RLock()
-        self._opened: tuple[int, int] | None = None  # this connection in integrity._OPENED
+        self._forget: Callable[[], object] = lambda: None  # drops its integrity._OPENED
         if (not create or readonly) and not self.path.is_file():
             raise InputError(f"no ledger at {self.path} (run `wattprint run -- CMD` first, or "
                              "pass --db)")
@@ -106,7 +107,8 @@ class Ledger:
         self.conn.row_factory = sqlite3.Row
         try:
             check_identity(self.conn, self.path)
-            self._opened = remember_opened(self.path)
+            # released on close, or when a ledger nobody closed is collected
+            self._forget = weakref.finalize(self, forget_opened, remember_opened(self.path))
             if not readonly:
                 self.conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
                 self._retry(lambda: self.conn.execute("PRAGMA journal_mode = WAL").fetchone())
@@ -162,8 +164,7 @@ class Ledger:
     def close(self) -> None:
         """Close the connection and release its open-file entry (``integrity.forget_opened``)."""
         with self._lock, contextlib.suppress(sqlite3.Error):
-            forget_opened(self._opened)
-            self._opened = None
+            self._forget()  # once: a finalizer that ran does nothing
             self.conn.close()
 
     def __enter__(self) -> Ledger:
