@@ -231,15 +231,21 @@ def test_a_second_connection_keeps_the_first_ones_locks(tmp_path: Path) -> None:
     second.close()
 
 
-def test_closing_the_last_connection_releases_its_open_file_entry(tmp_path: Path) -> None:
-    """``integrity._OPENED`` counts this process's connections per file (their header is
-    not read again while one is open) and forgets a file at its last close."""
-    db = tmp_path / "l.sqlite"
+def _two_connections(db: Path) -> tuple[Ledger, Ledger, tuple[int, int]]:
+    """Two ledgers open on ``db`` and the file's ``integrity._OPENED`` key (counted twice)."""
     first = Ledger(db)
     st = db.stat()
     key = (st.st_dev, st.st_ino)
     second = Ledger(db)
     assert integrity._OPENED[key] == 2
+    return first, second, key
+
+
+def test_closing_the_last_connection_releases_its_open_file_entry(tmp_path: Path) -> None:
+    """``integrity._OPENED`` counts this process's connections per file (their header is
+    not read again while one is open) and forgets a file at its last close."""
+    db = tmp_path / "l.sqlite"
+    first, second, key = _two_connections(db)
     first.close()
     first.close()  # a second close releases nothing more
     assert integrity._OPENED[key] == 1
@@ -258,12 +264,7 @@ def test_a_ledger_nobody_closed_releases_its_entry_when_collected(tmp_path: Path
     same inode would never be checked again."""
     import gc
 
-    db = tmp_path / "l.sqlite"
-    kept = Ledger(db)
-    st = db.stat()
-    key = (st.st_dev, st.st_ino)
-    dropped = Ledger(db)
-    assert integrity._OPENED[key] == 2
+    kept, dropped, key = _two_connections(tmp_path / "l.sqlite")
     del dropped
     gc.collect()
     assert integrity._OPENED[key] == 1
