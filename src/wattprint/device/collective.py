@@ -11,23 +11,65 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from wattprint.arrays import where
+from wattprint.device.roofline import allreduce_time_s, collective_latency_s
+
 if TYPE_CHECKING:
-    from wattprint.catalog.schema import Stack
+    from wattprint.catalog.schema import Sourced, Stack
+
+Tri = tuple[float, float, float]
 
 
-def collective_params(stack: Stack) -> tuple[float, float]:
-    """``(η_ar, f_ar)`` of ``stack``: the share of the link's per-direction rate its
-    all-reduces reach (``allreduce_efficiency`` in ``data/stacks.toml``; 1 when absent) and
-    the share of ``TDP − P_idle`` the chips draw above idle while they run
-    (``collective_power_fraction``; 0 when absent: the all-reduce time at the idle floor)."""
-    eff = stack.allreduce_efficiency.value if stack.allreduce_efficiency else 1.0
-    frac = stack.collective_power_fraction.value if stack.collective_power_fraction else 0.0
-    return eff, frac
+def _ends(q: Sourced | None, absent: float) -> Tri:
+    """``(central, low, high)`` of ``q`` (a missing end is the central value; ``absent`` for
+    all three when ``q`` is None)."""
+    if q is None:
+        return (absent, absent, absent)
+    return (q.value, q.value if q.low is None else q.low, q.value if q.high is None else q.high)
+
+
+def collective_params(stack: Stack) -> tuple[Tri, Tri]:
+    """``(η_ar, f_ar)`` of ``stack`` at the three corners (central, optimistic, pessimistic):
+    the share of the link's per-direction rate its all-reduces reach (``allreduce_efficiency``
+    in ``data/stacks.toml``; 1 when absent) and the share of ``TDP − P_idle`` the chips draw
+    above idle while they run (``collective_power_fraction``; 0 when absent: the all-reduce
+    time at the idle floor).
+
+    The optimistic corner takes η_ar's high end (faster all-reduces, as ``compute_eff`` and
+    ``memory_eff`` take theirs) and f_ar's low end: it is the corner of the least time and the
+    least energy, as the other power shares (``seq_power_fraction``, ``host_power_fraction``)
+    and the idle floor pair their low ends with it. The pessimistic corner takes η_ar's low end
+    and f_ar's high end: the longest all-reduce at the highest power."""
+    eff, frac = _ends(stack.allreduce_efficiency, 1.0), _ends(stack.collective_power_fraction,
+                                                               0.0)
+    return (eff[0], eff[2], eff[1]), frac
 
 
 def effective_link_bps(link_bps: Any, allreduce_efficiency: Any) -> Any:
     """Bus bandwidth the all-reduces reach [B/s]: ``η_ar · link`` (``link``: per direction)."""
     return link_bps * allreduce_efficiency
+
+
+def corner_allreduce_times_s(comm: Any, exposed: Any, nbytes: Any, group: Any, link_bps: Any,
+                             efficiencies: Tri, calls: Any, base_s: float, hop_s: float
+                             ) -> tuple[Any, Any, Any]:
+    """Exposed all-reduce time [s] at each corner (central, optimistic, pessimistic):
+    ``exposed · (allreduce_time_s(bytes, n, η_ar · link) + calls · collective_latency_s(n,
+    α₀, α_hop))`` where ``comm`` (the all-reduce mask), else 0, with the corner's η_ar from
+    ``efficiencies`` (:func:`collective_params`). Array-native; a corner whose η_ar is the
+    central one (the same object) reuses its time: a stack without a range evaluates once."""
+    if comm is False:  # no all-reduce (one chip, or no bytes)
+        return (0.0, 0.0, 0.0)
+    lat = calls * collective_latency_s(group, base_s, hop_s)
+    e0, e1, e2 = efficiencies
+    t0 = exposed * (allreduce_time_s(nbytes, group, effective_link_bps(link_bps, e0)) + lat)
+    t1 = t0 if e1 is e0 else exposed * (
+        allreduce_time_s(nbytes, group, effective_link_bps(link_bps, e1)) + lat)
+    t2 = t0 if e2 is e0 else exposed * (
+        allreduce_time_s(nbytes, group, effective_link_bps(link_bps, e2)) + lat)
+    if comm is True:  # the scalar path: every corner has its all-reduce
+        return (t0, t1, t2)
+    return (where(comm, t0, 0.0), where(comm, t1, 0.0), where(comm, t2, 0.0))
 
 
 def collective_energy_j(t_comm: Any, fraction: Any, budget_w: Any, chips: Any) -> Any:

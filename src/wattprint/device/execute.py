@@ -84,8 +84,8 @@ class DeviceParams(Record):
     #: convolutions' own rate and energy when they differ from the matmuls' (fp32: TF32)
     conv_peak_flops: float | None = None
     conv_j_per_flop: tuple[float, float, float] | None = None
-    comm_eff: float = 1.0  # all-reduce share of link_bps; power share of budget (collective)
-    comm_power_fraction: float = 0.0
+    comm_eff: tuple[float, float, float] = (1.0, 1.0, 1.0)  # η_ar of link_bps; best first
+    comm_power_fraction: tuple[float, float, float] = (0.0, 0.0, 0.0)  # f_ar: central, lo, hi
     provenance: dict[str, str] = field(default_factory=dict)
 
 
@@ -274,21 +274,20 @@ def evaluate_phase(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.
 def phase_terms(work: Work, p: DeviceParams, chips: Any, comm_bytes: Any = 0.0,
                 comm_calls: Any = 0.0, exposed_comm: Any = 1.0,
                 comm_group: Any = None) -> tuple[Any, ...]:
-    """The corner-independent terms of :func:`evaluate_phase`, in this order: chips as a float
-    ``n``, matmul + attention FLOPs, those per chip, GEMM rows ``m`` and inner dimension ``k``,
-    the all-reduce mask, its exposed time ``t_comm`` [s], the collective buffers' bytes read
-    and written, dequantisation ops and elementwise bytes per chip, and ``work.bytes``. The
-    all-reduce runs over ``comm_group`` chips (the tensor-parallel group; default ``chips``)."""
+    """The corner-independent terms of :func:`evaluate_phase` (and the all-reduce time per
+    corner), in this order: chips as a float ``n``, matmul + attention FLOPs, those per chip,
+    GEMM rows ``m`` and inner dimension ``k``, the all-reduce mask, its exposed time ``t_comm``
+    [s] at the three corners, the collective buffers' bytes read and written, dequantisation
+    ops and elementwise bytes per chip, and ``work.bytes``. The all-reduce runs over
+    ``comm_group`` chips (the tensor-parallel group; default ``chips``)."""
     n = chips * 1.0
     g = n if comm_group is None else comm_group * 1.0
     flops = work.matmul_flops + work.attention_flops
     m = where(work.passes > 0, work.tokens / where(work.passes > 0, work.passes, 1.0),
               work.tokens)
     comm = both(g > 1, comm_bytes > 0)
-    bus = cl.effective_link_bps(p.link_bps, p.comm_eff)
-    t_comm = 0.0 if comm is False else where(comm, exposed_comm * (  # False: no all-reduce
-        r.allreduce_time_s(comm_bytes, g, bus) + comm_calls
-        * r.collective_latency_s(g, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)), 0.0)
+    t_comm = cl.corner_allreduce_times_s(comm, exposed_comm, comm_bytes, g, p.link_bps, p.comm_eff,
+                                         comm_calls, COLLECTIVE_BASE_S, COLLECTIVE_HOP_S)
     return (n, flops, flops / n, m, where(work.gemm_k > 0, work.gemm_k, r.GEMM_K_HALF * 8),
             comm, t_comm, 2.0 * comm_bytes, work.dequant_ops / n,
             (work.activation_bytes + work.optimizer_bytes) / n, work.bytes)
@@ -315,7 +314,7 @@ def _corner_params(p: DeviceParams) -> tuple[tuple[Any, ...], ...]:
                        p.per_worker_step_s[c], p.per_seq_vocab_s[c], p.per_request_s[c],
                        p.j_per_flop[c], p.j_per_vector_op[c], p.j_per_byte[c], p.idle_w[c],
                        p.dvfs_factor[c], p.seq_power_fraction[c], p.host_power_fraction[c],
-                       p.state_eff[c], p.weight_eff[c])
+                       p.state_eff[c], p.weight_eff[c], p.comm_power_fraction[c])
                       for c in range(3))
         object.__setattr__(p, "_corner_params", cache)
     return cache
@@ -323,11 +322,12 @@ def _corner_params(p: DeviceParams) -> tuple[tuple[Any, ...], ...]:
 
 def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tuple[Any, ...]:
     """:func:`phase_corner` as a tuple in the order of :data:`CORNER_KEYS`."""
-    n, flops, matmul_per_chip, m, k, comm, t_comm, comm_rw_bytes, dequant, elementwise, nb = s
+    n, flops, matmul_per_chip, m, k, comm, t_comms, comm_rw_bytes, dequant, elementwise, nb = s
     (ce, moe_eff, me, moe_layer_s, per_step_s, per_layer_s, per_loop_step_s, per_layer_seq_s,
      per_engine_step_s, per_seq_step_s, per_worker_step_s, per_seq_vocab_s, per_request_s,
      j_flop, j_vec, j_byte, idle_w, dvfs, seq_fraction, host_fraction, state_eff,
-     weight_eff) = (p.__dict__.get("_corner_params") or _corner_params(p))[corner]
+     weight_eff, comm_fraction) = (p.__dict__.get("_corner_params") or _corner_params(p))[corner]
+    t_comm = t_comms[corner]  # the all-reduce at this corner's η_ar (collective_params)
     w = work.__dict__  # the fields (Work keeps exactly them in its instance dict)
     eta = r.gemm_efficiency(ce, k, m) if p.size_aware else ce
     # MoE kernels move and compute 1/moe_eff times the ideal work (padding, re-reads, routing)
@@ -361,8 +361,8 @@ def _corner(s: tuple[Any, ...], work: Work, p: DeviceParams, corner: int) -> tup
     # collective buffers read and written
     e_byte = e_byte + (0.0 if comm is False else where(comm, comm_rw_bytes * j_byte, 0.0))
     budget = p.tdp_w - idle_w
-    if not (isinstance(p.comm_power_fraction, float) and p.comm_power_fraction == 0.0):
-        e_byte = e_byte + cl.collective_energy_j(t_comm, p.comm_power_fraction, budget, n)
+    if not (isinstance(comm_fraction, float) and comm_fraction == 0.0):
+        e_byte = e_byte + cl.collective_energy_j(t_comm, comm_fraction, budget, n)
     t_capped = r.power_capped_time_s(t, e_flop + e_byte, budget, n)
     e_dyn = r.dvfs_dynamic_energy_j(e_flop, e_byte, dvfs, t_capped, budget * n)
     e_dyn = e_dyn + r.engine_sequence_energy_j(seq_passes, per_seq_step_s, seq_fraction, budget,
