@@ -162,6 +162,8 @@ def test_estimate_with_data_parallel_attention():
     assert d8["prefill"]["matmul_flops"] == pytest.approx(8 * (m1 - x1) + f * x1)
     assert d8["memory_required_bytes"] > d1["memory_required_bytes"]
     assert any("data-parallel attention" in n for n in dp.notes)
+    # the note gives the padding rows' factor (1 + 2.54·8·7/8 ≈ 18.8) and the way out
+    assert any("18.8× its share" in n and "VLLM_MOE_SKIP_PADDING" in n for n in dp.notes)
     # dp = 1 is the tensor-parallel layout, unchanged
     same = estimate_inference(CODER, "b200", data_parallel=1, **kw)
     assert same["accelerator_energy"].value == one["accelerator_energy"].value

@@ -37,6 +37,7 @@ from wattprint.units import plural
 from wattprint.workload.data_parallel import (
     check_data_parallel,
     data_parallel_host_work,
+    data_parallel_note,
     data_parallel_padding,
     data_parallel_weight_reads,
     expert_parallel_comm,
@@ -324,12 +325,7 @@ def estimate_inference(
         raise InputError(f"data-parallel attention needs a sequence on each rank: batch "
                          f"{batch} is smaller than the {dp} ranks (use --dp {batch} or less)")
     if dp > 1:
-        notes = [*notes, f"data-parallel attention: {dp} ranks of {tp} chip(s), each with its "
-                 f"own attention weights and ~{batch / dp:g} of the {batch} sequences; experts "
-                 f"expert-parallel over all {chips} chips; every step padded to the largest "
-                 "rank's tokens (prefill computed once per rank; vLLM get_dp_padding), the padding "
-                 "rows all routed to the same experts (the chip holding most of them sets the "
-                 "step)"]
+        notes = [*notes, data_parallel_note(spec, dp, tp, batch, chips)]
     asked = batch
     batch, need, admit_note = admitted_batch(spec, hw, plan, batch, prompt_tokens,
                                              output_tokens, chips, tp, st.continuous_batching,

@@ -176,6 +176,20 @@ def data_parallel_padding(work: Work, dp: int, spec: ModelSpec | None = None,
                         activation_bytes=work.activation_bytes * dp)
 
 
+def data_parallel_note(spec: ModelSpec, dp: int, tp: int, batch: int, chips: int) -> str:
+    """The estimate's note for ``dp`` data-parallel attention ranks of ``tp`` chips: the
+    layout, the lock-step padding and the padding rows' expert factor
+    (:func:`padded_expert_factor`) with what an engine that skips padding rows would run."""
+    f = padded_expert_factor(spec, dp, chips)
+    return (f"data-parallel attention: {dp} ranks of {tp} chip(s), each with its own attention "
+            f"weights and ~{batch / dp:g} of the {batch} sequences; experts expert-parallel "
+            f"over all {chips} chips; every step padded to the largest rank's tokens (prefill "
+            f"computed once per rank; vLLM get_dp_padding); the padding rows all route to the "
+            f"same experts, so the busiest chip runs {f:.3g}× its share of the prompt's "
+            f"routed-expert work (padded_expert_factor; an engine that skips padding rows, e.g. "
+            f"vLLM with VLLM_MOE_SKIP_PADDING=1 from 2026, runs about 1×)")
+
+
 def data_parallel_host_work(work: Work, dp: int) -> Work:
     """``work``'s per-sequence engine work split over ``dp`` data-parallel ranks [count].
 
