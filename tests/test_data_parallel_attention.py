@@ -14,9 +14,9 @@ import json
 
 import pytest
 
-from wattprint.cli.main import run
 from wattprint.engine import estimate_inference
 from wattprint.errors import InputError
+from wattprint.testing import cli_call
 from wattprint.workload.data_parallel import (
     busiest_chip_experts,
     check_data_parallel,
@@ -169,23 +169,16 @@ def test_estimate_with_data_parallel_attention():
     assert same["accelerator_energy"].value == one["accelerator_energy"].value
 
 
-def _cli(args, capsys):
-    with pytest.raises(SystemExit) as e:
-        run(list(args))
-    out = capsys.readouterr()
-    return e.value.code, out.out, out.err
-
-
-def test_cli_data_parallel_option(capsys):
+def test_cli_data_parallel_option():
     args = ["estimate", "infer", "--model", CODER, "--hardware", "b200", "--chips", "8",
             "--precision", "fp8", "--batch", "64", "--stack", "vllm"]
-    code, out, _ = _cli([*args, "--dp", "8", "--json"], capsys)
+    code, out, _ = cli_call(*args, "--dp", "8", "--json")
     assert code in (0, None)
     assert json.loads(out)["inputs"]["data_parallel"] == 8
     for extra, words in ((["--dp", "3"], "must divide the 8 chips"),
                          (["--dp", "4", "--tp", "4"], "must equal the 8 chips"),
                          (["--dp", "0"], "data parallel"),
                          (["--dp", "8", "--batch", "3"], "batch 3 is smaller than the 8")):
-        code, out, err = _cli([*args, *extra], capsys)
+        code, out, err = cli_call(*args, *extra)
         assert code == 2
         assert words in err and len(err.strip().splitlines()) == 1

@@ -5,22 +5,15 @@ busy."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from wattprint.device.corners import best_first as _best_first
 from wattprint.device.moe import moe_kernel_efficiency
 from wattprint.device.roofline import stream_ceiling_factor
 
 if TYPE_CHECKING:
     from wattprint.catalog.schema import Hardware, Sourced, Stack
     from wattprint.workload.precision import PrecisionPlan
-
-
-def _best_first(q: Any) -> tuple[float, float, float]:
-    """(central, high, low) of a sourced number: the high end is the optimistic case (a
-    missing end is the central value)."""
-    lo = q.value if q.low is None else q.low
-    hi = q.value if q.high is None else q.high
-    return (q.value, hi, lo)
 
 
 def ceiling_efficiency(hw: Hardware, stack: Stack, ceiling: Sourced | None

@@ -12,20 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wattprint.arrays import where
+from wattprint.device.corners import Tri, tri
 from wattprint.device.roofline import allreduce_time_s, collective_latency_s
 
 if TYPE_CHECKING:
-    from wattprint.catalog.schema import Sourced, Stack
-
-Tri = tuple[float, float, float]
-
-
-def _ends(q: Sourced | None, absent: float) -> Tri:
-    """``(central, low, high)`` of ``q`` (a missing end is the central value; ``absent`` for
-    all three when ``q`` is None)."""
-    if q is None:
-        return (absent, absent, absent)
-    return (q.value, q.value if q.low is None else q.low, q.value if q.high is None else q.high)
+    from wattprint.catalog.schema import Stack
 
 
 def collective_params(stack: Stack) -> tuple[Tri, Tri]:
@@ -40,8 +31,7 @@ def collective_params(stack: Stack) -> tuple[Tri, Tri]:
     least energy, as the other power shares (``seq_power_fraction``, ``host_power_fraction``)
     and the idle floor pair their low ends with it. The pessimistic corner takes η_ar's low end
     and f_ar's high end: the longest all-reduce at the highest power."""
-    eff, frac = _ends(stack.allreduce_efficiency, 1.0), _ends(stack.collective_power_fraction,
-                                                               0.0)
+    eff, frac = tri(stack.allreduce_efficiency, 1.0), tri(stack.collective_power_fraction, 0.0)
     return (eff[0], eff[2], eff[1]), frac
 
 

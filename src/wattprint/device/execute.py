@@ -15,6 +15,8 @@ from wattprint.device import roofline as r
 from wattprint.device.ceilings import ceiling_efficiency
 from wattprint.device.ceilings import moe_efficiency as _moe_eff
 from wattprint.device.coefficients import EnergyCoefficients
+from wattprint.device.corners import best_first as _best_first
+from wattprint.device.corners import tri as _tri
 from wattprint.device.dequant import dequant_j_per_op
 from wattprint.device.moe import moe_chain_time_s
 from wattprint.device.stack_notes import ceilings_note, moe_note, overhead_note
@@ -89,14 +91,8 @@ class DeviceParams(Record):
     provenance: dict[str, str] = field(default_factory=dict)
 
 
-def _tri(q: Any) -> tuple[float, float, float]:
-    lo = q.low if q.low is not None else q.value
-    hi = q.high if q.high is not None else q.value
-    return (q.value, lo, hi)
-
-
 def _tri_or_zero(q: Any) -> tuple[float, float, float]:
-    return _tri(q) if q is not None else (0.0, 0.0, 0.0)
+    return _tri(q, 0.0)
 
 
 def _seq_power_fraction(stack: Stack, hw: Hardware) -> tuple[float, float, float]:
@@ -110,13 +106,6 @@ def _seq_power_fraction(stack: Stack, hw: Hardware) -> tuple[float, float, float
     w = _tri(stack.per_seq_power_w)
     return (r.sequence_power_share(w[0], budget), r.sequence_power_share(w[1], budget),
             r.sequence_power_share(w[2], budget))
-
-
-def _best_first(q: Any) -> tuple[float, float, float]:
-    """(central, high, low) of an efficiency: the high end is the optimistic case (a missing
-    end is the central value; a 0.0 end is kept, never taken for missing)."""
-    v, lo, hi = _tri(q)
-    return (v, hi, lo)
 
 
 def compute_rate(hw: Hardware, plan: PrecisionPlan) -> tuple[Precision, str | None]:

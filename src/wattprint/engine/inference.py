@@ -181,6 +181,16 @@ def admitted_batch(spec: ModelSpec, hw: Hardware, plan: PrecisionPlan, batch: in
     return run, float(need), note
 
 
+def _pass_comm(spec: ModelSpec, plan: PrecisionPlan, batch: int, tokens: Any, chips: int,
+               tp: int, dp: int) -> tuple[Any, float]:
+    """Collective volume [B] and calls of one pass: the expert dispatch and combine of
+    ``dp`` > 1 data-parallel ranks (:func:`~wattprint.workload.data_parallel.
+    expert_parallel_comm`), else the tensor-parallel all-reduces."""
+    if dp > 1:
+        return expert_parallel_comm(spec, plan.act_bytes, batch, tokens, chips, tp)
+    return tensor_parallel_comm(spec, plan.act_bytes, batch, tokens)
+
+
 def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params: Any,
                 chips: int, tp: int, batch: int, sparsity: str | None, pp: int = 1,
                 dp: int = 1) -> tuple[Work, Work | None, PhaseResult, PhaseResult | None]:
@@ -200,18 +210,14 @@ def _run_phases(works: PhaseWorks, spec: ModelSpec, plan: PrecisionPlan, params:
             data_parallel_weight_reads(pre, dp), dp), dp, spec, chips)
         dec = None if dec is None else data_parallel_host_work(
             data_parallel_weight_reads(dec, dp), dp)
-        cb, calls = expert_parallel_comm(spec, plan.act_bytes, batch,
-                                         works.prefill_tokens * dp, chips, tp)
-    else:
-        cb, calls = tensor_parallel_comm(spec, plan.act_bytes, batch, works.prefill_tokens)
+    # the padded prefill dispatches every rank's copy of the prompt tokens
+    cb, calls = _pass_comm(spec, plan, batch, works.prefill_tokens * dp, chips, tp, dp)
     group = chips if dp > 1 else tp
     pre_r = run_work(pre, params, chips, comm_bytes=cb, comm_calls=calls, comm_group=group)
     if dec is None:
         return pre, None, pre_r, None
     steps = works.decode_steps
-    cb, calls = expert_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step,
-                                     chips, tp) if dp > 1 else \
-        tensor_parallel_comm(spec, plan.act_bytes, batch, works.tokens_per_step)
+    cb, calls = _pass_comm(spec, plan, batch, works.tokens_per_step, chips, tp, dp)
     dec_r = run_work(dec, params, chips, comm_bytes=cb * steps, comm_calls=calls * steps,
                      comm_group=group)
     return pre, dec, pre_r, dec_r
@@ -318,7 +324,7 @@ def estimate_inference(
                                                         stack, default_stack("infer"), tp,
                                                         profile, experts_check=True)
     check_data_parallel(spec, dp, tp, pp, chips)
-    check_sparse_hardware(hw, sparsity)
+    check_sparse_hardware(hw, sparsity, plan)
     if (problem := tensor_parallel_problem(spec, tp)) is not None:
         raise InputError(problem)
     if batch < dp:  # a rank without a sequence runs dummy padded steps: not modelled
